@@ -1,0 +1,125 @@
+//! Errors of the raster layer: each says which file and what the user can do about it.
+
+use std::path::PathBuf;
+
+/// Why a raster could not be opened or read.
+#[derive(Debug, thiserror::Error)]
+pub enum RasterError {
+    #[error("no raster files were given")]
+    NoFiles,
+
+    #[error("{}: no such file", path.display())]
+    NotFound { path: PathBuf },
+
+    #[error("{}: the file is empty (0 bytes), so it holds no raster", path.display())]
+    EmptyFile { path: PathBuf },
+
+    #[error("{}: not a raster GDAL can read ({reason}); is it a complete GeoTIFF?", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+
+    #[error("{}: the file has no raster bands (is it a vector file?)", path.display())]
+    NoBands { path: PathBuf },
+
+    #[error(
+        "{}: band {band} has GDAL type {dtype}, which sarscope cannot read as intensity",
+        path.display()
+    )]
+    UnsupportedType {
+        path: PathBuf,
+        band: usize,
+        dtype: String,
+    },
+
+    #[error(
+        "the files of one scene must share one grid: {} is {}x{} but {} is {}x{}",
+        first.display(), first_size.0, first_size.1, other.display(), other_size.0, other_size.1
+    )]
+    SizeMismatch {
+        first: PathBuf,
+        first_size: (usize, usize),
+        other: PathBuf,
+        other_size: (usize, usize),
+    },
+
+    #[error(
+        "{}: {width} x {height} pixels x {bands} bands is {} as float32, more than the {} that \
+         can be read whole; read it by windows (the viewer does) or crop it first",
+        path.display(), human_bytes(*bytes), human_bytes(*limit)
+    )]
+    TooLarge {
+        path: PathBuf,
+        width: usize,
+        height: usize,
+        bands: usize,
+        bytes: u128,
+        limit: u128,
+    },
+
+    #[error(
+        "window at ({x}, {y}) of {w}x{h} pixels lies outside the {width}x{height} scene {}",
+        path.display()
+    )]
+    WindowOutside {
+        path: PathBuf,
+        x: usize,
+        y: usize,
+        w: usize,
+        h: usize,
+        width: usize,
+        height: usize,
+    },
+
+    #[error("{}: reading band {band} failed: {reason}", path.display())]
+    Read {
+        path: PathBuf,
+        band: usize,
+        reason: String,
+    },
+
+    #[error("{}: writing failed: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+
+    #[error("{what}: {reason}")]
+    Invalid { what: String, reason: String },
+}
+
+/// `1536` -> `"1.5 KiB"`: sizes in messages a person reads.
+pub fn human_bytes(bytes: u128) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS.get(unit).copied().unwrap_or("B"))
+    }
+}
+
+/// GDAL's own message, without the wrapper text of the gdal crate.
+pub(crate) fn gdal_reason(err: &gdal::errors::GdalError) -> String {
+    match err {
+        gdal::errors::GdalError::CplError { msg, .. }
+        | gdal::errors::GdalError::NullPointer { msg, .. }
+            if !msg.trim().is_empty() =>
+        {
+            msg.trim().to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_picks_a_readable_unit() {
+        assert_eq!(human_bytes(12), "12 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(4 * 1024u128.pow(4)), "4.0 TiB");
+    }
+}

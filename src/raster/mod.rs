@@ -1,0 +1,20 @@
+//! Raster input: GeoTIFFs (and anything else GDAL reads) as scenes of float32 bands, with
+//! georeferencing, validity, polarization roles and statistics.
+
+mod error;
+mod georef;
+mod planes;
+mod roles;
+mod scene;
+mod stats;
+mod write;
+
+pub use error::{RasterError, human_bytes};
+pub use georef::{Crs, GeoTransform};
+pub use planes::Planes;
+pub use roles::{Polarization, RoleSource};
+pub use scene::{
+    BandInfo, ComplexIntensity, EXACT_STATS_MAX_PIXELS, MAX_WHOLE_BYTES, Scene, Window,
+};
+pub use stats::{BandStats, PERCENTILES};
+pub use write::{GeoTiffMeta, write_geotiff};

@@ -1,0 +1,577 @@
+//! `Scene`: one raster scene made of one file or of several single-polarization files on one
+//! grid, read through GDAL by window or whole, as float32 planes.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use gdal::raster::GdalDataType;
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags, Metadata};
+use serde::Serialize;
+
+use super::Planes;
+use super::error::{RasterError, gdal_reason};
+use super::georef::{Crs, GeoTransform};
+use super::roles::{Polarization, RoleSource, assign_roles};
+use super::stats::BandStats;
+
+/// The largest scene [`Scene::read_full`] reads into memory (bytes of float32 planes).
+pub const MAX_WHOLE_BYTES: u128 = 2 * 1024 * 1024 * 1024;
+
+/// Scenes up to this many pixels get exact statistics; larger ones are sampled by a decimated
+/// read (which uses GDAL's overviews when the file has them).
+pub const EXACT_STATS_MAX_PIXELS: usize = 64 * 1024 * 1024;
+
+/// Side of the decimated read that statistics of large scenes are computed from.
+const STATS_SAMPLE_SIDE: usize = 2048;
+
+/// A rectangle of pixels: top-left corner and size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub x: usize,
+    pub y: usize,
+    pub width: usize,
+    pub height: usize,
+}
+
+/// How the values of a complex (SLC) band become intensity.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ComplexIntensity {
+    /// Calibration factor from the file (Capella's `scale_factor` in the TIFF image description):
+    /// intensity = (scale * |z|)^2. Without it intensity is |z|^2.
+    pub scale: Option<f64>,
+}
+
+/// What a scene knows of one of its bands.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BandInfo {
+    /// A display name: the band description, else its polarization, else "Band N".
+    pub name: String,
+    pub role: Option<Polarization>,
+    pub role_source: Option<RoleSource>,
+    /// The file the band comes from, and its 1-based index there.
+    pub path: PathBuf,
+    pub source_band: usize,
+    /// The data type as stored ("Float32", "UInt16", "CFloat32", ...). Values are always
+    /// delivered as float32.
+    pub stored_type: String,
+    /// Set when the band is complex and is delivered as intensity.
+    pub complex: Option<ComplexIntensity>,
+    pub nodata: Option<f64>,
+    pub description: String,
+}
+
+struct Source {
+    path: PathBuf,
+    /// The dataset pixels are read from: the file itself, or GDAL's derived intensity dataset
+    /// of a complex file.
+    dataset: Dataset,
+}
+
+/// A raster scene. Opening reads only metadata; pixels are read on demand, by window
+/// ([`Scene::read_window`]) or whole ([`Scene::read_full`]). Statistics are computed on first
+/// use and cached.
+pub struct Scene {
+    sources: Vec<Source>,
+    bands: Vec<BandInfo>,
+    width: usize,
+    height: usize,
+    geo_transform: Option<GeoTransform>,
+    crs: Option<Crs>,
+    driver: String,
+    stats: OnceLock<Vec<BandStats>>,
+}
+
+impl std::fmt::Debug for Scene {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scene")
+            .field("paths", &self.paths())
+            .field("size", &(self.width, self.height))
+            .field("bands", &self.bands)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scene {
+    /// Opens one raster file with all its bands.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, RasterError> {
+        Self::open_many(&[path.as_ref().to_path_buf()])
+    }
+
+    /// Opens several files as one scene: their bands in the order given (e.g. the four
+    /// single-polarization files `sar_{hh,hv,vh,vv}.tif`). All must have the same size; the
+    /// georeferencing is the first file's.
+    pub fn open_many(paths: &[PathBuf]) -> Result<Self, RasterError> {
+        let Some(first_path) = paths.first() else {
+            return Err(RasterError::NoFiles);
+        };
+        let mut sources = Vec::with_capacity(paths.len());
+        let mut bands = Vec::new();
+        let mut hints = Vec::new();
+        let mut size = (0, 0);
+        let mut geo_transform = None;
+        let mut crs = None;
+        let mut driver = String::new();
+        for (i, path) in paths.iter().enumerate() {
+            let dataset = open_dataset(path)?;
+            let this_size = dataset.raster_size();
+            if i == 0 {
+                size = this_size;
+                geo_transform = dataset.geo_transform().ok().map(GeoTransform);
+                crs = dataset
+                    .spatial_ref()
+                    .ok()
+                    .and_then(|srs| Crs::from_spatial_ref(&srs));
+                driver = dataset.driver().short_name();
+            } else if this_size != size {
+                return Err(RasterError::SizeMismatch {
+                    first: first_path.clone(),
+                    first_size: size,
+                    other: path.clone(),
+                    other_size: this_size,
+                });
+            }
+            let (read_from, file_bands, file_hints) =
+                describe_bands(path, dataset, paths.len() > 1)?;
+            bands.extend(file_bands);
+            hints.extend(file_hints);
+            sources.push(Source {
+                path: path.clone(),
+                dataset: read_from,
+            });
+        }
+        for (band, role) in bands.iter_mut().zip(assign_roles(&hints)) {
+            band.role = role.map(|(p, _)| p);
+            band.role_source = role.map(|(_, s)| s);
+            if band.description.is_empty()
+                && let Some(p) = band.role
+            {
+                band.name = p.name().to_string();
+            }
+        }
+        Ok(Self {
+            sources,
+            bands,
+            width: size.0,
+            height: size.1,
+            geo_transform,
+            crs,
+            driver,
+            stats: OnceLock::new(),
+        })
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    pub fn bands(&self) -> &[BandInfo] {
+        &self.bands
+    }
+
+    pub fn band_count(&self) -> usize {
+        self.bands.len()
+    }
+
+    pub fn paths(&self) -> Vec<&Path> {
+        self.sources.iter().map(|s| s.path.as_path()).collect()
+    }
+
+    /// The GDAL driver of the first file ("GTiff", "VRT", ...).
+    pub fn driver(&self) -> &str {
+        &self.driver
+    }
+
+    pub fn geo_transform(&self) -> Option<GeoTransform> {
+        self.geo_transform
+    }
+
+    pub fn crs(&self) -> Option<&Crs> {
+        self.crs.as_ref()
+    }
+
+    /// The index of the band that carries polarization `pol`, if any.
+    pub fn band_of(&self, pol: Polarization) -> Option<usize> {
+        self.bands.iter().position(|b| b.role == Some(pol))
+    }
+
+    /// True when the scene has all four polarizations, so that composites can be made.
+    pub fn is_quad_pol(&self) -> bool {
+        Polarization::SN6_ORDER
+            .iter()
+            .all(|p| self.band_of(*p).is_some())
+    }
+
+    /// Bytes that the float32 planes of the whole scene take.
+    pub fn full_size_bytes(&self) -> u128 {
+        self.width as u128 * self.height as u128 * self.bands.len() as u128 * 4
+    }
+
+    /// Reads the whole scene (a usual 900x900 tile) into float32 planes.
+    /// Refuses scenes larger than [`MAX_WHOLE_BYTES`]: read those by window.
+    pub fn read_full(&self) -> Result<Planes, RasterError> {
+        let bytes = self.full_size_bytes();
+        if bytes > MAX_WHOLE_BYTES {
+            return Err(RasterError::TooLarge {
+                path: self.first_path(),
+                width: self.width,
+                height: self.height,
+                bands: self.bands.len(),
+                bytes,
+                limit: MAX_WHOLE_BYTES,
+            });
+        }
+        self.read_window(self.full_window(), (self.width, self.height))
+    }
+
+    pub fn full_window(&self) -> Window {
+        Window {
+            x: 0,
+            y: 0,
+            width: self.width,
+            height: self.height,
+        }
+    }
+
+    /// Reads `window` of every band, resampled (nearest neighbour, from overviews when the file
+    /// has them) to `out_size` = (width, height).
+    pub fn read_window(
+        &self,
+        window: Window,
+        out_size: (usize, usize),
+    ) -> Result<Planes, RasterError> {
+        let mut planes = Vec::with_capacity(self.bands.len());
+        for band in 0..self.bands.len() {
+            planes.push(self.read_band_window(band, window, out_size)?);
+        }
+        let nodata: Vec<Option<f64>> = self.bands.iter().map(|b| b.nodata).collect();
+        Ok(Planes::new(out_size.0, out_size.1, planes, &nodata))
+    }
+
+    /// Reads one band (0-based index into [`Scene::bands`]) of `window`, resampled to
+    /// `out_size`, as float32 (complex bands as calibrated intensity).
+    pub fn read_band_window(
+        &self,
+        band: usize,
+        window: Window,
+        out_size: (usize, usize),
+    ) -> Result<Vec<f32>, RasterError> {
+        self.check_window(window)?;
+        let info = self.bands.get(band).ok_or_else(|| RasterError::Invalid {
+            what: format!("band {}", band + 1),
+            reason: format!("the scene has {} bands", self.bands.len()),
+        })?;
+        let source = self
+            .sources
+            .iter()
+            .find(|s| s.path == info.path)
+            .ok_or_else(|| RasterError::Invalid {
+                what: info.path.display().to_string(),
+                reason: "the band's file is not part of this scene".into(),
+            })?;
+        let read_err = |e: gdal::errors::GdalError| RasterError::Read {
+            path: info.path.clone(),
+            band: info.source_band,
+            reason: gdal_reason(&e),
+        };
+        let gdal_band = source
+            .dataset
+            .rasterband(info.source_band)
+            .map_err(read_err)?;
+        let origin = (to_isize(window.x), to_isize(window.y));
+        let size = (window.width, window.height);
+        let n = out_size.0 * out_size.1;
+        match info.complex {
+            None => {
+                let mut buf = vec![0f32; n];
+                gdal_band
+                    .read_into_slice(origin, size, out_size, &mut buf, None)
+                    .map_err(read_err)?;
+                Ok(buf)
+            }
+            Some(ComplexIntensity { scale }) => {
+                // GDAL's derived INTENSITY dataset delivers |z|^2 as float64.
+                let mut buf = vec![0f64; n];
+                gdal_band
+                    .read_into_slice(origin, size, out_size, &mut buf, None)
+                    .map_err(read_err)?;
+                let k = scale.map_or(1.0, |s| s * s);
+                Ok(buf.into_iter().map(|v| (v * k) as f32).collect())
+            }
+        }
+    }
+
+    /// Per-band statistics over valid pixels, computed on first call and cached. Exact for
+    /// scenes up to [`EXACT_STATS_MAX_PIXELS`]; larger scenes are sampled (flagged
+    /// `approximate`).
+    pub fn stats(&self) -> Result<&[BandStats], RasterError> {
+        if let Some(stats) = self.stats.get() {
+            return Ok(stats);
+        }
+        let pixels = self.width.saturating_mul(self.height);
+        let (out_size, approximate) = if pixels <= EXACT_STATS_MAX_PIXELS {
+            ((self.width, self.height), false)
+        } else {
+            let f = (STATS_SAMPLE_SIDE as f64 / self.width.max(self.height) as f64).min(1.0);
+            let side = |v: usize| ((v as f64 * f).round() as usize).max(1);
+            ((side(self.width), side(self.height)), true)
+        };
+        let mut all = Vec::with_capacity(self.bands.len());
+        for (i, band) in self.bands.iter().enumerate() {
+            let values = self.read_band_window(i, self.full_window(), out_size)?;
+            all.push(BandStats::compute(&values, band.nodata, approximate));
+        }
+        Ok(self.stats.get_or_init(|| all))
+    }
+
+    fn first_path(&self) -> PathBuf {
+        self.sources
+            .first()
+            .map(|s| s.path.clone())
+            .unwrap_or_default()
+    }
+
+    fn check_window(&self, w: Window) -> Result<(), RasterError> {
+        let inside = w.width > 0
+            && w.height > 0
+            && w.x.checked_add(w.width).is_some_and(|r| r <= self.width)
+            && w.y.checked_add(w.height).is_some_and(|b| b <= self.height);
+        if inside {
+            Ok(())
+        } else {
+            Err(RasterError::WindowOutside {
+                path: self.first_path(),
+                x: w.x,
+                y: w.y,
+                w: w.width,
+                h: w.height,
+                width: self.width,
+                height: self.height,
+            })
+        }
+    }
+}
+
+fn to_isize(v: usize) -> isize {
+    isize::try_from(v).unwrap_or(isize::MAX)
+}
+
+/// Opens the file `path` as a raster through GDAL, turning GDAL's failures into errors a user
+/// can act on. GDAL's virtual paths (`/vsizip/...`) are passed through unchecked.
+fn open_dataset(path: &Path) -> Result<Dataset, RasterError> {
+    if !path.to_string_lossy().starts_with("/vsi") {
+        let problem = match std::fs::metadata(path) {
+            Err(_) => Some(RasterError::NotFound {
+                path: path.to_path_buf(),
+            }),
+            Ok(meta) if meta.is_dir() => Some(RasterError::Unreadable {
+                path: path.to_path_buf(),
+                reason: "it is a folder".into(),
+            }),
+            Ok(meta) if meta.len() == 0 => Some(RasterError::EmptyFile {
+                path: path.to_path_buf(),
+            }),
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            return Err(problem);
+        }
+    }
+    open_gdal(path.as_os_str(), path)
+}
+
+/// Opens any GDAL dataset name (a file, or a connection string such as
+/// `DERIVED_SUBDATASET:INTENSITY:file`); errors name `path`.
+fn open_gdal(name: &std::ffi::OsStr, path: &Path) -> Result<Dataset, RasterError> {
+    let options = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_RASTER
+            | GdalOpenFlags::GDAL_OF_READONLY
+            | GdalOpenFlags::GDAL_OF_VERBOSE_ERROR,
+        ..Default::default()
+    };
+    let dataset = Dataset::open_ex(name, options).map_err(|e| RasterError::Unreadable {
+        path: path.to_path_buf(),
+        reason: gdal_reason(&e),
+    })?;
+    if dataset.raster_count() == 0 {
+        return Err(RasterError::NoBands {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(dataset)
+}
+
+type RoleHint = (Option<Polarization>, RoleSource);
+
+/// Describes the bands of one opened file and picks the dataset to read them from.
+fn describe_bands(
+    path: &Path,
+    dataset: Dataset,
+    part_of_many: bool,
+) -> Result<(Dataset, Vec<BandInfo>, Vec<RoleHint>), RasterError> {
+    let count = dataset.raster_count();
+    let complex = is_complex(&dataset);
+    let complex_types = if complex {
+        stored_type_names(&dataset)
+    } else {
+        Vec::new()
+    };
+    let scale = if complex {
+        capella_scale_factor(&dataset)
+    } else {
+        None
+    };
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dataset_pol = metadata_polarization(&dataset);
+    let mut infos = Vec::with_capacity(count);
+    let mut hints = Vec::with_capacity(count);
+    for index in 1..=count {
+        let band = dataset.rasterband(index).map_err(|e| RasterError::Read {
+            path: path.to_path_buf(),
+            band: index,
+            reason: gdal_reason(&e),
+        })?;
+        let dtype = band.band_type();
+        let stored_type = if dtype == GdalDataType::Unknown {
+            complex_types
+                .get(index - 1)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| "Unknown".to_string())
+        } else {
+            dtype.name()
+        };
+        if dtype == GdalDataType::Unknown && !complex {
+            return Err(RasterError::UnsupportedType {
+                path: path.to_path_buf(),
+                band: index,
+                dtype: stored_type,
+            });
+        }
+        let description = band.description().unwrap_or_default().trim().to_string();
+        let band_pol = Polarization::find_in(&description)
+            .or_else(|| metadata_polarization(&band))
+            .or(if count == 1 { dataset_pol } else { None });
+        let hint = match band_pol {
+            Some(p) => (Some(p), RoleSource::Metadata),
+            None if count == 1 && part_of_many => {
+                (Polarization::find_in(&stem), RoleSource::FileName)
+            }
+            None => (None, RoleSource::Metadata),
+        };
+        hints.push(hint);
+        let name = if description.is_empty() {
+            if part_of_many && count == 1 {
+                stem.clone()
+            } else {
+                format!("Band {index}")
+            }
+        } else {
+            description.clone()
+        };
+        infos.push(BandInfo {
+            name,
+            role: None,
+            role_source: None,
+            path: path.to_path_buf(),
+            source_band: index,
+            stored_type,
+            complex: complex.then_some(ComplexIntensity { scale }),
+            nodata: band.no_data_value(),
+            description,
+        });
+    }
+    let read_from = if complex {
+        let mut derived = std::ffi::OsString::from("DERIVED_SUBDATASET:INTENSITY:");
+        derived.push(path.as_os_str());
+        open_gdal(&derived, path).map_err(|e| RasterError::Unreadable {
+            path: path.to_path_buf(),
+            reason: format!("GDAL could not derive intensity from the complex bands: {e}"),
+        })?
+    } else {
+        dataset
+    };
+    Ok((read_from, infos, hints))
+}
+
+/// A dataset is complex when GDAL offers to derive intensity from it.
+fn is_complex(dataset: &Dataset) -> bool {
+    dataset
+        .metadata_domain("DERIVED_SUBDATASETS")
+        .unwrap_or_default()
+        .iter()
+        .any(|item| item.contains("DERIVED_SUBDATASET:INTENSITY:"))
+}
+
+/// GDAL's names of the band types ("CFloat32", "CInt16", ...), which the gdal crate does not
+/// expose for complex types: read from the dataset's VRT description.
+fn stored_type_names(dataset: &Dataset) -> Vec<Option<String>> {
+    let Ok(vrt) = gdal::DriverManager::get_driver_by_name("VRT") else {
+        return Vec::new();
+    };
+    let Ok(copy) = dataset.create_copy(&vrt, "", &Default::default()) else {
+        return Vec::new();
+    };
+    let xml = copy
+        .metadata_domain("xml:VRT")
+        .unwrap_or_default()
+        .join("\n");
+    xml.split("<VRTRasterBand")
+        .skip(1)
+        .map(|band| {
+            let rest = band.split("dataType=\"").nth(1)?;
+            rest.split('"').next().map(str::to_string)
+        })
+        .collect()
+}
+
+/// Capella's calibration factor: `"scale_factor": 0.000277...` in the TIFF image description
+/// (JSON). `None` when the description does not carry one.
+fn capella_scale_factor(dataset: &Dataset) -> Option<f64> {
+    let description = dataset.metadata_item("TIFFTAG_IMAGEDESCRIPTION", "")?;
+    let json: serde_json::Value = serde_json::from_str(&description).ok()?;
+    find_number(&json, "scale_factor").filter(|s| s.is_finite() && *s > 0.0)
+}
+
+fn find_number(value: &serde_json::Value, key: &str) -> Option<f64> {
+    match value {
+        serde_json::Value::Object(map) => map
+            .get(key)
+            .and_then(serde_json::Value::as_f64)
+            .or_else(|| map.values().find_map(|v| find_number(v, key))),
+        serde_json::Value::Array(items) => items.iter().find_map(|v| find_number(v, key)),
+        _ => None,
+    }
+}
+
+fn metadata_polarization(object: &impl Metadata) -> Option<Polarization> {
+    [
+        "POLARIZATION",
+        "POLARISATION",
+        "polarization",
+        "polarisation",
+        "POLARIMETRIC_INTERP",
+    ]
+    .iter()
+    .find_map(|key| object.metadata_item(key, ""))
+    .and_then(|value| Polarization::find_in(&value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_factor_is_found_anywhere_in_the_json() {
+        let json: serde_json::Value =
+            serde_json::from_str(r#"{"collect": {"image": {"scale_factor": 0.5}}}"#).unwrap();
+        assert_eq!(find_number(&json, "scale_factor"), Some(0.5));
+        assert_eq!(find_number(&json, "missing"), None);
+    }
+}

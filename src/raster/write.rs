@@ -1,0 +1,68 @@
+//! Writing float32 planes as a GeoTIFF through GDAL.
+
+use std::path::Path;
+
+use gdal::raster::{Buffer, RasterCreationOptions};
+use gdal::spatial_ref::SpatialRef;
+use gdal::{DriverManager, Metadata};
+
+use super::Planes;
+use super::error::{RasterError, gdal_reason};
+use super::georef::GeoTransform;
+
+/// What to write besides the pixels.
+#[derive(Clone, Debug, Default)]
+pub struct GeoTiffMeta<'a> {
+    pub geo_transform: Option<GeoTransform>,
+    pub epsg: Option<u32>,
+    /// Declared on every band.
+    pub nodata: Option<f64>,
+    /// Band descriptions, e.g. ["HH", "HV", "VH", "VV"].
+    pub band_names: &'a [&'a str],
+}
+
+/// Writes `planes` as a deflate-compressed float32 GeoTIFF at `path` (replacing it).
+pub fn write_geotiff(path: &Path, planes: &Planes, meta: &GeoTiffMeta) -> Result<(), RasterError> {
+    let fail = |e: gdal::errors::GdalError| RasterError::Write {
+        path: path.to_path_buf(),
+        reason: gdal_reason(&e),
+    };
+    let driver = DriverManager::get_driver_by_name("GTiff").map_err(fail)?;
+    let mut options = RasterCreationOptions::new();
+    for (key, value) in [
+        ("COMPRESS", "DEFLATE"),
+        ("PREDICTOR", "3"),
+        ("TILED", "YES"),
+    ] {
+        options.set_name_value(key, value).map_err(fail)?;
+    }
+    let mut dataset = driver
+        .create_with_band_type_with_options::<f32, _>(
+            path,
+            planes.width,
+            planes.height,
+            planes.bands.len(),
+            &options,
+        )
+        .map_err(fail)?;
+    if let Some(gt) = meta.geo_transform {
+        dataset.set_geo_transform(&gt.0).map_err(fail)?;
+    }
+    if let Some(code) = meta.epsg {
+        let srs = SpatialRef::from_epsg(code).map_err(fail)?;
+        dataset.set_spatial_ref(&srs).map_err(fail)?;
+    }
+    for (i, plane) in planes.bands.iter().enumerate() {
+        let mut band = dataset.rasterband(i + 1).map_err(fail)?;
+        if let Some(nd) = meta.nodata {
+            band.set_no_data_value(Some(nd)).map_err(fail)?;
+        }
+        if let Some(name) = meta.band_names.get(i) {
+            band.set_description(name).map_err(fail)?;
+        }
+        let mut buffer = Buffer::new((planes.width, planes.height), plane.clone());
+        band.write((0, 0), (planes.width, planes.height), &mut buffer)
+            .map_err(fail)?;
+    }
+    dataset.close().map_err(fail)
+}
