@@ -1,0 +1,74 @@
+//! The command line: `sarscope [FILE...]`, `sarscope info`, `sarscope demo`.
+
+mod demo;
+mod info;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// sarscope: building footprints in SAR imagery.
+///
+/// With no command, opens the viewer on FILE... (several single-polarization files form one
+/// scene), or on the built-in demo scene when no file is given.
+#[derive(Debug, Parser)]
+#[command(name = "sarscope", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Raster files to open in the viewer.
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print size, bands and their roles, data types, CRS, geotransform, nodata/NaN counts and
+    /// band statistics of a scene (several files are opened together as one scene).
+    Info(info::InfoArgs),
+    /// Write synthetic SpaceNet 6-like scenes: NAME.tif with NAME.geojson and NAME.csv footprints.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs the command line `args` (the first item is the program name).
+pub fn run<I, T>(args: I) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
+    match cli.command {
+        Some(Command::Info(args)) => info::run(&args),
+        Some(Command::Demo(args)) => demo::run(&args),
+        None => open_viewer(&cli.files),
+    }
+}
+
+/// Until the viewer lands: says what it would open, after checking that it opens.
+fn open_viewer(files: &[PathBuf]) -> anyhow::Result<()> {
+    let files = if files.is_empty() {
+        let written = demo::ensure_demo_scene().context("preparing the demo scene")?;
+        println!("No file given: the demo scene.");
+        vec![written]
+    } else {
+        files.to_vec()
+    };
+    let scene = crate::raster::Scene::open_many(&files)?;
+    println!(
+        "The viewer is not built yet; it would open this {}x{} scene of {} bands:",
+        scene.width(),
+        scene.height(),
+        scene.band_count()
+    );
+    info::print_text(&scene)?;
+    Ok(())
+}
+
+/// Sends GDAL's own error printing to the log (RUST_LOG=debug shows it): the errors that matter
+/// reach the user once, through our messages.
+pub fn quiet_gdal() {
+    gdal::config::set_error_handler(|class, number, message| {
+        tracing::debug!(target: "gdal", ?class, number, "{message}");
+    });
+}
