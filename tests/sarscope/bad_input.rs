@@ -1,0 +1,189 @@
+//! Bad input gives a clear error naming the file and the problem, a non-zero exit, no panic.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use sarscope::raster::{RasterError, Scene};
+
+use crate::common::{sarscope, shared_data, text};
+
+/// Runs `sarscope info FILES`, expects failure, returns stderr.
+fn info_fails(files: &[&Path]) -> String {
+    let mut args: Vec<&OsStr> = vec![OsStr::new("info")];
+    args.extend(files.iter().map(|p| p.as_os_str()));
+    let out = sarscope(&args);
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "expected failure for {files:?}; stdout: {}",
+        text(&out.stdout)
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    stderr
+}
+
+fn contains_all(stderr: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(stderr.contains(part), "{part:?} not in: {stderr}");
+    }
+}
+
+/// A classic TIFF whose header claims 1,000,000 x 1,000,000 float32 pixels in strips of 64
+/// rows while the file holds none of them.
+pub fn lying_huge_tiff(path: &Path) {
+    const SIDE: u32 = 1_000_000;
+    const ROWS: u32 = 64;
+    let strips = SIDE.div_ceil(ROWS);
+    let tags: u32 = 11;
+    let arrays = 8 + 2 + tags * 12 + 4;
+    let (offsets_at, counts_at) = (arrays, arrays + 4 * strips);
+    let mut out = Vec::new();
+    out.extend_from_slice(b"II*\0");
+    out.extend_from_slice(&8u32.to_le_bytes());
+    out.extend_from_slice(&(tags as u16).to_le_bytes());
+    let mut tag = |id: u16, kind: u16, count: u32, value: u32| {
+        out.extend_from_slice(&id.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&value.to_le_bytes());
+    };
+    tag(256, 4, 1, SIDE); // ImageWidth
+    tag(257, 4, 1, SIDE); // ImageLength
+    tag(258, 3, 1, 32); // BitsPerSample
+    tag(259, 3, 1, 1); // no compression
+    tag(262, 3, 1, 1); // BlackIsZero
+    tag(273, 4, strips, offsets_at); // StripOffsets
+    tag(277, 3, 1, 1); // SamplesPerPixel
+    tag(278, 4, 1, ROWS); // RowsPerStrip
+    tag(279, 4, strips, counts_at); // StripByteCounts
+    tag(284, 3, 1, 1); // PlanarConfiguration contiguous
+    tag(339, 3, 1, 3); // SampleFormat IEEE float
+    out.extend_from_slice(&0u32.to_le_bytes());
+    let end = counts_at + 4 * strips;
+    for _ in 0..strips {
+        out.extend_from_slice(&end.to_le_bytes());
+    }
+    for _ in 0..strips {
+        out.extend_from_slice(&(SIDE * 4 * ROWS).to_le_bytes());
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+fn tmp_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn missing_file() {
+    let err = info_fails(&[Path::new("/nonexistent/scene.tif")]);
+    contains_all(&err, &["/nonexistent/scene.tif", "no such file"]);
+}
+
+#[test]
+fn empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp_file(dir.path(), "empty.tif", b"");
+    contains_all(&info_fails(&[&path]), &["empty.tif", "empty (0 bytes)"]);
+}
+
+#[test]
+fn truncated_tiff() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(shared_data("capella/sar_masked.tif")).unwrap();
+    for keep in [100, whole.len() / 2] {
+        let path = tmp_file(dir.path(), &format!("cut{keep}.tif"), &whole[..keep]);
+        let err = info_fails(&[&path]);
+        contains_all(&err, &[&format!("cut{keep}.tif")]);
+        assert!(
+            err.contains("not a raster") || err.contains("reading band"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn text_file_renamed_tif() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp_file(
+        dir.path(),
+        "notes.tif",
+        b"these are my field notes, not a raster\n",
+    );
+    contains_all(
+        &info_fails(&[&path]),
+        &["notes.tif", "not a raster GDAL can read"],
+    );
+}
+
+#[test]
+fn raster_with_no_bands() {
+    // PCIDSK is one of the formats that store a raster of zero bands.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("noband.pix");
+    let driver = gdal::DriverManager::get_driver_by_name("PCIDSK").unwrap();
+    let ds = driver.create(&path, 10, 10, 0).unwrap();
+    assert_eq!(ds.raster_count(), 0);
+    ds.close().unwrap();
+    contains_all(&info_fails(&[&path]), &["noband.pix", "no raster bands"]);
+}
+
+#[test]
+fn raster_claiming_a_million_by_a_million_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.tif");
+    lying_huge_tiff(&path);
+    // Opening reads only the header; reading it whole is refused before any allocation ...
+    let scene = Scene::open(&path).unwrap();
+    assert_eq!((scene.width(), scene.height()), (1_000_000, 1_000_000));
+    let err = scene.read_full().unwrap_err();
+    assert!(matches!(err, RasterError::TooLarge { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("huge.tif") && msg.contains("3.6 TiB"), "{msg}");
+    // ... and `info`, which samples it, fails on the missing pixels with GDAL's reason.
+    contains_all(
+        &info_fails(&[&path]),
+        &["huge.tif", "reading band 1 failed"],
+    );
+}
+
+#[test]
+fn single_pol_files_of_different_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("sar_vv.tif");
+    let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
+    driver
+        .create_with_band_type::<f32, _>(&small, 100, 100, 1)
+        .unwrap()
+        .close()
+        .unwrap();
+    let hh = shared_data("capella/sar_hh.tif");
+    let hv = shared_data("capella/sar_hv.tif");
+    let vh = shared_data("capella/sar_vh.tif");
+    let err = info_fails(&[&hh, &hv, &vh, &small]);
+    contains_all(
+        &err,
+        &["sar_hh.tif is 200x200", "sar_vv.tif is 100x100", "one grid"],
+    );
+}
+
+#[test]
+fn a_folder_is_not_a_raster() {
+    let dir = tempfile::tempdir().unwrap();
+    contains_all(&info_fails(&[dir.path()]), &["it is a folder"]);
+}
+
+#[test]
+fn windows_outside_the_scene_are_refused() {
+    let scene = Scene::open(shared_data("capella/sar_masked.tif")).unwrap();
+    let w = sarscope::raster::Window {
+        x: 150,
+        y: 0,
+        width: 51,
+        height: 10,
+    };
+    let err = scene.read_window(w, (51, 10)).unwrap_err();
+    assert!(matches!(err, RasterError::WindowOutside { .. }), "{err}");
+}

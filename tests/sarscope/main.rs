@@ -1,0 +1,9 @@
+//! sarscope's integration tests, in one test binary (each binary links the whole stack).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod cli;
+mod common;
+mod raster_formats;
+mod raster_real;
+mod synth_scene;
