@@ -4,6 +4,7 @@
 //! scene) -> [`io`] (footprint files), with [`cli`] on top.
 
 pub mod cli;
+pub mod eval;
 pub mod io;
 pub mod raster;
 pub mod synth;

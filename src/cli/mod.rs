@@ -1,6 +1,7 @@
-//! The command line: `sarscope [FILE...]`, `sarscope info`, `sarscope demo`.
+//! The command line: `sarscope [FILE...]`, `sarscope info`, `sarscope demo`, `sarscope eval`.
 
 mod demo;
+mod eval;
 mod info;
 
 use std::ffi::OsString;
@@ -29,6 +30,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Write synthetic SpaceNet 6-like scenes: NAME.tif with NAME.geojson and NAME.csv footprints.
     Demo(demo::DemoArgs),
+    /// Score predicted footprints against ground truth with the SpaceNet metric (F1 at IoU > 0.5).
+    Eval(eval::EvalArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name).
@@ -41,6 +44,7 @@ where
     match cli.command {
         Some(Command::Info(args)) => info::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Eval(args)) => eval::run(&args),
         None => open_viewer(&cli.files),
     }
 }

@@ -1,10 +1,12 @@
-//! Footprint files: GeoJSON in a projected CRS and the SpaceNet CSV of pixel-space WKT.
+//! Footprint files: GeoJSON in a projected CRS, the SpaceNet CSV of pixel-space WKT, WKT.
 
 mod geojson_out;
 mod spacenet_csv;
+mod wkt_text;
 
 pub use geojson_out::write_footprints_geojson;
-pub use spacenet_csv::{polygon_wkt, write_spacenet_csv};
+pub use spacenet_csv::{CsvFootprint, polygon_wkt, read_spacenet_csv, write_spacenet_csv};
+pub use wkt_text::parse_polygon_wkt;
 
 use std::path::PathBuf;
 

@@ -4,9 +4,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use geo::Polygon;
+use geo::{MultiPolygon, Polygon};
 
 use super::IoError;
+use super::wkt_text::parse_polygon_wkt;
 
 /// WKT of a polygon, exterior then interior rings, each closed.
 ///
@@ -56,4 +57,86 @@ pub fn write_spacenet_csv(
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// One row of a SpaceNet CSV.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsvFootprint {
+    pub image_id: String,
+    /// `BuildingId` or `TileBuildingId`, as written.
+    pub building_id: String,
+    /// Pixel coordinates; empty for a `POLYGON EMPTY` row (an image without buildings).
+    pub polygon: MultiPolygon<f64>,
+    /// `Confidence` when the file has that column.
+    pub confidence: Option<f64>,
+    /// 1-based line of the row in the file, for messages.
+    pub line: usize,
+}
+
+/// Reads a SpaceNet CSV (`ImageId`, `BuildingId` or `TileBuildingId`, `PolygonWKT_Pix`, and
+/// optionally `Confidence`; other columns are ignored). Any bad row is an error naming its line.
+pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
+    let format = |reason: String| IoError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .map_err(|e| match e.into_kind() {
+            csv::ErrorKind::Io(source) => IoError::File {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => format(format!("{other:?}")),
+        })?;
+    let headers = reader
+        .headers()
+        .map_err(|e| format(format!("cannot read the header line: {e}")))?
+        .clone();
+    let column = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let missing = |what: &str| {
+        format(format!(
+            "no {what} column (the header is: {})",
+            headers.iter().collect::<Vec<_>>().join(",")
+        ))
+    };
+    let image_col = column(&["ImageId"]).ok_or_else(|| missing("ImageId"))?;
+    let id_col = column(&["BuildingId", "TileBuildingId"])
+        .ok_or_else(|| missing("BuildingId or TileBuildingId"))?;
+    let wkt_col = column(&["PolygonWKT_Pix"]).ok_or_else(|| missing("PolygonWKT_Pix"))?;
+    let conf_col = column(&["Confidence"]);
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = record
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(i + 2, |p| p.line() as usize);
+        let record = record.map_err(|e| format(format!("line {}: {e}", i + 2)))?;
+        let field = |col: usize| record.get(col).unwrap_or("").trim();
+        let polygon =
+            parse_polygon_wkt(field(wkt_col)).map_err(|e| format(format!("line {line}: {e}")))?;
+        let confidence = match conf_col {
+            None => None,
+            Some(c) => Some(field(c).parse::<f64>().map_err(|_| {
+                format(format!(
+                    "line {line}: Confidence {:?} is not a number",
+                    field(c)
+                ))
+            })?),
+        };
+        rows.push(CsvFootprint {
+            image_id: field(image_col).to_string(),
+            building_id: field(id_col).to_string(),
+            polygon,
+            confidence,
+            line,
+        });
+    }
+    Ok(rows)
 }

@@ -1,0 +1,367 @@
+//! The SpaceNet building metric, as solaris' `eval_iou_spacenet_csv` computes it.
+//!
+//! Per image: ground truth with area >= `min_area` and proposals with area > `min_area` are
+//! kept; proposals are taken in descending confidence (file order on ties); each is matched
+//! to the remaining ground-truth polygon of highest IoU (the first in file order on ties),
+//! which is a true positive when that IoU is above the threshold (strictly) and then leaves
+//! the pool; otherwise the proposal is a false positive. Ground truth left over with a
+//! non-zero area are false negatives. An invalid proposal is repaired first; an invalid
+//! ground-truth polygon scores IoU 0 (as in solaris). Counts are summed over images.
+
+use std::collections::BTreeMap;
+
+use geo::{Area, BooleanOps, BoundingRect, MakeValid, MultiPolygon, Rect, Validation};
+use serde::Serialize;
+
+use crate::io::CsvFootprint;
+
+/// The metric's parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct EvalParams {
+    /// Polygons smaller than this (px^2) do not count (80 for SN6, 20 for the SN2 samples).
+    pub min_area: f64,
+    /// A match needs an IoU strictly above this.
+    pub iou_threshold: f64,
+}
+
+impl Default for EvalParams {
+    /// The SpaceNet 6 setting: min area 80 px, IoU > 0.5.
+    fn default() -> Self {
+        Self {
+            min_area: 80.0,
+            iou_threshold: 0.5,
+        }
+    }
+}
+
+/// True and false positives and false negatives, with the scores derived from them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub tp: u64,
+    pub fp: u64,
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+}
+
+impl Counts {
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+
+    /// 2PR / (P + R), 0 when either is 0 (solaris' formula and convention).
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p * r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        }
+    }
+
+    pub fn add(&mut self, other: Counts) {
+        self.tp += other.tp;
+        self.fp += other.fp;
+        self.fn_ += other.fn_;
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// The outcome for one proposal that took part (its area was above `min_area`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProposalMatch {
+    /// Index into the image's proposals as given.
+    pub proposal: usize,
+    /// The ground truth it matched (index into the image's truth as given), if any.
+    pub truth: Option<usize>,
+    /// Its best IoU against the remaining ground truth, matched or not.
+    pub iou: f64,
+}
+
+/// The metric for one image.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ImageEval {
+    pub counts: Counts,
+    /// In the order proposals were taken (confidence descending).
+    pub proposals: Vec<ProposalMatch>,
+    /// Indices of the ground truth left unmatched (the false negatives).
+    pub missed: Vec<usize>,
+}
+
+struct Shape<'a> {
+    polygon: &'a MultiPolygon<f64>,
+    area: f64,
+    bbox: Option<Rect<f64>>,
+    valid: bool,
+}
+
+impl<'a> Shape<'a> {
+    fn new(polygon: &'a MultiPolygon<f64>) -> Self {
+        Self {
+            polygon,
+            area: polygon.unsigned_area(),
+            bbox: polygon.bounding_rect(),
+            valid: polygon.is_valid(),
+        }
+    }
+}
+
+fn boxes_overlap(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            a.min().x <= b.max().x
+                && b.min().x <= a.max().x
+                && a.min().y <= b.max().y
+                && b.min().y <= a.max().y
+        }
+        _ => false,
+    }
+}
+
+/// IoU of two valid polygons; 0 when they do not overlap.
+pub fn iou(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
+    let inter = a.intersection(b).unsigned_area();
+    let union = a.unsigned_area() + b.unsigned_area() - inter;
+    if union > 0.0 { inter / union } else { 0.0 }
+}
+
+/// The metric for one image. `proposals` carry their confidence.
+pub fn evaluate_image(
+    truth: &[MultiPolygon<f64>],
+    proposals: &[(MultiPolygon<f64>, f64)],
+    params: EvalParams,
+) -> ImageEval {
+    let truth: Vec<Shape> = truth.iter().map(Shape::new).collect();
+    // Remaining ground truth, in file order.
+    let mut pool: Vec<usize> = (0..truth.len())
+        .filter(|&i| truth.get(i).is_some_and(|t| t.area >= params.min_area))
+        .collect();
+    let mut order: Vec<usize> = (0..proposals.len())
+        .filter(|&i| {
+            proposals
+                .get(i)
+                .is_some_and(|(p, _)| p.unsigned_area() > params.min_area)
+        })
+        .collect();
+    // A stable sort keeps the file order among equal confidences.
+    order.sort_by(|&a, &b| {
+        let conf = |i: usize| proposals.get(i).map_or(0.0, |(_, c)| *c);
+        conf(b).total_cmp(&conf(a))
+    });
+    let mut result = ImageEval::default();
+    for index in order {
+        let Some((polygon, _)) = proposals.get(index) else {
+            continue;
+        };
+        let repaired;
+        let mut proposal = Shape::new(polygon);
+        if !proposal.valid {
+            repaired = polygon
+                .make_valid()
+                .unwrap_or_else(|_| MultiPolygon(vec![]));
+            proposal = Shape::new(&repaired);
+        }
+        let mut best: Option<(usize, f64)> = None; // (position in pool, iou)
+        if proposal.area > 0.0 {
+            for (pos, &t) in pool.iter().enumerate() {
+                let Some(gt) = truth.get(t) else { continue };
+                if !boxes_overlap(proposal.bbox, gt.bbox) {
+                    continue;
+                }
+                let score = if proposal.valid && gt.valid {
+                    iou(proposal.polygon, gt.polygon)
+                } else {
+                    0.0
+                };
+                if best.is_none_or(|(_, b)| score > b) {
+                    best = Some((pos, score));
+                }
+            }
+        }
+        let best_iou = best.map_or(0.0, |(_, s)| s);
+        let matched = match best {
+            Some((pos, score)) if score > params.iou_threshold => {
+                result.counts.tp += 1;
+                Some(pool.remove(pos))
+            }
+            _ => {
+                result.counts.fp += 1;
+                None
+            }
+        };
+        result.proposals.push(ProposalMatch {
+            proposal: index,
+            truth: matched,
+            iou: best_iou,
+        });
+    }
+    result.missed = pool
+        .into_iter()
+        .filter(|&t| truth.get(t).is_some_and(|g| g.area > 0.0))
+        .collect();
+    result.counts.fn_ = result.missed.len() as u64;
+    result
+}
+
+/// The metric over a data set: per image (every ImageId of either file) and in total.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub params: Option<EvalParams>,
+    pub images: BTreeMap<String, ImageEval>,
+    pub total: Counts,
+}
+
+impl Evaluation {
+    /// Counts summed per SpaceNet area of interest (`AOI_2_Vegas` of `AOI_2_Vegas_img3457`);
+    /// images whose id names no AOI are left out.
+    pub fn by_aoi(&self) -> BTreeMap<String, Counts> {
+        let mut out: BTreeMap<String, Counts> = BTreeMap::new();
+        for (id, image) in &self.images {
+            if let Some(aoi) = aoi_of(id) {
+                out.entry(aoi.to_string()).or_default().add(image.counts);
+            }
+        }
+        out
+    }
+}
+
+/// `AOI_2_Vegas_img3457` -> `AOI_2_Vegas`.
+pub fn aoi_of(image_id: &str) -> Option<&str> {
+    if !image_id.starts_with("AOI_") {
+        return None;
+    }
+    image_id.find("_img").and_then(|end| image_id.get(..end))
+}
+
+/// Evaluates proposals against ground truth read from SpaceNet CSVs. Proposals without a
+/// Confidence column all count as confidence 1 (file order).
+pub fn evaluate_rows(
+    truth: &[CsvFootprint],
+    proposals: &[CsvFootprint],
+    params: EvalParams,
+) -> Evaluation {
+    let mut per_image: BTreeMap<&str, (Vec<MultiPolygon<f64>>, Vec<(MultiPolygon<f64>, f64)>)> =
+        BTreeMap::new();
+    for row in truth {
+        per_image
+            .entry(row.image_id.as_str())
+            .or_default()
+            .0
+            .push(row.polygon.clone());
+    }
+    for row in proposals {
+        per_image
+            .entry(row.image_id.as_str())
+            .or_default()
+            .1
+            .push((row.polygon.clone(), row.confidence.unwrap_or(1.0)));
+    }
+    let mut evaluation = Evaluation {
+        params: Some(params),
+        ..Default::default()
+    };
+    for (id, (t, p)) in per_image {
+        let image = evaluate_image(&t, &p, params);
+        evaluation.total.add(image.counts);
+        evaluation.images.insert(id.to_string(), image);
+    }
+    evaluation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{MultiPolygon, polygon};
+
+    fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![polygon![
+            (x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side)
+        ]])
+    }
+
+    #[test]
+    fn greedy_matching_in_confidence_order() {
+        let truth = vec![square(0.0, 0.0, 10.0), square(100.0, 0.0, 10.0)];
+        // The low-confidence proposal fits truth 0 better, but the confident one comes first.
+        let proposals = vec![(square(1.0, 0.0, 10.0), 0.2), (square(3.0, 0.0, 10.0), 0.9)];
+        let r = evaluate_image(
+            &truth,
+            &proposals,
+            EvalParams {
+                min_area: 0.0,
+                iou_threshold: 0.5,
+            },
+        );
+        assert_eq!(
+            r.counts,
+            Counts {
+                tp: 1,
+                fp: 1,
+                fn_: 1
+            }
+        );
+        assert_eq!(r.proposals[0].proposal, 1);
+        assert_eq!(r.proposals[0].truth, Some(0));
+        assert!((r.proposals[0].iou - 70.0 / 130.0).abs() < 1e-12);
+        assert_eq!(r.missed, vec![1]);
+    }
+
+    #[test]
+    fn iou_must_be_strictly_above_the_threshold_and_areas_filter() {
+        // IoU exactly 1/3 with threshold 1/3: not a match.
+        let truth = vec![square(0.0, 0.0, 10.0)];
+        let p = vec![(square(5.0, 0.0, 10.0), 1.0)];
+        let r = evaluate_image(
+            &truth,
+            &p,
+            EvalParams {
+                min_area: 0.0,
+                iou_threshold: 1.0 / 3.0,
+            },
+        );
+        assert_eq!(
+            r.counts,
+            Counts {
+                tp: 0,
+                fp: 1,
+                fn_: 1
+            }
+        );
+        // min_area 100: truth of area 100 stays (>=), a proposal of area 100 does not (>).
+        let r = evaluate_image(
+            &truth,
+            &[(square(0.0, 0.0, 10.0), 1.0)],
+            EvalParams {
+                min_area: 100.0,
+                iou_threshold: 0.5,
+            },
+        );
+        assert_eq!(
+            r.counts,
+            Counts {
+                tp: 0,
+                fp: 0,
+                fn_: 1
+            }
+        );
+    }
+
+    #[test]
+    fn scores_follow_solaris_conventions() {
+        let c = Counts {
+            tp: 35,
+            fp: 2,
+            fn_: 7,
+        };
+        assert!((c.f1() - 0.8860759493670887).abs() < 1e-15);
+        assert_eq!(Counts::default().f1(), 0.0);
+        assert_eq!(aoi_of("AOI_2_Vegas_img3457"), Some("AOI_2_Vegas"));
+        assert_eq!(aoi_of("20190804111224_20190804111453_tile_8685"), None);
+    }
+}

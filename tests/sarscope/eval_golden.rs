@@ -1,0 +1,154 @@
+//! The SpaceNet metric against solaris' own results for the SN2 sample CSVs
+//! (shared/data/spacenet/SN2_test_results*.csv, computed by solaris with min area 20).
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+
+use sarscope::eval::{Counts, EvalParams, evaluate_rows};
+use sarscope::io::read_spacenet_csv;
+
+use crate::common::{sarscope, shared_data, text};
+
+fn solaris_rows(file: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(shared_data(file)).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .map(String::from)
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn check(row: &BTreeMap<String, String>, got: &Counts, what: &str) {
+    let n = |k: &str| row[k].parse::<u64>().unwrap();
+    let f = |k: &str| row[k].parse::<f64>().unwrap();
+    assert_eq!(
+        (got.tp, got.fp, got.fn_),
+        (n("TruePos"), n("FalsePos"), n("FalseNeg")),
+        "{what}"
+    );
+    // Same counts, same formulas: the scores agree to the last bits of a double.
+    for (ours, key) in [
+        (got.precision(), "Precision"),
+        (got.recall(), "Recall"),
+        (got.f1(), "F1Score"),
+    ] {
+        assert!(
+            (ours - f(key)).abs() < 1e-12,
+            "{what} {key}: {ours} vs {}",
+            f(key)
+        );
+    }
+}
+
+#[test]
+fn sn2_samples_score_exactly_as_solaris_per_image_and_per_aoi() {
+    let truth = read_spacenet_csv(&shared_data("spacenet/SN2_sample_truth.csv")).unwrap();
+    let pred = read_spacenet_csv(&shared_data("spacenet/SN2_sample_preds.csv")).unwrap();
+    let params = EvalParams {
+        min_area: 20.0,
+        iou_threshold: 0.5,
+    };
+    let evaluation = evaluate_rows(&truth, &pred, params);
+    let per_image = solaris_rows("spacenet/SN2_test_results_full.csv");
+    assert_eq!(evaluation.images.len(), per_image.len());
+    for row in &per_image {
+        let id = &row["imageID"];
+        check(row, &evaluation.images[id.as_str()].counts, id);
+    }
+    let aois = evaluation.by_aoi();
+    let solaris_aois = solaris_rows("spacenet/SN2_test_results.csv");
+    assert_eq!(aois.len(), solaris_aois.len());
+    // solaris writes the AOI rows without names: match them by their true positives.
+    for row in &solaris_aois {
+        let tp: u64 = row["TruePos"].parse().unwrap();
+        let (name, counts) = aois.iter().find(|(_, c)| c.tp == tp).unwrap();
+        check(row, counts, name);
+    }
+}
+
+#[test]
+fn a_set_against_itself_scores_one_whatever_the_truth_order() {
+    let truth = read_spacenet_csv(&shared_data("spacenet/SN2_sample_truth.csv")).unwrap();
+    let params = EvalParams {
+        min_area: 20.0,
+        iou_threshold: 0.5,
+    };
+    let itself = evaluate_rows(&truth, &truth, params);
+    assert_eq!(itself.total.fp + itself.total.fn_, 0);
+    assert!((itself.total.f1() - 1.0).abs() < 1e-15);
+    let pred = read_spacenet_csv(&shared_data("spacenet/SN2_sample_preds.csv")).unwrap();
+    let mut reversed = truth.clone();
+    reversed.reverse();
+    assert_eq!(
+        evaluate_rows(&reversed, &pred, params).total,
+        evaluate_rows(&truth, &pred, params).total
+    );
+}
+
+#[test]
+fn eval_cli_prints_the_table_and_reports_bad_rows_by_line() {
+    let truth = shared_data("spacenet/SN2_sample_truth.csv");
+    let pred = shared_data("spacenet/SN2_sample_preds.csv");
+    let out = sarscope(&[
+        OsStr::new("eval"),
+        OsStr::new("--truth"),
+        truth.as_os_str(),
+        OsStr::new("--pred"),
+        pred.as_os_str(),
+        OsStr::new("--min-area"),
+        OsStr::new("20"),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("AOI_2_Vegas (all images)                         35      2      7"),
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "nocol.csv",
+            "ImageId,PolygonWKT_Pix\na,POLYGON EMPTY\n",
+            "no BuildingId or TileBuildingId column",
+        ),
+        (
+            "badwkt.csv",
+            "ImageId,BuildingId,PolygonWKT_Pix\na,0,POLYGON EMPTY\na,1,\"POLYGON ((0 0, 1 1\"\n",
+            "line 3: bad WKT",
+        ),
+        (
+            "point.csv",
+            "ImageId,BuildingId,PolygonWKT_Pix\na,0,POINT (1 2)\n",
+            "line 2: expected a POLYGON",
+        ),
+        (
+            "conf.csv",
+            "ImageId,BuildingId,PolygonWKT_Pix,Confidence\na,0,POLYGON EMPTY,high\n",
+            "Confidence \"high\" is not a number",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let out = sarscope(&[
+            OsStr::new("eval"),
+            OsStr::new("--truth"),
+            truth.as_os_str(),
+            OsStr::new("--pred"),
+            path.as_os_str(),
+        ]);
+        let stderr = text(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(name) && stderr.contains(expected),
+            "{name}: {stderr}"
+        );
+    }
+}
