@@ -8,3 +8,4 @@ pub mod eval;
 pub mod io;
 pub mod raster;
 pub mod synth;
+pub mod vector;

@@ -1,8 +1,10 @@
-//! The command line: `sarscope [FILE...]`, `sarscope info`, `sarscope demo`, `sarscope eval`.
+//! The command line: `sarscope [FILE...]`, `sarscope info`, `sarscope demo`, `sarscope eval`,
+//! `sarscope vectorize`.
 
 mod demo;
 mod eval;
 mod info;
+mod vectorize;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -32,6 +34,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Score predicted footprints against ground truth with the SpaceNet metric (F1 at IoU > 0.5).
     Eval(eval::EvalArgs),
+    /// Turn a probability map into building footprints (.csv or .geojson).
+    Vectorize(vectorize::VectorizeArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name).
@@ -45,6 +49,7 @@ where
         Some(Command::Info(args)) => info::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Eval(args)) => eval::run(&args),
+        Some(Command::Vectorize(args)) => vectorize::run(&args),
         None => open_viewer(&cli.files),
     }
 }

@@ -1,11 +1,18 @@
 //! Footprint files: GeoJSON in a projected CRS, the SpaceNet CSV of pixel-space WKT, WKT.
 
+mod geojson_in;
 mod geojson_out;
 mod spacenet_csv;
 mod wkt_text;
 
+pub use geojson_in::{
+    GeoJsonFootprints, epsg_of_crs_name, pixel_from_world, read_footprints_geojson,
+};
 pub use geojson_out::write_footprints_geojson;
-pub use spacenet_csv::{CsvFootprint, polygon_wkt, read_spacenet_csv, write_spacenet_csv};
+pub use spacenet_csv::{
+    CsvFootprint, image_id_of, polygon_wkt, read_spacenet_csv, write_prediction_csv,
+    write_spacenet_csv,
+};
 pub use wkt_text::parse_polygon_wkt;
 
 use std::path::PathBuf;

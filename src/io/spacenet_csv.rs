@@ -59,6 +59,55 @@ pub fn write_spacenet_csv(
     })
 }
 
+/// Writes predicted footprints as the SN6 baseline does:
+/// `ImageId,BuildingId,PolygonWKT_Pix,Confidence`, no rows for an image without buildings.
+pub fn write_prediction_csv(
+    path: &Path,
+    image_id: &str,
+    polygons_pixel: &[Polygon<f64>],
+    confidences: &[f64],
+) -> Result<(), IoError> {
+    let mut text = String::from("ImageId,BuildingId,PolygonWKT_Pix,Confidence\n");
+    for (id, polygon) in polygons_pixel.iter().enumerate() {
+        let confidence = confidences.get(id).copied().unwrap_or(1.0);
+        let _ = writeln!(
+            text,
+            "{image_id},{id},\"{}\",{confidence}",
+            polygon_wkt(polygon)
+        );
+    }
+    std::fs::write(path, text).map_err(|source| IoError::File {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The SpaceNet ImageId of a tile file: `..._<start>_<end>_tile_<n>` of an SN6 name
+/// (the last four `_` parts of the stem), else the whole stem.
+///
+/// ```
+/// use std::path::Path;
+/// use sarscope::io::image_id_of;
+/// let sn6 = "SN6_Train_AOI_11_Rotterdam_SAR-Intensity_20190804111224_20190804111453_tile_8685.tif";
+/// assert_eq!(image_id_of(Path::new(sn6)), "20190804111224_20190804111453_tile_8685");
+/// assert_eq!(image_id_of(Path::new("dir/synth_s0_0000.tif")), "synth_s0_0000");
+/// ```
+pub fn image_id_of(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parts: Vec<&str> = stem.split('_').collect();
+    match parts.as_slice() {
+        [.., start, end, "tile", n]
+            if start.len() == 14 && end.len() == 14 && n.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            format!("{start}_{end}_tile_{n}")
+        }
+        _ => stem,
+    }
+}
+
 /// One row of a SpaceNet CSV.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CsvFootprint {

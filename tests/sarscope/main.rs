@@ -8,3 +8,5 @@ mod eval_golden;
 mod raster_formats;
 mod raster_real;
 mod synth_scene;
+mod vector_golden;
+mod vector_props;

@@ -1,0 +1,127 @@
+//! Reading footprints from GeoJSON: SpaceNet's per-tile files (projected CRS in the legacy
+//! `crs` member, Z coordinates) and RFC 7946 files (WGS 84).
+
+use std::path::Path;
+
+use geo::{Coord, Geometry, MapCoords, MultiPolygon};
+use geojson::{GeoJson, JsonObject};
+
+use super::IoError;
+use crate::raster::GeoTransform;
+
+/// Footprints of a GeoJSON FeatureCollection, in the file's CRS.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeoJsonFootprints {
+    pub polygons: Vec<MultiPolygon<f64>>,
+    /// Each feature's properties (empty when it has none).
+    pub properties: Vec<JsonObject>,
+    /// The EPSG code of the legacy `crs` member; 4326 for an RFC 7946 file without one.
+    pub epsg: u32,
+}
+
+/// Reads the polygon features of a GeoJSON FeatureCollection. Errors name the file and, for
+/// a bad feature, its index.
+pub fn read_footprints_geojson(path: &Path) -> Result<GeoJsonFootprints, IoError> {
+    let format = |reason: String| IoError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| IoError::File {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let geojson: GeoJson = text
+        .parse()
+        .map_err(|e| format(format!("not GeoJSON: {e}")))?;
+    let GeoJson::FeatureCollection(collection) = geojson else {
+        return Err(format("not a FeatureCollection".into()));
+    };
+    let epsg = match collection
+        .foreign_members
+        .as_ref()
+        .and_then(|m| m.get("crs"))
+    {
+        None => 4326,
+        Some(crs) => {
+            let name = crs
+                .pointer("/properties/name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            epsg_of_crs_name(name).ok_or_else(|| format(format!("unknown CRS {crs}")))?
+        }
+    };
+    let mut polygons = Vec::with_capacity(collection.features.len());
+    let mut properties = Vec::with_capacity(collection.features.len());
+    for (i, feature) in collection.features.iter().enumerate() {
+        let geometry = feature
+            .geometry
+            .as_ref()
+            .ok_or_else(|| format(format!("feature {i} has no geometry")))?;
+        let geometry: Geometry<f64> = (&geometry.value)
+            .try_into()
+            .map_err(|e| format(format!("feature {i}: {e}")))?;
+        let polygon = match geometry {
+            Geometry::Polygon(p) => MultiPolygon(vec![p]),
+            Geometry::MultiPolygon(mp) => mp,
+            _ => return Err(format(format!("feature {i} is not a polygon"))),
+        };
+        polygons.push(polygon);
+        properties.push(feature.properties.clone().unwrap_or_default());
+    }
+    Ok(GeoJsonFootprints {
+        polygons,
+        properties,
+        epsg,
+    })
+}
+
+/// `urn:ogc:def:crs:EPSG::32631`, `EPSG:32631` -> 32631; OGC's CRS84 -> 4326.
+pub fn epsg_of_crs_name(name: &str) -> Option<u32> {
+    let name = name.trim();
+    if name.ends_with("CRS84") {
+        return Some(4326);
+    }
+    let upper = name.to_ascii_uppercase();
+    let at = upper.rfind("EPSG")?;
+    upper
+        .get(at + 4..)?
+        .trim_start_matches(':')
+        .trim_start_matches(':')
+        .parse()
+        .ok()
+}
+
+/// World (CRS) polygons to pixel coordinates of a grid; `None` if the transform has no inverse.
+pub fn pixel_from_world(
+    polygons: &[MultiPolygon<f64>],
+    gt: &GeoTransform,
+) -> Option<Vec<MultiPolygon<f64>>> {
+    gt.pixel_from_world([0.0, 0.0])?;
+    Some(
+        polygons
+            .iter()
+            .map(|p| {
+                p.map_coords(|c| {
+                    let [x, y] = gt.pixel_from_world([c.x, c.y]).unwrap_or([f64::NAN; 2]);
+                    Coord { x, y }
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crs_names() {
+        assert_eq!(epsg_of_crs_name("urn:ogc:def:crs:EPSG::32631"), Some(32631));
+        assert_eq!(epsg_of_crs_name("EPSG:32616"), Some(32616));
+        assert_eq!(
+            epsg_of_crs_name("urn:ogc:def:crs:OGC:1.3:CRS84"),
+            Some(4326)
+        );
+        assert_eq!(epsg_of_crs_name("my local grid"), None);
+    }
+}

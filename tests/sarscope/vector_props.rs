@@ -1,0 +1,146 @@
+//! Properties over many random polygons (a seeded generator, so failures reproduce).
+
+use std::ffi::OsStr;
+
+use geo::{Area, Coord, Euclidean, Length, LineString, MultiPolygon, Polygon};
+use rand::{Rng, SeedableRng};
+use sarscope::eval::{EvalParams, evaluate_image};
+use sarscope::vector::{VectorizeParams, rasterize, vectorize};
+
+use crate::common::{sarscope, shared_data, text};
+
+/// A rotated rectangle, or an L (rectangle minus a corner), inside a 200x200 grid.
+fn random_building(rng: &mut impl Rng) -> Polygon<f64> {
+    let (cx, cy) = (rng.random_range(50.0..150.0), rng.random_range(50.0..150.0));
+    let (w, h) = (rng.random_range(8.0..60.0), rng.random_range(8.0..60.0));
+    let angle: f64 = rng.random_range(0.0..std::f64::consts::PI);
+    let local: Vec<(f64, f64)> = if rng.random_bool(0.5) {
+        vec![(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]
+    } else {
+        let (cw, ch) = (w * 0.5, h * 0.5);
+        vec![
+            (0.0, 0.0),
+            (w, 0.0),
+            (w, h - ch),
+            (w - cw, h - ch),
+            (w - cw, h),
+            (0.0, h),
+        ]
+    };
+    let (s, c) = angle.sin_cos();
+    let ring: Vec<Coord<f64>> = local
+        .iter()
+        .map(|(x, y)| {
+            let (x, y) = (x - w / 2.0, y - h / 2.0);
+            Coord {
+                x: cx + x * c - y * s,
+                y: cy + x * s + y * c,
+            }
+        })
+        .collect();
+    Polygon::new(LineString::from(ring), vec![])
+}
+
+#[test]
+fn vectorize_of_rasterize_recovers_the_area_within_a_pixel_along_the_outline() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261126);
+    let exact = VectorizeParams {
+        threshold: 0.5,
+        min_area: 1,
+        simplify: 0.0,
+    };
+    for case in 0..200 {
+        let p = random_building(&mut rng);
+        let mask = rasterize(&[MultiPolygon(vec![p.clone()])], 200, 200);
+        let probs: Vec<f32> = mask.iter().map(|&m| if m { 1.0 } else { 0.0 }).collect();
+        let found = vectorize(&probs, 200, 200, exact);
+        let area: f64 = found.iter().map(|f| f.area_px).sum();
+        let perimeter = Euclidean.length(p.exterior());
+        let pixels = mask.iter().filter(|v| **v).count() as f64;
+        assert_eq!(
+            area, pixels,
+            "case {case}: outlines on pixel edges enclose the pixels"
+        );
+        assert!(
+            (area - p.unsigned_area()).abs() <= perimeter,
+            "case {case}: {area} px vs {} with perimeter {perimeter}",
+            p.unsigned_area()
+        );
+    }
+}
+
+#[test]
+fn eval_of_a_set_against_itself_is_perfect_and_truth_order_does_not_matter() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let params = EvalParams {
+        min_area: 20.0,
+        iou_threshold: 0.5,
+    };
+    for _ in 0..20 {
+        let n = rng.random_range(1..30);
+        let truth: Vec<MultiPolygon<f64>> = (0..n)
+            .map(|_| MultiPolygon(vec![random_building(&mut rng)]))
+            .collect();
+        let proposals: Vec<_> = truth
+            .iter()
+            .map(|t| (t.clone(), rng.random::<f64>()))
+            .collect();
+        let itself = evaluate_image(&truth, &proposals, params);
+        assert_eq!((itself.counts.fp, itself.counts.fn_), (0, 0));
+        assert_eq!(itself.counts.tp as usize, truth.len());
+        // Shifted proposals give a real mix of matches; reversing the truth changes nothing.
+        let shifted: Vec<_> = proposals
+            .iter()
+            .map(|(p, c)| {
+                let dx = rng.random_range(-15.0..15.0);
+                (geo::Translate::translate(p, dx, 0.0), *c)
+            })
+            .collect();
+        let mut reversed = truth.clone();
+        reversed.reverse();
+        assert_eq!(
+            evaluate_image(&truth, &shifted, params).counts,
+            evaluate_image(&reversed, &shifted, params).counts
+        );
+    }
+}
+
+#[test]
+fn vectorize_cli_writes_a_csv_that_scores_perfectly_against_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let mask = shared_data("spacenet/sample_fp_mask_from_geojson.tif");
+    let csv = dir.path().join("preds.csv");
+    let out = sarscope(&[
+        OsStr::new("vectorize"),
+        mask.as_os_str(),
+        OsStr::new("--min-area"),
+        OsStr::new("80"),
+        OsStr::new("--out"),
+        csv.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = sarscope::io::read_spacenet_csv(&csv).unwrap();
+    assert!(rows.len() >= 40, "{} rows", rows.len());
+    assert!(
+        rows.iter()
+            .all(|r| r.image_id == "sample_fp_mask_from_geojson" && r.confidence.is_some())
+    );
+    let out = sarscope(&[
+        OsStr::new("eval"),
+        OsStr::new("--truth"),
+        csv.as_os_str(),
+        OsStr::new("--pred"),
+        csv.as_os_str(),
+        OsStr::new("--json"),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["total"]["f1"], 1.0);
+    // The mask has no geotransform: GeoJSON output is refused with the reason.
+    let out = sarscope(&[
+        OsStr::new("vectorize"),
+        mask.as_os_str(),
+        OsStr::new("--out"),
+        dir.path().join("p.geojson").as_os_str(),
+    ]);
+    assert!(!out.status.success() && text(&out.stderr).contains("no geotransform"));
+}
