@@ -85,3 +85,35 @@ fn vectorizing_the_mask_gives_rasterios_polygons() {
         }
     }
 }
+
+#[test]
+fn bad_geojson_is_reported_with_the_file_and_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "point.geojson",
+            r#"{"type": "Point", "coordinates": [1, 2]}"#,
+            "not a FeatureCollection",
+        ),
+        ("text.geojson", "hello", "not GeoJSON"),
+        (
+            "line.geojson",
+            r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}]}"#,
+            "feature 0 is not a polygon",
+        ),
+        (
+            "crs.geojson",
+            r#"{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "my local grid"}}, "features": []}"#,
+            "unknown CRS",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let err = read_footprints_geojson(&path).unwrap_err().to_string();
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}: {err}"
+        );
+    }
+}
