@@ -4,9 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use geo::{Coord, MapCoords};
 
-use crate::io::{image_id_of, write_footprints_geojson, write_prediction_csv};
+use crate::io::{image_id_of, world_from_pixel, write_footprints_geojson, write_prediction_csv};
 use crate::raster::Scene;
 use crate::vector::{VectorizeParams, vectorize};
 
@@ -62,15 +61,7 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
                 let [_, a, b, _, d, e] = gt.0;
                 (a * e - b * d).abs()
             };
-            let world: Vec<_> = polygons
-                .iter()
-                .map(|p| {
-                    p.map_coords(|c| {
-                        let [x, y] = gt.world_from_pixel([c.x, c.y]);
-                        Coord { x, y }
-                    })
-                })
-                .collect();
+            let world = world_from_pixel(&polygons, &gt);
             let properties: Vec<_> = footprints
                 .iter()
                 .map(|f| {

@@ -239,6 +239,9 @@ pub fn aoi_of(image_id: &str) -> Option<&str> {
     image_id.find("_img").and_then(|end| image_id.get(..end))
 }
 
+/// Ground truth and proposals (with confidence) of one image.
+type ImageInputs = (Vec<MultiPolygon<f64>>, Vec<(MultiPolygon<f64>, f64)>);
+
 /// Evaluates proposals against ground truth read from SpaceNet CSVs. Proposals without a
 /// Confidence column all count as confidence 1 (file order).
 pub fn evaluate_rows(
@@ -246,8 +249,7 @@ pub fn evaluate_rows(
     proposals: &[CsvFootprint],
     params: EvalParams,
 ) -> Evaluation {
-    let mut per_image: BTreeMap<&str, (Vec<MultiPolygon<f64>>, Vec<(MultiPolygon<f64>, f64)>)> =
-        BTreeMap::new();
+    let mut per_image: BTreeMap<&str, ImageInputs> = BTreeMap::new();
     for row in truth {
         per_image
             .entry(row.image_id.as_str())

@@ -110,6 +110,22 @@ pub fn pixel_from_world(
     )
 }
 
+/// Pixel polygons to world (CRS) coordinates of a grid.
+pub fn world_from_pixel<P>(polygons: &[P], gt: &GeoTransform) -> Vec<P>
+where
+    P: MapCoords<f64, f64, Output = P>,
+{
+    polygons
+        .iter()
+        .map(|p| {
+            p.map_coords(|c| {
+                let [x, y] = gt.world_from_pixel([c.x, c.y]);
+                Coord { x, y }
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

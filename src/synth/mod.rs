@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 
 pub use layout::Building;
 
-use crate::io::{IoError, write_footprints_geojson, write_spacenet_csv};
+use crate::io::{IoError, world_from_pixel, write_footprints_geojson, write_spacenet_csv};
 use crate::raster::{GeoTiffMeta, GeoTransform, Planes, RasterError, write_geotiff};
 
 /// The SpaceNet 6 CRS: WGS 84 / UTM zone 31N (Rotterdam).
@@ -187,15 +187,7 @@ impl SynthScene {
 
     /// Footprints in the scene's CRS (metres).
     pub fn footprints_world(&self) -> Vec<Polygon<f64>> {
-        self.buildings
-            .iter()
-            .map(|b| {
-                b.footprint.map_coords(|c| {
-                    let [x, y] = self.geo_transform.world_from_pixel([c.x, c.y]);
-                    Coord { x, y }
-                })
-            })
-            .collect()
+        world_from_pixel(&self.footprints_pixel(), &self.geo_transform)
     }
 
     /// Writes `NAME.tif` (GeoTIFF, nodata 0), `NAME.geojson` (footprints in EPSG:32631) and
