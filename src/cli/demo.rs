@@ -71,8 +71,7 @@ fn file_name(path: &std::path::Path) -> String {
 pub fn ensure_demo_scene() -> anyhow::Result<PathBuf> {
     let dir = cache_dir().join("demo");
     let config = SynthConfig::default();
-    let name = format!("synth_s{}_{:04}", config.seed, 0);
-    let tif = dir.join(format!("{name}.tif"));
+    let tif = dir.join(format!("{}.tif", synth::scene_name(config.seed, 0)));
     if crate::raster::Scene::open(&tif).is_ok() {
         return Ok(tif);
     }

@@ -57,10 +57,7 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
             let gt = scene
                 .geo_transform()
                 .context("the probability map has no geotransform; write a .csv instead")?;
-            let pixel_area = {
-                let [_, a, b, _, d, e] = gt.0;
-                (a * e - b * d).abs()
-            };
+            let pixel_area = gt.pixel_area();
             let world = world_from_pixel(&polygons, &gt);
             let properties: Vec<_> = footprints
                 .iter()

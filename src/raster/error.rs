@@ -42,6 +42,13 @@ pub enum RasterError {
     },
 
     #[error(
+        "the files of one scene must share one grid: {} and {} have the same size but \
+         different georeferencing",
+        first.display(), other.display()
+    )]
+    GridMismatch { first: PathBuf, other: PathBuf },
+
+    #[error(
         "{}: {width} x {height} pixels x {bands} bands is {} as float32, more than the {} that \
          can be read whole; read it by windows (the viewer does) or crop it first",
         path.display(), human_bytes(*bytes), human_bytes(*limit)

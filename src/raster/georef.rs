@@ -44,6 +44,12 @@ impl GeoTransform {
         self.0[2] != 0.0 || self.0[4] != 0.0
     }
 
+    /// Ground area of one pixel in CRS units squared (m^2 in a metric CRS).
+    pub fn pixel_area(&self) -> f64 {
+        let [_, a, b, _, d, e] = self.0;
+        (a * e - b * d).abs()
+    }
+
     /// Ground size of one pixel step along a column and along a row, in CRS units.
     pub fn pixel_size(&self) -> (f64, f64) {
         let [_, a, b, _, d, e] = self.0;

@@ -73,6 +73,8 @@ struct Source {
 pub struct Scene {
     sources: Vec<Source>,
     bands: Vec<BandInfo>,
+    /// For each band, the index of its source in `sources`.
+    band_source: Vec<usize>,
     width: usize,
     height: usize,
     geo_transform: Option<GeoTransform>,
@@ -106,6 +108,7 @@ impl Scene {
         };
         let mut sources = Vec::with_capacity(paths.len());
         let mut bands = Vec::new();
+        let mut band_source = Vec::new();
         let mut hints = Vec::new();
         let mut size = (0, 0);
         let mut geo_transform = None;
@@ -129,9 +132,18 @@ impl Scene {
                     other: path.clone(),
                     other_size: this_size,
                 });
+            } else {
+                let this_gt = dataset.geo_transform().ok().map(GeoTransform);
+                if !same_grid(geo_transform, this_gt) {
+                    return Err(RasterError::GridMismatch {
+                        first: first_path.clone(),
+                        other: path.clone(),
+                    });
+                }
             }
             let (read_from, file_bands, file_hints) =
                 describe_bands(path, dataset, paths.len() > 1)?;
+            band_source.extend(std::iter::repeat_n(i, file_bands.len()));
             bands.extend(file_bands);
             hints.extend(file_hints);
             sources.push(Source {
@@ -151,6 +163,7 @@ impl Scene {
         Ok(Self {
             sources,
             bands,
+            band_source,
             width: size.0,
             height: size.1,
             geo_transform,
@@ -265,9 +278,9 @@ impl Scene {
             reason: format!("the scene has {} bands", self.bands.len()),
         })?;
         let source = self
-            .sources
-            .iter()
-            .find(|s| s.path == info.path)
+            .band_source
+            .get(band)
+            .and_then(|&i| self.sources.get(i))
             .ok_or_else(|| RasterError::Invalid {
                 what: info.path.display().to_string(),
                 reason: "the band's file is not part of this scene".into(),
@@ -352,6 +365,22 @@ impl Scene {
                 height: self.height,
             })
         }
+    }
+}
+
+/// Two files share a grid when both lack a geotransform or theirs agree to a millionth of a
+/// pixel.
+fn same_grid(a: Option<GeoTransform>, b: Option<GeoTransform>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            let (sx, sy) = a.pixel_size();
+            let tol = 1e-6 * sx.max(sy).max(f64::MIN_POSITIVE);
+            a.0.iter()
+                .zip(b.0.iter())
+                .all(|(p, q)| (p - q).abs() <= tol)
+        }
+        _ => false,
     }
 }
 

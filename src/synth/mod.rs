@@ -143,7 +143,7 @@ pub fn generate(config: &SynthConfig, index: u64) -> Result<SynthScene, SynthErr
         SN6_PIXEL_SIZE,
     );
     Ok(SynthScene {
-        name: format!("synth_s{}_{index:04}", config.seed),
+        name: scene_name(config.seed, index),
         planes: Planes::new(width, height, bands, &[Some(0.0); 4]),
         geo_transform,
         epsg: SN6_EPSG,
@@ -151,6 +151,11 @@ pub fn generate(config: &SynthConfig, index: u64) -> Result<SynthScene, SynthErr
         looks_from_north,
         incidence_deg,
     })
+}
+
+/// The file stem and ImageId of scene `index` of seed `seed`: `synth_s0_0000`.
+pub fn scene_name(seed: u64, index: u64) -> String {
+    format!("synth_s{seed}_{index:04}")
 }
 
 fn flip_rows<T>(values: &mut [T], width: usize, height: usize) {

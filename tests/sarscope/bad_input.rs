@@ -170,6 +170,28 @@ fn single_pol_files_of_different_sizes() {
 }
 
 #[test]
+fn single_pol_files_on_different_grids() {
+    let dir = tempfile::tempdir().unwrap();
+    let shifted = dir.path().join("sar_vv.tif");
+    let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
+    let mut ds = driver
+        .create_with_band_type::<f32, _>(&shifted, 200, 200, 1)
+        .unwrap();
+    ds.set_geo_transform(&[593124.0, 2.5, 0.0, 5749208.0, 0.0, -2.5])
+        .unwrap();
+    ds.close().unwrap();
+    let hh = shared_data("capella/sar_hh.tif");
+    let err = info_fails(&[&hh, &shifted]);
+    contains_all(
+        &err,
+        &[
+            "sar_hh.tif and",
+            "sar_vv.tif have the same size but different georeferencing",
+        ],
+    );
+}
+
+#[test]
 fn a_folder_is_not_a_raster() {
     let dir = tempfile::tempdir().unwrap();
     contains_all(&info_fails(&[dir.path()]), &["it is a folder"]);
