@@ -3,6 +3,7 @@
 
 mod error;
 mod georef;
+mod open;
 mod planes;
 mod roles;
 mod scene;
