@@ -166,13 +166,22 @@ fn stored_type_names(dataset: &Dataset) -> Vec<Option<String>> {
     let Ok(vrt) = gdal::DriverManager::get_driver_by_name("VRT") else {
         return Vec::new();
     };
-    let Ok(copy) = dataset.create_copy(&vrt, "", &Default::default()) else {
-        return Vec::new();
+    // An in-memory path: a VRT copy made at "" would resolve the raw files of a raw VRT source
+    // against the working folder (and create them there).
+    static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!(
+        "/vsimem/sarscope-types-{}-{n}/types.vrt",
+        std::process::id()
+    );
+    let xml = match dataset.create_copy(&vrt, &name, &Default::default()) {
+        Ok(copy) => copy
+            .metadata_domain("xml:VRT")
+            .unwrap_or_default()
+            .join("\n"),
+        Err(_) => String::new(),
     };
-    let xml = copy
-        .metadata_domain("xml:VRT")
-        .unwrap_or_default()
-        .join("\n");
+    let _ = gdal::vsi::unlink_mem_file(&name);
     xml.split("<VRTRasterBand")
         .skip(1)
         .map(|band| {

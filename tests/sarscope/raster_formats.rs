@@ -118,6 +118,10 @@ fn make_cint16(dir: &Path, scale: Option<f64>) -> std::path::PathBuf {
 
 #[test]
 fn complex_int16_becomes_intensity_with_and_without_a_scale_factor() {
+    // Reading must not create files in the working folder (GDAL resolves a raw VRT's data file
+    // against the folder of whatever VRT refers to it).
+    let stray = std::path::Path::new("slc.raw");
+    let stray_before = stray.exists();
     let dir = tempfile::tempdir().unwrap();
     for scale in [None, Some(0.25)] {
         let path = make_cint16(dir.path(), scale);
@@ -135,6 +139,7 @@ fn complex_int16_becomes_intensity_with_and_without_a_scale_factor() {
             }
         }
     }
+    assert!(stray_before || !stray.exists(), "reading created ./slc.raw");
 }
 
 #[test]
