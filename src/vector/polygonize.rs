@@ -44,42 +44,110 @@ pub struct Footprint {
 }
 
 /// 4-connected components of `mask`: a label per pixel (0 = background, 1.. = component)
-/// and the pixels of each component, in raster order of their first pixel.
+/// and the pixels of each component (ascending), components in raster order of their first
+/// pixel. Works on runs of set pixels joined with a union-find, so it touches each pixel once.
 pub fn components(mask: &[bool], width: usize, height: usize) -> (Vec<u32>, Vec<Vec<usize>>) {
-    let mut labels = vec![0u32; mask.len()];
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..mask.len().min(width * height) {
-        if !mask.get(start).copied().unwrap_or(false) || labels.get(start) != Some(&0) {
-            continue;
-        }
-        let label = members.len() as u32 + 1;
-        let mut pixels = Vec::new();
-        if let Some(l) = labels.get_mut(start) {
-            *l = label;
-        }
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            pixels.push(i);
-            let (x, y) = (i % width, i / width);
-            let neighbours = [
-                (x > 0).then(|| i - 1),
-                (x + 1 < width).then(|| i + 1),
-                (y > 0).then(|| i - width),
-                (y + 1 < height).then(|| i + width),
-            ];
-            for n in neighbours.into_iter().flatten() {
-                if mask.get(n).copied().unwrap_or(false) && labels.get(n) == Some(&0) {
-                    if let Some(l) = labels.get_mut(n) {
-                        *l = label;
-                    }
-                    stack.push(n);
+    // Runs of set pixels, row by row: (row, first column, end column).
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    let mut row_start = Vec::with_capacity(height + 1); // index of each row's first run
+    for y in 0..height {
+        row_start.push(runs.len());
+        let row = mask.get(y * width..(y + 1) * width).unwrap_or(&[]);
+        let mut x = 0;
+        while x < row.len() {
+            if row.get(x).copied().unwrap_or(false) {
+                let x0 = x;
+                while row.get(x).copied().unwrap_or(false) {
+                    x += 1;
                 }
+                runs.push((y, x0, x));
+            } else {
+                x += 1;
             }
         }
-        pixels.sort_unstable();
-        members.push(pixels);
     }
+    row_start.push(runs.len());
+    // Union-find over runs; a run joins every run above it that it overlaps (4-connectivity).
+    let mut parent: Vec<usize> = (0..runs.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while let Some(&p) = parent.get(i) {
+            if p == i {
+                break;
+            }
+            let grand = parent.get(p).copied().unwrap_or(p);
+            if let Some(slot) = parent.get_mut(i) {
+                *slot = grand;
+            }
+            i = p;
+        }
+        i
+    }
+    for y in 1..height {
+        let (above, here) = (
+            row_start.get(y - 1).copied().unwrap_or(0)..row_start.get(y).copied().unwrap_or(0),
+            row_start.get(y).copied().unwrap_or(0)..row_start.get(y + 1).copied().unwrap_or(0),
+        );
+        let mut a = above.start;
+        for r in here {
+            let Some(&(_, x0, x1)) = runs.get(r) else {
+                continue;
+            };
+            while let Some(&(_, _, ax1)) = runs.get(a) {
+                if a >= above.end || ax1 > x0 {
+                    break;
+                }
+                a += 1; // this run above ends before ours starts
+            }
+            let mut b = a;
+            while b < above.end {
+                let Some(&(_, bx0, bx1)) = runs.get(b) else {
+                    break;
+                };
+                if bx0 >= x1 {
+                    break;
+                }
+                let (ra, rb) = (root(&mut parent, r), root(&mut parent, b));
+                if ra != rb {
+                    // Keep the earlier run as the root, so roots follow raster order.
+                    let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+                    if let Some(slot) = parent.get_mut(hi) {
+                        *slot = lo;
+                    }
+                }
+                if bx1 > x1 {
+                    break; // it may also touch our next run
+                }
+                b += 1;
+            }
+        }
+    }
+    // Number the components by their first run, fill labels and member lists.
+    let mut labels = vec![0u32; mask.len()];
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut id_of_root: Vec<u32> = vec![0; runs.len()];
+    for (r, &(y, x0, x1)) in runs.iter().enumerate() {
+        let rt = root(&mut parent, r);
+        let id = match id_of_root.get(rt).copied() {
+            Some(0) | None => {
+                members.push(Vec::new());
+                let id = members.len() as u32;
+                if let Some(slot) = id_of_root.get_mut(rt) {
+                    *slot = id;
+                }
+                id
+            }
+            Some(id) => id,
+        };
+        let list = members.get_mut(id as usize - 1);
+        let range = y * width + x0..y * width + x1;
+        if let Some(slots) = labels.get_mut(range.clone()) {
+            slots.fill(id);
+        }
+        if let Some(list) = list {
+            list.extend(range);
+        }
+    }
+    // Each list grows in raster order of its own runs: already ascending.
     (labels, members)
 }
 
@@ -290,6 +358,62 @@ mod tests {
             .flat_map(|r| r.chars().map(|c| if c == '#' { 1.0 } else { 0.0 }))
             .collect();
         (v, w, rows.len())
+    }
+
+    /// Flood fill, the obvious way: the reference for the run-based labelling.
+    fn components_by_flood_fill(mask: &[bool], w: usize, h: usize) -> Vec<u32> {
+        let mut labels = vec![0u32; mask.len()];
+        let mut next = 0;
+        for start in 0..mask.len() {
+            if !mask[start] || labels[start] != 0 {
+                continue;
+            }
+            next += 1;
+            labels[start] = next;
+            let mut stack = vec![start];
+            while let Some(i) = stack.pop() {
+                let (x, y) = (i % w, i / w);
+                let mut visit = |n: usize| {
+                    if mask[n] && labels[n] == 0 {
+                        labels[n] = next;
+                        stack.push(n);
+                    }
+                };
+                if x > 0 {
+                    visit(i - 1);
+                }
+                if x + 1 < w {
+                    visit(i + 1);
+                }
+                if y > 0 {
+                    visit(i - w);
+                }
+                if y + 1 < h {
+                    visit(i + w);
+                }
+            }
+        }
+        labels
+    }
+
+    #[test]
+    fn run_labelling_equals_flood_fill_on_random_masks() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for case in 0..300 {
+            let (w, h) = (rng.random_range(1..40), rng.random_range(1..40));
+            let density = rng.random_range(0.1..0.9);
+            let mask: Vec<bool> = (0..w * h).map(|_| rng.random_bool(density)).collect();
+            let (labels, members) = components(&mask, w, h);
+            assert_eq!(labels, components_by_flood_fill(&mask, w, h), "case {case}");
+            for (k, pixels) in members.iter().enumerate() {
+                assert!(
+                    pixels.windows(2).all(|p| p[0] < p[1]),
+                    "case {case}: sorted"
+                );
+                assert!(pixels.iter().all(|&i| labels[i] == k as u32 + 1));
+            }
+        }
     }
 
     const EXACT: VectorizeParams = VectorizeParams {
