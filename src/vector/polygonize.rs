@@ -1,8 +1,6 @@
 //! Probability map -> building polygons: threshold, 4-connected components, outlines traced
 //! on pixel edges with their holes (what `rasterio.features.shapes` gives), simplification.
 
-use std::collections::HashMap;
-
 use geo::{Area, Coord, LineString, MakeValid, Polygon, Simplify, Validation};
 use serde::Serialize;
 
@@ -153,6 +151,43 @@ pub fn components(mask: &[bool], width: usize, height: usize) -> (Vec<u32>, Vec<
 
 type Vertex = (u32, u32);
 
+/// Outgoing boundary edges per vertex of a component's bounding box: at most two (two only at
+/// a saddle, where two pixels of the component touch diagonally).
+struct EdgeGrid {
+    x0: u32,
+    y0: u32,
+    columns: usize,
+    /// Per vertex: the end vertices of its outgoing edges, `NONE` where unused.
+    out: Vec<[u32; 2]>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl EdgeGrid {
+    fn index(&self, v: Vertex) -> usize {
+        (v.1 - self.y0) as usize * self.columns + (v.0 - self.x0) as usize
+    }
+
+    fn vertex(&self, i: u32) -> Vertex {
+        let i = i as usize;
+        (
+            self.x0 + (i % self.columns) as u32,
+            self.y0 + (i / self.columns) as u32,
+        )
+    }
+
+    fn add(&mut self, a: Vertex, b: Vertex) {
+        let (ia, ib) = (self.index(a), self.index(b) as u32);
+        if let Some(slots) = self.out.get_mut(ia) {
+            if slots[0] == NONE {
+                slots[0] = ib;
+            } else {
+                slots[1] = ib;
+            }
+        }
+    }
+}
+
 /// The outline of one component on pixel edges: exterior first, then holes. The component
 /// lies on the left of every ring's direction; at a vertex where two of its pixels touch only
 /// diagonally the ring turns towards the component, so diagonal pixels stay apart
@@ -171,47 +206,52 @@ pub fn trace(
             && (y as usize) < height
             && labels.get(y as usize * width + x as usize) == Some(&label)
     };
+    let (mut x_lo, mut y_lo, mut x_hi, mut y_hi) = (usize::MAX, usize::MAX, 0, 0);
+    for &i in pixels {
+        let (x, y) = (i % width, i / width);
+        (x_lo, y_lo, x_hi, y_hi) = (x_lo.min(x), y_lo.min(y), x_hi.max(x), y_hi.max(y));
+    }
+    if pixels.is_empty() {
+        return Polygon::new(LineString(vec![]), vec![]);
+    }
+    let columns = x_hi - x_lo + 2;
+    let mut grid = EdgeGrid {
+        x0: x_lo as u32,
+        y0: y_lo as u32,
+        columns,
+        out: vec![[NONE; 2]; columns * (y_hi - y_lo + 2)],
+    };
     // Directed boundary edges, start -> end, component on the left (x right, y down).
-    let mut out: HashMap<Vertex, Vec<Vertex>> = HashMap::new();
-    let mut edge_count = 0usize;
     for &i in pixels {
         let (x, y) = ((i % width) as i64, (i / width) as i64);
         let (xu, yu) = (x as u32, y as u32);
-        let mut add = |a: Vertex, b: Vertex| {
-            out.entry(a).or_default().push(b);
-            edge_count += 1;
-        };
         if !inside(x, y - 1) {
-            add((xu + 1, yu), (xu, yu));
+            grid.add((xu + 1, yu), (xu, yu));
         }
         if !inside(x - 1, y) {
-            add((xu, yu), (xu, yu + 1));
+            grid.add((xu, yu), (xu, yu + 1));
         }
         if !inside(x, y + 1) {
-            add((xu, yu + 1), (xu + 1, yu + 1));
+            grid.add((xu, yu + 1), (xu + 1, yu + 1));
         }
         if !inside(x + 1, y) {
-            add((xu + 1, yu + 1), (xu + 1, yu));
+            grid.add((xu + 1, yu + 1), (xu + 1, yu));
         }
     }
     let mut rings: Vec<Vec<Vertex>> = Vec::new();
-    let mut starts: Vec<Vertex> = out.keys().copied().collect();
-    starts.sort_unstable_by_key(|&(x, y)| (y, x));
-    for start in starts {
-        while out.get(&start).is_some_and(|v| !v.is_empty()) {
+    for start_index in 0..grid.out.len() {
+        while grid.out.get(start_index).is_some_and(|s| s[0] != NONE) {
+            let start = grid.vertex(start_index as u32);
             let mut ring = vec![start];
-            let mut prev = start;
-            let mut current = take_next(&mut out, None, start);
-            let mut guard = 0;
-            while let Some(v) = current {
-                if v == start || guard > edge_count {
+            let mut prev: Option<Vertex> = None;
+            let mut here = start;
+            while let Some(next) = take_next(&mut grid, prev, here) {
+                if next == start {
                     break;
                 }
-                ring.push(v);
-                let next = take_next(&mut out, Some(prev), v);
-                prev = v;
-                current = next;
-                guard += 1;
+                ring.push(next);
+                prev = Some(here);
+                here = next;
             }
             ring.push(start);
             rings.push(ring);
@@ -227,34 +267,39 @@ pub fn trace(
 
 /// Takes the edge leaving `v`; at a saddle (two edges leave), the left turn relative to the
 /// incoming direction `prev -> v`.
-fn take_next(
-    out: &mut HashMap<Vertex, Vec<Vertex>>,
-    prev: Option<Vertex>,
-    v: Vertex,
-) -> Option<Vertex> {
-    let candidates = out.get_mut(&v)?;
-    let pick = match (candidates.len(), prev) {
-        (0, _) => return None,
-        (1, _) | (_, None) => 0,
+fn take_next(grid: &mut EdgeGrid, prev: Option<Vertex>, v: Vertex) -> Option<Vertex> {
+    let iv = grid.index(v);
+    let slots = *grid.out.get(iv)?;
+    let pick = match (slots, prev) {
+        ([NONE, _], _) => return None,
+        ([_, NONE], _) | (_, None) => 0,
         (_, Some(p)) => {
             let din = (
                 i64::from(v.0) - i64::from(p.0),
                 i64::from(v.1) - i64::from(p.1),
             );
+            let c = grid.vertex(slots[1]);
+            let dout = (
+                i64::from(c.0) - i64::from(v.0),
+                i64::from(c.1) - i64::from(v.1),
+            );
             // In y-down coordinates a left turn has a negative cross product.
-            candidates
-                .iter()
-                .position(|c| {
-                    let dout = (
-                        i64::from(c.0) - i64::from(v.0),
-                        i64::from(c.1) - i64::from(v.1),
-                    );
-                    din.0 * dout.1 - din.1 * dout.0 < 0
-                })
-                .unwrap_or(0)
+            if din.0 * dout.1 - din.1 * dout.0 < 0 {
+                1
+            } else {
+                0
+            }
         }
     };
-    (pick < candidates.len()).then(|| candidates.swap_remove(pick))
+    let chosen = slots[pick];
+    if let Some(s) = grid.out.get_mut(iv) {
+        *s = if pick == 0 {
+            [slots[1], NONE]
+        } else {
+            [slots[0], NONE]
+        };
+    }
+    Some(grid.vertex(chosen))
 }
 
 /// Closed ring of pixel corners without the vertices in the middle of straight runs.
