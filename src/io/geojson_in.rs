@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use geo::{Coord, Geometry, MapCoords, MultiPolygon};
+use geo::{Coord, CoordsIter, Geometry, MapCoords, MultiPolygon};
 use geojson::{GeoJson, JsonObject};
 
 use super::IoError;
@@ -89,6 +89,41 @@ pub fn epsg_of_crs_name(name: &str) -> Option<u32> {
         .trim_start_matches(':')
         .parse()
         .ok()
+}
+
+/// Reprojects polygons from EPSG `from` into the CRS `to` (given as WKT) with GDAL's OSR,
+/// longitude/latitude in the traditional GIS order.
+pub fn reproject(
+    polygons: &[MultiPolygon<f64>],
+    from: u32,
+    to_wkt: &str,
+) -> Result<Vec<MultiPolygon<f64>>, String> {
+    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+    let mut source = SpatialRef::from_epsg(from).map_err(|e| format!("EPSG:{from}: {e}"))?;
+    let mut target = SpatialRef::from_wkt(to_wkt).map_err(|e| format!("target CRS: {e}"))?;
+    source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let transform = CoordTransform::new(&source, &target).map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(polygons.len());
+    for polygon in polygons {
+        let coords: Vec<Coord<f64>> = polygon.coords_iter().collect();
+        let mut xs: Vec<f64> = coords.iter().map(|c| c.x).collect();
+        let mut ys: Vec<f64> = coords.iter().map(|c| c.y).collect();
+        let mut zs = vec![0.0; xs.len()];
+        transform
+            .transform_coords(&mut xs, &mut ys, &mut zs)
+            .map_err(|e| format!("reprojecting from EPSG:{from}: {e}"))?;
+        // map_coords visits the coordinates in the order coords_iter gave them.
+        let k = std::cell::Cell::new(0usize);
+        out.push(polygon.map_coords(|_| {
+            let i = k.replace(k.get() + 1);
+            Coord {
+                x: xs.get(i).copied().unwrap_or(f64::NAN),
+                y: ys.get(i).copied().unwrap_or(f64::NAN),
+            }
+        }));
+    }
+    Ok(out)
 }
 
 /// World (CRS) polygons to pixel coordinates of a grid; `None` if the transform has no inverse.

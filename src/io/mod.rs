@@ -6,7 +6,7 @@ mod spacenet_csv;
 mod wkt_text;
 
 pub use geojson_in::{
-    GeoJsonFootprints, epsg_of_crs_name, pixel_from_world, read_footprints_geojson,
+    GeoJsonFootprints, epsg_of_crs_name, pixel_from_world, read_footprints_geojson, reproject,
     world_from_pixel,
 };
 pub use geojson_out::write_footprints_geojson;

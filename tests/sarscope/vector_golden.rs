@@ -117,3 +117,24 @@ fn bad_geojson_is_reported_with_the_file_and_feature() {
         );
     }
 }
+
+#[test]
+fn wgs84_labels_are_reprojected_onto_the_scene_grid() {
+    // The same labels as RFC 7946 GeoJSON (made by tests/fixtures/make_wgs84_labels.sh).
+    let labels = read_footprints_geojson(&fixture("geotiff_labels_wgs84.geojson")).unwrap();
+    assert_eq!(labels.epsg, 4326);
+    let scene = Scene::open(shared_data("spacenet/sample_geotiff.tif")).unwrap();
+    let utm = sarscope::io::reproject(&labels.polygons, 4326, &scene.crs().unwrap().wkt).unwrap();
+    let pixel = pixel_from_world(&utm, &scene.geo_transform().unwrap()).unwrap();
+    let ours = rasterize(&pixel, scene.width(), scene.height());
+    // Seven decimals of a degree are about a centimetre (0.02 px): only pixels whose centre
+    // lies that close to an edge may change side.
+    let differing = ours
+        .iter()
+        .zip(&golden_mask())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(differing <= 10, "{differing} pixels differ");
+    // A wrong axis order or CRS would put them off the tile entirely.
+    assert!(ours.iter().filter(|v| **v).count() > 33_000);
+}
