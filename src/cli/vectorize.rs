@@ -5,7 +5,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::io::{image_id_of, world_from_pixel, write_footprints_geojson, write_prediction_csv};
+use geo::MultiPolygon;
+
+use crate::io::{
+    image_id_of, reproject_to_epsg, world_from_pixel, write_footprints_geojson,
+    write_prediction_csv,
+};
 use crate::raster::Scene;
 use crate::vector::{VectorizeParams, vectorize};
 
@@ -25,6 +30,9 @@ pub struct VectorizeArgs {
     /// Output: `.csv` (SpaceNet, pixel WKT with Confidence) or `.geojson` (the map's CRS).
     #[arg(long)]
     pub out: PathBuf,
+    /// Write the GeoJSON as RFC 7946 (WGS 84 longitude/latitude, no `crs` member).
+    #[arg(long)]
+    pub wgs84: bool,
 }
 
 pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
@@ -46,6 +54,9 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    if args.wgs84 && extension == "csv" {
+        anyhow::bail!("--wgs84 applies to GeoJSON output; a SpaceNet CSV holds pixel coordinates");
+    }
     match extension.as_str() {
         "csv" => write_prediction_csv(
             &args.out,
@@ -59,6 +70,21 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
                 .context("the probability map has no geotransform; write a .csv instead")?;
             let pixel_area = gt.pixel_area();
             let world = world_from_pixel(&polygons, &gt);
+            let crs = scene.crs();
+            let (world, epsg) = if args.wgs84 {
+                let crs = crs.context("the probability map has no CRS to reproject from")?;
+                let multi: Vec<MultiPolygon<f64>> =
+                    world.into_iter().map(|p| MultiPolygon(vec![p])).collect();
+                let wgs84 =
+                    reproject_to_epsg(&multi, &crs.wkt, 4326).map_err(anyhow::Error::msg)?;
+                let polygons = wgs84
+                    .into_iter()
+                    .flat_map(|mp| mp.0.into_iter().next())
+                    .collect();
+                (polygons, None)
+            } else {
+                (world, crs.and_then(|c| c.epsg))
+            };
             let properties: Vec<_> = footprints
                 .iter()
                 .map(|f| {
@@ -70,12 +96,7 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
                     p
                 })
                 .collect();
-            write_footprints_geojson(
-                &args.out,
-                &world,
-                &properties,
-                scene.crs().and_then(|c| c.epsg),
-            )?;
+            write_footprints_geojson(&args.out, &world, &properties, epsg)?;
         }
         _ => anyhow::bail!(
             "{}: unknown output format; use .csv or .geojson",

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::{Coord, CoordsIter, Geometry, MapCoords, MultiPolygon};
 use geojson::{GeoJson, JsonObject};
 
@@ -98,9 +99,27 @@ pub fn reproject(
     from: u32,
     to_wkt: &str,
 ) -> Result<Vec<MultiPolygon<f64>>, String> {
-    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
-    let mut source = SpatialRef::from_epsg(from).map_err(|e| format!("EPSG:{from}: {e}"))?;
-    let mut target = SpatialRef::from_wkt(to_wkt).map_err(|e| format!("target CRS: {e}"))?;
+    let source = SpatialRef::from_epsg(from).map_err(|e| format!("EPSG:{from}: {e}"))?;
+    let target = SpatialRef::from_wkt(to_wkt).map_err(|e| format!("target CRS: {e}"))?;
+    transform_polygons(polygons, source, target)
+}
+
+/// Reprojects polygons from the CRS `from_wkt` into EPSG `to` (e.g. 4326 for RFC 7946).
+pub fn reproject_to_epsg(
+    polygons: &[MultiPolygon<f64>],
+    from_wkt: &str,
+    to: u32,
+) -> Result<Vec<MultiPolygon<f64>>, String> {
+    let source = SpatialRef::from_wkt(from_wkt).map_err(|e| format!("source CRS: {e}"))?;
+    let target = SpatialRef::from_epsg(to).map_err(|e| format!("EPSG:{to}: {e}"))?;
+    transform_polygons(polygons, source, target)
+}
+
+fn transform_polygons(
+    polygons: &[MultiPolygon<f64>],
+    mut source: SpatialRef,
+    mut target: SpatialRef,
+) -> Result<Vec<MultiPolygon<f64>>, String> {
     source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     let transform = CoordTransform::new(&source, &target).map_err(|e| e.to_string())?;
@@ -112,7 +131,7 @@ pub fn reproject(
         let mut zs = vec![0.0; xs.len()];
         transform
             .transform_coords(&mut xs, &mut ys, &mut zs)
-            .map_err(|e| format!("reprojecting from EPSG:{from}: {e}"))?;
+            .map_err(|e| format!("reprojecting: {e}"))?;
         // map_coords visits the coordinates in the order coords_iter gave them.
         let k = std::cell::Cell::new(0usize);
         out.push(polygon.map_coords(|_| {

@@ -7,7 +7,7 @@ mod wkt_text;
 
 pub use geojson_in::{
     GeoJsonFootprints, epsg_of_crs_name, pixel_from_world, read_footprints_geojson, reproject,
-    world_from_pixel,
+    reproject_to_epsg, world_from_pixel,
 };
 pub use geojson_out::write_footprints_geojson;
 pub use spacenet_csv::{

@@ -144,3 +144,78 @@ fn vectorize_cli_writes_a_csv_that_scores_perfectly_against_itself() {
     ]);
     assert!(!out.status.success() && text(&out.stderr).contains("no geotransform"));
 }
+
+#[test]
+fn vectorize_cli_writes_rfc7946_geojson_that_lands_back_on_the_grid() {
+    use sarscope::io::{pixel_from_world, read_footprints_geojson, reproject};
+    use sarscope::raster::{GeoTiffMeta, Planes, write_geotiff};
+    use sarscope::synth::{LookSide, SynthConfig, generate};
+    let config = SynthConfig {
+        width: 256,
+        height: 256,
+        seed: 5,
+        look: LookSide::North,
+    };
+    let scene = generate(&config, 0).unwrap();
+    let truth: Vec<MultiPolygon<f64>> = scene
+        .footprints_pixel()
+        .into_iter()
+        .map(|p| MultiPolygon(vec![p]))
+        .collect();
+    let mask = rasterize(&truth, 256, 256);
+    let probs: Vec<f32> = mask.iter().map(|&m| if m { 0.9 } else { 0.1 }).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let tif = dir.path().join("probs.tif");
+    let planes = Planes::new(256, 256, vec![probs], &[None]);
+    let meta = GeoTiffMeta {
+        geo_transform: Some(scene.geo_transform),
+        epsg: Some(32631),
+        ..Default::default()
+    };
+    write_geotiff(&tif, &planes, &meta).unwrap();
+    let out = dir.path().join("b.geojson");
+    let run = sarscope(&[
+        OsStr::new("vectorize"),
+        tif.as_os_str(),
+        OsStr::new("--min-area"),
+        OsStr::new("1"),
+        OsStr::new("--simplify"),
+        OsStr::new("0"),
+        OsStr::new("--wgs84"),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let text_out = std::fs::read_to_string(&out).unwrap();
+    assert!(!text_out.contains("\"crs\""), "RFC 7946 has no crs member");
+    let read = read_footprints_geojson(&out).unwrap();
+    assert_eq!(read.epsg, 4326);
+    assert!(
+        read.polygons.len() >= 5,
+        "{} buildings",
+        read.polygons.len()
+    );
+    let lon = read.polygons[0].0[0].exterior().0[0].x;
+    assert!(
+        (3.0..5.0).contains(&lon),
+        "Rotterdam longitudes, not metres: {lon}"
+    );
+    let wkt = sarscope::raster::Crs::from_epsg(32631).unwrap().wkt;
+    let back = pixel_from_world(
+        &reproject(&read.polygons, 4326, &wkt).unwrap(),
+        &scene.geo_transform,
+    )
+    .unwrap();
+    let again = rasterize(&back, 256, 256);
+    let differing = again.iter().zip(&mask).filter(|(a, b)| a != b).count();
+    assert!(differing <= 2, "{differing} pixels moved in the round trip");
+    // --wgs84 makes no sense for a pixel CSV.
+    let run = sarscope(&[
+        OsStr::new("vectorize"),
+        tif.as_os_str(),
+        OsStr::new("--wgs84"),
+        OsStr::new("--out"),
+        dir.path().join("x.csv").as_os_str(),
+    ]);
+    assert!(!run.status.success() && text(&run.stderr).contains("--wgs84 applies to GeoJSON"));
+}
