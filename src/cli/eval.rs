@@ -1,21 +1,31 @@
 //! `sarscope eval`: the SpaceNet metric of predicted footprints against ground truth.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 
 use crate::eval::{Counts, EvalParams, evaluate_rows};
-use crate::io::read_spacenet_csv;
+use crate::io::{
+    CsvFootprint, image_id_of, pixel_from_world, read_footprints_geojson, read_spacenet_csv,
+    reproject,
+};
+use crate::raster::Scene;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Ground truth, a SpaceNet CSV (ImageId, BuildingId|TileBuildingId, PolygonWKT_Pix).
+    /// Ground truth: a SpaceNet CSV (ImageId, BuildingId|TileBuildingId, PolygonWKT_Pix) or a
+    /// GeoJSON (then --scene is needed).
     #[arg(long)]
     pub truth: PathBuf,
-    /// Predictions, a SpaceNet CSV (with a Confidence column to set the matching order).
+    /// Predictions: a SpaceNet CSV (a Confidence column sets the matching order) or a GeoJSON
+    /// (a `confidence` property does).
     #[arg(long)]
     pub pred: PathBuf,
+    /// The raster whose grid turns GeoJSON coordinates into pixels (reprojecting from the
+    /// GeoJSON's CRS when it differs); its file stem is the ImageId of those footprints.
+    #[arg(long)]
+    pub scene: Option<PathBuf>,
     /// Smallest building area in px^2 that counts (SN6: 80).
     #[arg(long, default_value_t = 80.0)]
     pub min_area: f64,
@@ -32,8 +42,11 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         args.min_area >= 0.0 && (0.0..1.0).contains(&args.iou),
         "--min-area must be >= 0 and --iou in [0, 1)"
     );
-    let truth = read_spacenet_csv(&args.truth).context("reading the ground truth")?;
-    let pred = read_spacenet_csv(&args.pred).context("reading the predictions")?;
+    let scene = args.scene.as_ref().map(Scene::open).transpose()?;
+    let truth = load(&args.truth, scene.as_ref(), args.scene.as_deref())
+        .context("reading the ground truth")?;
+    let pred = load(&args.pred, scene.as_ref(), args.scene.as_deref())
+        .context("reading the predictions")?;
     let params = EvalParams {
         min_area: args.min_area,
         iou_threshold: args.iou,
@@ -92,6 +105,58 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         params.iou_threshold
     );
     Ok(())
+}
+
+/// Footprints in pixel coordinates from a SpaceNet CSV, or from a GeoJSON placed on `scene`.
+fn load(
+    path: &Path,
+    scene: Option<&Scene>,
+    scene_path: Option<&Path>,
+) -> anyhow::Result<Vec<CsvFootprint>> {
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv {
+        return Ok(read_spacenet_csv(path)?);
+    }
+    let (Some(scene), Some(scene_path)) = (scene, scene_path) else {
+        anyhow::bail!(
+            "{}: GeoJSON footprints need --scene RASTER for their pixel coordinates",
+            path.display()
+        );
+    };
+    let layer = read_footprints_geojson(path)?;
+    let gt = scene
+        .geo_transform()
+        .with_context(|| format!("{}: the scene has no geotransform", scene_path.display()))?;
+    let world = match scene.crs() {
+        Some(crs) if crs.epsg != Some(layer.epsg) => {
+            reproject(&layer.polygons, layer.epsg, &crs.wkt)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        _ => layer.polygons,
+    };
+    let pixel = pixel_from_world(&world, &gt).with_context(|| {
+        format!(
+            "{}: the scene's geotransform has no inverse",
+            scene_path.display()
+        )
+    })?;
+    let image_id = image_id_of(scene_path);
+    Ok(pixel
+        .into_iter()
+        .zip(&layer.properties)
+        .enumerate()
+        .map(|(i, (polygon, props))| CsvFootprint {
+            image_id: image_id.clone(),
+            building_id: i.to_string(),
+            polygon,
+            confidence: ["confidence", "Confidence"]
+                .iter()
+                .find_map(|k| props.get(*k).and_then(serde_json::Value::as_f64)),
+            line: i + 1,
+        })
+        .collect())
 }
 
 fn scores(c: &Counts) -> serde_json::Value {

@@ -152,3 +152,43 @@ fn eval_cli_prints_the_table_and_reports_bad_rows_by_line() {
         );
     }
 }
+
+#[test]
+fn eval_places_geojson_on_a_scene_grid_reprojecting_as_needed() {
+    // The same labels in UTM (shared/data) and in WGS 84 (fixture) score perfectly together.
+    let utm = shared_data("spacenet/geotiff_labels.geojson");
+    let wgs84 = crate::common::fixture("geotiff_labels_wgs84.geojson");
+    let scene = shared_data("spacenet/sample_geotiff.tif");
+    let out = sarscope(&[
+        OsStr::new("eval"),
+        OsStr::new("--truth"),
+        utm.as_os_str(),
+        OsStr::new("--pred"),
+        wgs84.as_os_str(),
+        OsStr::new("--scene"),
+        scene.as_os_str(),
+        OsStr::new("--json"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["images"][0]["image_id"], "sample_geotiff");
+    assert!(
+        json["total"]["tp"].as_u64().unwrap() >= 40,
+        "{}",
+        json["total"]
+    );
+    assert_eq!(json["total"]["f1"], 1.0);
+    // Without a scene there are no pixel coordinates: a clear error.
+    let out = sarscope(&[
+        OsStr::new("eval"),
+        OsStr::new("--truth"),
+        utm.as_os_str(),
+        OsStr::new("--pred"),
+        wgs84.as_os_str(),
+    ]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("need --scene RASTER"),
+        "{}",
+        text(&out.stderr)
+    );
+}
