@@ -94,6 +94,7 @@ pub struct ImageEval {
     pub missed: Vec<usize>,
 }
 
+#[derive(Clone, Copy)]
 struct Shape<'a> {
     polygon: &'a MultiPolygon<f64>,
     area: f64,
@@ -109,6 +110,11 @@ impl<'a> Shape<'a> {
             bbox: polygon.bounding_rect(),
             valid: polygon.is_valid(),
         }
+    }
+
+    /// [`iou`] with the areas already known.
+    fn iou(&self, other: &Shape) -> f64 {
+        iou_of(self.polygon, self.area, other.polygon, other.area)
     }
 }
 
@@ -126,8 +132,12 @@ fn boxes_overlap(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
 
 /// IoU of two valid polygons; 0 when they do not overlap.
 pub fn iou(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
+    iou_of(a, a.unsigned_area(), b, b.unsigned_area())
+}
+
+fn iou_of(a: &MultiPolygon<f64>, area_a: f64, b: &MultiPolygon<f64>, area_b: f64) -> f64 {
     let inter = a.intersection(b).unsigned_area();
-    let union = a.unsigned_area() + b.unsigned_area() - inter;
+    let union = area_a + area_b - inter;
     if union > 0.0 { inter / union } else { 0.0 }
 }
 
@@ -142,12 +152,9 @@ pub fn evaluate_image(
     let mut pool: Vec<usize> = (0..truth.len())
         .filter(|&i| truth.get(i).is_some_and(|t| t.area >= params.min_area))
         .collect();
+    let shapes: Vec<Shape> = proposals.iter().map(|(p, _)| Shape::new(p)).collect();
     let mut order: Vec<usize> = (0..proposals.len())
-        .filter(|&i| {
-            proposals
-                .get(i)
-                .is_some_and(|(p, _)| p.unsigned_area() > params.min_area)
-        })
+        .filter(|&i| shapes.get(i).is_some_and(|s| s.area > params.min_area))
         .collect();
     // A stable sort keeps the file order among equal confidences.
     order.sort_by(|&a, &b| {
@@ -156,13 +163,14 @@ pub fn evaluate_image(
     });
     let mut result = ImageEval::default();
     for index in order {
-        let Some((polygon, _)) = proposals.get(index) else {
+        let Some(original) = shapes.get(index) else {
             continue;
         };
         let repaired;
-        let mut proposal = Shape::new(polygon);
+        let mut proposal = *original;
         if !proposal.valid {
-            repaired = polygon
+            repaired = original
+                .polygon
                 .make_valid()
                 .unwrap_or_else(|_| MultiPolygon(vec![]));
             proposal = Shape::new(&repaired);
@@ -175,7 +183,7 @@ pub fn evaluate_image(
                     continue;
                 }
                 let score = if proposal.valid && gt.valid {
-                    iou(proposal.polygon, gt.polygon)
+                    proposal.iou(gt)
                 } else {
                     0.0
                 };
