@@ -195,7 +195,7 @@ pub(crate) fn make_layout(rng: &mut impl Rng, width: usize, height: usize, px: f
             let rects = match block_kind([iu, iv], salt) {
                 BlockKind::RowHouses => row_houses(rng, block, m(1.0)),
                 BlockKind::Detached => detached(rng, block, m(1.0)),
-                BlockKind::Large => vec![large(rng, block, m(1.0))],
+                BlockKind::Large => vec![large(rng, block)],
                 BlockKind::Park | BlockKind::Water => Vec::new(),
             };
             for (shape, height_m) in rects {
@@ -296,7 +296,7 @@ fn detached(rng: &mut impl Rng, block: Rect, m: f64) -> Vec<Shape> {
 }
 
 /// One large building filling much of the block, L-shaped half of the time.
-fn large(rng: &mut impl Rng, block: Rect, _m: f64) -> Shape {
+fn large(rng: &mut impl Rng, block: Rect) -> Shape {
     let (bw, bh) = (block.u1 - block.u0, block.v1 - block.v0);
     let (w, h) = (
         bw * rng.random_range(0.55..0.95),

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
+use std::path::Path;
 
 use sarscope::eval::{Counts, EvalParams, evaluate_rows};
 use sarscope::io::read_spacenet_csv;
@@ -92,19 +93,24 @@ fn a_set_against_itself_scores_one_whatever_the_truth_order() {
     );
 }
 
-#[test]
-fn eval_cli_prints_the_table_and_reports_bad_rows_by_line() {
-    let truth = shared_data("spacenet/SN2_sample_truth.csv");
-    let pred = shared_data("spacenet/SN2_sample_preds.csv");
-    let out = sarscope(&[
+/// Runs `sarscope eval --truth T --pred P EXTRA...`.
+fn eval_cli(truth: &Path, pred: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         OsStr::new("eval"),
         OsStr::new("--truth"),
         truth.as_os_str(),
         OsStr::new("--pred"),
         pred.as_os_str(),
-        OsStr::new("--min-area"),
-        OsStr::new("20"),
-    ]);
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    sarscope(&args)
+}
+
+#[test]
+fn eval_cli_prints_the_table_and_reports_bad_rows_by_line() {
+    let truth = shared_data("spacenet/SN2_sample_truth.csv");
+    let pred = shared_data("spacenet/SN2_sample_preds.csv");
+    let out = eval_cli(&truth, &pred, &["--min-area", "20"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
@@ -138,13 +144,7 @@ fn eval_cli_prints_the_table_and_reports_bad_rows_by_line() {
     for (name, content, expected) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, content).unwrap();
-        let out = sarscope(&[
-            OsStr::new("eval"),
-            OsStr::new("--truth"),
-            truth.as_os_str(),
-            OsStr::new("--pred"),
-            path.as_os_str(),
-        ]);
+        let out = eval_cli(&truth, &path, &[]);
         let stderr = text(&out.stderr);
         assert!(
             !out.status.success() && stderr.contains(name) && stderr.contains(expected),
@@ -159,16 +159,11 @@ fn eval_places_geojson_on_a_scene_grid_reprojecting_as_needed() {
     let utm = shared_data("spacenet/geotiff_labels.geojson");
     let wgs84 = crate::common::fixture("geotiff_labels_wgs84.geojson");
     let scene = shared_data("spacenet/sample_geotiff.tif");
-    let out = sarscope(&[
-        OsStr::new("eval"),
-        OsStr::new("--truth"),
-        utm.as_os_str(),
-        OsStr::new("--pred"),
-        wgs84.as_os_str(),
-        OsStr::new("--scene"),
-        scene.as_os_str(),
-        OsStr::new("--json"),
-    ]);
+    let out = eval_cli(
+        &utm,
+        &wgs84,
+        &["--scene", scene.to_str().unwrap(), "--json"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["images"][0]["image_id"], "sample_geotiff");
@@ -179,13 +174,7 @@ fn eval_places_geojson_on_a_scene_grid_reprojecting_as_needed() {
     );
     assert_eq!(json["total"]["f1"], 1.0);
     // Without a scene there are no pixel coordinates: a clear error.
-    let out = sarscope(&[
-        OsStr::new("eval"),
-        OsStr::new("--truth"),
-        utm.as_os_str(),
-        OsStr::new("--pred"),
-        wgs84.as_os_str(),
-    ]);
+    let out = eval_cli(&utm, &wgs84, &[]);
     assert!(
         !out.status.success() && text(&out.stderr).contains("need --scene RASTER"),
         "{}",
