@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod eval;
 pub mod io;
+pub mod model;
 pub mod raster;
 pub mod synth;
 pub mod vector;

@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod eval_golden;
+mod model_golden;
 mod raster_formats;
 mod raster_real;
 mod synth_scene;

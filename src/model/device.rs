@@ -1,0 +1,105 @@
+//! Where the network runs: burn-wgpu on a GPU, or burn's CPU backend (flex) when there is no
+//! GPU adapter, when the only adapter is a CPU one (Mesa's llvmpipe runs convolutions ~70x
+//! slower than flex), or when asked.
+
+use std::sync::OnceLock;
+
+use burn::prelude::*;
+
+use super::ModelError;
+
+/// What the user asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// A real GPU through wgpu when there is one, else the CPU.
+    #[default]
+    Auto,
+    /// wgpu, even on a software adapter; an error when there is none.
+    Gpu,
+    /// burn's CPU backend.
+    Cpu,
+}
+
+/// A device with words for the user.
+#[derive(Clone, Debug)]
+pub struct ModelDevice {
+    pub device: Device,
+    /// "wgpu: Vulkan, NVIDIA H100 80GB HBM3" or "CPU (burn flex), 2 threads".
+    pub description: String,
+    pub is_gpu: bool,
+}
+
+struct WgpuProbe {
+    device: Device,
+    description: String,
+    software: bool,
+}
+
+/// burn's wgpu runtime can be set up once per process: the probe's result is kept.
+fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
+    static PROBE: OnceLock<Result<WgpuProbe, String>> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        let (device, setup) = Device::wgpu_options()
+            .init_with_setup()
+            .map_err(|e| e.to_string())?;
+        let info = setup.adapter.get_info();
+        Ok(WgpuProbe {
+            device,
+            description: format!("wgpu: {:?}, {}", info.backend, info.name),
+            software: info.device_type == wgpu::DeviceType::Cpu,
+        })
+    })
+}
+
+fn cpu() -> ModelDevice {
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1);
+    ModelDevice {
+        device: Device::flex(),
+        description: format!(
+            "CPU (burn flex), {threads} thread{}",
+            if threads == 1 { "" } else { "s" }
+        ),
+        is_gpu: false,
+    }
+}
+
+/// Picks the device for `choice` (see [`DeviceChoice`]).
+pub fn select_device(choice: DeviceChoice) -> Result<ModelDevice, ModelError> {
+    match choice {
+        DeviceChoice::Cpu => Ok(cpu()),
+        DeviceChoice::Gpu => match wgpu_probe() {
+            Ok(probe) => Ok(ModelDevice {
+                device: probe.device.clone(),
+                description: probe.description.clone(),
+                is_gpu: true,
+            }),
+            Err(e) => Err(ModelError::Device(format!("no wgpu adapter: {e}"))),
+        },
+        DeviceChoice::Auto => match wgpu_probe() {
+            Ok(probe) if !probe.software => Ok(ModelDevice {
+                device: probe.device.clone(),
+                description: probe.description.clone(),
+                is_gpu: true,
+            }),
+            Ok(probe) => {
+                let mut chosen = cpu();
+                chosen.description += &format!(
+                    " (the only GPU adapter, {}, is a software one)",
+                    probe.description.trim_start_matches("wgpu: ")
+                );
+                Ok(chosen)
+            }
+            Err(e) => {
+                let mut chosen = cpu();
+                tracing::info!("no wgpu adapter ({e}); running the model on the CPU");
+                chosen.description += " (no GPU adapter)";
+                Ok(chosen)
+            }
+        },
+    }
+}

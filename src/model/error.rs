@@ -1,0 +1,35 @@
+//! What can go wrong with a model, its weights or an inference run.
+
+use std::path::PathBuf;
+
+use crate::raster::RasterError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("weights file {path} does not exist")]
+    NotFound { path: PathBuf },
+    #[error("cannot read weights file {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error(
+        "{path} is not a weights file sarscope knows: {reason}\n  (expected a PyTorch state_dict saved by torch.save, zip or legacy format, or a burnpack .bpk written by sarscope)"
+    )]
+    UnknownFormat { path: PathBuf, reason: String },
+    #[error("weights file {path} does not fit a UNet11:\n{report}")]
+    Mismatch { path: PathBuf, report: String },
+    #[error("model card {path}: {reason}")]
+    Card { path: PathBuf, reason: String },
+    #[error("cannot write {path}: {reason}")]
+    Write { path: PathBuf, reason: String },
+    #[error("invalid model configuration: {0}")]
+    Config(String),
+    #[error("no usable device: {0}")]
+    Device(String),
+    #[error("orientation file {path}: {reason}")]
+    Orientation { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Input(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Raster(#[from] RasterError),
+}

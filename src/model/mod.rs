@@ -1,0 +1,28 @@
+//! The SpaceNet 6 baseline model: TernausNet UNet11 in burn, its weights (PyTorch checkpoints
+//! and our own burnpack files, each with a model card), the device it runs on, and inference
+//! over a scene with the baseline's exact pre- and post-processing.
+//!
+//! ```text
+//! scene bands --(roles: HH HV VH VV)--> rotate 180 if the strip looks south --> (x-127.5)/31.875
+//!   --> 512x512 windows, step 512, last one moved back inside --> UNet11 logits
+//!   --> overlapping logits averaged --> rotate back --> sigmoid --> probability map on the scene grid
+//! ```
+
+mod card;
+mod device;
+mod error;
+mod infer;
+mod orientation;
+mod unet;
+mod weights;
+
+pub use card::{ModelCard, Normalization, Score};
+pub use device::{DeviceChoice, ModelDevice, select_device};
+pub use error::ModelError;
+pub use infer::{
+    InferParams, ProbabilityMap, Progress, band_order, model_input, predict_planes, predict_scene,
+    window_offsets,
+};
+pub use orientation::{Orientations, Rotation, find_orientations_file, sn6_strip_key};
+pub use unet::{DecoderBlock, LayerSpec, UNet11, UNet11Config};
+pub use weights::{LoadedModel, WeightsFormat, card_path, load_weights, save_weights};

@@ -1,0 +1,286 @@
+//! TernausNet's UNet11 (a U-Net with a VGG11 encoder), the SpaceNet 6 baseline's network.
+//!
+//! Layer for layer what `CosmiQ_SN6_Baseline/model.py` builds: a VGG11 `features` encoder with 4
+//! input channels and no batch norm, `DecoderBlock`s (conv 3x3 + ReLU, then a stride-2 transposed
+//! conv 3x3 with output padding 1 + ReLU), `num_filters = 32`, and a 1x1 convolution to one raw
+//! logit per pixel. [`UNet11Config::width_divisor`] narrows every layer for small models that
+//! train and test quickly; 1 is the real baseline (22,927,969 parameters).
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+/// The shape of a UNet11.
+#[derive(Config, Debug, PartialEq, Eq)]
+pub struct UNet11Config {
+    /// Input bands (4 for SN6: HH, HV, VH, VV).
+    #[config(default = 4)]
+    pub in_channels: usize,
+    /// Divides every encoder width (64, 128, 256, 512, 512) and `num_filters` (32): one of 1, 2,
+    /// 4, 8, 16, 32. 1 is the published baseline.
+    #[config(default = 1)]
+    pub width_divisor: usize,
+}
+
+/// One convolution of the network: its PyTorch name, our module path and its weight's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerSpec {
+    /// The name in the baseline's `state_dict` (`dec5.block.0.conv`).
+    pub torch: &'static str,
+    /// The VGG `encoder.N` alias PyTorch also stores for encoder convolutions.
+    pub torch_alias: Option<&'static str>,
+    /// The path in our module (`dec5.conv`).
+    pub ours: &'static str,
+    /// The weight's shape, PyTorch's layout: `[out, in, k, k]` for a convolution and
+    /// `[in, out, k, k]` for a transposed one (burn uses the same layouts).
+    pub weight: [usize; 4],
+}
+
+impl UNet11Config {
+    /// The real baseline: 4 bands in, full width.
+    pub fn baseline() -> Self {
+        Self::new()
+    }
+
+    /// Checks the divisor; the error says what is allowed.
+    pub fn validate(&self) -> Result<(), String> {
+        if !matches!(self.width_divisor, 1 | 2 | 4 | 8 | 16 | 32) {
+            return Err(format!(
+                "width divisor {} is not one of 1, 2, 4, 8, 16, 32",
+                self.width_divisor
+            ));
+        }
+        if self.in_channels == 0 {
+            return Err("a UNet11 needs at least one input band".into());
+        }
+        Ok(())
+    }
+
+    /// Encoder widths (conv1, conv2, conv3, conv4, conv5) and `num_filters`.
+    fn widths(&self) -> ([usize; 5], usize) {
+        let d = self.width_divisor.max(1);
+        ([64 / d, 128 / d, 256 / d, 512 / d, 512 / d], 32 / d)
+    }
+
+    /// Every convolution with its names and shape, in the order of the forward pass.
+    pub fn layers(&self) -> Vec<LayerSpec> {
+        let ([c1, c2, c3, c4, c5], nf) = self.widths();
+        let cin = self.in_channels;
+        let spec = |torch, torch_alias, ours, weight| LayerSpec {
+            torch,
+            torch_alias,
+            ours,
+            weight,
+        };
+        vec![
+            spec("conv1", Some("encoder.0"), "conv1", [c1, cin, 3, 3]),
+            spec("conv2", Some("encoder.3"), "conv2", [c2, c1, 3, 3]),
+            spec("conv3s", Some("encoder.6"), "conv3s", [c3, c2, 3, 3]),
+            spec("conv3", Some("encoder.8"), "conv3", [c3, c3, 3, 3]),
+            spec("conv4s", Some("encoder.11"), "conv4s", [c4, c3, 3, 3]),
+            spec("conv4", Some("encoder.13"), "conv4", [c4, c4, 3, 3]),
+            spec("conv5s", Some("encoder.16"), "conv5s", [c5, c4, 3, 3]),
+            spec("conv5", Some("encoder.18"), "conv5", [c5, c5, 3, 3]),
+            spec(
+                "center.block.0.conv",
+                None,
+                "center.conv",
+                [nf * 16, c5, 3, 3],
+            ),
+            spec("center.block.1", None, "center.up", [nf * 16, nf * 8, 3, 3]),
+            spec(
+                "dec5.block.0.conv",
+                None,
+                "dec5.conv",
+                [nf * 16, nf * 8 + c5, 3, 3],
+            ),
+            spec("dec5.block.1", None, "dec5.up", [nf * 16, nf * 8, 3, 3]),
+            spec(
+                "dec4.block.0.conv",
+                None,
+                "dec4.conv",
+                [nf * 16, nf * 8 + c4, 3, 3],
+            ),
+            spec("dec4.block.1", None, "dec4.up", [nf * 16, nf * 4, 3, 3]),
+            spec(
+                "dec3.block.0.conv",
+                None,
+                "dec3.conv",
+                [nf * 8, nf * 4 + c3, 3, 3],
+            ),
+            spec("dec3.block.1", None, "dec3.up", [nf * 8, nf * 2, 3, 3]),
+            spec(
+                "dec2.block.0.conv",
+                None,
+                "dec2.conv",
+                [nf * 4, nf * 2 + c2, 3, 3],
+            ),
+            spec("dec2.block.1", None, "dec2.up", [nf * 4, nf, 3, 3]),
+            spec("dec1.conv", None, "dec1", [nf, nf + c1, 3, 3]),
+            spec("final", None, "final_conv", [1, nf, 1, 1]),
+        ]
+    }
+
+    /// Number of trainable parameters (weights and biases).
+    pub fn parameter_count(&self) -> usize {
+        self.layers()
+            .iter()
+            .map(|l| {
+                let out = if l.ours.ends_with(".up") {
+                    l.weight[1]
+                } else {
+                    l.weight[0]
+                };
+                l.weight.iter().product::<usize>() + out
+            })
+            .sum()
+    }
+
+    /// Builds the network with fresh (Kaiming) weights on `device`.
+    pub fn init(&self, device: &Device) -> UNet11 {
+        let ([c1, c2, c3, c4, c5], nf) = self.widths();
+        UNet11 {
+            conv1: conv3x3(self.in_channels, c1, device),
+            conv2: conv3x3(c1, c2, device),
+            conv3s: conv3x3(c2, c3, device),
+            conv3: conv3x3(c3, c3, device),
+            conv4s: conv3x3(c3, c4, device),
+            conv4: conv3x3(c4, c4, device),
+            conv5s: conv3x3(c4, c5, device),
+            conv5: conv3x3(c5, c5, device),
+            center: DecoderBlock::new(c5, nf * 16, nf * 8, device),
+            dec5: DecoderBlock::new(nf * 8 + c5, nf * 16, nf * 8, device),
+            dec4: DecoderBlock::new(nf * 8 + c4, nf * 16, nf * 4, device),
+            dec3: DecoderBlock::new(nf * 4 + c3, nf * 8, nf * 2, device),
+            dec2: DecoderBlock::new(nf * 2 + c2, nf * 4, nf, device),
+            dec1: conv3x3(nf + c1, nf, device),
+            final_conv: Conv2dConfig::new([nf, 1], [1, 1]).init(device),
+            pool: MaxPool2dConfig::new([2, 2]).init(),
+        }
+    }
+}
+
+fn conv3x3(cin: usize, cout: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new([cin, cout], [3, 3])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .init(device)
+}
+
+/// TernausNet's `DecoderBlock`: conv 3x3 + ReLU, then a transposed conv 3x3 that doubles the
+/// size (stride 2, padding 1, output padding 1) + ReLU.
+#[derive(Module, Debug)]
+pub struct DecoderBlock {
+    conv: Conv2d,
+    up: ConvTranspose2d,
+}
+
+impl DecoderBlock {
+    fn new(cin: usize, cmid: usize, cout: usize, device: &Device) -> Self {
+        Self {
+            conv: conv3x3(cin, cmid, device),
+            up: ConvTranspose2dConfig::new([cmid, cout], [3, 3])
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .with_padding_out([1, 1])
+                .init(device),
+        }
+    }
+
+    /// # Shapes
+    /// - input: `[batch, cin, h, w]`
+    /// - output: `[batch, cout, 2h, 2w]`
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        relu(self.up.forward(relu(self.conv.forward(x))))
+    }
+}
+
+/// The network. Build it with [`UNet11Config::init`], load weights with
+/// [`crate::model::load_weights`].
+#[derive(Module, Debug)]
+pub struct UNet11 {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    conv3s: Conv2d,
+    conv3: Conv2d,
+    conv4s: Conv2d,
+    conv4: Conv2d,
+    conv5s: Conv2d,
+    conv5: Conv2d,
+    center: DecoderBlock,
+    dec5: DecoderBlock,
+    dec4: DecoderBlock,
+    dec3: DecoderBlock,
+    dec2: DecoderBlock,
+    dec1: Conv2d,
+    final_conv: Conv2d,
+    pool: MaxPool2d,
+}
+
+impl UNet11 {
+    /// Raw logits (no sigmoid), one per pixel.
+    ///
+    /// # Shapes
+    /// - input: `[batch, in_channels, H, W]`, H and W multiples of 32
+    /// - output: `[batch, 1, H, W]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let conv1 = relu(self.conv1.forward(x));
+        let conv2 = relu(self.conv2.forward(self.pool.forward(conv1.clone())));
+        let conv3s = relu(self.conv3s.forward(self.pool.forward(conv2.clone())));
+        let conv3 = relu(self.conv3.forward(conv3s));
+        let conv4s = relu(self.conv4s.forward(self.pool.forward(conv3.clone())));
+        let conv4 = relu(self.conv4.forward(conv4s));
+        let conv5s = relu(self.conv5s.forward(self.pool.forward(conv4.clone())));
+        let conv5 = relu(self.conv5.forward(conv5s));
+        let center = self.center.forward(self.pool.forward(conv5.clone()));
+        let dec5 = self.dec5.forward(Tensor::cat(vec![center, conv5], 1));
+        let dec4 = self.dec4.forward(Tensor::cat(vec![dec5, conv4], 1));
+        let dec3 = self.dec3.forward(Tensor::cat(vec![dec4, conv3], 1));
+        let dec2 = self.dec2.forward(Tensor::cat(vec![dec3, conv2], 1));
+        let dec1 = relu(self.dec1.forward(Tensor::cat(vec![dec2, conv1], 1)));
+        self.final_conv.forward(dec1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_baseline_has_the_published_parameter_count() {
+        // spacenet6.md: 22,927,969 parameters; the PyTorch fixture script prints the same.
+        assert_eq!(UNet11Config::baseline().parameter_count(), 22_927_969);
+        assert_eq!(
+            UNet11Config::new().with_width_divisor(16).parameter_count(),
+            90_019
+        );
+    }
+
+    #[test]
+    fn the_layer_table_has_the_baseline_shapes() {
+        let layers = UNet11Config::baseline().layers();
+        let shape = |name: &str| layers.iter().find(|l| l.torch == name).map(|l| l.weight);
+        assert_eq!(shape("conv1"), Some([64, 4, 3, 3]));
+        assert_eq!(shape("center.block.1"), Some([512, 256, 3, 3]));
+        assert_eq!(shape("dec5.block.0.conv"), Some([512, 768, 3, 3]));
+        assert_eq!(shape("dec3.block.0.conv"), Some([256, 384, 3, 3]));
+        assert_eq!(shape("dec2.block.1"), Some([128, 32, 3, 3]));
+        assert_eq!(shape("dec1.conv"), Some([32, 96, 3, 3]));
+        assert_eq!(shape("final"), Some([1, 32, 1, 1]));
+        assert!(
+            UNet11Config::new()
+                .with_width_divisor(3)
+                .validate()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn forward_keeps_the_spatial_size() {
+        let device = Device::flex();
+        let model = UNet11Config::new().with_width_divisor(32).init(&device);
+        let x = Tensor::<4>::zeros([2, 4, 64, 96], &device);
+        assert_eq!(model.forward(x).dims(), [2, 1, 64, 96]);
+    }
+}

@@ -1,0 +1,172 @@
+//! UNet11 against PyTorch, and the weights loader's errors.
+//!
+//! `tests/fixtures/make_unet11.py` (PyTorch) builds the baseline's UNet11 with its exact module
+//! names at width divisor 16, saves its state_dict in the zip and the legacy format, and writes
+//! a seeded input with the logits PyTorch computes for it in float64. We load both files and
+//! compare logits.
+//!
+//! Tolerance 1e-4 (absolute, on logits of magnitude up to ~7): float32 through 20 convolutions
+//! with up to 6,912 products per sum, accumulated in another order than PyTorch's, differs from
+//! the float64 reference by ~1e-6 at this width and ~1e-5 at full width (PyTorch's own float32
+//! run: 1.7e-6 and 9.9e-6, recorded in manifest.json); a wrong weight, layout or layer moves
+//! logits by 1e-2 or more.
+//!
+//! The full-width network passes the same test:
+//! ```text
+//! python3 tests/fixtures/make_unet11.py --width-divisor 1 --out /tmp/unet11_full
+//! SARSCOPE_UNET11_FIXTURE=/tmp/unet11_full cargo test unet11_matches_pytorch
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use sarscope::model::{ModelError, UNet11, WeightsFormat, load_weights, save_weights};
+
+use crate::common::fixture;
+
+const TOLERANCE: f32 = 1e-4;
+
+fn fixture_dir() -> PathBuf {
+    std::env::var_os("SARSCOPE_UNET11_FIXTURE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| fixture("unet11"))
+}
+
+fn read_f32(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn shape4(v: &serde_json::Value) -> [usize; 4] {
+    let s: Vec<usize> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect();
+    [s[0], s[1], s[2], s[3]]
+}
+
+fn logits_of(model: &UNet11, device: &Device, dir: &Path) -> Vec<f32> {
+    let m = manifest(dir);
+    let input = read_f32(&dir.join("input.f32"));
+    let x = Tensor::<4>::from_data(TensorData::new(input, shape4(&m["input_shape"])), device);
+    let y = model.forward(x);
+    assert_eq!(y.dims(), shape4(&m["logits_shape"]));
+    y.into_data().as_slice::<f32>().unwrap().to_vec()
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn unet11_matches_pytorch() {
+    let dir = fixture_dir();
+    let m = manifest(&dir);
+    let want = read_f32(&dir.join("logits.f32"));
+    // The reference must be informative: logits spread well beyond the final bias.
+    assert!(m["logits_std"].as_f64().unwrap() > 0.5, "{m}");
+    let device = Device::flex();
+    for (file, format) in [
+        ("unet11.pth", WeightsFormat::PytorchZip),
+        ("unet11_legacy.pth", WeightsFormat::PytorchLegacy),
+    ] {
+        let loaded = load_weights(&dir.join(file), &device).unwrap();
+        assert_eq!(loaded.format, format);
+        assert_eq!(
+            loaded.config.width_divisor as u64,
+            m["width_divisor"].as_u64().unwrap()
+        );
+        assert_eq!(
+            loaded.config.parameter_count() as u64,
+            m["parameters"].as_u64().unwrap()
+        );
+        let got = logits_of(&loaded.model, &device, &dir);
+        let diff = max_abs_diff(&got, &want);
+        eprintln!("{file}: max |burn - torch| = {diff:e}");
+        assert!(diff <= TOLERANCE, "{file}: max |burn - torch| = {diff}");
+    }
+}
+
+#[test]
+fn burnpack_round_trip_gives_the_same_logits() {
+    let dir = fixture_dir();
+    let device = Device::flex();
+    let loaded = load_weights(&dir.join("unet11.pth"), &device).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let ours = tmp.path().join("ours.bpk");
+    let mut card = loaded.card.clone();
+    card.provenance = "test: converted from the PyTorch fixture".into();
+    save_weights(&loaded.model, &loaded.config, &card, &ours).unwrap();
+    let again = load_weights(&ours, &device).unwrap();
+    assert_eq!(again.format, WeightsFormat::Burnpack);
+    assert!(again.card_found);
+    assert_eq!(again.card.provenance, card.provenance);
+    assert_eq!(again.config, loaded.config);
+    let a = logits_of(&loaded.model, &device, &dir);
+    let b = logits_of(&again.model, &device, &dir);
+    assert_eq!(a, b, "burnpack must store the weights bit for bit");
+}
+
+fn load_err(path: &Path) -> String {
+    match load_weights(path, &Device::flex()) {
+        Ok(_) => panic!("{} loaded", path.display()),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn broken_weights_are_reported_not_panicked_on() {
+    let dir = fixture("unet11");
+    let no_final = load_err(&dir.join("bad_no_final.pth"));
+    assert!(
+        no_final.contains("missing: final.weight, final.bias"),
+        "{no_final}"
+    );
+
+    let shape = load_err(&dir.join("bad_shape.pth"));
+    assert!(
+        shape.contains("dec1.conv.weight: [2, 5, 3, 3], expected [2, 6, 3, 3]"),
+        "{shape}"
+    );
+
+    let other = load_err(&dir.join("bad_other_net.pth"));
+    assert!(
+        other.contains("no `conv1.weight` or `encoder.0.weight`"),
+        "{other}"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(dir.join("unet11.pth")).unwrap();
+    for (name, content) in [
+        ("truncated.pth", bytes[..bytes.len() / 2].to_vec()),
+        ("legacy_truncated.pth", {
+            let legacy = std::fs::read(dir.join("unet11_legacy.pth")).unwrap();
+            legacy[..legacy.len() / 3].to_vec()
+        }),
+        ("empty.pth", Vec::new()),
+        ("text.pth", b"this is not a checkpoint\n".to_vec()),
+    ] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let err = load_err(&path);
+        assert!(err.contains(name), "the error names the file: {err}");
+    }
+    assert!(matches!(
+        load_weights(&tmp.path().join("absent.pth"), &Device::flex()),
+        Err(ModelError::NotFound { .. })
+    ));
+}
