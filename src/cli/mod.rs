@@ -1,9 +1,11 @@
 //! The command line: `sarscope [FILE...]`, `sarscope info`, `sarscope demo`, `sarscope eval`,
-//! `sarscope vectorize`.
+//! `sarscope vectorize`, `sarscope predict`.
 
 mod demo;
 mod eval;
 mod info;
+mod predict;
+mod progress;
 mod vectorize;
 
 use std::ffi::OsString;
@@ -36,6 +38,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Turn a probability map into building footprints (.csv or .geojson).
     Vectorize(vectorize::VectorizeArgs),
+    /// Run the UNet11 (SN6 baseline or our weights) over scenes: probability maps as GeoTIFF.
+    Predict(predict::PredictArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name).
@@ -50,6 +54,7 @@ where
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Vectorize(args)) => vectorize::run(&args),
+        Some(Command::Predict(args)) => predict::run(&args),
         None => open_viewer(&cli.files),
     }
 }

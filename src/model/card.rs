@@ -121,7 +121,7 @@ impl ModelCard {
 
     /// Values that would make inference meaningless.
     fn check(&self) -> Result<(), String> {
-        if self.window == 0 || self.window % 32 != 0 {
+        if self.window == 0 || !self.window.is_multiple_of(32) {
             return Err(format!(
                 "window {} is not a positive multiple of 32",
                 self.window

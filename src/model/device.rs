@@ -39,9 +39,11 @@ struct WgpuProbe {
 fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
     static PROBE: OnceLock<Result<WgpuProbe, String>> = OnceLock::new();
     PROBE.get_or_init(|| {
-        let (device, setup) = Device::wgpu_options()
-            .init_with_setup()
-            .map_err(|e| e.to_string())?;
+        let options = Device::wgpu_options();
+        // Vulkan on Linux: the GL backend only adds EGL noise and never beats Vulkan here.
+        #[cfg(target_os = "linux")]
+        let options = options.graphics_api(burn::tensor::wgpu::WgpuBackend::Vulkan);
+        let (device, setup) = options.init_with_setup().map_err(|e| e.to_string())?;
         let info = setup.adapter.get_info();
         Ok(WgpuProbe {
             device,

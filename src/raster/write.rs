@@ -15,6 +15,8 @@ use super::georef::GeoTransform;
 pub struct GeoTiffMeta<'a> {
     pub geo_transform: Option<GeoTransform>,
     pub epsg: Option<u32>,
+    /// The CRS as WKT, used when `epsg` is `None` (a CRS without an EPSG code).
+    pub crs_wkt: Option<&'a str>,
     /// Declared on every band.
     pub nodata: Option<f64>,
     /// Band descriptions, e.g. ["HH", "HV", "VH", "VV"].
@@ -50,6 +52,9 @@ pub fn write_geotiff(path: &Path, planes: &Planes, meta: &GeoTiffMeta) -> Result
     }
     if let Some(code) = meta.epsg {
         let srs = SpatialRef::from_epsg(code).map_err(fail)?;
+        dataset.set_spatial_ref(&srs).map_err(fail)?;
+    } else if let Some(wkt) = meta.crs_wkt.filter(|w| !w.is_empty()) {
+        let srs = SpatialRef::from_wkt(wkt).map_err(fail)?;
         dataset.set_spatial_ref(&srs).map_err(fail)?;
     }
     for (i, plane) in planes.bands.iter().enumerate() {

@@ -215,6 +215,7 @@ impl SynthScene {
                 epsg: Some(self.epsg),
                 nodata: Some(0.0),
                 band_names: &BAND_NAMES,
+                ..Default::default()
             },
         )?;
         let properties: Vec<_> = self

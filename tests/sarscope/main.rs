@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod eval_golden;
 mod model_golden;
+mod predict_cli;
 mod raster_formats;
 mod raster_real;
 mod synth_scene;

@@ -1,0 +1,221 @@
+//! `sarscope predict`: the UNet11 over whole scenes, probability maps out.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+use super::progress::ProgressLine;
+use crate::model::{
+    DeviceChoice, InferParams, Orientations, Rotation, find_orientations_file, load_weights,
+    predict_scene, select_device, sn6_strip_key,
+};
+use crate::raster::{GeoTiffMeta, Planes, Scene, write_geotiff};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// A real GPU when there is one, else the CPU.
+    Auto,
+    /// wgpu (a software adapter such as llvmpipe included).
+    Gpu,
+    /// burn's CPU backend.
+    Cpu,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RotateArg {
+    /// SN6 tiles by their strip's flag in SAR_orientations.txt; other files never.
+    Auto,
+    Never,
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// Scenes (each file one scene, 4 bands HH, HV, VH, VV).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Weights: a PyTorch state_dict (the SN6 baseline's checkpoint) or a sarscope .bpk; a model
+    /// card (`NAME.card.json`) next to it supplies window, normalization and rotation rule.
+    #[arg(long)]
+    pub weights: PathBuf,
+    /// The dataset's SAR_orientations.txt (default: looked up next to the tiles, in
+    /// `SummaryData/` up to three folders above).
+    #[arg(long)]
+    pub orientations: Option<PathBuf>,
+    /// 180-degree rotation of tiles imaged from the south.
+    #[arg(long, value_enum, default_value_t = RotateArg::Auto)]
+    pub rotate: RotateArg,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    /// Windows per forward pass (default: 4 on a GPU, 1 on the CPU).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Output GeoTIFF (one input) or folder (several inputs: `<input stem>.tif` in it).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
+    let outputs = output_paths(&args.files, &args.out)?;
+    let choice = match args.device {
+        DeviceArg::Auto => DeviceChoice::Auto,
+        DeviceArg::Gpu => DeviceChoice::Gpu,
+        DeviceArg::Cpu => DeviceChoice::Cpu,
+    };
+    let device = select_device(choice)?;
+    let loaded = load_weights(&args.weights, &device.device)?;
+    println!("device: {}", device.description);
+    println!(
+        "model: UNet11, width 1/{}, {} parameters, {} ({}){}",
+        loaded.config.width_divisor,
+        loaded.config.parameter_count(),
+        loaded.path.display(),
+        loaded.format,
+        if loaded.card_found {
+            ""
+        } else {
+            "; no model card, the SN6 baseline's settings apply"
+        }
+    );
+    let mut params = InferParams::from_card(&loaded.card);
+    params.batch = args
+        .batch
+        .unwrap_or(if device.is_gpu { 4 } else { 1 })
+        .max(1);
+    let orientations = match &args.orientations {
+        Some(path) => Some(Orientations::read(path)?),
+        None => None,
+    };
+
+    for (file, out) in args.files.iter().zip(&outputs) {
+        let scene = Scene::open(file)?;
+        let rotation = rotation_for(file, args.rotate, &loaded.card.rotation, &orientations)?;
+        let label = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bar = ProgressLine::new(label);
+        let map = predict_scene(
+            &loaded.model,
+            &loaded.card,
+            &device.device,
+            &scene,
+            rotation,
+            &params,
+            &mut |p| {
+                bar.update(p.windows_done, p.windows_total, "windows");
+                true
+            },
+        )
+        .with_context(|| format!("predicting {}", file.display()))?;
+        bar.finish();
+        let seconds = bar.elapsed_s();
+        write_map(&scene, map.width, map.height, map.probs.clone(), out)?;
+        let buildings = map
+            .probs
+            .iter()
+            .filter(|p| **p > loaded.card.threshold)
+            .count();
+        println!(
+            "{} -> {}: {}x{}{}, {:.1} % building pixels, {seconds:.2} s",
+            file.display(),
+            out.display(),
+            map.width,
+            map.height,
+            if rotation == Rotation::Half {
+                ", rotated 180"
+            } else {
+                ""
+            },
+            100.0 * buildings as f64 / map.probs.len().max(1) as f64,
+        );
+    }
+    Ok(())
+}
+
+/// One output file per input: `out` itself for one input, `out/<stem>.tif` for several.
+fn output_paths(files: &[PathBuf], out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if files.len() == 1 && !out.is_dir() {
+        return Ok(vec![out.to_path_buf()]);
+    }
+    if out.exists() && !out.is_dir() {
+        bail!(
+            "{} inputs need a folder for --out; {} is a file",
+            files.len(),
+            out.display()
+        );
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut paths: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for f in files {
+        let stem = f
+            .file_stem()
+            .with_context(|| format!("{} has no file name", f.display()))?;
+        let path = out.join(Path::new(stem).with_extension("tif"));
+        if paths.contains(&path) {
+            bail!("two inputs would both be written to {}", path.display());
+        }
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+fn rotation_for(
+    file: &Path,
+    rotate: RotateArg,
+    card_rule: &str,
+    given: &Option<Orientations>,
+) -> anyhow::Result<Rotation> {
+    match rotate {
+        RotateArg::Never => return Ok(Rotation::None),
+        RotateArg::Always => return Ok(Rotation::Half),
+        RotateArg::Auto => {}
+    }
+    if card_rule == "none" {
+        return Ok(Rotation::None);
+    }
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let Some(strip) = sn6_strip_key(stem) else {
+        return Ok(Rotation::None);
+    };
+    let orientations = match given {
+        Some(o) => o.clone(),
+        None => {
+            let Some(path) = find_orientations_file(file) else {
+                bail!(
+                    "{} is an SN6 tile of strip {strip}: whether to rotate it needs the dataset's \
+                     SummaryData/SAR_orientations.txt; pass it with --orientations, or choose \
+                     --rotate never|always",
+                    file.display()
+                );
+            };
+            Orientations::read(&path)?
+        }
+    };
+    Ok(orientations.rotation_for(file)?)
+}
+
+/// Writes the probability map on the scene's grid and CRS (through a temporary file).
+fn write_map(
+    scene: &Scene,
+    width: usize,
+    height: usize,
+    probs: Vec<f32>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let planes = Planes::new(width, height, vec![probs], &[None]);
+    let crs = scene.crs();
+    let meta = GeoTiffMeta {
+        geo_transform: scene.geo_transform(),
+        epsg: crs.and_then(|c| c.epsg),
+        crs_wkt: crs.map(|c| c.wkt.as_str()),
+        nodata: None,
+        band_names: &["building_probability"],
+    };
+    let tmp = out.with_extension("tif.partial");
+    write_geotiff(&tmp, &planes, &meta)?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("moving {} to {}", tmp.display(), out.display()))?;
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! `sarscope predict` end to end with the small PyTorch fixture model on the CPU.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use sarscope::raster::{GeoTiffMeta, Planes, Scene, write_geotiff};
+
+use crate::common::{fixture, sarscope, shared_data, text};
+
+const STRIP_FLAGGED_1: &str = "20190804111224_20190804111453";
+
+fn weights() -> PathBuf {
+    fixture("unet11/unet11.pth")
+}
+
+/// A 300x300 demo scene in `dir`, returned as its .tif.
+fn demo_tile(dir: &Path) -> PathBuf {
+    let out = sarscope(&[
+        OsStr::new("demo"),
+        OsStr::new("--out"),
+        dir.as_os_str(),
+        OsStr::new("--size"),
+        OsStr::new("300"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    dir.join("synth_s0_0000.tif")
+}
+
+fn predict(inputs: &[&Path], extra: &[&str], out: &Path) -> std::process::Output {
+    let weights = weights();
+    let mut args: Vec<&OsStr> = vec![OsStr::new("predict")];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    args.extend([OsStr::new("--weights"), weights.as_os_str()]);
+    args.extend([OsStr::new("--device"), OsStr::new("cpu")]);
+    args.extend(extra.iter().map(OsStr::new));
+    args.extend([OsStr::new("--out"), out.as_os_str()]);
+    sarscope(&args)
+}
+
+fn read_probs(path: &Path) -> (Scene, Vec<f32>) {
+    let scene = Scene::open(path).unwrap();
+    let probs = scene.read_full().unwrap().bands.remove(0);
+    (scene, probs)
+}
+
+#[test]
+fn predict_writes_a_probability_map_on_the_scene_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let tile = demo_tile(dir.path());
+    let out_file = dir.path().join("probs.tif");
+    let run = predict(&[&tile], &[], &out_file);
+    let stdout = text(&run.stdout);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(stdout.contains("device: CPU (burn flex)"), "{stdout}");
+    assert!(stdout.contains("width 1/16, 90019 parameters"), "{stdout}");
+
+    let input = Scene::open(&tile).unwrap();
+    let (map, probs) = read_probs(&out_file);
+    assert_eq!((map.width(), map.height(), map.band_count()), (300, 300, 1));
+    assert_eq!(map.geo_transform(), input.geo_transform());
+    assert_eq!(map.crs().and_then(|c| c.epsg), Some(32631));
+    assert!(probs.iter().all(|p| (0.0..=1.0).contains(p)));
+    // Not constant: the network sees the scene.
+    let (lo, hi) = probs
+        .iter()
+        .fold((1f32, 0f32), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+    assert!(hi - lo > 0.1, "probabilities span {lo}..{hi}");
+}
+
+#[test]
+fn sn6_tiles_rotate_by_their_strip_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let tile = demo_tile(dir.path());
+    let sn6 = dir.path().join(format!(
+        "SN6_Train_AOI_11_Rotterdam_SAR-Intensity_{STRIP_FLAGGED_1}_tile_1.tif"
+    ));
+    std::fs::copy(&tile, &sn6).unwrap();
+
+    // No orientation file near the tile: a clear error, not a silent guess.
+    let run = predict(&[&sn6], &[], &dir.path().join("x.tif"));
+    assert!(!run.status.success());
+    let err = text(&run.stderr);
+    assert!(
+        err.contains("--orientations") && err.contains(STRIP_FLAGGED_1),
+        "{err}"
+    );
+
+    let orientations = shared_data("sn6/SAR_orientations.txt");
+    let rotated_out = dir.path().join("rotated.tif");
+    let run = predict(
+        &[&sn6],
+        &["--orientations", orientations.to_str().unwrap()],
+        &rotated_out,
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(text(&run.stdout).contains("rotated 180"));
+
+    // The same pixels turned by hand, predicted without rotation, turned back: identical.
+    let scene = Scene::open(&tile).unwrap();
+    let mut planes = scene.read_full().unwrap();
+    for band in &mut planes.bands {
+        band.reverse();
+    }
+    let turned = dir.path().join("turned.tif");
+    let meta = GeoTiffMeta {
+        geo_transform: scene.geo_transform(),
+        epsg: Some(32631),
+        nodata: Some(0.0),
+        ..Default::default()
+    };
+    write_geotiff(&turned, &Planes::new(300, 300, planes.bands, &[]), &meta).unwrap();
+    let turned_out = dir.path().join("turned_probs.tif");
+    let run = predict(&[&turned], &[], &turned_out);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let (_, a) = read_probs(&rotated_out);
+    let (_, mut b) = read_probs(&turned_out);
+    b.reverse();
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max);
+    assert!(diff < 1e-6, "max difference {diff}");
+
+    // --rotate never overrides the flag, and then the result differs.
+    let never_out = dir.path().join("never.tif");
+    let run = predict(
+        &[&sn6],
+        &[
+            "--orientations",
+            orientations.to_str().unwrap(),
+            "--rotate",
+            "never",
+        ],
+        &never_out,
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let (_, c) = read_probs(&never_out);
+    assert!(a.iter().zip(&c).any(|(x, y)| (x - y).abs() > 1e-3));
+}
+
+#[test]
+fn several_inputs_go_to_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let tile = demo_tile(dir.path());
+    let copy = dir.path().join("second.tif");
+    std::fs::copy(&tile, &copy).unwrap();
+    let out = dir.path().join("maps");
+    let run = predict(&[&tile, &copy], &[], &out);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let (_, a) = read_probs(&out.join("synth_s0_0000.tif"));
+    let (_, b) = read_probs(&out.join("second.tif"));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn predict_reports_bad_weights_and_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let tile = demo_tile(dir.path());
+    let mut args: Vec<&OsStr> = vec![OsStr::new("predict"), tile.as_os_str()];
+    let bad = fixture("unet11/bad_shape.pth");
+    let out = dir.path().join("p.tif");
+    args.extend([OsStr::new("--weights"), bad.as_os_str()]);
+    args.extend([OsStr::new("--device"), OsStr::new("cpu")]);
+    args.extend([OsStr::new("--out"), out.as_os_str()]);
+    let run = sarscope(&args);
+    assert!(!run.status.success());
+    let err = text(&run.stderr);
+    assert!(
+        err.contains("wrong shape") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written on failure");
+
+    // A 1-band raster has no HH/HV/VH/VV.
+    let one = dir.path().join("one_band.tif");
+    let planes = Planes::new(64, 64, vec![vec![1.0; 64 * 64]], &[]);
+    write_geotiff(&one, &planes, &GeoTiffMeta::default()).unwrap();
+    let run = predict(&[&one], &[], &dir.path().join("q.tif"));
+    assert!(!run.status.success());
+    let err = text(&run.stderr);
+    assert!(err.contains("needs bands HH, HV, VH, VV"), "{err}");
+}
