@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{Area, BooleanOps, BoundingRect, MakeValid, MultiPolygon, Rect, Validation};
+use geo::{Area, BooleanOps, BoundingRect, Coord, MakeValid, MultiPolygon, Rect, Validation};
 use serde::Serialize;
 
 use crate::io::CsvFootprint;
@@ -100,6 +100,8 @@ struct Shape<'a> {
     area: f64,
     bbox: Option<Rect<f64>>,
     valid: bool,
+    /// True for one convex part without holes (most buildings): IoU by convex clipping.
+    convex: bool,
 }
 
 impl<'a> Shape<'a> {
@@ -109,13 +111,102 @@ impl<'a> Shape<'a> {
             area: polygon.unsigned_area(),
             bbox: polygon.bounding_rect(),
             valid: polygon.is_valid(),
+            convex: convex_ring(polygon).is_some(),
         }
     }
 
     /// [`iou`] with the areas already known.
     fn iou(&self, other: &Shape) -> f64 {
+        if self.convex
+            && other.convex
+            && let (Some(a), Some(b)) = (convex_ring(self.polygon), convex_ring(other.polygon))
+        {
+            let inter = convex_intersection_area(a, b);
+            let union = self.area + other.area - inter;
+            return if union > 0.0 { inter / union } else { 0.0 };
+        }
         iou_of(self.polygon, self.area, other.polygon, other.area)
     }
+}
+
+/// The exterior ring (closed) of a single-part polygon without holes, when it is convex.
+fn convex_ring(polygon: &MultiPolygon<f64>) -> Option<&[Coord<f64>]> {
+    let [part] = polygon.0.as_slice() else {
+        return None;
+    };
+    if !part.interiors().is_empty() {
+        return None;
+    }
+    let ring = part.exterior().0.as_slice();
+    if ring.len() < 4 {
+        return None;
+    }
+    let n = ring.len() - 1; // closed: the last point repeats the first
+    let mut sign = 0.0f64;
+    for i in 0..n {
+        let (a, b, c) = (ring[i], ring[(i + 1) % n], ring[(i + 2) % n]);
+        let cross = (b.x - a.x) * (c.y - b.y) - (b.y - a.y) * (c.x - b.x);
+        if cross == 0.0 {
+            continue;
+        }
+        if sign == 0.0 {
+            sign = cross.signum();
+        } else if cross.signum() != sign {
+            return None;
+        }
+    }
+    (sign != 0.0).then_some(ring)
+}
+
+/// Counter-clockwise copy of a closed ring, without the repeated last point.
+fn ccw_open(ring: &[Coord<f64>]) -> Vec<Coord<f64>> {
+    let mut out = ring[..ring.len() - 1].to_vec();
+    let twice_area: f64 = out
+        .iter()
+        .zip(out.iter().cycle().skip(1))
+        .map(|(p, q)| p.x * q.y - q.x * p.y)
+        .sum();
+    if twice_area < 0.0 {
+        out.reverse();
+    }
+    out
+}
+
+/// Area of the intersection of two convex polygons (closed rings): Sutherland-Hodgman
+/// clipping of one by the other's edges, then the shoelace formula.
+fn convex_intersection_area(a: &[Coord<f64>], b: &[Coord<f64>]) -> f64 {
+    let clip = ccw_open(b);
+    let mut subject = ccw_open(a);
+    let mut next = Vec::with_capacity(subject.len() + clip.len());
+    for (i, &p) in clip.iter().enumerate() {
+        let q = clip[(i + 1) % clip.len()];
+        let side = |x: Coord<f64>| (q.x - p.x) * (x.y - p.y) - (q.y - p.y) * (x.x - p.x);
+        next.clear();
+        for (j, &s) in subject.iter().enumerate() {
+            let e = subject[(j + 1) % subject.len()];
+            let (ds, de) = (side(s), side(e));
+            if ds >= 0.0 {
+                next.push(s);
+            }
+            if (ds >= 0.0) != (de >= 0.0) {
+                let t = ds / (ds - de);
+                next.push(Coord {
+                    x: s.x + t * (e.x - s.x),
+                    y: s.y + t * (e.y - s.y),
+                });
+            }
+        }
+        std::mem::swap(&mut subject, &mut next);
+        if subject.len() < 3 {
+            return 0.0;
+        }
+    }
+    let twice: f64 = subject
+        .iter()
+        .zip(subject.iter().cycle().skip(1))
+        .map(|(p, q)| p.x * q.y - q.x * p.y)
+        .sum();
+    (twice / 2.0).abs()
 }
 
 fn boxes_overlap(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
@@ -276,10 +367,32 @@ pub fn evaluate_rows(
         params: Some(params),
         ..Default::default()
     };
-    for (id, (t, p)) in per_image {
-        let image = evaluate_image(&t, &p, params);
+    // Images are independent: score them on every core.
+    let images: Vec<(&str, ImageInputs)> = per_image.into_iter().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = images.len().div_ceil(threads).max(1);
+    let scored: Vec<Vec<(String, ImageEval)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = images
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(id, (t, p))| (id.to_string(), evaluate_image(t, p, params)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    for (id, image) in scored.into_iter().flatten() {
         evaluation.total.add(image.counts);
-        evaluation.images.insert(id.to_string(), image);
+        evaluation.images.insert(id, image);
     }
     evaluation
 }
@@ -288,6 +401,42 @@ pub fn evaluate_rows(
 mod tests {
     use super::*;
     use geo::{MultiPolygon, polygon};
+
+    #[test]
+    fn convex_clipping_agrees_with_boolean_ops() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let shape = |rng: &mut rand_chacha::ChaCha8Rng| {
+            let (cx, cy) = (rng.random_range(0.0..20.0), rng.random_range(0.0..20.0));
+            let (w, h) = (rng.random_range(2.0..15.0), rng.random_range(2.0..15.0));
+            let (s, c) = rng.random_range(0.0f64..3.2).sin_cos();
+            let mut pts: Vec<(f64, f64)> = [(-w, -h), (w, -h), (w, h), (-w, h)]
+                .iter()
+                .map(|(x, y)| (cx + x * c - y * s, cy + x * s + y * c))
+                .collect();
+            if rng.random_bool(0.5) {
+                pts.reverse(); // clockwise too
+            }
+            MultiPolygon(vec![geo::Polygon::new(pts.into(), vec![])])
+        };
+        let mut overlapping = 0;
+        for _ in 0..500 {
+            let (a, b) = (shape(&mut rng), shape(&mut rng));
+            let (sa, sb) = (Shape::new(&a), Shape::new(&b));
+            assert!(sa.convex && sb.convex);
+            let fast = sa.iou(&sb);
+            let exact = iou(&a, &b);
+            // geo's BooleanOps snaps coordinates to a fixed grid (~1e-9 relative here).
+            assert!((fast - exact).abs() < 1e-7, "{fast} vs {exact}");
+            overlapping += usize::from(exact > 0.0);
+        }
+        assert!(overlapping > 100);
+        // An L shape is not convex and takes the general path.
+        let l = MultiPolygon(vec![
+            polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 1.), (x: 1., y: 1.), (x: 1., y: 4.), (x: 0., y: 4.)],
+        ]);
+        assert!(!Shape::new(&l).convex);
+    }
 
     fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![polygon![
