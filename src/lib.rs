@@ -1,7 +1,8 @@
 //! sarscope: a workbench for building footprints in SAR imagery.
 //!
-//! Modules follow the data's path: [`raster`] (GeoTIFF in) -> [`synth`] (the SN6-like demo
-//! scene) -> [`io`] (footprint files), with [`cli`] on top.
+//! Modules follow the data's path: [`raster`] (GeoTIFF in) -> [`model`] (the UNet) ->
+//! [`vector`] (footprints) -> [`eval`] (the SpaceNet metric) -> [`io`] (footprint files), with
+//! [`synth`] (the SN6-like demo scene) beside them and [`cli`] on top.
 
 pub mod cli;
 pub mod eval;
