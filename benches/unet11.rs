@@ -47,9 +47,6 @@ struct Args {
     /// Windows per forward pass on the GPU (CPU: 1, like the peer).
     #[arg(long, default_value_t = 4)]
     gpu_batch: usize,
-    /// Also time 4 windows back to back and each window of the tile.
-    #[arg(long)]
-    diagnose: bool,
     /// cargo bench passes --bench; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -114,7 +111,8 @@ fn forward_window(
         .forward(x)
         .try_into_data()
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    // Copy the logits out, as inference must (on a GPU the bytes may still be mapped memory).
+    // Touch the logits: on wgpu a read-back resolves lazily and the wait for the GPU happens at
+    // the first access to the bytes (without this, a window "takes" 5 ms on an H200, not 133).
     let logits: Vec<f32> = y
         .as_slice::<f32>()
         .map_err(|e| anyhow::anyhow!("{e:?}"))?
@@ -173,33 +171,6 @@ fn bench_burn(
             )?;
             Ok(())
         })?;
-        if args.diagnose {
-            let four = timed(args.repeat, || {
-                for _ in 0..4 {
-                    forward_window(&model, &chosen.device, &window, side)?;
-                }
-                Ok(())
-            })?;
-            eprintln!("  diagnose: 4 windows back to back {four:.4} s");
-            let t = Instant::now();
-            predict_planes(
-                &model,
-                &chosen.device,
-                input,
-                4,
-                size.0,
-                size.1,
-                &params,
-                &mut |p| {
-                    eprintln!(
-                        "  diagnose: {} windows done at {:.4} s",
-                        p.windows_done,
-                        t.elapsed().as_secs_f64()
-                    );
-                    true
-                },
-            )?;
-        }
         Some(tile)
     };
     Ok(Some(Row {

@@ -189,12 +189,10 @@ pub fn predict_planes(
             .forward(x)
             .try_into_data()
             .map_err(|e| ModelError::Device(format!("reading the logits back: {e:?}")))?;
-        // One bulk copy: on a GPU the bytes can be the mapped staging buffer itself, which is
-        // slow to read element by element (uncached; 130 ms per 512x512 window on an H200).
-        let logits: Vec<f32> = logits
+        // On wgpu the bytes resolve lazily: this first access is where the GPU work is waited for.
+        let logits = logits
             .as_slice::<f32>()
-            .map_err(|e| ModelError::Device(format!("logits are not float32: {e:?}")))?
-            .to_vec();
+            .map_err(|e| ModelError::Device(format!("logits are not float32: {e:?}")))?;
         for (i, &(x0, y0)) in chunk.iter().enumerate() {
             let window = &logits[i * win_h * win_w..(i + 1) * win_h * win_w];
             for (dy, row) in window.chunks_exact(win_w).enumerate() {
