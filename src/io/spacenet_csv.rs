@@ -159,7 +159,10 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
         .ok_or_else(|| missing("BuildingId or TileBuildingId"))?;
     let wkt_col = column(&["PolygonWKT_Pix"]).ok_or_else(|| missing("PolygonWKT_Pix"))?;
     let conf_col = column(&["Confidence"]);
+    // Fields first (sequential: the CSV reader is a stream), then the WKT, which is most of
+    // the work, parsed on every core.
     let mut rows = Vec::new();
+    let mut wkts = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = record
             .as_ref()
@@ -168,8 +171,6 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
             .map_or(i + 2, |p| p.line() as usize);
         let record = record.map_err(|e| format(format!("line {}: {e}", i + 2)))?;
         let field = |col: usize| record.get(col).unwrap_or("").trim();
-        let polygon =
-            parse_polygon_wkt(field(wkt_col)).map_err(|e| format(format!("line {line}: {e}")))?;
         let confidence = match conf_col {
             None => None,
             Some(c) => Some(field(c).parse::<f64>().map_err(|_| {
@@ -179,13 +180,32 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
                 ))
             })?),
         };
+        wkts.push(field(wkt_col).to_string());
         rows.push(CsvFootprint {
             image_id: field(image_col).to_string(),
             building_id: field(id_col).to_string(),
-            polygon,
+            polygon: MultiPolygon(vec![]),
             confidence,
             line,
         });
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = wkts.len().div_ceil(threads).max(1);
+    let parsed: Vec<Vec<Result<MultiPolygon<f64>, String>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = wkts
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|w| parse_polygon_wkt(w)).collect()))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    for (row, polygon) in rows.iter_mut().zip(parsed.into_iter().flatten()) {
+        row.polygon = polygon.map_err(|e| format(format!("line {}: {e}", row.line)))?;
     }
     Ok(rows)
 }
