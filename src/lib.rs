@@ -9,5 +9,6 @@ pub mod eval;
 pub mod io;
 pub mod model;
 pub mod raster;
+pub mod render;
 pub mod synth;
 pub mod vector;

@@ -1,11 +1,12 @@
 //! The command line: `sarscope [FILE...]`, `sarscope info`, `sarscope demo`, `sarscope eval`,
-//! `sarscope vectorize`, `sarscope predict`.
+//! `sarscope vectorize`, `sarscope predict`, `sarscope render`.
 
 mod demo;
 mod eval;
 mod info;
 mod predict;
 mod progress;
+mod render;
 mod vectorize;
 
 use std::ffi::OsString;
@@ -40,6 +41,8 @@ pub enum Command {
     Vectorize(vectorize::VectorizeArgs),
     /// Run the UNet11 (SN6 baseline or our weights) over scenes: probability maps as GeoTIFF.
     Predict(predict::PredictArgs),
+    /// A quicklook PNG of a polarization or composite through the viewer's WGSL shader.
+    Render(render::RenderArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name).
@@ -55,6 +58,7 @@ where
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Vectorize(args)) => vectorize::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),
+        Some(Command::Render(args)) => render::run(&args),
         None => open_viewer(&cli.files),
     }
 }

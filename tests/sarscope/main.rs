@@ -9,6 +9,7 @@ mod model_golden;
 mod predict_cli;
 mod raster_formats;
 mod raster_real;
+mod render_gpu;
 mod synth_scene;
 mod vector_golden;
 mod vector_props;

@@ -1,0 +1,305 @@
+//! Offscreen rendering through `shaders/view.wgsl` on any wgpu adapter (Mesa's lavapipe
+//! included): the same pipeline the viewer draws with, for `sarscope render` and the tests.
+
+use std::borrow::Cow;
+
+use wgpu::util::DeviceExt;
+
+use super::{ViewSettings, ViewUniform};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("no GPU adapter (wgpu found none; on Linux install mesa-vulkan-drivers): {0}")]
+    NoAdapter(String),
+    #[error("the GPU refused a device: {0}")]
+    Device(String),
+    #[error(
+        "the scene is {width}x{height} px; this GPU takes textures up to {max} px a side (tiled drawing of larger scenes comes with the viewer)"
+    )]
+    TooLarge {
+        width: usize,
+        height: usize,
+        max: u32,
+    },
+    #[error("reading the rendered image back failed: {0}")]
+    Readback(String),
+    #[error("invalid size {0}x{1}")]
+    Size(usize, usize),
+}
+
+const OUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
+/// A wgpu device with the view pipeline, built once.
+pub struct OffscreenRenderer {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    /// "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits)".
+    pub adapter: String,
+}
+
+/// A scene's bands on the GPU (uploaded once; views change only the uniform).
+pub struct SceneTexture {
+    view: wgpu::TextureView,
+    width: usize,
+    height: usize,
+}
+
+impl OffscreenRenderer {
+    pub fn new() -> Result<Self, RenderError> {
+        // Vulkan, Metal or DX12: GL only adds EGL noise on headless Linux.
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+            backends: wgpu::Backends::PRIMARY,
+            ..wgpu::InstanceDescriptor::new_without_display_handle()
+        });
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: None,
+            ..Default::default()
+        }))
+        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+        let info = adapter.get_info();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("sarscope offscreen"),
+            ..Default::default()
+        }))
+        .map_err(|e| RenderError::Device(e.to_string()))?;
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("view.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(include_str!(
+                "../../shaders/view.wgsl"
+            ))),
+        });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("view bands + uniform"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("view"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("view"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &shader,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &shader,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: OUT_FORMAT,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        Ok(Self {
+            device,
+            queue,
+            pipeline,
+            layout,
+            adapter: format!("{:?}, {}", info.backend, info.name),
+        })
+    }
+
+    /// Uploads interleaved bands (see [`super::interleave`]) as one RGBA float texture.
+    pub fn upload(
+        &self,
+        texels: &[[f32; 4]],
+        width: usize,
+        height: usize,
+    ) -> Result<SceneTexture, RenderError> {
+        let max = self.device.limits().max_texture_dimension_2d;
+        if width == 0 || height == 0 || texels.len() != width * height {
+            return Err(RenderError::Size(width, height));
+        }
+        if width > max as usize || height > max as usize {
+            return Err(RenderError::TooLarge { width, height, max });
+        }
+        let texture = self.device.create_texture_with_data(
+            &self.queue,
+            &wgpu::TextureDescriptor {
+                label: Some("scene bands"),
+                size: wgpu::Extent3d {
+                    width: width as u32,
+                    height: height as u32,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba32Float,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            },
+            wgpu::util::TextureDataOrder::LayerMajor,
+            bytemuck::cast_slice(texels),
+        );
+        Ok(SceneTexture {
+            view: texture.create_view(&wgpu::TextureViewDescriptor::default()),
+            width,
+            height,
+        })
+    }
+
+    /// Renders one view of `scene` to RGBA8 rows of `out_width` x `out_height`.
+    pub fn render(
+        &self,
+        scene: &SceneTexture,
+        settings: &ViewSettings,
+        out_width: usize,
+        out_height: usize,
+    ) -> Result<Vec<u8>, RenderError> {
+        if out_width == 0 || out_height == 0 {
+            return Err(RenderError::Size(out_width, out_height));
+        }
+        let uniform = ViewUniform::new(settings, scene.width, scene.height);
+        let buffer = self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("view uniform"),
+                contents: bytemuck::bytes_of(&uniform),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("view"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(&scene.view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: buffer.as_entire_binding(),
+                },
+            ],
+        });
+        let extent = wgpu::Extent3d {
+            width: out_width as u32,
+            height: out_height as u32,
+            depth_or_array_layers: 1,
+        };
+        let target = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("view target"),
+            size: extent,
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: OUT_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let target_view = target.create_view(&wgpu::TextureViewDescriptor::default());
+        let row = out_width as u32 * 4;
+        let padded_row =
+            row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+        let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("view readback"),
+            size: u64::from(padded_row) * out_height as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("view"),
+            });
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("view"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target_view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        encoder.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: &target,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &readback,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(padded_row),
+                    rows_per_image: Some(out_height as u32),
+                },
+            },
+            extent,
+        );
+        self.queue.submit([encoder.finish()]);
+        let slice = readback.slice(..);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |result| {
+            // The receiver waits below; a closed channel only means nobody listens any more.
+            let _ = sender.send(result);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        receiver
+            .recv()
+            .map_err(|e| RenderError::Readback(e.to_string()))?
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        let mapped = slice
+            .get_mapped_range()
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        let mut out = Vec::with_capacity(row as usize * out_height);
+        for r in mapped.chunks_exact(padded_row as usize) {
+            out.extend_from_slice(&r[..row as usize]);
+        }
+        drop(mapped);
+        readback.unmap();
+        Ok(out)
+    }
+}
