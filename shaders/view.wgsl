@@ -13,6 +13,9 @@ struct View {
     _pad0: f32,
     _pad1: f32,
     _pad2: f32,
+    // The part of the scene in the target: uv = window.xy + target_uv * window.zw
+    // (0,0,1,1 = the whole scene); outside the scene is transparent.
+    window: vec4<f32>,
 };
 
 @group(0) @binding(0) var bands: texture_2d<f32>; // rgba = HH, HV, VH, VV; invalid = NODATA
@@ -56,8 +59,12 @@ fn channels(v: vec4<f32>) -> vec3<f32> {
 
 @fragment
 fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
+    let uv = view.window.xy + in.uv * view.window.zw;
+    if (any(uv < vec2<f32>(0.0)) || any(uv >= vec2<f32>(1.0))) {
+        return vec4<f32>(0.0);
+    }
     let size = vec2<f32>(f32(view.src_width), f32(view.src_height));
-    let texel = vec2<i32>(clamp(floor(in.uv * size), vec2<f32>(0.0), size - 1.0));
+    let texel = vec2<i32>(clamp(floor(uv * size), vec2<f32>(0.0), size - 1.0));
     let v = textureLoad(bands, texel, 0);
     if (v.x <= NODATA || v.y <= NODATA || v.z <= NODATA || v.w <= NODATA) {
         return vec4<f32>(0.0);

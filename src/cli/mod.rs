@@ -63,24 +63,37 @@ where
     }
 }
 
-/// Until the viewer lands: says what it would open, after checking that it opens.
+/// Opens the viewer on `files` (one scene), or on the demo scene when none is given.
 fn open_viewer(files: &[PathBuf]) -> anyhow::Result<()> {
     let files = if files.is_empty() {
-        let written = demo::ensure_demo_scene().context("preparing the demo scene")?;
-        println!("No file given: the demo scene.");
-        vec![written]
+        vec![demo::ensure_demo_scene().context("preparing the demo scene")?]
     } else {
         files.to_vec()
     };
     let scene = crate::raster::Scene::open_many(&files)?;
-    println!(
-        "The viewer is not built yet; it would open this {}x{} scene of {} bands:",
-        scene.width(),
-        scene.height(),
-        scene.band_count()
-    );
-    info::print_text(&scene)?;
-    Ok(())
+    let planes = scene.read_full()?;
+    // Each polarization's band; a scene without one shows its nearest band in that slot.
+    let last = scene.band_count().saturating_sub(1);
+    let mut order = [0usize; 4];
+    for (i, (slot, pol)) in order
+        .iter_mut()
+        .zip(crate::raster::Polarization::SN6_ORDER)
+        .enumerate()
+    {
+        *slot = scene.band_of(pol).unwrap_or(i.min(last));
+    }
+    let name = files
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    crate::app::run(crate::app::SceneData {
+        name,
+        texels: crate::render::interleave(&planes, order),
+        width: planes.width,
+        height: planes.height,
+    })
 }
 
 /// Sends GDAL's own error printing to the log (RUST_LOG=debug shows it): the errors that matter

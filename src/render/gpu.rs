@@ -33,39 +33,19 @@ const OUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 pub struct OffscreenRenderer {
     device: wgpu::Device,
     queue: wgpu::Queue,
-    pipeline: wgpu::RenderPipeline,
-    layout: wgpu::BindGroupLayout,
+    pipeline: ViewPipeline,
     /// "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits)".
     pub adapter: String,
 }
 
-/// A scene's bands on the GPU (uploaded once; views change only the uniform).
-pub struct SceneTexture {
-    view: wgpu::TextureView,
-    width: usize,
-    height: usize,
+/// The view shader's pipeline for one target format, built once.
+pub struct ViewPipeline {
+    pub pipeline: wgpu::RenderPipeline,
+    pub layout: wgpu::BindGroupLayout,
 }
 
-impl OffscreenRenderer {
-    pub fn new() -> Result<Self, RenderError> {
-        // Vulkan, Metal or DX12: GL only adds EGL noise on headless Linux.
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-            backends: wgpu::Backends::PRIMARY,
-            ..wgpu::InstanceDescriptor::new_without_display_handle()
-        });
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-            ..Default::default()
-        }))
-        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
-        let info = adapter.get_info();
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("sarscope offscreen"),
-            ..Default::default()
-        }))
-        .map_err(|e| RenderError::Device(e.to_string()))?;
+impl ViewPipeline {
+    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("view.wgsl"),
             source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(include_str!(
@@ -119,7 +99,7 @@ impl OffscreenRenderer {
                 entry_point: Some("fs_main"),
                 compilation_options: Default::default(),
                 targets: &[Some(wgpu::ColorTargetState {
-                    format: OUT_FORMAT,
+                    format,
                     blend: None,
                     write_mask: wgpu::ColorWrites::ALL,
                 })],
@@ -127,11 +107,103 @@ impl OffscreenRenderer {
             multiview_mask: None,
             cache: None,
         });
+        Self { pipeline, layout }
+    }
+
+    /// Binds a scene's bands and a view uniform buffer.
+    pub fn bind_group(
+        &self,
+        device: &wgpu::Device,
+        bands: &wgpu::TextureView,
+        uniform: &wgpu::Buffer,
+    ) -> wgpu::BindGroup {
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("view"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(bands),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: uniform.as_entire_binding(),
+                },
+            ],
+        })
+    }
+}
+
+/// Uploads interleaved bands (see [`super::interleave`]) as one RGBA float texture: the only
+/// upload a scene needs; every view setting is a uniform.
+pub fn upload_bands(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    texels: &[[f32; 4]],
+    width: usize,
+    height: usize,
+) -> Result<wgpu::TextureView, RenderError> {
+    let max = device.limits().max_texture_dimension_2d;
+    if width == 0 || height == 0 || texels.len() != width * height {
+        return Err(RenderError::Size(width, height));
+    }
+    if width > max as usize || height > max as usize {
+        return Err(RenderError::TooLarge { width, height, max });
+    }
+    let texture = device.create_texture_with_data(
+        queue,
+        &wgpu::TextureDescriptor {
+            label: Some("scene bands"),
+            size: wgpu::Extent3d {
+                width: width as u32,
+                height: height as u32,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        },
+        wgpu::util::TextureDataOrder::LayerMajor,
+        bytemuck::cast_slice(texels),
+    );
+    Ok(texture.create_view(&wgpu::TextureViewDescriptor::default()))
+}
+
+/// A scene's bands on the GPU (uploaded once; views change only the uniform).
+pub struct SceneTexture {
+    view: wgpu::TextureView,
+    width: usize,
+    height: usize,
+}
+
+impl OffscreenRenderer {
+    pub fn new() -> Result<Self, RenderError> {
+        // Vulkan, Metal or DX12: GL only adds EGL noise on headless Linux.
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+            backends: wgpu::Backends::PRIMARY,
+            ..wgpu::InstanceDescriptor::new_without_display_handle()
+        });
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: None,
+            ..Default::default()
+        }))
+        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+        let info = adapter.get_info();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("sarscope offscreen"),
+            ..Default::default()
+        }))
+        .map_err(|e| RenderError::Device(e.to_string()))?;
+        let pipeline = ViewPipeline::new(&device, OUT_FORMAT);
         Ok(Self {
             device,
             queue,
             pipeline,
-            layout,
             adapter: format!("{:?}, {}", info.backend, info.name),
         })
     }
@@ -143,34 +215,8 @@ impl OffscreenRenderer {
         width: usize,
         height: usize,
     ) -> Result<SceneTexture, RenderError> {
-        let max = self.device.limits().max_texture_dimension_2d;
-        if width == 0 || height == 0 || texels.len() != width * height {
-            return Err(RenderError::Size(width, height));
-        }
-        if width > max as usize || height > max as usize {
-            return Err(RenderError::TooLarge { width, height, max });
-        }
-        let texture = self.device.create_texture_with_data(
-            &self.queue,
-            &wgpu::TextureDescriptor {
-                label: Some("scene bands"),
-                size: wgpu::Extent3d {
-                    width: width as u32,
-                    height: height as u32,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba32Float,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-                view_formats: &[],
-            },
-            wgpu::util::TextureDataOrder::LayerMajor,
-            bytemuck::cast_slice(texels),
-        );
         Ok(SceneTexture {
-            view: texture.create_view(&wgpu::TextureViewDescriptor::default()),
+            view: upload_bands(&self.device, &self.queue, texels, width, height)?,
             width,
             height,
         })
@@ -195,20 +241,7 @@ impl OffscreenRenderer {
                 contents: bytemuck::bytes_of(&uniform),
                 usage: wgpu::BufferUsages::UNIFORM,
             });
-        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("view"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&scene.view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: buffer.as_entire_binding(),
-                },
-            ],
-        });
+        let bind_group = self.pipeline.bind_group(&self.device, &scene.view, &buffer);
         let extent = wgpu::Extent3d {
             width: out_width as u32,
             height: out_height as u32,
@@ -256,7 +289,7 @@ impl OffscreenRenderer {
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            pass.set_pipeline(&self.pipeline);
+            pass.set_pipeline(&self.pipeline.pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.draw(0..3, 0..1);
         }

@@ -5,7 +5,7 @@
 pub mod cpu;
 mod gpu;
 
-pub use gpu::{OffscreenRenderer, RenderError};
+pub use gpu::{OffscreenRenderer, RenderError, ViewPipeline, upload_bands};
 
 use crate::raster::Planes;
 
@@ -105,7 +105,12 @@ pub struct ViewUniform {
     pub hi: [f32; 4],
     pub gamma: f32,
     pub _pad: [f32; 3],
+    /// The part of the scene shown: uv = window[0..2] + target uv * window[2..4].
+    pub window: [f32; 4],
 }
+
+/// The whole scene.
+pub const WHOLE_SCENE: [f32; 4] = [0.0, 0.0, 1.0, 1.0];
 
 impl ViewUniform {
     pub fn new(settings: &ViewSettings, src_width: usize, src_height: usize) -> Self {
@@ -120,6 +125,7 @@ impl ViewUniform {
             hi: [h0, h1, h2, 1.0],
             gamma: settings.gamma,
             _pad: [0.0; 3],
+            window: WHOLE_SCENE,
         }
     }
 }
@@ -198,8 +204,9 @@ mod tests {
 
     #[test]
     fn the_uniform_has_the_shader_layout() {
-        // struct View: 4 x u32 (16) + 2 x vec4<f32> (32) + 4 x f32 (16) = 64 bytes.
-        assert_eq!(std::mem::size_of::<ViewUniform>(), 64);
+        // struct View: 4 x u32 (16) + 2 x vec4<f32> (32) + 4 x f32 (16) + vec4<f32> = 80 bytes.
+        assert_eq!(std::mem::size_of::<ViewUniform>(), 80);
+        assert_eq!(std::mem::offset_of!(ViewUniform, window), 64);
         assert_eq!(std::mem::offset_of!(ViewUniform, lo), 16);
         assert_eq!(std::mem::offset_of!(ViewUniform, hi), 32);
         assert_eq!(std::mem::offset_of!(ViewUniform, gamma), 48);

@@ -13,3 +13,4 @@ mod render_gpu;
 mod synth_scene;
 mod vector_golden;
 mod vector_props;
+mod window;

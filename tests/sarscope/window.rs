@@ -1,0 +1,86 @@
+//! The real window: `sarscope` with no argument starts under Xvfb (a virtual X display), opens
+//! the demo scene, and a screenshot of the display (ImageMagick's `import`) shows it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Distinct colours and luminance spread of a screenshot.
+fn busyness(path: &std::path::Path) -> Option<(usize, f64)> {
+    let image = image::open(path).ok()?.to_rgb8();
+    let mut colours = std::collections::HashSet::new();
+    let (mut sum, mut sum2, mut n) = (0f64, 0f64, 0f64);
+    for p in image.pixels() {
+        colours.insert(p.0);
+        let l = 0.299 * f64::from(p.0[0]) + 0.587 * f64::from(p.0[1]) + 0.114 * f64::from(p.0[2]);
+        sum += l;
+        sum2 += l * l;
+        n += 1.0;
+    }
+    let mean = sum / n;
+    Some((colours.len(), (sum2 / n - mean * mean).max(0.0).sqrt()))
+}
+
+#[test]
+fn the_window_starts_under_xvfb_and_shows_the_demo_scene() {
+    let display = format!(":{}", 50 + std::process::id() % 200);
+    let _xvfb = Killed(
+        Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1400x900x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (Debian package xvfb)"),
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let cache = tempfile::tempdir().unwrap();
+    let _app = Killed(
+        Command::new(env!("CARGO_BIN_EXE_sarscope"))
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_CACHE_HOME", cache.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let shot = cache.path().join("shot.png");
+    let started = Instant::now();
+    let mut last = None;
+    while started.elapsed() < Duration::from_secs(90) {
+        std::thread::sleep(Duration::from_secs(2));
+        let status = Command::new("import")
+            .args(["-display", display.as_str(), "-window", "root"])
+            .arg(&shot)
+            .stderr(Stdio::null())
+            .status()
+            .expect("ImageMagick's import runs (Debian package imagemagick)");
+        if !status.success() {
+            continue;
+        }
+        last = busyness(&shot);
+        // An empty X display is one colour; the viewer shows speckled SAR in ~40 % of it.
+        if let Some((colours, spread)) = last
+            && colours > 200
+            && spread > 15.0
+        {
+            return;
+        }
+    }
+    panic!("no scene on the screen after 90 s (distinct colours, luminance std): {last:?}");
+}
