@@ -71,6 +71,20 @@ fn open_viewer(files: &[PathBuf]) -> anyhow::Result<()> {
         files.to_vec()
     };
     let scene = crate::raster::Scene::open_many(&files)?;
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        anyhow::bail!(
+            "no display to open the viewer on (neither DISPLAY nor WAYLAND_DISPLAY is set); \
+             without one, `sarscope info` and `sarscope render` work on {}",
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     let planes = scene.read_full()?;
     // Each polarization's band; a scene without one shows its nearest band in that slot.
     let last = scene.band_count().saturating_sub(1);
