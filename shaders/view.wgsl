@@ -10,7 +10,7 @@ struct View {
     lo: vec4<f32>,   // stretch limits per output channel (rgb), in display units
     hi: vec4<f32>,
     gamma: f32,
-    _pad0: f32,
+    checker: f32,    // 1: no data as a grey checkerboard (the viewer); 0: transparent (PNGs)
     _pad1: f32,
     _pad2: f32,
     // The part of the scene in the target: uv = window.xy + target_uv * window.zw
@@ -67,6 +67,11 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     let texel = vec2<i32>(clamp(floor(uv * size), vec2<f32>(0.0), size - 1.0));
     let v = textureLoad(bands, texel, 0);
     if (v.x <= NODATA || v.y <= NODATA || v.z <= NODATA || v.w <= NODATA) {
+        if (view.checker > 0.5) {
+            let cell = vec2<u32>(in.position.xy / 8.0);
+            let light = ((cell.x + cell.y) & 1u) == 0u;
+            return select(vec4<f32>(0.25, 0.25, 0.25, 1.0), vec4<f32>(0.35, 0.35, 0.35, 1.0), light);
+        }
         return vec4<f32>(0.0);
     }
     var c = channels(v);

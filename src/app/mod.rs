@@ -35,23 +35,44 @@ pub fn run(scene: SceneData) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("the viewer failed: {e}"))
 }
 
-/// GPU objects built once, kept in egui_wgpu's callback resources.
+/// Panes of the linked grid: the four polarizations and a composite.
+const PANES: usize = 5;
+
+/// GPU objects built once, kept in egui_wgpu's callback resources: the pipeline and, per pane,
+/// a uniform buffer and its bind group (the bands texture is shared).
 struct ViewResources {
     pipeline: ViewPipeline,
-    uniform: wgpu::Buffer,
-    bind_group: wgpu::BindGroup,
+    panes: Vec<(wgpu::Buffer, wgpu::BindGroup)>,
+}
+
+/// Stretch limits are cached per mode, dB, and low/high percentiles (in 0.1 %).
+type StretchKey = (ViewMode, bool, i64, i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    Single,
+    Grid,
 }
 
 struct Viewer {
     scene: SceneData,
     mode: ViewMode,
+    /// The composite shown in the grid's fifth pane.
+    composite: ViewMode,
+    layout: Layout,
     db: bool,
+    /// Contrast stretch between these percentiles of the shown values.
+    low: f64,
+    high: f64,
+    gamma: f32,
     /// Screen points per scene pixel.
     zoom: f32,
     /// The scene pixel at the centre of the view.
     center: egui::Vec2,
     fitted: bool,
-    stretch: HashMap<(ViewMode, bool), ([f32; 3], [f32; 3])>,
+    stretch: HashMap<StretchKey, ([f32; 3], [f32; 3])>,
+    /// The scene position under the pointer, shown as a cross in every pane.
+    cursor: Option<egui::Vec2>,
     adapter: String,
 }
 
@@ -72,28 +93,35 @@ impl Viewer {
             scene.width,
             scene.height,
         )?;
-        let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("view uniform"),
-            size: std::mem::size_of::<ViewUniform>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let bind_group = pipeline.bind_group(&state.device, &bands, &uniform);
+        let panes = (0..PANES)
+            .map(|_| {
+                let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("view uniform"),
+                    size: std::mem::size_of::<ViewUniform>() as u64,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                let bind_group = pipeline.bind_group(&state.device, &bands, &uniform);
+                (uniform, bind_group)
+            })
+            .collect();
         state
             .renderer
             .write()
             .callback_resources
-            .insert(ViewResources {
-                pipeline,
-                uniform,
-                bind_group,
-            });
+            .insert(ViewResources { pipeline, panes });
         let info = state.adapter.get_info();
         Ok(Self {
             center: egui::vec2(scene.width as f32 / 2.0, scene.height as f32 / 2.0),
             scene,
             mode: ViewMode::Span,
+            composite: ViewMode::Pauli,
+            layout: Layout::Single,
             db: false,
+            low: 2.0,
+            high: 98.0,
+            gamma: 1.0,
+            cursor: None,
             zoom: 1.0,
             fitted: false,
             stretch: HashMap::new(),
@@ -101,19 +129,24 @@ impl Viewer {
         })
     }
 
-    fn settings(&mut self) -> ViewSettings {
-        let key = (self.mode, self.db);
-        let texels = &self.scene.texels;
+    fn settings(&mut self, mode: ViewMode) -> ViewSettings {
+        let key = (
+            mode,
+            self.db,
+            (self.low * 10.0).round() as i64,
+            (self.high * 10.0).round() as i64,
+        );
+        let (texels, low, high, db) = (&self.scene.texels, self.low, self.high, self.db);
         let (lo, hi) = *self
             .stretch
             .entry(key)
-            .or_insert_with(|| percentile_stretch(texels, key.0, key.1, 2.0, 98.0));
+            .or_insert_with(|| percentile_stretch(texels, mode, db, low, high));
         ViewSettings {
-            mode: self.mode,
+            mode,
             db: self.db,
             lo,
             hi,
-            gamma: 1.0,
+            gamma: self.gamma,
         }
     }
 
@@ -123,52 +156,129 @@ impl Viewer {
         self.center = egui::vec2(w / 2.0, h / 2.0);
     }
 
-    fn scene_view_ui(&mut self, ui: &mut egui::Ui) {
-        let rect = ui.available_rect_before_wrap();
-        let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
-        if !self.fitted {
-            self.fit(rect);
-            self.fitted = true;
-        }
-        if response.dragged() {
-            self.center -= response.drag_delta() / self.zoom;
-        }
-        if response.double_clicked() {
-            self.fit(rect);
-        }
-        if let Some(pointer) = response.hover_pos() {
-            let scroll = ui.input(|i| i.smooth_scroll_delta.y);
-            let factor = ui.input(|i| i.zoom_delta()) * (scroll / 200.0).exp();
-            if factor != 1.0 {
-                // Zoom about the cursor: the scene pixel under it stays under it.
-                let under = self.center + (pointer - rect.center()) / self.zoom;
-                self.zoom = (self.zoom * factor).clamp(0.01, 64.0);
-                self.center = under - (pointer - rect.center()) / self.zoom;
+    /// The panes' rectangles and modes for the current layout.
+    fn panes(&self, area: egui::Rect) -> Vec<(egui::Rect, ViewMode)> {
+        match self.layout {
+            Layout::Single => vec![(area, self.mode)],
+            Layout::Grid => {
+                let size = egui::vec2(area.width() / 3.0, area.height() / 2.0);
+                let modes = [
+                    ViewMode::Hh,
+                    ViewMode::Hv,
+                    self.composite,
+                    ViewMode::Vh,
+                    ViewMode::Vv,
+                ];
+                let cells = [(0, 0), (1, 0), (2, 0), (0, 1), (1, 1)];
+                cells
+                    .iter()
+                    .zip(modes)
+                    .map(|(&(col, row), mode)| {
+                        let min = area.min + egui::vec2(col as f32 * size.x, row as f32 * size.y);
+                        (egui::Rect::from_min_size(min, size).shrink(2.0), mode)
+                    })
+                    .collect()
             }
         }
+    }
+
+    fn scene_view_ui(&mut self, ui: &mut egui::Ui) {
+        let area = ui.available_rect_before_wrap();
+        ui.allocate_rect(area, egui::Sense::hover());
+        let panes = self.panes(area);
+        if !self.fitted {
+            if let Some((first, _)) = panes.first() {
+                self.fit(*first);
+            }
+            self.fitted = true;
+        }
         let (w, h) = (self.scene.width as f32, self.scene.height as f32);
-        let half = rect.size() / (2.0 * self.zoom);
-        let window = [
-            (self.center.x - half.x) / w,
-            (self.center.y - half.y) / h,
-            2.0 * half.x / w,
-            2.0 * half.y / h,
-        ];
-        let mut uniform = ViewUniform::new(&self.settings(), self.scene.width, self.scene.height);
-        uniform.window = window;
-        ui.painter().add(egui_wgpu::Callback::new_paint_callback(
-            rect,
-            ViewCallback { uniform },
-        ));
-        if let Some(pointer) = response.hover_pos() {
-            let p = self.center + (pointer - rect.center()) / self.zoom;
+        let mut hovered = None;
+        for (index, &(rect, mode)) in panes.iter().enumerate() {
+            let response = ui.interact(
+                rect,
+                ui.scope_id().with(("pane", index)),
+                egui::Sense::click_and_drag(),
+            );
+            if response.dragged() {
+                self.center -= response.drag_delta() / self.zoom;
+            }
+            if response.double_clicked() {
+                self.fit(rect);
+            }
+            if let Some(pointer) = response.hover_pos() {
+                let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+                let factor = ui.input(|i| i.zoom_delta()) * (scroll / 200.0).exp();
+                if factor != 1.0 {
+                    // Zoom about the cursor: the scene pixel under it stays under it.
+                    let under = self.center + (pointer - rect.center()) / self.zoom;
+                    self.zoom = (self.zoom * factor).clamp(0.01, 64.0);
+                    self.center = under - (pointer - rect.center()) / self.zoom;
+                }
+                hovered = Some((
+                    self.center + (pointer - rect.center()) / self.zoom,
+                    response,
+                ));
+            }
+            let half = rect.size() / (2.0 * self.zoom);
+            let mut uniform =
+                ViewUniform::new(&self.settings(mode), self.scene.width, self.scene.height);
+            uniform.window = [
+                (self.center.x - half.x) / w,
+                (self.center.y - half.y) / h,
+                2.0 * half.x / w,
+                2.0 * half.y / h,
+            ];
+            uniform.checker = 1.0;
+            ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                rect,
+                ViewCallback {
+                    pane: index,
+                    uniform,
+                },
+            ));
+            if panes.len() > 1 {
+                ui.painter().text(
+                    rect.left_top() + egui::vec2(6.0, 4.0),
+                    egui::Align2::LEFT_TOP,
+                    mode.name(),
+                    egui::FontId::proportional(14.0),
+                    egui::Color32::WHITE,
+                );
+            }
+        }
+        self.cursor = hovered.as_ref().map(|(p, _)| *p);
+        // The shared cursor: a cross at the same scene position in every pane.
+        if let Some(p) = self.cursor {
+            for &(rect, _) in &panes {
+                let at = rect.center() + (p - self.center) * self.zoom;
+                if rect.contains(at) {
+                    let stroke = egui::Stroke::new(1.0, egui::Color32::YELLOW);
+                    let painter = ui.painter().with_clip_rect(rect);
+                    painter.line_segment(
+                        [at - egui::vec2(8.0, 0.0), at + egui::vec2(8.0, 0.0)],
+                        stroke,
+                    );
+                    painter.line_segment(
+                        [at - egui::vec2(0.0, 8.0), at + egui::vec2(0.0, 8.0)],
+                        stroke,
+                    );
+                }
+            }
+        }
+        if let Some((p, response)) = hovered {
             let (x, y) = (p.x.floor(), p.y.floor());
             if x >= 0.0 && y >= 0.0 && x < w && y < h {
                 let v = self.scene.texels[y as usize * self.scene.width + x as usize];
-                response.on_hover_text_at_pointer(format!(
-                    "pixel {x}, {y}\nHH {:.3}  HV {:.3}\nVH {:.3}  VV {:.3}",
-                    v[0], v[1], v[2], v[3]
-                ));
+                let text = if v.iter().any(|b| *b <= crate::render::NODATA) {
+                    format!("pixel {x}, {y}\nno data")
+                } else {
+                    format!(
+                        "pixel {x}, {y}\nHH {:.3}  HV {:.3}\nVH {:.3}  VV {:.3}",
+                        v[0], v[1], v[2], v[3]
+                    )
+                };
+                response.on_hover_text_at_pointer(text);
             }
         }
     }
@@ -180,11 +290,44 @@ impl eframe::App for Viewer {
             ui.horizontal(|ui| {
                 ui.strong(&self.scene.name);
                 ui.separator();
+                let before = self.layout;
+                ui.selectable_value(&mut self.layout, Layout::Single, "single");
+                ui.selectable_value(&mut self.layout, Layout::Grid, "grid");
+                if self.layout != before {
+                    self.fitted = false;
+                }
+                ui.separator();
                 for mode in ViewMode::ALL {
-                    ui.selectable_value(&mut self.mode, mode, mode.name());
+                    let selected = match self.layout {
+                        Layout::Single => self.mode == mode,
+                        Layout::Grid => self.composite == mode,
+                    };
+                    if ui.selectable_label(selected, mode.name()).clicked() {
+                        self.mode = mode;
+                        if !matches!(
+                            mode,
+                            ViewMode::Hh | ViewMode::Hv | ViewMode::Vh | ViewMode::Vv
+                        ) {
+                            self.composite = mode;
+                        }
+                    }
                 }
                 ui.separator();
                 ui.checkbox(&mut self.db, "dB");
+                ui.separator();
+                ui.label("stretch %");
+                ui.add(
+                    egui::DragValue::new(&mut self.low)
+                        .range(0.0..=49.9)
+                        .speed(0.1),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut self.high)
+                        .range(50.1..=100.0)
+                        .speed(0.1),
+                );
+                ui.label("gamma");
+                ui.add(egui::Slider::new(&mut self.gamma, 0.2..=3.0).logarithmic(true));
             });
         });
         egui::Panel::bottom("status").show(ui, |ui| {
@@ -198,6 +341,7 @@ impl eframe::App for Viewer {
 }
 
 struct ViewCallback {
+    pane: usize,
     uniform: ViewUniform,
 }
 
@@ -210,8 +354,11 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         _encoder: &mut wgpu::CommandEncoder,
         resources: &mut egui_wgpu::CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
-        if let Some(res) = resources.get::<ViewResources>() {
-            queue.write_buffer(&res.uniform, 0, bytemuck::bytes_of(&self.uniform));
+        if let Some((uniform, _)) = resources
+            .get::<ViewResources>()
+            .and_then(|res| res.panes.get(self.pane))
+        {
+            queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
         }
         Vec::new()
     }
@@ -225,8 +372,11 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         let Some(res) = resources.get::<ViewResources>() else {
             return;
         };
+        let Some((_, bind_group)) = res.panes.get(self.pane) else {
+            return;
+        };
         render_pass.set_pipeline(&res.pipeline.pipeline);
-        render_pass.set_bind_group(0, &res.bind_group, &[]);
+        render_pass.set_bind_group(0, bind_group, &[]);
         render_pass.draw(0..3, 0..1);
     }
 }

@@ -104,7 +104,9 @@ pub struct ViewUniform {
     pub lo: [f32; 4],
     pub hi: [f32; 4],
     pub gamma: f32,
-    pub _pad: [f32; 3],
+    /// 1.0: no data drawn as a checkerboard (the viewer); 0.0: transparent.
+    pub checker: f32,
+    pub _pad: [f32; 2],
     /// The part of the scene shown: uv = window[0..2] + target uv * window[2..4].
     pub window: [f32; 4],
 }
@@ -124,7 +126,8 @@ impl ViewUniform {
             lo: [l0, l1, l2, 0.0],
             hi: [h0, h1, h2, 1.0],
             gamma: settings.gamma,
-            _pad: [0.0; 3],
+            checker: 0.0,
+            _pad: [0.0; 2],
             window: WHOLE_SCENE,
         }
     }
