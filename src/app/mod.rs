@@ -7,16 +7,56 @@ use std::collections::HashMap;
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
+use std::path::PathBuf;
+
+use crate::raster::{Crs, GeoTransform, Polarization, Scene, ToLonLat};
 use crate::render::{
-    ViewMode, ViewPipeline, ViewSettings, ViewUniform, percentile_stretch, upload_bands,
+    NODATA, ViewMode, ViewPipeline, ViewSettings, ViewUniform, db, interleave, percentile_stretch,
+    upload_bands,
 };
 
-/// What the viewer shows: interleaved HH, HV, VH, VV texels of one scene.
+/// What the viewer shows: interleaved HH, HV, VH, VV texels of one scene and its grid.
 pub struct SceneData {
     pub name: String,
     pub texels: Vec<[f32; 4]>,
     pub width: usize,
     pub height: usize,
+    pub geo_transform: Option<GeoTransform>,
+    pub crs: Option<Crs>,
+    /// The values are already in dB (some are negative), so no dB display is offered.
+    pub values_in_db: bool,
+}
+
+/// Reads `files` as one scene for the viewer. A scene without some polarization shows its
+/// nearest band in that slot.
+pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
+    let scene = Scene::open_many(files)?;
+    let planes = scene.read_full()?;
+    let last = scene.band_count().saturating_sub(1);
+    let mut order = [0usize; 4];
+    for (i, (slot, pol)) in order.iter_mut().zip(Polarization::SN6_ORDER).enumerate() {
+        *slot = scene.band_of(pol).unwrap_or(i.min(last));
+    }
+    let name = files
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Ok(SceneData {
+        name,
+        texels: interleave(&planes, order),
+        width: planes.width,
+        height: planes.height,
+        geo_transform: scene.geo_transform(),
+        crs: scene.crs().cloned(),
+        values_in_db: planes
+            .bands
+            .iter()
+            .flatten()
+            .zip(planes.valid.iter().cycle())
+            .any(|(v, ok)| *ok && *v < 0.0),
+    })
 }
 
 /// Opens the window (blocks until it closes).
@@ -73,6 +113,9 @@ struct Viewer {
     stretch: HashMap<StretchKey, ([f32; 3], [f32; 3])>,
     /// The scene position under the pointer, shown as a cross in every pane.
     cursor: Option<egui::Vec2>,
+    to_lon_lat: Option<ToLonLat>,
+    /// The last file that failed to open (the current scene stays).
+    error: Option<String>,
     adapter: String,
 }
 
@@ -85,6 +128,43 @@ impl Viewer {
             .wgpu_render_state
             .as_ref()
             .ok_or("eframe started without its wgpu renderer")?;
+        let info = state.adapter.get_info();
+        let mut viewer = Self {
+            center: egui::Vec2::ZERO,
+            scene: SceneData {
+                name: String::new(),
+                texels: Vec::new(),
+                width: 0,
+                height: 0,
+                geo_transform: None,
+                crs: None,
+                values_in_db: false,
+            },
+            mode: ViewMode::Span,
+            composite: ViewMode::Pauli,
+            layout: Layout::Single,
+            db: false,
+            low: 2.0,
+            high: 98.0,
+            gamma: 1.0,
+            cursor: None,
+            to_lon_lat: None,
+            error: None,
+            zoom: 1.0,
+            fitted: false,
+            stretch: HashMap::new(),
+            adapter: format!("{:?}, {}", info.backend, info.name),
+        };
+        viewer.show_scene(state, scene)?;
+        Ok(viewer)
+    }
+
+    /// Uploads `scene` (the one texture upload a scene needs) and makes it the current one.
+    fn show_scene(
+        &mut self,
+        state: &egui_wgpu::RenderState,
+        scene: SceneData,
+    ) -> Result<(), crate::render::RenderError> {
         let pipeline = ViewPipeline::new(&state.device, state.target_format);
         let bands = upload_bands(
             &state.device,
@@ -110,23 +190,50 @@ impl Viewer {
             .write()
             .callback_resources
             .insert(ViewResources { pipeline, panes });
-        let info = state.adapter.get_info();
-        Ok(Self {
-            center: egui::vec2(scene.width as f32 / 2.0, scene.height as f32 / 2.0),
-            scene,
-            mode: ViewMode::Span,
-            composite: ViewMode::Pauli,
-            layout: Layout::Single,
-            db: false,
-            low: 2.0,
-            high: 98.0,
-            gamma: 1.0,
-            cursor: None,
-            zoom: 1.0,
-            fitted: false,
-            stretch: HashMap::new(),
-            adapter: format!("{:?}, {}", info.backend, info.name),
-        })
+        self.to_lon_lat = scene.crs.as_ref().and_then(ToLonLat::new);
+        self.center = egui::vec2(scene.width as f32 / 2.0, scene.height as f32 / 2.0);
+        if scene.values_in_db {
+            self.db = false;
+        }
+        self.scene = scene;
+        self.stretch.clear();
+        self.fitted = false;
+        self.error = None;
+        Ok(())
+    }
+
+    /// Opens `files` in place of the current scene, or keeps it and shows why not.
+    fn open(&mut self, frame: &eframe::Frame, files: &[PathBuf]) {
+        let Some(state) = frame.wgpu_render_state() else {
+            return;
+        };
+        let result = load_scene(files)
+            .and_then(|scene| self.show_scene(state, scene).map_err(anyhow::Error::from));
+        if let Err(e) = result {
+            self.error = Some(format!("{e:#}"));
+        }
+    }
+
+    /// Pixel, CRS and longitude/latitude of the cursor.
+    fn position_text(&self) -> String {
+        let Some(p) = self.cursor else {
+            return String::new();
+        };
+        let mut text = format!("pixel {:.0}, {:.0}", p.x.floor(), p.y.floor());
+        if let Some(gt) = self.scene.geo_transform {
+            let [x, y] = gt.world_from_pixel([f64::from(p.x), f64::from(p.y)]);
+            let crs = self
+                .scene
+                .crs
+                .as_ref()
+                .and_then(|c| c.epsg.map(|e| format!("EPSG:{e}")).or(c.name.clone()))
+                .unwrap_or_default();
+            text += &format!("   {x:.2}, {y:.2} {crs}");
+            if let Some([lon, lat]) = self.to_lon_lat.as_ref().and_then(|t| t.lon_lat([x, y])) {
+                text += &format!("   lon {lon:.6}, lat {lat:.6}");
+            }
+        }
+        text
     }
 
     fn settings(&mut self, mode: ViewMode) -> ViewSettings {
@@ -270,13 +377,18 @@ impl Viewer {
             let (x, y) = (p.x.floor(), p.y.floor());
             if x >= 0.0 && y >= 0.0 && x < w && y < h {
                 let v = self.scene.texels[y as usize * self.scene.width + x as usize];
-                let text = if v.iter().any(|b| *b <= crate::render::NODATA) {
+                let text = if v.iter().any(|b| *b <= NODATA) {
                     format!("pixel {x}, {y}\nno data")
                 } else {
-                    format!(
-                        "pixel {x}, {y}\nHH {:.3}  HV {:.3}\nVH {:.3}  VV {:.3}",
-                        v[0], v[1], v[2], v[3]
-                    )
+                    let mut text = format!("pixel {x}, {y}");
+                    for (pol, value) in Polarization::SN6_ORDER.iter().zip(v) {
+                        text += &if self.scene.values_in_db {
+                            format!("\n{} {value:>8.2} dB", pol.name())
+                        } else {
+                            format!("\n{} {value:>10.4}  {:>7.2} dB", pol.name(), db(value))
+                        };
+                    }
+                    text
                 };
                 response.on_hover_text_at_pointer(text);
             }
@@ -285,9 +397,27 @@ impl Viewer {
 }
 
 impl eframe::App for Viewer {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let dropped: Vec<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.open(frame, &dropped);
+        }
         egui::Panel::top("view controls").show(ui, |ui| {
             ui.horizontal(|ui| {
+                if ui.button("Open…").clicked()
+                    && let Some(files) = rfd::FileDialog::new()
+                        .add_filter("GeoTIFF", &["tif", "tiff", "TIF", "TIFF"])
+                        .pick_files()
+                {
+                    self.open(frame, &files);
+                }
                 ui.strong(&self.scene.name);
                 ui.separator();
                 let before = self.layout;
@@ -313,7 +443,10 @@ impl eframe::App for Viewer {
                     }
                 }
                 ui.separator();
-                ui.checkbox(&mut self.db, "dB");
+                ui.add_enabled_ui(!self.scene.values_in_db, |ui| {
+                    ui.checkbox(&mut self.db, "dB")
+                        .on_disabled_hover_text("the values are already in dB");
+                });
                 ui.separator();
                 ui.label("stretch %");
                 ui.add(
@@ -331,9 +464,23 @@ impl eframe::App for Viewer {
             });
         });
         egui::Panel::bottom("status").show(ui, |ui| {
-            ui.label(format!(
-                "{} x {} px, zoom {:.2}, {} (drag to pan, scroll to zoom, double-click to fit)",
-                self.scene.width, self.scene.height, self.zoom, self.adapter
+            if let Some(error) = &self.error {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("Could not open: {error}"),
+                );
+            }
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "{} x {} px, zoom {:.2}",
+                    self.scene.width, self.scene.height, self.zoom
+                ));
+                ui.separator();
+                ui.monospace(self.position_text());
+            });
+            ui.weak(format!(
+                "{} · drag: pan · wheel: zoom · double-click: fit · drop files to open",
+                self.adapter
             ));
         });
         egui::CentralPanel::default().show(ui, |ui| self.scene_view_ui(ui));

@@ -70,7 +70,6 @@ fn open_viewer(files: &[PathBuf]) -> anyhow::Result<()> {
     } else {
         files.to_vec()
     };
-    let scene = crate::raster::Scene::open_many(&files)?;
     if cfg!(target_os = "linux")
         && std::env::var_os("DISPLAY").is_none()
         && std::env::var_os("WAYLAND_DISPLAY").is_none()
@@ -85,29 +84,7 @@ fn open_viewer(files: &[PathBuf]) -> anyhow::Result<()> {
                 .join(" ")
         );
     }
-    let planes = scene.read_full()?;
-    // Each polarization's band; a scene without one shows its nearest band in that slot.
-    let last = scene.band_count().saturating_sub(1);
-    let mut order = [0usize; 4];
-    for (i, (slot, pol)) in order
-        .iter_mut()
-        .zip(crate::raster::Polarization::SN6_ORDER)
-        .enumerate()
-    {
-        *slot = scene.band_of(pol).unwrap_or(i.min(last));
-    }
-    let name = files
-        .iter()
-        .filter_map(|f| f.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" + ");
-    crate::app::run(crate::app::SceneData {
-        name,
-        texels: crate::render::interleave(&planes, order),
-        width: planes.width,
-        height: planes.height,
-    })
+    crate::app::run(crate::app::load_scene(&files)?)
 }
 
 /// Sends GDAL's own error printing to the log (RUST_LOG=debug shows it): the errors that matter

@@ -139,3 +139,48 @@ mod tests {
         assert_eq!(GeoTransform([0.0; 6]).pixel_from_world([1.0, 1.0]), None);
     }
 }
+
+/// Longitude/latitude (WGS 84) of points in a CRS, through GDAL's OSR; built once per scene.
+pub struct ToLonLat {
+    transform: gdal::spatial_ref::CoordTransform,
+}
+
+impl ToLonLat {
+    /// `None` when GDAL cannot transform from `crs` (e.g. a local engineering CRS).
+    pub fn new(crs: &Crs) -> Option<Self> {
+        use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+        let mut source = SpatialRef::from_wkt(&crs.wkt).ok()?;
+        let mut target = SpatialRef::from_epsg(4326).ok()?;
+        source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        Some(Self {
+            transform: CoordTransform::new(&source, &target).ok()?,
+        })
+    }
+
+    /// `[longitude, latitude]` in degrees.
+    pub fn lon_lat(&self, p_world: [f64; 2]) -> Option<[f64; 2]> {
+        let (mut x, mut y, mut z) = ([p_world[0]], [p_world[1]], [0.0]);
+        self.transform
+            .transform_coords(&mut x, &mut y, &mut z)
+            .ok()?;
+        Some([x[0], y[0]])
+    }
+}
+
+#[cfg(test)]
+mod lon_lat_tests {
+    use super::*;
+
+    #[test]
+    fn utm_31n_to_lon_lat_matches_gdaltransform() {
+        // echo "590000 5752000" | gdaltransform -s_srs EPSG:32631 -t_srs EPSG:4326 -output_xy
+        // -> 4.30843486938881 51.911464558514
+        let crs = Crs::from_epsg(32631).unwrap();
+        let [lon, lat] = ToLonLat::new(&crs)
+            .unwrap()
+            .lon_lat([590_000.0, 5_752_000.0])
+            .unwrap();
+        assert!((lon - 4.308_434_869).abs() < 1e-8 && (lat - 51.911_464_559).abs() < 1e-8);
+    }
+}

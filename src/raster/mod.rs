@@ -11,7 +11,7 @@ mod stats;
 mod write;
 
 pub use error::{RasterError, human_bytes};
-pub use georef::{Crs, GeoTransform};
+pub use georef::{Crs, GeoTransform, ToLonLat};
 pub use planes::Planes;
 pub use roles::{Polarization, RoleSource};
 pub use scene::{
