@@ -111,6 +111,8 @@ struct Viewer {
     center: egui::Vec2,
     fitted: bool,
     stretch: HashMap<StretchKey, ([f32; 3], [f32; 3])>,
+    /// Histogram (bin centre, share of pixels) of each mode's first channel, per dB setting.
+    histograms: HashMap<(ViewMode, bool), Vec<(f64, f64)>>,
     /// The scene position under the pointer, shown as a cross in every pane.
     cursor: Option<egui::Vec2>,
     to_lon_lat: Option<ToLonLat>,
@@ -153,6 +155,7 @@ impl Viewer {
             zoom: 1.0,
             fitted: false,
             stretch: HashMap::new(),
+            histograms: HashMap::new(),
             adapter: format!("{:?}, {}", info.backend, info.name),
         };
         viewer.show_scene(state, scene)?;
@@ -197,6 +200,7 @@ impl Viewer {
         }
         self.scene = scene;
         self.stretch.clear();
+        self.histograms.clear();
         self.fitted = false;
         self.error = None;
         Ok(())
@@ -212,6 +216,49 @@ impl Viewer {
         if let Err(e) = result {
             self.error = Some(format!("{e:#}"));
         }
+    }
+
+    /// The histogram of the shown values with the stretch limits (egui_plot).
+    fn histogram_ui(&mut self, ui: &mut egui::Ui) {
+        let mode = match self.layout {
+            Layout::Single => self.mode,
+            Layout::Grid => self.composite,
+        };
+        let settings = self.settings(mode);
+        let texels = &self.scene.texels;
+        let bins = self
+            .histograms
+            .entry((mode, self.db))
+            .or_insert_with(|| histogram(texels, mode, settings.db, 128));
+        ui.label(format!(
+            "{}{} (first channel), stretch {:.1}-{:.1} %",
+            mode.name(),
+            if self.db { " dB" } else { "" },
+            self.low,
+            self.high
+        ));
+        let width = match bins.as_slice() {
+            [a, b, ..] => b.0 - a.0,
+            _ => 1.0,
+        };
+        let bars: Vec<egui_plot::Bar> = bins
+            .iter()
+            .map(|&(x, share)| egui_plot::Bar::new(x, share).width(width))
+            .collect();
+        egui_plot::Plot::new("histogram")
+            .height(180.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .show_y(false)
+            .show(ui, |plot| {
+                plot.bar_chart(egui_plot::BarChart::new("pixels", bars));
+                for (name, x) in [("low", settings.lo[0]), ("high", settings.hi[0])] {
+                    plot.vline(
+                        egui_plot::VLine::new(name, f64::from(x))
+                            .stroke(egui::Stroke::new(1.5, egui::Color32::YELLOW)),
+                    );
+                }
+            });
     }
 
     /// Pixel, CRS and longitude/latitude of the cursor.
@@ -483,8 +530,47 @@ impl eframe::App for Viewer {
                 self.adapter
             ));
         });
+        egui::Panel::right("histogram")
+            .default_size(300.0)
+            .show(ui, |ui| self.histogram_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.scene_view_ui(ui));
     }
+}
+
+/// `bins` bins between the 0.5 and 99.5 percentiles of the valid pixels' first display channel:
+/// (bin centre, share of the sampled pixels).
+fn histogram(texels: &[[f32; 4]], mode: ViewMode, db_scale: bool, bins: usize) -> Vec<(f64, f64)> {
+    let (lo, hi) = percentile_stretch(texels, mode, db_scale, 0.5, 99.5);
+    let (lo, hi) = (f64::from(lo[0]), f64::from(hi[0]));
+    let step = (texels.len() / 1_000_000).max(1);
+    let mut counts = vec![0u64; bins];
+    let mut total = 0u64;
+    for t in texels.iter().step_by(step) {
+        if t.iter().any(|v| *v <= NODATA) {
+            continue;
+        }
+        let v = mode.channels(*t)[0];
+        let v = f64::from(if db_scale { db(v) } else { v });
+        if !(lo..hi).contains(&v) {
+            continue;
+        }
+        let k = (((v - lo) / (hi - lo)) * bins as f64) as usize;
+        if let Some(c) = counts.get_mut(k) {
+            *c += 1;
+            total += 1;
+        }
+    }
+    let width = (hi - lo) / bins as f64;
+    counts
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| {
+            (
+                lo + (k as f64 + 0.5) * width,
+                c as f64 / total.max(1) as f64,
+            )
+        })
+        .collect()
 }
 
 struct ViewCallback {
@@ -525,5 +611,22 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         render_pass.set_pipeline(&res.pipeline.pipeline);
         render_pass.set_bind_group(0, bind_group, &[]);
         render_pass.draw(0..3, 0..1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_bins_cover_the_central_99_percent() {
+        let texels: Vec<[f32; 4]> = (0..10_000).map(|i| [i as f32; 4]).collect();
+        let bins = histogram(&texels, ViewMode::Hh, false, 50);
+        assert_eq!(bins.len(), 50);
+        assert!(bins.windows(2).all(|w| w[0].0 < w[1].0));
+        let share: f64 = bins.iter().map(|b| b.1).sum();
+        assert!((share - 1.0).abs() < 1e-9, "{share}");
+        // Uniform data: every bin holds about 1/50.
+        assert!(bins.iter().all(|b| (b.1 - 0.02).abs() < 0.002), "{bins:?}");
     }
 }

@@ -90,7 +90,10 @@ fn the_viewer_loads_scenes_with_their_grid_and_scale() {
     use sarscope::app::load_scene;
     let capella = load_scene(&[crate::common::shared_data("capella/sar_masked.tif")]).unwrap();
     assert_eq!((capella.width, capella.height), (200, 200));
-    assert!(capella.values_in_db, "Capella's sar_masked.tif holds dB values");
+    assert!(
+        capella.values_in_db,
+        "Capella's sar_masked.tif holds dB values"
+    );
     assert_eq!(capella.crs.as_ref().and_then(|c| c.epsg), Some(32631));
     assert!(capella.geo_transform.is_some());
 
@@ -98,7 +101,10 @@ fn the_viewer_loads_scenes_with_their_grid_and_scale() {
     let scene = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
     let written = scene.write(dir.path()).unwrap();
     let demo = load_scene(&[written.tif]).unwrap();
-    assert!(!demo.values_in_db, "the demo is on the SN6 product scale, all >= 0");
+    assert!(
+        !demo.values_in_db,
+        "the demo is on the SN6 product scale, all >= 0"
+    );
 
     let err = load_scene(&[dir.path().join("absent.tif")]).err().unwrap();
     assert!(format!("{err:#}").contains("absent.tif"), "{err:#}");
