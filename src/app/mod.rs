@@ -25,6 +25,36 @@ pub struct SceneData {
     pub crs: Option<Crs>,
     /// The values are already in dB (some are negative), so no dB display is offered.
     pub values_in_db: bool,
+    /// Which of HH, HV, VH, VV the scene has (a missing one shows its nearest band).
+    pub present: [bool; 4],
+    /// What each slot holds, for the inspector ("HH", or "band 1" for a raster without roles).
+    pub labels: [String; 4],
+}
+
+impl SceneData {
+    /// Why `mode` cannot be shown, if it cannot.
+    pub fn unavailable(&self, mode: ViewMode) -> Option<String> {
+        let needs: &[usize] = match mode {
+            ViewMode::Hh => &[0],
+            ViewMode::Hv => &[1],
+            ViewMode::Vh => &[2],
+            ViewMode::Vv => &[3],
+            ViewMode::RatioHhHv => &[0, 1],
+            ViewMode::Span | ViewMode::Pauli | ViewMode::Sinclair => &[0, 1, 2, 3],
+        };
+        let missing: Vec<&str> = needs
+            .iter()
+            .filter(|&&i| !self.present[i])
+            .map(|&i| Polarization::SN6_ORDER[i].name())
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "{} needs {}, which this scene does not have",
+                mode.name(),
+                missing.join(" and ")
+            )
+        })
+    }
 }
 
 /// Reads `files` as one scene for the viewer. A scene without some polarization shows its
@@ -34,8 +64,16 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
     let planes = scene.read_full()?;
     let last = scene.band_count().saturating_sub(1);
     let mut order = [0usize; 4];
-    for (i, (slot, pol)) in order.iter_mut().zip(Polarization::SN6_ORDER).enumerate() {
-        *slot = scene.band_of(pol).unwrap_or(i.min(last));
+    let mut present = [false; 4];
+    for (i, pol) in Polarization::SN6_ORDER.into_iter().enumerate() {
+        present[i] = scene.band_of(pol).is_some();
+        order[i] = scene.band_of(pol).unwrap_or(i.min(last));
+    }
+    let mut labels = Polarization::SN6_ORDER.map(|p| p.name().to_string());
+    if !present.contains(&true) {
+        // No polarization recognized (a grey or other raster): its first band in the HH slot.
+        present[0] = true;
+        labels[0] = "band 1".into();
     }
     let name = files
         .iter()
@@ -56,6 +94,8 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
             .flatten()
             .zip(planes.valid.iter().cycle())
             .any(|(v, ok)| *ok && *v < 0.0),
+        present,
+        labels,
     })
 }
 
@@ -141,6 +181,8 @@ impl Viewer {
                 geo_transform: None,
                 crs: None,
                 values_in_db: false,
+                present: [false; 4],
+                labels: Default::default(),
             },
             mode: ViewMode::Span,
             composite: ViewMode::Pauli,
@@ -197,6 +239,12 @@ impl Viewer {
         self.center = egui::vec2(scene.width as f32 / 2.0, scene.height as f32 / 2.0);
         if scene.values_in_db {
             self.db = false;
+        }
+        if scene.unavailable(self.mode).is_some() {
+            self.mode = ViewMode::ALL
+                .into_iter()
+                .find(|m| scene.unavailable(*m).is_none())
+                .unwrap_or(ViewMode::Hh);
         }
         self.scene = scene;
         self.stretch.clear();
@@ -428,11 +476,12 @@ impl Viewer {
                     format!("pixel {x}, {y}\nno data")
                 } else {
                     let mut text = format!("pixel {x}, {y}");
-                    for (pol, value) in Polarization::SN6_ORDER.iter().zip(v) {
+                    let slots = self.scene.labels.iter().zip(v).zip(self.scene.present);
+                    for ((label, value), _) in slots.filter(|(_, present)| *present) {
                         text += &if self.scene.values_in_db {
-                            format!("\n{} {value:>8.2} dB", pol.name())
+                            format!("\n{label} {value:>8.2} dB")
                         } else {
-                            format!("\n{} {value:>10.4}  {:>7.2} dB", pol.name(), db(value))
+                            format!("\n{label} {value:>10.4}  {:>7.2} dB", db(value))
                         };
                     }
                     text
@@ -470,6 +519,16 @@ impl eframe::App for Viewer {
                 let before = self.layout;
                 ui.selectable_value(&mut self.layout, Layout::Single, "single");
                 ui.selectable_value(&mut self.layout, Layout::Grid, "grid");
+                if ui.button("fit").clicked() {
+                    self.fitted = false;
+                }
+                if ui
+                    .button("1:1")
+                    .on_hover_text("one screen pixel per scene pixel")
+                    .clicked()
+                {
+                    self.zoom = 1.0 / ui.ctx().pixels_per_point();
+                }
                 if self.layout != before {
                     self.fitted = false;
                 }
@@ -479,7 +538,14 @@ impl eframe::App for Viewer {
                         Layout::Single => self.mode == mode,
                         Layout::Grid => self.composite == mode,
                     };
-                    if ui.selectable_label(selected, mode.name()).clicked() {
+                    let why = self.scene.unavailable(mode);
+                    let button = ui
+                        .add_enabled(
+                            why.is_none(),
+                            egui::Button::selectable(selected, mode.name()),
+                        )
+                        .on_disabled_hover_text(why.unwrap_or_default());
+                    if button.clicked() {
                         self.mode = mode;
                         if !matches!(
                             mode,

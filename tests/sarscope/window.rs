@@ -109,3 +109,29 @@ fn the_viewer_loads_scenes_with_their_grid_and_scale() {
     let err = load_scene(&[dir.path().join("absent.tif")]).err().unwrap();
     assert!(format!("{err:#}").contains("absent.tif"), "{err:#}");
 }
+
+#[test]
+fn modes_that_need_missing_polarizations_are_refused_with_a_reason() {
+    use sarscope::raster::{GeoTiffMeta, Planes, write_geotiff};
+    use sarscope::render::ViewMode;
+    let dir = tempfile::tempdir().unwrap();
+    let grey = dir.path().join("grey.tif");
+    let planes = Planes::new(64, 64, vec![vec![1.0; 64 * 64]], &[]);
+    write_geotiff(&grey, &planes, &GeoTiffMeta::default()).unwrap();
+    let scene = sarscope::app::load_scene(&[grey]).unwrap();
+    assert_eq!(
+        scene.unavailable(ViewMode::Hh),
+        None,
+        "one band shows in the first slot"
+    );
+    let why = scene.unavailable(ViewMode::Pauli).unwrap();
+    assert!(why.contains("pauli needs HV"), "{why}");
+
+    let capella =
+        sarscope::app::load_scene(&[crate::common::shared_data("capella/sar_masked.tif")]).unwrap();
+    assert!(
+        ViewMode::ALL
+            .iter()
+            .all(|m| capella.unavailable(*m).is_none())
+    );
+}
