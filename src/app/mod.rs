@@ -210,7 +210,6 @@ impl Viewer {
         state: &egui_wgpu::RenderState,
         scene: SceneData,
     ) -> Result<(), crate::render::RenderError> {
-        let pipeline = ViewPipeline::new(&state.device, state.target_format);
         let bands = upload_bands(
             &state.device,
             &state.queue,
@@ -218,6 +217,12 @@ impl Viewer {
             scene.width,
             scene.height,
         )?;
+        // The pipeline is built once per window; a new scene brings only its texture and bindings.
+        let mut renderer = state.renderer.write();
+        let pipeline = match renderer.callback_resources.remove::<ViewResources>() {
+            Some(old) => old.pipeline,
+            None => ViewPipeline::new(&state.device, state.target_format),
+        };
         let panes = (0..PANES)
             .map(|_| {
                 let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
@@ -230,11 +235,10 @@ impl Viewer {
                 (uniform, bind_group)
             })
             .collect();
-        state
-            .renderer
-            .write()
+        renderer
             .callback_resources
             .insert(ViewResources { pipeline, panes });
+        drop(renderer);
         self.to_lon_lat = scene.crs.as_ref().and_then(ToLonLat::new);
         self.center = egui::vec2(scene.width as f32 / 2.0, scene.height as f32 / 2.0);
         if scene.values_in_db {
