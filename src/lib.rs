@@ -9,6 +9,7 @@ pub mod cli;
 pub mod eval;
 pub mod io;
 pub mod model;
+pub mod parallel;
 pub mod raster;
 pub mod render;
 pub mod synth;

@@ -3,38 +3,22 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::raster::{Polarization, Scene};
 use crate::render::{
     OffscreenRenderer, ViewMode, ViewSettings, cpu, interleave, percentile_stretch,
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ModeArg {
-    Hh,
-    Hv,
-    Vh,
-    Vv,
-    Span,
-    Pauli,
-    Sinclair,
-    HhHv,
-}
-
-impl From<ModeArg> for ViewMode {
-    fn from(m: ModeArg) -> Self {
-        match m {
-            ModeArg::Hh => Self::Hh,
-            ModeArg::Hv => Self::Hv,
-            ModeArg::Vh => Self::Vh,
-            ModeArg::Vv => Self::Vv,
-            ModeArg::Span => Self::Span,
-            ModeArg::Pauli => Self::Pauli,
-            ModeArg::Sinclair => Self::Sinclair,
-            ModeArg::HhHv => Self::RatioHhHv,
-        }
-    }
+/// A view mode by its name (`hh`, `span`, `pauli`, ...).
+fn parse_mode(text: &str) -> Result<ViewMode, String> {
+    ViewMode::ALL
+        .into_iter()
+        .find(|m| m.name().eq_ignore_ascii_case(text))
+        .ok_or_else(|| {
+            let names: Vec<&str> = ViewMode::ALL.iter().map(|m| m.name()).collect();
+            format!("{text:?} is not one of {}", names.join(", "))
+        })
 }
 
 #[derive(Debug, Args)]
@@ -42,8 +26,9 @@ pub struct RenderArgs {
     /// The scene (several single-polarization files form one scene).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = ModeArg::Span)]
-    pub mode: ModeArg,
+    /// hh, hv, vh, vv, span, pauli, sinclair or hh-hv.
+    #[arg(long, value_parser = parse_mode, default_value = "span")]
+    pub mode: ViewMode,
     /// Output PNG (RGBA; no data is transparent).
     #[arg(long)]
     pub out: PathBuf,
@@ -78,7 +63,7 @@ fn parse_size(text: &str) -> anyhow::Result<(usize, usize)> {
 
 pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let scene = Scene::open_many(&args.files)?;
-    let mode = ViewMode::from(args.mode);
+    let mode = args.mode;
     let mut order = [0usize; 4];
     for (slot, pol) in order.iter_mut().zip(Polarization::SN6_ORDER) {
         match scene.band_of(pol) {

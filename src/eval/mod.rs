@@ -369,28 +369,10 @@ pub fn evaluate_rows(
     };
     // Images are independent: score them on every core.
     let images: Vec<(&str, ImageInputs)> = per_image.into_iter().collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = images.len().div_ceil(threads).max(1);
-    let scored: Vec<Vec<(String, ImageEval)>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = images
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(id, (t, p))| (id.to_string(), evaluate_image(t, p, params)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+    let scored = crate::parallel::map_on_all_cores(&images, |(id, (t, p))| {
+        (id.to_string(), evaluate_image(t, p, params))
     });
-    for (id, image) in scored.into_iter().flatten() {
+    for (id, image) in scored {
         evaluation.total.add(image.counts);
         evaluation.images.insert(id, image);
     }

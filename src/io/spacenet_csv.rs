@@ -189,22 +189,8 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
             line,
         });
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = wkts.len().div_ceil(threads).max(1);
-    let parsed: Vec<Vec<Result<MultiPolygon<f64>, String>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = wkts
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|w| parse_polygon_wkt(w)).collect()))
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    for (row, polygon) in rows.iter_mut().zip(parsed.into_iter().flatten()) {
+    let parsed = crate::parallel::map_on_all_cores(&wkts, |w| parse_polygon_wkt(w));
+    for (row, polygon) in rows.iter_mut().zip(parsed) {
         row.polygon = polygon.map_err(|e| format(format!("line {}: {e}", row.line)))?;
     }
     Ok(rows)
