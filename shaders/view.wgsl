@@ -1,4 +1,5 @@
-// One view of a scene: polarization or composite -> optional dB -> stretch -> gamma -> RGBA.
+// One view of a scene: sample (nearest or bilinear) -> linear power -> polarization or composite
+// -> optional dB -> stretch -> gamma -> colormap -> RGBA, with the pixel grid when zoomed in.
 // The CPU twin of this math is src/render/cpu.rs (the test oracle); keep them in sync.
 
 // Keep in sync with `ViewUniform` in src/render/mod.rs.
@@ -11,11 +12,15 @@ struct View {
     hi: vec4<f32>,
     gamma: f32,
     checker: f32,    // 1: no data as a grey checkerboard (the viewer); 0: transparent (PNGs)
-    _pad1: f32,
-    _pad2: f32,
+    input: u32,      // InputScale::id: 0 linear power, 1 amplitude, 2 dB
+    colormap: u32,   // Colormap::id for one-channel views: 0 grey, 1 viridis, 2 magma
     // The part of the scene in the target: uv = window.xy + target_uv * window.zw
     // (0,0,1,1 = the whole scene); outside the scene is transparent.
     window: vec4<f32>,
+    sampling: u32,   // 0 nearest, 1 bilinear
+    grid: f32,       // screen pixels per scene pixel when the pixel grid is drawn, 0 = none
+    _pad1: u32,
+    _pad2: u32,
 };
 
 @group(0) @binding(0) var bands: texture_2d<f32>; // rgba = HH, HV, VH, VV; invalid = NODATA
@@ -23,6 +28,7 @@ struct View {
 
 const NODATA: f32 = -3.0e38;
 const LOG10_2: f32 = 0.30102999566;
+const LOG2_10: f32 = 3.32192809489;
 
 struct VertexOut {
     @builtin(position) position: vec4<f32>,
@@ -53,8 +59,62 @@ fn channels(v: vec4<f32>) -> vec3<f32> {
         case 4u: { return vec3<f32>(hh + hv + vh + vv); }
         case 5u: { return vec3<f32>(abs(hh - vv), (hv + vh) * 0.5, hh + vv); }
         case 6u: { return vec3<f32>(vv, (hv + vh) * 0.5, hh); }
-        default: { return vec3<f32>(hh / max(hv, 1.0e-10)); }
+        case 7u: { return vec3<f32>(hh / max(hv, 1.0e-10)); }
+        default: { return vec3<f32>(hh, hv, vh); }
     }
+}
+
+// Modes with three distinct channels (ViewMode::is_rgb): Pauli, Sinclair, RGB.
+fn is_rgb() -> bool {
+    return view.mode == 5u || view.mode == 6u || view.mode == 8u;
+}
+
+fn to_power(v: vec4<f32>) -> vec4<f32> {
+    switch view.input {
+        case 1u: { return v * v; }
+        case 2u: { return exp2(v * (LOG2_10 / 10.0)); }
+        default: { return v; }
+    }
+}
+
+fn nodata(v: vec4<f32>) -> bool {
+    return v.x <= NODATA || v.y <= NODATA || v.z <= NODATA || v.w <= NODATA;
+}
+
+// Polynomial fits of matplotlib's viridis and magma (Matt Zucker's, public domain); the same
+// constants as src/render/colormap.rs, which tests them against matplotlib.
+fn viridis(t: f32) -> vec3<f32> {
+    let c0 = vec3<f32>(0.27772733, 0.0054073445, 0.3340998);
+    let c1 = vec3<f32>(0.10509304, 1.4046135, 1.3845902);
+    let c2 = vec3<f32>(-0.33086183, 0.21484756, 0.09509516);
+    let c3 = vec3<f32>(-4.6342305, -5.799101, -19.332441);
+    let c4 = vec3<f32>(6.22827, 14.179933, 56.69055);
+    let c5 = vec3<f32>(4.776385, -13.745145, -65.353035);
+    let c6 = vec3<f32>(-5.435456, 4.6458526, 26.312435);
+    return c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * (c5 + t * c6)))));
+}
+
+fn magma(t: f32) -> vec3<f32> {
+    let c0 = vec3<f32>(-0.002136485, -0.000749655, -0.005386128);
+    let c1 = vec3<f32>(0.25166054, 0.6775232, 2.4940266);
+    let c2 = vec3<f32>(8.353717, -3.5777195, 0.3144679);
+    let c3 = vec3<f32>(-27.668733, 14.264731, -13.649213);
+    let c4 = vec3<f32>(52.17614, -27.943606, 12.944169);
+    let c5 = vec3<f32>(-50.768524, 29.046583, 4.234153);
+    let c6 = vec3<f32>(18.655705, -11.489774, -5.6019615);
+    return c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * (c5 + t * c6)))));
+}
+
+fn colormap(t: f32) -> vec3<f32> {
+    switch view.colormap {
+        case 1u: { return clamp(viridis(t), vec3<f32>(0.0), vec3<f32>(1.0)); }
+        case 2u: { return clamp(magma(t), vec3<f32>(0.0), vec3<f32>(1.0)); }
+        default: { return vec3<f32>(t); }
+    }
+}
+
+fn load(texel: vec2<f32>, size: vec2<f32>) -> vec4<f32> {
+    return textureLoad(bands, vec2<i32>(clamp(texel, vec2<f32>(0.0), size - 1.0)), 0);
 }
 
 @fragment
@@ -64,9 +124,9 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
         return vec4<f32>(0.0);
     }
     let size = vec2<f32>(f32(view.src_width), f32(view.src_height));
-    let texel = vec2<i32>(clamp(floor(uv * size), vec2<f32>(0.0), size - 1.0));
-    let v = textureLoad(bands, texel, 0);
-    if (v.x <= NODATA || v.y <= NODATA || v.z <= NODATA || v.w <= NODATA) {
+    let p = uv * size; // scene pixel coordinates; texel centres at +0.5
+    var v = load(floor(p), size);
+    if (nodata(v)) {
         if (view.checker > 0.5) {
             let cell = vec2<u32>(in.position.xy / 8.0);
             let light = ((cell.x + cell.y) & 1u) == 0u;
@@ -74,7 +134,21 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
         }
         return vec4<f32>(0.0);
     }
-    var c = channels(v);
+    if (view.sampling == 1u) {
+        // Bilinear by hand (float textures are not filterable everywhere); a neighbour with no
+        // data keeps the nearest texel, as render::cpu does.
+        let q = p - 0.5;
+        let i = floor(q);
+        let f = q - i;
+        let t00 = load(i, size);
+        let t10 = load(i + vec2<f32>(1.0, 0.0), size);
+        let t01 = load(i + vec2<f32>(0.0, 1.0), size);
+        let t11 = load(i + vec2<f32>(1.0, 1.0), size);
+        if (!(nodata(t00) || nodata(t10) || nodata(t01) || nodata(t11))) {
+            v = mix(mix(t00, t10, f.x), mix(t01, t11, f.x), f.y);
+        }
+    }
+    var c = channels(to_power(v));
     if (view.db == 1u) {
         c = 10.0 * LOG10_2 * log2(max(c, vec3<f32>(1.0e-10)));
     }
@@ -82,6 +156,16 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     var t = clamp((c - view.lo.xyz) / span, vec3<f32>(0.0), vec3<f32>(1.0));
     if (view.gamma != 1.0) {
         t = pow(t, vec3<f32>(1.0 / view.gamma));
+    }
+    if (!is_rgb()) {
+        t = colormap(t.x);
+    }
+    if (view.grid > 0.0) {
+        // Distance to the nearest texel edge in screen pixels: a line 1-2 px wide on each edge.
+        let d = min(fract(p), 1.0 - fract(p)) * view.grid;
+        if (min(d.x, d.y) < 0.75) {
+            t = mix(t, vec3<f32>(0.5), 0.6);
+        }
     }
     return vec4<f32>(t, 1.0);
 }

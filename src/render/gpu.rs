@@ -230,15 +230,26 @@ impl OffscreenRenderer {
         out_width: usize,
         out_height: usize,
     ) -> Result<Vec<u8>, RenderError> {
+        let uniform = ViewUniform::new(settings, scene.width, scene.height);
+        self.render_uniform(scene, &uniform, out_width, out_height)
+    }
+
+    /// Renders `scene` with a uniform as the viewer sets it (window, pixel grid, checkerboard).
+    pub fn render_uniform(
+        &self,
+        scene: &SceneTexture,
+        uniform: &ViewUniform,
+        out_width: usize,
+        out_height: usize,
+    ) -> Result<Vec<u8>, RenderError> {
         if out_width == 0 || out_height == 0 {
             return Err(RenderError::Size(out_width, out_height));
         }
-        let uniform = ViewUniform::new(settings, scene.width, scene.height);
         let buffer = self
             .device
             .create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("view uniform"),
-                contents: bytemuck::bytes_of(&uniform),
+                contents: bytemuck::bytes_of(uniform),
                 usage: wgpu::BufferUsages::UNIFORM,
             });
         let bind_group = self.pipeline.bind_group(&self.device, &scene.view, &buffer);

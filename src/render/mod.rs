@@ -2,15 +2,23 @@
 //! (offscreen here, inside the viewer later) and its CPU twin [`cpu`], the oracle for tests and
 //! the PNG fallback.
 
+mod bands;
+mod colormap;
 pub mod cpu;
 mod gpu;
+mod stretch;
 
-pub use gpu::{OffscreenRenderer, RenderError, ViewPipeline, upload_bands};
+pub use bands::Bands;
+pub use colormap::Colormap;
+pub use gpu::{OffscreenRenderer, RenderError, SceneTexture, ViewPipeline, upload_bands};
+pub use stretch::{Display, Stretch, histogram, stretch_limits};
+
+use serde::{Deserialize, Serialize};
 
 use crate::raster::Planes;
 
-/// What a view shows. Values are linear power per band (HH, HV, VH, VV).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What a view shows, from linear power per band (HH, HV, VH, VV in the texture's channels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ViewMode {
     Hh,
     Hv,
@@ -24,10 +32,12 @@ pub enum ViewMode {
     Sinclair,
     /// HH / HV.
     RatioHhHv,
+    /// The first three channels as RGB: a raster with bands that are not polarizations.
+    Rgb,
 }
 
 impl ViewMode {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Hh,
         Self::Hv,
         Self::Vh,
@@ -36,6 +46,7 @@ impl ViewMode {
         Self::Pauli,
         Self::Sinclair,
         Self::RatioHhHv,
+        Self::Rgb,
     ];
 
     /// The number the shader switches on.
@@ -49,6 +60,7 @@ impl ViewMode {
             Self::Pauli => 5,
             Self::Sinclair => 6,
             Self::RatioHhHv => 7,
+            Self::Rgb => 8,
         }
     }
 
@@ -62,7 +74,13 @@ impl ViewMode {
             Self::Pauli => "pauli",
             Self::Sinclair => "sinclair",
             Self::RatioHhHv => "hh-hv",
+            Self::Rgb => "rgb",
         }
+    }
+
+    /// Three distinct output channels (a colormap does not apply).
+    pub fn is_rgb(self) -> bool {
+        matches!(self, Self::Pauli | Self::Sinclair | Self::Rgb)
     }
 
     /// The output channels (1 or 3 distinct) from one pixel's four linear values.
@@ -77,20 +95,108 @@ impl ViewMode {
             Self::Pauli => [(hh - vv).abs(), (hv + vh) * 0.5, hh + vv],
             Self::Sinclair => [vv, (hv + vh) * 0.5, hh],
             Self::RatioHhHv => [hh / hv.max(1.0e-10); 3],
+            Self::Rgb => [hh, hv, vh],
         }
     }
+}
+
+/// What the texture's values are. Every view works on linear power, so the shader converts
+/// first: amplitude is squared, dB is `10^(x/10)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum InputScale {
+    #[default]
+    Power,
+    Amplitude,
+    Db,
+}
+
+impl InputScale {
+    pub const ALL: [Self; 3] = [Self::Power, Self::Amplitude, Self::Db];
+
+    /// The number the shader switches on.
+    pub fn id(self) -> u32 {
+        match self {
+            Self::Power => 0,
+            Self::Amplitude => 1,
+            Self::Db => 2,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Power => "power",
+            Self::Amplitude => "amplitude",
+            Self::Db => "dB",
+        }
+    }
+
+    /// Linear power from a stored value, as the shader computes it.
+    pub fn to_power(self, v: f32) -> f32 {
+        match self {
+            Self::Power => v,
+            Self::Amplitude => v * v,
+            Self::Db => (v * (std::f32::consts::LOG2_10 / 10.0)).exp2(),
+        }
+    }
+
+    /// A guess from the data: values below zero can only be dB; otherwise power (amplitude
+    /// looks the same, so the viewer lets the user override it).
+    pub fn detect(texels: &[[f32; 4]]) -> Self {
+        let negative = texels
+            .iter()
+            .flatten()
+            .any(|v| *v > NODATA && *v < 0.0 && v.is_finite());
+        if negative { Self::Db } else { Self::Power }
+    }
+}
+
+/// Nearest or bilinear sampling of the scene (filtered by hand in the shader: float textures
+/// need no filterable-float feature that way).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Sampling {
+    #[default]
+    Nearest,
+    Bilinear,
 }
 
 /// How a view is displayed.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ViewSettings {
     pub mode: ViewMode,
+    /// What the stored values are.
+    pub input: InputScale,
     /// Show `10 log10` of the channel values.
     pub db: bool,
     /// Display values mapped to 0 and 1 per output channel (after dB when `db`).
     pub lo: [f32; 3],
     pub hi: [f32; 3],
     pub gamma: f32,
+    /// For one-channel views.
+    pub colormap: Colormap,
+    pub sampling: Sampling,
+}
+
+impl ViewSettings {
+    /// `mode` on `input` data with limits from `stretch`, grey, nearest, gamma 1.
+    pub fn stretched(
+        texels: &[[f32; 4]],
+        mode: ViewMode,
+        input: InputScale,
+        db: bool,
+        stretch: Stretch,
+    ) -> Self {
+        let (lo, hi) = stretch_limits(texels, &Display { mode, input, db }, stretch);
+        Self {
+            mode,
+            input,
+            db,
+            lo,
+            hi,
+            gamma: 1.0,
+            colormap: Colormap::Grey,
+            sampling: Sampling::Nearest,
+        }
+    }
 }
 
 /// The shader's uniform. Keep in sync with `struct View` in shaders/view.wgsl.
@@ -106,9 +212,15 @@ pub struct ViewUniform {
     pub gamma: f32,
     /// 1.0: no data drawn as a checkerboard (the viewer); 0.0: transparent.
     pub checker: f32,
-    pub _pad: [f32; 2],
+    pub input: u32,
+    pub colormap: u32,
     /// The part of the scene shown: uv = window[0..2] + target uv * window[2..4].
     pub window: [f32; 4],
+    /// 0 nearest, 1 bilinear.
+    pub sampling: u32,
+    /// Screen pixels per scene pixel when the pixel grid is drawn; 0 = no grid.
+    pub grid: f32,
+    pub _pad: [u32; 2],
 }
 
 /// The whole scene.
@@ -127,8 +239,15 @@ impl ViewUniform {
             hi: [h0, h1, h2, 1.0],
             gamma: settings.gamma,
             checker: 0.0,
-            _pad: [0.0; 2],
+            input: settings.input.id(),
+            colormap: settings.colormap.id(),
             window: WHOLE_SCENE,
+            sampling: match settings.sampling {
+                Sampling::Nearest => 0,
+                Sampling::Bilinear => 1,
+            },
+            grid: 0.0,
+            _pad: [0; 2],
         }
     }
 }
@@ -157,59 +276,19 @@ pub fn interleave(planes: &Planes, order: [usize; 4]) -> Vec<[f32; 4]> {
         .collect()
 }
 
-/// Stretch limits per output channel from the `p_lo`..`p_hi` percentiles (0..100) of the valid
-/// pixels' display values (a regular sample of at most ~1 Mpx).
-pub fn percentile_stretch(
-    texels: &[[f32; 4]],
-    mode: ViewMode,
-    db_scale: bool,
-    p_lo: f64,
-    p_hi: f64,
-) -> ([f32; 3], [f32; 3]) {
-    let step = (texels.len() / 1_000_000).max(1);
-    let mut values: [Vec<f32>; 3] = Default::default();
-    for t in texels.iter().step_by(step) {
-        if t.iter().any(|v| *v <= NODATA) {
-            continue;
-        }
-        let c = mode.channels(*t);
-        for (k, v) in c.into_iter().enumerate() {
-            let v = if db_scale { db(v) } else { v };
-            if v.is_finite() {
-                values[k].push(v);
-            }
-        }
-    }
-    let mut lo = [0.0; 3];
-    let mut hi = [1.0; 3];
-    for k in 0..3 {
-        let vals = &mut values[k];
-        if vals.is_empty() {
-            continue;
-        }
-        vals.sort_by(f32::total_cmp);
-        let at = |p: f64| {
-            let i = ((p / 100.0) * (vals.len() - 1) as f64).round() as usize;
-            vals[i.min(vals.len() - 1)]
-        };
-        lo[k] = at(p_lo);
-        hi[k] = at(p_hi);
-        if hi[k] <= lo[k] {
-            hi[k] = lo[k] + 1.0;
-        }
-    }
-    (lo, hi)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_uniform_has_the_shader_layout() {
-        // struct View: 4 x u32 (16) + 2 x vec4<f32> (32) + 4 x f32 (16) + vec4<f32> = 80 bytes.
-        assert_eq!(std::mem::size_of::<ViewUniform>(), 80);
+        // struct View: 4 x u32 (16) + 2 x vec4<f32> (32) + 4 x 4 bytes (16) + vec4<f32> (16)
+        // + 4 x 4 bytes (16) = 96 bytes.
+        assert_eq!(std::mem::size_of::<ViewUniform>(), 96);
         assert_eq!(std::mem::offset_of!(ViewUniform, window), 64);
+        assert_eq!(std::mem::offset_of!(ViewUniform, input), 56);
+        assert_eq!(std::mem::offset_of!(ViewUniform, sampling), 80);
+        assert_eq!(std::mem::offset_of!(ViewUniform, grid), 84);
         assert_eq!(std::mem::offset_of!(ViewUniform, lo), 16);
         assert_eq!(std::mem::offset_of!(ViewUniform, hi), 32);
         assert_eq!(std::mem::offset_of!(ViewUniform, gamma), 48);
@@ -224,5 +303,18 @@ mod tests {
         assert_eq!(ViewMode::Sinclair.channels(v), [1.0, 2.0, 4.0]);
         assert_eq!(ViewMode::Span.channels(v), [9.0; 3]);
         assert!((db(100.0) - 20.0).abs() < 1e-5);
+        assert_eq!(ViewMode::Rgb.channels(v), [4.0, 1.0, 3.0]);
+    }
+
+    #[test]
+    fn input_scales_convert_to_power() {
+        assert_eq!(InputScale::Amplitude.to_power(3.0), 9.0);
+        assert!((InputScale::Db.to_power(20.0) - 100.0).abs() < 1e-3);
+        assert!((db(InputScale::Db.to_power(-13.5)) + 13.5).abs() < 1e-4);
+        assert_eq!(
+            InputScale::detect(&[[1.0, 2.0, NODATA, 0.0]]),
+            InputScale::Power
+        );
+        assert_eq!(InputScale::detect(&[[1.0, -2.0, 3.0, 0.0]]), InputScale::Db);
     }
 }

@@ -13,4 +13,5 @@ mod render_gpu;
 mod synth_scene;
 mod vector_golden;
 mod vector_props;
+mod viewer_flows;
 mod window;

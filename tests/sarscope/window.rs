@@ -88,10 +88,12 @@ fn the_window_starts_under_xvfb_and_shows_the_demo_scene() {
 #[test]
 fn the_viewer_loads_scenes_with_their_grid_and_scale() {
     use sarscope::app::load_scene;
+    use sarscope::render::InputScale;
     let capella = load_scene(&[crate::common::shared_data("capella/sar_masked.tif")]).unwrap();
-    assert_eq!((capella.width, capella.height), (200, 200));
-    assert!(
-        capella.values_in_db,
+    assert_eq!((capella.bands.width, capella.bands.height), (200, 200));
+    assert_eq!(
+        capella.bands.input,
+        InputScale::Db,
         "Capella's sar_masked.tif holds dB values"
     );
     assert_eq!(capella.crs.as_ref().and_then(|c| c.epsg), Some(32631));
@@ -101,8 +103,9 @@ fn the_viewer_loads_scenes_with_their_grid_and_scale() {
     let scene = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
     let written = scene.write(dir.path()).unwrap();
     let demo = load_scene(&[written.tif]).unwrap();
-    assert!(
-        !demo.values_in_db,
+    assert_eq!(
+        demo.bands.input,
+        InputScale::Power,
         "the demo is on the SN6 product scale, all >= 0"
     );
 
@@ -118,20 +121,47 @@ fn modes_that_need_missing_polarizations_are_refused_with_a_reason() {
     let grey = dir.path().join("grey.tif");
     let planes = Planes::new(64, 64, vec![vec![1.0; 64 * 64]], &[]);
     write_geotiff(&grey, &planes, &GeoTiffMeta::default()).unwrap();
-    let scene = sarscope::app::load_scene(&[grey]).unwrap();
+    let scene = sarscope::app::load_scene(&[grey]).unwrap().bands;
     assert_eq!(
         scene.unavailable(ViewMode::Hh),
         None,
         "one band shows in the first slot"
     );
+    assert_eq!(scene.mode_label(ViewMode::Hh), "band 1");
     let why = scene.unavailable(ViewMode::Pauli).unwrap();
-    assert!(why.contains("pauli needs HV"), "{why}");
+    assert!(why.contains("pauli needs the polarizations"), "{why}");
+    assert!(scene.unavailable(ViewMode::Rgb).is_some());
+    assert!(scene.unavailable(ViewMode::Hv).is_some());
+    assert_eq!(scene.usable_mode(ViewMode::Span), ViewMode::Hh);
+
+    // Three bands without polarizations (an optical chip): RGB.
+    let rgb = sarscope::app::load_scene(&[crate::common::shared_data("capella/rgb_unmasked.tif")])
+        .unwrap()
+        .bands;
+    assert!(!rgb.polarimetric);
+    assert_eq!(rgb.unavailable(ViewMode::Rgb), None);
+    assert_eq!(rgb.usable_mode(ViewMode::Span), ViewMode::Rgb);
+    assert!(rgb.unavailable(ViewMode::Vv).is_some(), "no fourth band");
+
+    // A polarimetric scene missing HV: HH shows, Pauli says what it lacks.
+    let hh_vv = sarscope::app::load_scene(&[
+        crate::common::shared_data("capella/sar_hh.tif"),
+        crate::common::shared_data("capella/sar_vv.tif"),
+    ])
+    .unwrap()
+    .bands;
+    assert_eq!(hh_vv.unavailable(ViewMode::Hh), None);
+    let why = hh_vv.unavailable(ViewMode::Pauli).unwrap();
+    assert!(why.contains("pauli needs HV and VH"), "{why}");
 
     let capella =
-        sarscope::app::load_scene(&[crate::common::shared_data("capella/sar_masked.tif")]).unwrap();
+        sarscope::app::load_scene(&[crate::common::shared_data("capella/sar_masked.tif")])
+            .unwrap()
+            .bands;
     assert!(
         ViewMode::ALL
             .iter()
+            .filter(|m| **m != ViewMode::Rgb)
             .all(|m| capella.unavailable(*m).is_none())
     );
 }

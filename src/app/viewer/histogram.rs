@@ -1,0 +1,138 @@
+//! The histogram panel (egui_plot): the shown values of one output channel with the stretch
+//! limits, which can be dragged.
+
+use eframe::egui;
+
+use super::Viewer;
+use crate::render::histogram;
+
+/// Bins of the histogram.
+const BINS: usize = 128;
+/// How near (screen points) a press must be to a limit line to grab it.
+const GRAB: f32 = 8.0;
+
+impl Viewer {
+    pub(super) fn histogram_ui(&mut self, ui: &mut egui::Ui) {
+        let mode = self.focused_mode();
+        let display = self.display(mode);
+        if !mode.is_rgb() {
+            self.histogram_channel = 0;
+        }
+        let channel = self.histogram_channel;
+        let settings = self.settings(mode);
+        let texels = &self.scene.bands.texels;
+        let bins = self
+            .histograms
+            .entry((display, channel))
+            .or_insert_with(|| histogram(texels, &display, channel, BINS))
+            .clone();
+        ui.label(format!(
+            "{}{} · {} stretch",
+            self.scene.bands.mode_label(mode),
+            if display.db { " in dB" } else { "" },
+            self.state.stretch.name(),
+        ));
+        if mode.is_rgb() {
+            ui.horizontal(|ui| {
+                for (k, name) in ["red", "green", "blue"].into_iter().enumerate() {
+                    ui.selectable_value(&mut self.histogram_channel, k, name);
+                }
+            });
+        }
+        let width = match bins.as_slice() {
+            [a, b, ..] => b.0 - a.0,
+            _ => 1.0,
+        };
+        let bars: Vec<egui_plot::Bar> = bins
+            .iter()
+            .map(|&(x, share)| egui_plot::Bar::new(x, share).width(width))
+            .collect();
+        let limits = [settings.lo[channel], settings.hi[channel]];
+        let mut dragged_to = None;
+        let mut dragging = self.dragging;
+        egui_plot::Plot::new("histogram")
+            .height(180.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .allow_double_click_reset(false)
+            .show_y(false)
+            .show(ui, |plot| {
+                plot.bar_chart(egui_plot::BarChart::new("pixels", bars));
+                for (i, (name, x)) in [("low", limits[0]), ("high", limits[1])]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let grabbed = dragging == Some(i);
+                    plot.vline(egui_plot::VLine::new(name, f64::from(x)).stroke(
+                        egui::Stroke::new(if grabbed { 3.0 } else { 1.5 }, egui::Color32::YELLOW),
+                    ));
+                }
+                let response = plot.response().clone();
+                let pointer = plot.pointer_coordinate();
+                // Where the press began: a drag starts only after the pointer moved a little.
+                let pressed_at = plot.ctx().input(|i| i.pointer.press_origin());
+                if response.drag_started()
+                    && let Some(pos) = pressed_at
+                {
+                    let transform = plot.transform();
+                    let nearest = limits
+                        .iter()
+                        .map(|x| (transform.position_from_point_x(f64::from(*x)) - pos.x).abs())
+                        .enumerate()
+                        .min_by(|a, b| a.1.total_cmp(&b.1));
+                    dragging = nearest.filter(|(_, d)| *d <= GRAB).map(|(i, _)| i);
+                }
+                if response.dragged()
+                    && let (Some(i), Some(p)) = (dragging, pointer)
+                {
+                    dragged_to = Some((i, p.x as f32));
+                }
+                if response.drag_stopped() {
+                    dragging = None;
+                }
+            });
+        self.dragging = dragging;
+        if let Some((i, x)) = dragged_to {
+            let [mut lo, mut hi] = limits;
+            if i == 0 {
+                lo = x.min(hi - f32::EPSILON.max(hi.abs() * 1e-6));
+            } else {
+                hi = x.max(lo + f32::EPSILON.max(lo.abs() * 1e-6));
+            }
+            self.set_manual_limits(mode, channel, lo, hi);
+        }
+        let manual = self
+            .manual
+            .get(&display)
+            .is_some_and(|m| m.iter().any(Option::is_some));
+        ui.horizontal(|ui| {
+            ui.label(format!("low {:.3}  high {:.3}", limits[0], limits[1]));
+            if manual
+                && ui
+                    .button("reset")
+                    .on_hover_text("back to the stretch")
+                    .clicked()
+            {
+                self.manual.remove(&display);
+            }
+        });
+        ui.weak("drag the yellow lines to set the limits");
+    }
+
+    /// Sets the stretch limits of one output channel of `mode` by hand.
+    pub fn set_manual_limits(
+        &mut self,
+        mode: crate::render::ViewMode,
+        channel: usize,
+        lo: f32,
+        hi: f32,
+    ) {
+        let display = self.display(mode);
+        let entry = self.manual.entry(display).or_default();
+        if let Some(slot) = entry.get_mut(channel) {
+            *slot = Some((lo, hi));
+        }
+    }
+}

@@ -1,0 +1,524 @@
+//! The viewer's state and its scene panes: one view or the linked grid sharing one camera and
+//! one cursor, pan by dragging, zoom about the cursor, and the pixel inspector.
+
+mod controls;
+mod histogram;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use eframe::egui;
+use eframe::egui_wgpu;
+use serde::{Deserialize, Serialize};
+
+use super::gpu::{ViewCallback, install_scene};
+use super::scene::{SceneData, load_scene};
+use crate::raster::ToLonLat;
+use crate::render::{
+    Colormap, Display, InputScale, NODATA, Sampling, Stretch, ViewMode, ViewSettings, ViewUniform,
+    db, stretch_limits,
+};
+
+/// Recent scenes remembered, at most.
+const RECENT: usize = 10;
+/// Screen pixels per scene pixel from which the pixel grid shows (when switched on).
+const GRID_FROM: f32 = 12.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Layout {
+    /// One large view.
+    Single,
+    /// HH, HV, the composite, VH, VV, linked.
+    Grid,
+}
+
+/// What the user chose, kept between runs (eframe storage).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViewState {
+    pub mode: ViewMode,
+    /// The composite of the grid's fifth pane.
+    pub composite: ViewMode,
+    pub layout: Layout,
+    pub db: bool,
+    pub stretch: Stretch,
+    pub gamma: f32,
+    pub colormap: Colormap,
+    pub sampling: Sampling,
+    pub pixel_grid: bool,
+    /// The scenes opened last, newest first (each a list of files).
+    pub recent: Vec<Vec<PathBuf>>,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        Self {
+            mode: ViewMode::Span,
+            composite: ViewMode::Pauli,
+            layout: Layout::Single,
+            db: false,
+            stretch: Stretch::default(),
+            gamma: 1.0,
+            colormap: Colormap::Grey,
+            sampling: Sampling::Nearest,
+            pixel_grid: true,
+            recent: Vec::new(),
+        }
+    }
+}
+
+/// Stretch limits per output channel.
+type Limits = ([f32; 3], [f32; 3]);
+
+/// A scene being read on a worker thread.
+struct Loading {
+    files: Vec<PathBuf>,
+    result: mpsc::Receiver<anyhow::Result<SceneData>>,
+}
+
+/// The viewer: a scene on the GPU and how it is shown.
+pub struct Viewer {
+    state: ViewState,
+    scene: SceneData,
+    /// What the scene's values are: detected when it opens, or the user's choice.
+    input: InputScale,
+    /// Screen points per scene pixel.
+    zoom: f32,
+    /// The scene pixel at the centre of the view.
+    center: egui::Vec2,
+    fitted: bool,
+    /// Limits computed from the scene's statistics, per display and stretch.
+    stretch_cache: HashMap<(Display, String), Limits>,
+    /// Histogram bins per display and output channel.
+    histograms: HashMap<(Display, usize), Vec<(f64, f64)>>,
+    /// Limits the user dragged on the histogram, per display and channel.
+    manual: HashMap<Display, [Option<(f32, f32)>; 3]>,
+    /// The scene position under the pointer, shown as a cross in every pane.
+    cursor: Option<egui::Vec2>,
+    to_lon_lat: Option<ToLonLat>,
+    /// The last file that failed to open (the current scene stays).
+    error: Option<String>,
+    loading: Option<Loading>,
+    /// Texture uploads so far: one per opened scene, none for anything else.
+    uploads: usize,
+    /// The output channel the histogram shows and its limits edit.
+    histogram_channel: usize,
+    /// The histogram limit being dragged: 0 low, 1 high.
+    dragging: Option<usize>,
+    adapter: String,
+}
+
+impl Viewer {
+    /// A viewer of `scene` on `render`'s device, with the settings of the last run.
+    pub fn new(
+        render: &egui_wgpu::RenderState,
+        scene: SceneData,
+        saved: Option<ViewState>,
+    ) -> Result<Self, crate::render::RenderError> {
+        let info = render.adapter.get_info();
+        install_scene(render, &scene.bands)?;
+        let mut viewer = Self {
+            state: saved.unwrap_or_default(),
+            input: scene.bands.input,
+            scene,
+            zoom: 1.0,
+            center: egui::Vec2::ZERO,
+            fitted: false,
+            stretch_cache: HashMap::new(),
+            manual: HashMap::new(),
+            histograms: HashMap::new(),
+            cursor: None,
+            to_lon_lat: None,
+            error: None,
+            loading: None,
+            uploads: 1,
+            histogram_channel: 0,
+            dragging: None,
+            adapter: format!("{:?}, {}", info.backend, info.name),
+        };
+        viewer.scene_changed();
+        Ok(viewer)
+    }
+
+    pub fn state(&self) -> &ViewState {
+        &self.state
+    }
+
+    pub fn state_mut(&mut self) -> &mut ViewState {
+        &mut self.state
+    }
+
+    pub fn scene(&self) -> &SceneData {
+        &self.scene
+    }
+
+    /// Texture uploads since the viewer started (one per scene).
+    pub fn texture_uploads(&self) -> usize {
+        self.uploads
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// Why the last open failed, if it did.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The settings of the view in `mode` as drawn now.
+    pub fn settings(&mut self, mode: ViewMode) -> ViewSettings {
+        let display = self.display(mode);
+        let key = (display, format!("{:?}", self.state.stretch));
+        let (texels, stretch) = (&self.scene.bands.texels, self.state.stretch);
+        let (mut lo, mut hi) = *self
+            .stretch_cache
+            .entry(key)
+            .or_insert_with(|| stretch_limits(texels, &display, stretch));
+        if let Some(manual) = self.manual.get(&display) {
+            for (k, m) in manual.iter().enumerate() {
+                if let Some((l, h)) = *m {
+                    lo[k] = l;
+                    hi[k] = h;
+                }
+            }
+        }
+        ViewSettings {
+            mode,
+            input: self.input,
+            db: self.state.db,
+            lo,
+            hi,
+            gamma: self.state.gamma,
+            colormap: self.state.colormap,
+            sampling: self.state.sampling,
+        }
+    }
+
+    fn display(&self, mode: ViewMode) -> Display {
+        Display {
+            mode,
+            input: self.input,
+            db: self.state.db,
+        }
+    }
+
+    /// The mode the histogram and the stretch controls are about.
+    fn focused_mode(&self) -> ViewMode {
+        match self.state.layout {
+            Layout::Single => self.state.mode,
+            Layout::Grid => self.state.composite,
+        }
+    }
+
+    /// Starts reading `files` on a worker thread; the current scene stays until they are read.
+    pub fn open(&mut self, ctx: &egui::Context, files: Vec<PathBuf>) {
+        let (sender, result) = mpsc::channel();
+        let worker_files = files.clone();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            // The viewer may be gone by the time the scene is read; then nobody wants it.
+            let _ = sender.send(load_scene(&worker_files));
+            ctx.request_repaint();
+        });
+        self.loading = Some(Loading { files, result });
+    }
+
+    /// Takes a scene the worker has read, if one is ready.
+    fn poll_loading(&mut self, render: Option<&egui_wgpu::RenderState>) {
+        let Some(loading) = &self.loading else {
+            return;
+        };
+        let result = match loading.result.try_recv() {
+            Ok(result) => result,
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => Err(anyhow::anyhow!(
+                "the reader thread stopped without a result"
+            )),
+        };
+        let files = loading.files.clone();
+        self.loading = None;
+        let shown = result.and_then(|scene| {
+            let render = render.ok_or_else(|| anyhow::anyhow!("no wgpu renderer"))?;
+            install_scene(render, &scene.bands)?;
+            Ok(scene)
+        });
+        match shown {
+            Ok(scene) => {
+                self.uploads += 1;
+                self.input = scene.bands.input;
+                self.scene = scene;
+                self.scene_changed();
+            }
+            Err(e) => {
+                let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+                self.error = Some(format!("{}: {e:#}", names.join(", ")));
+            }
+        }
+    }
+
+    /// Resets what belongs to the previous scene.
+    fn scene_changed(&mut self) {
+        let bands = &self.scene.bands;
+        self.to_lon_lat = self.scene.crs.as_ref().and_then(ToLonLat::new);
+        self.center = egui::vec2(bands.width as f32 / 2.0, bands.height as f32 / 2.0);
+        if bands.input == InputScale::Db {
+            // Values in dB are best seen in dB.
+            self.state.db = true;
+        }
+        self.state.mode = bands.usable_mode(self.state.mode);
+        if bands.unavailable(self.state.composite).is_some() {
+            self.state.composite = bands.usable_mode(ViewMode::Pauli);
+        }
+        self.stretch_cache.clear();
+        self.histograms.clear();
+        self.manual.clear();
+        self.fitted = false;
+        self.error = None;
+        let files = self.scene.files.clone();
+        if !files.is_empty() {
+            self.state.recent.retain(|r| *r != files);
+            self.state.recent.insert(0, files);
+            self.state.recent.truncate(RECENT);
+        }
+    }
+
+    /// Pixel, CRS and longitude/latitude of the cursor.
+    fn position_text(&self) -> String {
+        let Some(p) = self.cursor else {
+            return String::new();
+        };
+        let mut text = format!("pixel {:.0}, {:.0}", p.x.floor(), p.y.floor());
+        if let Some(gt) = self.scene.geo_transform {
+            let [x, y] = gt.world_from_pixel([f64::from(p.x), f64::from(p.y)]);
+            let crs = self
+                .scene
+                .crs
+                .as_ref()
+                .and_then(|c| c.epsg.map(|e| format!("EPSG:{e}")).or(c.name.clone()))
+                .unwrap_or_default();
+            text += &format!("   {x:.2}, {y:.2} {crs}");
+            if let Some([lon, lat]) = self.to_lon_lat.as_ref().and_then(|t| t.lon_lat([x, y])) {
+                text += &format!("   lon {lon:.6}, lat {lat:.6}");
+            }
+        }
+        text
+    }
+
+    fn fit(&mut self, rect: egui::Rect) {
+        let (w, h) = (
+            self.scene.bands.width as f32,
+            self.scene.bands.height as f32,
+        );
+        self.zoom = (rect.width() / w).min(rect.height() / h);
+        self.center = egui::vec2(w / 2.0, h / 2.0);
+    }
+
+    /// The panes' rectangles and modes for the current layout.
+    fn panes(&self, area: egui::Rect) -> Vec<(egui::Rect, ViewMode)> {
+        match self.state.layout {
+            Layout::Single => vec![(area, self.state.mode)],
+            Layout::Grid => {
+                let size = egui::vec2(area.width() / 3.0, area.height() / 2.0);
+                let modes = [
+                    ViewMode::Hh,
+                    ViewMode::Hv,
+                    self.state.composite,
+                    ViewMode::Vh,
+                    ViewMode::Vv,
+                ];
+                let cells = [(0, 0), (1, 0), (2, 0), (0, 1), (1, 1)];
+                cells
+                    .iter()
+                    .zip(modes)
+                    .map(|(&(col, row), mode)| {
+                        let min = area.min + egui::vec2(col as f32 * size.x, row as f32 * size.y);
+                        (egui::Rect::from_min_size(min, size).shrink(2.0), mode)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn scene_view_ui(&mut self, ui: &mut egui::Ui) {
+        let area = ui.available_rect_before_wrap();
+        ui.allocate_rect(area, egui::Sense::hover());
+        let panes = self.panes(area);
+        if !self.fitted {
+            if let Some((first, _)) = panes.first() {
+                self.fit(*first);
+            }
+            self.fitted = true;
+        }
+        let (w, h) = (
+            self.scene.bands.width as f32,
+            self.scene.bands.height as f32,
+        );
+        let pixels_per_point = ui.ctx().pixels_per_point();
+        let mut hovered = None;
+        for (index, &(rect, mode)) in panes.iter().enumerate() {
+            let response = ui.interact(
+                rect,
+                ui.scope_id().with(("pane", index)),
+                egui::Sense::click_and_drag(),
+            );
+            if response.dragged() {
+                self.center -= response.drag_delta() / self.zoom;
+            }
+            if response.double_clicked() {
+                self.fit(rect);
+            }
+            if let Some(pointer) = response.hover_pos() {
+                let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+                let factor = ui.input(|i| i.zoom_delta()) * (scroll / 200.0).exp();
+                if factor != 1.0 {
+                    // Zoom about the cursor: the scene pixel under it stays under it.
+                    let under = self.center + (pointer - rect.center()) / self.zoom;
+                    self.zoom = (self.zoom * factor).clamp(0.01, 256.0);
+                    self.center = under - (pointer - rect.center()) / self.zoom;
+                }
+                hovered = Some((
+                    self.center + (pointer - rect.center()) / self.zoom,
+                    response,
+                ));
+            }
+            let half = rect.size() / (2.0 * self.zoom);
+            let settings = self.settings(mode);
+            let mut uniform =
+                ViewUniform::new(&settings, self.scene.bands.width, self.scene.bands.height);
+            uniform.window = [
+                (self.center.x - half.x) / w,
+                (self.center.y - half.y) / h,
+                2.0 * half.x / w,
+                2.0 * half.y / h,
+            ];
+            uniform.checker = 1.0;
+            let screen_px_per_texel = self.zoom * pixels_per_point;
+            if self.state.pixel_grid && screen_px_per_texel >= GRID_FROM {
+                uniform.grid = screen_px_per_texel;
+            }
+            ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                rect,
+                ViewCallback {
+                    pane: index,
+                    uniform,
+                },
+            ));
+            if panes.len() > 1 {
+                ui.painter().text(
+                    rect.left_top() + egui::vec2(6.0, 4.0),
+                    egui::Align2::LEFT_TOP,
+                    self.scene.bands.mode_label(mode),
+                    egui::FontId::proportional(14.0),
+                    egui::Color32::WHITE,
+                );
+            }
+        }
+        self.cursor = hovered.as_ref().map(|(p, _)| *p);
+        // The shared cursor: a cross at the same scene position in every pane.
+        if let Some(p) = self.cursor {
+            for &(rect, _) in &panes {
+                let at = rect.center() + (p - self.center) * self.zoom;
+                if rect.contains(at) {
+                    let stroke = egui::Stroke::new(1.0, egui::Color32::YELLOW);
+                    let painter = ui.painter().with_clip_rect(rect);
+                    painter.line_segment(
+                        [at - egui::vec2(8.0, 0.0), at + egui::vec2(8.0, 0.0)],
+                        stroke,
+                    );
+                    painter.line_segment(
+                        [at - egui::vec2(0.0, 8.0), at + egui::vec2(0.0, 8.0)],
+                        stroke,
+                    );
+                }
+            }
+        }
+        if let Some((p, response)) = hovered
+            && let Some(text) = self.inspect(p)
+        {
+            response.on_hover_text_at_pointer(text);
+        }
+    }
+
+    /// The pixel inspector: every band at scene position `p`, as stored and in dB.
+    fn inspect(&self, p: egui::Vec2) -> Option<String> {
+        let bands = &self.scene.bands;
+        let (x, y) = (p.x.floor(), p.y.floor());
+        if x < 0.0 || y < 0.0 || x >= bands.width as f32 || y >= bands.height as f32 {
+            return None;
+        }
+        let v = *bands.texels.get(y as usize * bands.width + x as usize)?;
+        if v.iter().any(|b| *b <= NODATA) {
+            return Some(format!("pixel {x}, {y}\nno data"));
+        }
+        let mut text = format!("pixel {x}, {y}");
+        let slots = bands.labels.iter().zip(v).zip(bands.present);
+        for ((label, value), _) in slots.filter(|(_, present)| *present) {
+            text += &match self.input {
+                InputScale::Db => format!("\n{label} {value:>8.2} dB"),
+                input => format!(
+                    "\n{label} {value:>10.4} {}  {:>7.2} dB",
+                    input.name(),
+                    db(input.to_power(value))
+                ),
+            };
+        }
+        Some(text)
+    }
+
+    /// The whole window for one frame. `render` is eframe's wgpu state (the kittest harness
+    /// passes its own).
+    pub fn ui(&mut self, ui: &mut egui::Ui, render: Option<&egui_wgpu::RenderState>) {
+        self.poll_loading(render);
+        let dropped: Vec<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.open(ui.ctx(), dropped);
+        }
+        egui::Panel::top("view controls").show(ui, |ui| self.controls_ui(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::Panel::right("histogram")
+            .default_size(300.0)
+            .show(ui, |ui| self.histogram_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.scene_view_ui(ui));
+    }
+
+    fn status_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(loading) = &self.loading {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                let names: Vec<String> = loading
+                    .files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect();
+                ui.label(format!("Opening {}…", names.join(", ")));
+            });
+        }
+        if let Some(error) = &self.error {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("Could not open {error}"),
+            );
+        }
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{} x {} px, zoom {:.2}",
+                self.scene.bands.width, self.scene.bands.height, self.zoom
+            ));
+            ui.separator();
+            ui.monospace(self.position_text());
+        });
+        ui.weak(format!(
+            "{} · drag: pan · wheel: zoom · double-click: fit · drop files to open",
+            self.adapter
+        ));
+    }
+}

@@ -1,0 +1,216 @@
+//! Contrast stretch limits and histograms from a scene's display values (a regular sample of
+//! at most ~1 Mpx, so a 20k x 20k scene costs what a 1k x 1k one does).
+
+use serde::{Deserialize, Serialize};
+
+use super::{InputScale, NODATA, ViewMode, db};
+
+/// Pixels looked at for statistics, at most.
+const SAMPLE: usize = 1_000_000;
+
+/// What turns a texel into display values: the view mode, the data's scale and dB display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Display {
+    pub mode: ViewMode,
+    pub input: InputScale,
+    pub db: bool,
+}
+
+impl Display {
+    /// The output channels of one texel before stretching, as the shader computes them;
+    /// `None` for no data.
+    pub fn values(&self, texel: [f32; 4]) -> Option<[f32; 3]> {
+        if texel.iter().any(|v| *v <= NODATA) {
+            return None;
+        }
+        let c = self.mode.channels(texel.map(|v| self.input.to_power(v)));
+        Some(if self.db { c.map(db) } else { c })
+    }
+
+    /// The finite display values of each channel over a regular sample of `texels`.
+    fn sample(&self, texels: &[[f32; 4]]) -> [Vec<f32>; 3] {
+        let step = (texels.len() / SAMPLE).max(1);
+        let mut values: [Vec<f32>; 3] = Default::default();
+        for t in texels.iter().step_by(step) {
+            let Some(c) = self.values(*t) else { continue };
+            for (k, v) in c.into_iter().enumerate() {
+                if v.is_finite() {
+                    values[k].push(v);
+                }
+            }
+        }
+        values
+    }
+}
+
+/// How the stretch limits are chosen, per output channel.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Stretch {
+    /// The smallest and largest value.
+    MinMax,
+    /// Between two percentiles (0..100).
+    Percentile { low: f64, high: f64 },
+    /// The mean plus and minus `k` standard deviations.
+    Sigma { k: f64 },
+}
+
+impl Default for Stretch {
+    fn default() -> Self {
+        Self::Percentile {
+            low: 2.0,
+            high: 98.0,
+        }
+    }
+}
+
+impl Stretch {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MinMax => "min/max",
+            Self::Percentile { .. } => "percentile",
+            Self::Sigma { .. } => "mean ± kσ",
+        }
+    }
+}
+
+/// Stretch limits (low, high) per output channel; a channel without values gets 0..1, and a
+/// flat one a range of 1 above its value.
+pub fn stretch_limits(
+    texels: &[[f32; 4]],
+    display: &Display,
+    stretch: Stretch,
+) -> ([f32; 3], [f32; 3]) {
+    let mut values = display.sample(texels);
+    let mut lo = [0.0; 3];
+    let mut hi = [1.0; 3];
+    for k in 0..3 {
+        let vals = &mut values[k];
+        if vals.is_empty() {
+            continue;
+        }
+        let (l, h) = match stretch {
+            Stretch::MinMax => vals
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                }),
+            Stretch::Percentile { low, high } => {
+                vals.sort_by(f32::total_cmp);
+                (percentile(vals, low), percentile(vals, high))
+            }
+            Stretch::Sigma { k: sigmas } => {
+                let n = vals.len() as f64;
+                let mean = vals.iter().map(|v| f64::from(*v)).sum::<f64>() / n;
+                let var = vals
+                    .iter()
+                    .map(|v| (f64::from(*v) - mean).powi(2))
+                    .sum::<f64>()
+                    / n;
+                let s = sigmas * var.sqrt();
+                ((mean - s) as f32, (mean + s) as f32)
+            }
+        };
+        lo[k] = l;
+        hi[k] = if h > l { h } else { l + 1.0 };
+    }
+    (lo, hi)
+}
+
+/// The value at percentile `p` (0..100) of sorted, non-empty `vals` (nearest rank).
+fn percentile(vals: &[f32], p: f64) -> f32 {
+    let i = ((p / 100.0) * (vals.len() - 1) as f64).round() as usize;
+    vals[i.min(vals.len() - 1)]
+}
+
+/// `bins` bins of output channel `channel` between its 0.5 and 99.5 percentiles:
+/// (bin centre, share of the sampled pixels).
+pub fn histogram(
+    texels: &[[f32; 4]],
+    display: &Display,
+    channel: usize,
+    bins: usize,
+) -> Vec<(f64, f64)> {
+    let mut values = display.sample(texels);
+    let Some(vals) = values.get_mut(channel).filter(|v| !v.is_empty()) else {
+        return Vec::new();
+    };
+    vals.sort_by(f32::total_cmp);
+    let (lo, hi) = (
+        f64::from(percentile(vals, 0.5)),
+        f64::from(percentile(vals, 99.5)),
+    );
+    let hi = if hi > lo { hi } else { lo + 1.0 };
+    let mut counts = vec![0u64; bins];
+    for v in vals.iter().map(|v| f64::from(*v)) {
+        let k = (((v - lo) / (hi - lo)) * bins as f64).floor();
+        if k >= 0.0 && (k as usize) < bins {
+            counts[k as usize] += 1;
+        }
+    }
+    let total = vals.len().max(1) as f64;
+    let width = (hi - lo) / bins as f64;
+    counts
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| (lo + (k as f64 + 0.5) * width, c as f64 / total))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp() -> Vec<[f32; 4]> {
+        (0..10_000).map(|i| [i as f32; 4]).collect()
+    }
+
+    const HH: Display = Display {
+        mode: ViewMode::Hh,
+        input: InputScale::Power,
+        db: false,
+    };
+
+    #[test]
+    fn histogram_bins_cover_the_central_99_percent() {
+        let bins = histogram(&ramp(), &HH, 0, 50);
+        assert_eq!(bins.len(), 50);
+        assert!(bins.windows(2).all(|w| w[0].0 < w[1].0));
+        let share: f64 = bins.iter().map(|b| b.1).sum();
+        assert!((share - 0.99).abs() < 0.002, "{share}");
+        // Uniform data: every bin holds about 0.99/50.
+        assert!(
+            bins.iter().all(|b| (b.1 - 0.0198).abs() < 0.002),
+            "{bins:?}"
+        );
+    }
+
+    #[test]
+    fn the_three_stretches() {
+        let texels = ramp();
+        let (lo, hi) = stretch_limits(&texels, &HH, Stretch::MinMax);
+        assert_eq!((lo[0], hi[0]), (0.0, 9999.0));
+        let (lo, hi) = stretch_limits(&texels, &HH, Stretch::default());
+        assert_eq!((lo[0], hi[0]), (200.0, 9799.0));
+        // Uniform on 0..9999: mean 4999.5, sigma 2886.75.
+        let (lo, hi) = stretch_limits(&texels, &HH, Stretch::Sigma { k: 2.0 });
+        assert!((lo[0] - (4999.5 - 5773.5)).abs() < 1.0, "{lo:?}");
+        assert!((hi[0] - (4999.5 + 5773.5)).abs() < 1.0, "{hi:?}");
+        // No data and non-finite values are left out; a flat channel gets a range of 1.
+        let flat = vec![[5.0; 4], [NODATA; 4], [f32::INFINITY; 4]];
+        let (lo, hi) = stretch_limits(&flat, &HH, Stretch::MinMax);
+        assert_eq!((lo[0], hi[0]), (5.0, 6.0));
+    }
+
+    #[test]
+    fn display_values_convert_the_input_scale() {
+        let d = Display {
+            mode: ViewMode::Span,
+            input: InputScale::Amplitude,
+            db: true,
+        };
+        // Amplitudes 1, 1, 1, 1 -> powers sum to 4 -> 6.02 dB.
+        let v = d.values([1.0; 4]).unwrap();
+        assert!((v[0] - 6.0206).abs() < 1e-3, "{v:?}");
+        assert_eq!(d.values([NODATA, 1.0, 1.0, 1.0]), None);
+    }
+}

@@ -1,0 +1,159 @@
+//! The viewer driven by egui_kittest: clicks on its buttons, its frames rendered through
+//! egui_wgpu with our paint callbacks (on whatever adapter wgpu finds: Mesa's lavapipe on CI).
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use eframe::egui_wgpu;
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::{Harness, wgpu::WgpuTestRenderer};
+use sarscope::app::{Layout, Viewer, load_scene};
+use sarscope::render::{Stretch, ViewMode};
+
+use crate::common::shared_data;
+
+/// The viewer on the demo scene, in a 1280x860 window.
+fn viewer_harness(dir: &std::path::Path) -> Harness<'static, Viewer> {
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir).unwrap();
+    let scene = load_scene(&[written.tif]).unwrap();
+    let render = egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let viewer = Viewer::new(&render, scene, None).unwrap();
+    let for_ui = render.clone();
+    Harness::builder()
+        .with_size([1280.0, 860.0])
+        .renderer(WgpuTestRenderer::from_render_state(render))
+        .build_ui_state(
+            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
+            viewer,
+        )
+}
+
+/// The middle of the window (inside the scene view in both layouts), as RGB bytes.
+fn scene_pixels(harness: &mut Harness<'static, Viewer>) -> Vec<u8> {
+    let image = harness.render().expect("kittest renders the frame");
+    let (w, h) = image.dimensions();
+    let mut out = Vec::new();
+    for y in (h / 2 - 120)..(h / 2 + 120) {
+        for x in (w / 2 - 260)..(w / 2 - 20) {
+            out.extend_from_slice(&image.get_pixel(x, y).0[..3]);
+        }
+    }
+    out
+}
+
+/// Mean absolute difference per byte.
+fn difference(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(x.abs_diff(*y)))
+        .sum::<f64>()
+        / a.len() as f64
+}
+
+/// Steps the harness until the viewer has read what it was opening (at most 60 s).
+fn wait_for_loading(harness: &mut Harness<'static, Viewer>) {
+    let started = Instant::now();
+    while harness.state().is_loading() {
+        assert!(started.elapsed() < Duration::from_secs(60), "still loading");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run();
+}
+
+#[test]
+fn clicking_modes_layouts_and_stretch_changes_the_view_without_uploads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = viewer_harness(dir.path());
+    harness.run();
+    assert_eq!(harness.state().state().mode, ViewMode::Span);
+    let span = scene_pixels(&mut harness);
+    // The scene is on screen: its pixels vary (an empty view would be one colour).
+    let distinct: std::collections::HashSet<&[u8]> = span.chunks(3).collect();
+    assert!(distinct.len() > 100, "{} colours", distinct.len());
+
+    harness.get_by_label("pauli").click();
+    harness.run();
+    assert_eq!(harness.state().state().mode, ViewMode::Pauli);
+    let pauli = scene_pixels(&mut harness);
+    assert!(difference(&span, &pauli) > 5.0, "pauli looks like span");
+
+    harness.get_by_label("grid").click();
+    harness.run();
+    assert_eq!(harness.state().state().layout, Layout::Grid);
+    let grid = scene_pixels(&mut harness);
+    assert!(
+        difference(&pauli, &grid) > 5.0,
+        "the grid looks like the single view"
+    );
+
+    harness.get_by_label("single").click();
+    harness.get_by_label("hv").click();
+    harness.run();
+    let hv = scene_pixels(&mut harness);
+    // The stretch's low percentile, the first spin button of the bar, from 2 % to 40 %.
+    let low = harness.get_all_by_role(Role::SpinButton).next().unwrap();
+    low.set_value_accesskit(40.0);
+    harness.run();
+    assert_eq!(
+        harness.state().state().stretch,
+        Stretch::Percentile {
+            low: 40.0,
+            high: 98.0
+        }
+    );
+    let stretched = scene_pixels(&mut harness);
+    assert!(
+        difference(&hv, &stretched) > 5.0,
+        "the stretch changed nothing"
+    );
+
+    harness.get_by_label("bilinear").click();
+    harness.get_by_label("dB").click();
+    harness.run();
+    assert!(harness.state().state().db);
+    assert!(difference(&stretched, &scene_pixels(&mut harness)) > 1.0);
+
+    // Everything above was uniforms: the scene's texture went up once.
+    assert_eq!(harness.state().texture_uploads(), 1);
+}
+
+#[test]
+fn opening_files_reads_them_off_the_ui_thread_and_keeps_the_scene_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = viewer_harness(dir.path());
+    harness.run();
+    let ctx = harness.ctx.clone();
+
+    harness
+        .state_mut()
+        .open(&ctx, vec![dir.path().join("absent.tif")]);
+    wait_for_loading(&mut harness);
+    let error = harness.state().error().unwrap().to_string();
+    assert!(error.contains("absent.tif"), "{error}");
+    harness.get_by_label_contains("Could not open");
+    assert_eq!(harness.state().scene().bands.width, 900, "the demo stays");
+    assert_eq!(harness.state().texture_uploads(), 1);
+
+    // A three-band raster without polarizations opens in RGB; the composites are disabled.
+    harness
+        .state_mut()
+        .open(&ctx, vec![shared_data("capella/rgb_unmasked.tif")]);
+    wait_for_loading(&mut harness);
+    assert_eq!(harness.state().error(), None);
+    assert_eq!(harness.state().scene().bands.width, 200);
+    assert_eq!(harness.state().state().mode, ViewMode::Rgb);
+    assert_eq!(harness.state().texture_uploads(), 2);
+    assert!(harness.get_by_label("pauli").accesskit_node().is_disabled());
+    assert_eq!(
+        harness.state().state().recent.first().map(Vec::len),
+        Some(1),
+        "the opened scene leads the recent list"
+    );
+}
