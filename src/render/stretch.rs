@@ -94,10 +94,7 @@ pub fn stretch_limits(
                 .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| {
                     (l.min(*v), h.max(*v))
                 }),
-            Stretch::Percentile { low, high } => {
-                vals.sort_by(f32::total_cmp);
-                (percentile(vals, low), percentile(vals, high))
-            }
+            Stretch::Percentile { low, high } => (percentile(vals, low), percentile(vals, high)),
             Stretch::Sigma { k: sigmas } => {
                 let n = vals.len() as f64;
                 let mean = vals.iter().map(|v| f64::from(*v)).sum::<f64>() / n;
@@ -116,10 +113,13 @@ pub fn stretch_limits(
     (lo, hi)
 }
 
-/// The value at percentile `p` (0..100) of sorted, non-empty `vals` (nearest rank).
-fn percentile(vals: &[f32], p: f64) -> f32 {
-    let i = ((p / 100.0) * (vals.len() - 1) as f64).round() as usize;
-    vals[i.min(vals.len() - 1)]
+/// The value at percentile `p` (0..100) of non-empty `vals` (nearest rank), found by
+/// selection in linear time; `vals` is reordered.
+fn percentile(vals: &mut [f32], p: f64) -> f32 {
+    let i = ((p.clamp(0.0, 100.0) / 100.0) * (vals.len() - 1) as f64).round() as usize;
+    *vals
+        .select_nth_unstable_by(i.min(vals.len() - 1), f32::total_cmp)
+        .1
 }
 
 /// `bins` bins of output channel `channel` between its 0.5 and 99.5 percentiles:
@@ -134,7 +134,6 @@ pub fn histogram(
     let Some(vals) = values.get_mut(channel).filter(|v| !v.is_empty()) else {
         return Vec::new();
     };
-    vals.sort_by(f32::total_cmp);
     let (lo, hi) = (
         f64::from(percentile(vals, 0.5)),
         f64::from(percentile(vals, 99.5)),

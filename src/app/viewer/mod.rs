@@ -158,6 +158,11 @@ impl Viewer {
         self.uploads
     }
 
+    /// "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits)".
+    pub fn adapter(&self) -> &str {
+        &self.adapter
+    }
+
     pub fn is_loading(&self) -> bool {
         self.loading.is_some()
     }

@@ -1,0 +1,246 @@
+//! Speed of the viewer, on whatever adapter wgpu finds (Mesa's lavapipe on a machine without a
+//! GPU). The viewer runs in an egui_kittest harness; each frame is drawn as the window draws
+//! it (egui's meshes and our paint callbacks through egui_wgpu's renderer) into a 1920x1080
+//! target kept between frames, and the bench waits until the GPU has finished it:
+//!
+//! - frame time of the 5-pane linked grid at 1920x1080 (a pan each frame, so every pane's
+//!   uniform is rewritten), against the CPU twin (`render::cpu`) drawing the same five panes;
+//! - time from open to the first frame for a 900x900 4-band tile (reading it with GDAL,
+//!   statistics, upload, first frame drawn), with and without creating the wgpu device (a
+//!   window has one before any file opens);
+//! - the process's resident memory at the end.
+//!
+//! ```text
+//! cargo bench --profile dev --bench render [-- --frames 30]
+//! ```
+
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Parser;
+use eframe::egui;
+use eframe::egui_wgpu::{self, wgpu};
+use egui_kittest::{Harness, wgpu::WgpuTestRenderer};
+use sarscope::app::{Layout, SceneData, Viewer, load_scene};
+use sarscope::render::{ViewMode, cpu};
+use sarscope::synth::{SynthConfig, generate};
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Frames timed (after two warm-up frames).
+    #[arg(long, default_value_t = 30)]
+    frames: usize,
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn render_state() -> egui_wgpu::RenderState {
+    egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    )
+}
+
+fn harness(
+    render: &egui_wgpu::RenderState,
+    scene: SceneData,
+    size: [f32; 2],
+) -> anyhow::Result<Harness<'static, Viewer>> {
+    let viewer = Viewer::new(render, scene, None)?;
+    let for_ui = render.clone();
+    Ok(Harness::builder()
+        .with_size(size)
+        .renderer(WgpuTestRenderer::from_render_state(render.clone()))
+        .build_ui_state(
+            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
+            viewer,
+        ))
+}
+
+/// A frame's target, kept between frames as a window's swapchain would be.
+fn target(render: &egui_wgpu::RenderState, size: [u32; 2]) -> wgpu::TextureView {
+    let texture = render.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("bench frame"),
+        size: wgpu::Extent3d {
+            width: size[0],
+            height: size[1],
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: render.target_format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    texture.create_view(&wgpu::TextureViewDescriptor::default())
+}
+
+/// Draws the harness's last frame into `view` as eframe does, and waits for the GPU.
+fn draw(
+    render: &egui_wgpu::RenderState,
+    harness: &Harness<'static, Viewer>,
+    view: &wgpu::TextureView,
+    size: [u32; 2],
+) -> anyhow::Result<()> {
+    let ctx = &harness.ctx;
+    let output = harness.output();
+    let screen = egui_wgpu::ScreenDescriptor {
+        pixels_per_point: ctx.pixels_per_point(),
+        size_in_pixels: size,
+    };
+    let meshes = ctx.tessellate(output.shapes.clone(), ctx.pixels_per_point());
+    let mut renderer = render.renderer.write();
+    let mut encoder = render
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+    let user = renderer.update_buffers(
+        &render.device,
+        &render.queue,
+        &mut encoder,
+        &meshes,
+        &screen,
+    );
+    {
+        let mut pass = encoder
+            .begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("bench frame"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                    depth_slice: None,
+                })],
+                ..Default::default()
+            })
+            .forget_lifetime();
+        renderer.render(&mut pass, &meshes, &screen);
+    }
+    render
+        .queue
+        .submit(user.into_iter().chain(std::iter::once(encoder.finish())));
+    render
+        .device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| anyhow::anyhow!("waiting for the GPU: {e}"))?;
+    Ok(())
+}
+
+/// Resident memory of this process in MiB (Linux).
+fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let demo = generate(&SynthConfig::default(), 0)?;
+    let written = demo.write(dir.path())?;
+    let tif = written.tif;
+
+    // Open to first frame. Cold: the device made, the shader compiled, the tile read, the first
+    // frame drawn. Warm: a running viewer opens the tile (read on its worker thread, statistics,
+    // upload) and draws it, as File > Open does.
+    let small = [1280u32, 860];
+    let t = Instant::now();
+    let render = render_state();
+    let scene = load_scene(std::slice::from_ref(&tif))?;
+    let mut h = harness(&render, scene, [small[0] as f32, small[1] as f32])?;
+    h.step();
+    let view = target(&render, small);
+    draw(&render, &h, &view, small).context("first frame")?;
+    let cold = t.elapsed().as_secs_f64();
+    let mut first = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let ctx = h.ctx.clone();
+        h.state_mut().open(&ctx, vec![tif.clone()]);
+        while h.state().is_loading() {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            h.step();
+        }
+        draw(&render, &h, &view, small)?;
+        first.push(t.elapsed().as_secs_f64());
+        anyhow::ensure!(h.state().error().is_none(), "{:?}", h.state().error());
+    }
+    drop(h);
+
+    let size = [1920u32, 1080];
+    let render = render_state();
+    let scene = load_scene(std::slice::from_ref(&tif))?;
+    let texels = scene.bands.texels.clone();
+    let mut h = harness(&render, scene, [size[0] as f32, size[1] as f32])?;
+    h.state_mut().state_mut().layout = Layout::Grid;
+    h.run();
+    let view = target(&render, size);
+    let uploads = h.state().texture_uploads();
+    let mut frames = Vec::new();
+    let centre = egui::pos2(960.0, 540.0);
+    h.drag_at(centre);
+    for i in 0..args.frames + 2 {
+        let t = Instant::now();
+        // Panning: every pane's uniform is rewritten.
+        h.hover_at(centre + egui::vec2(4.0 * (i % 8) as f32, 0.0));
+        h.step();
+        draw(&render, &h, &view, size)?;
+        if i >= 2 {
+            frames.push(t.elapsed().as_secs_f64());
+        }
+    }
+    let gpu_frame = median(frames);
+
+    // The CPU twin drawing the five panes of that frame (each about 630x520 px).
+    let mut cpu_runs = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        for mode in [
+            ViewMode::Hh,
+            ViewMode::Hv,
+            ViewMode::Pauli,
+            ViewMode::Vh,
+            ViewMode::Vv,
+        ] {
+            let settings = h.state_mut().settings(mode);
+            let rgba = cpu::render(&texels, 900, 900, &settings, 636, 508);
+            std::hint::black_box(rgba);
+        }
+        cpu_runs.push(t.elapsed().as_secs_f64());
+    }
+    let cpu_frame = median(cpu_runs);
+
+    println!("adapter: {}", h.state().adapter());
+    println!(
+        "open to first frame, 900x900x4 tile, in a running viewer: {:.1} ms (median of 5; target < 150 ms); {:.1} ms when the device is made and the shader compiled first",
+        median(first) * 1e3,
+        cold * 1e3
+    );
+    println!(
+        "5-pane grid at 1920x1080, egui frame + paint callbacks, GPU finished: {:.2} ms/frame (median of {}; target <= 33 ms on lavapipe, <= 2 ms on a GPU)",
+        gpu_frame * 1e3,
+        args.frames
+    );
+    println!(
+        "same five panes by the CPU twin: {:.1} ms -> the shader path is {:.1}x faster",
+        cpu_frame * 1e3,
+        cpu_frame / gpu_frame
+    );
+    println!(
+        "texture uploads during the timed frames: {}",
+        h.state().texture_uploads() - uploads
+    );
+    if let Some(rss) = rss_mib() {
+        println!("resident memory now: {rss:.0} MiB");
+    }
+    Ok(())
+}
