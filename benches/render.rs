@@ -39,10 +39,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// A device as eframe makes one (its default renderer options, not kittest's predictable
+/// ones, whose filtering is done by hand in egui's shader).
 fn render_state() -> egui_wgpu::RenderState {
     egui_kittest::wgpu::create_render_state(
         egui_kittest::wgpu::default_wgpu_setup(),
-        egui_wgpu::RendererOptions::PREDICTABLE,
+        egui_wgpu::RendererOptions::default(),
     )
 }
 

@@ -3,6 +3,7 @@
 
 mod demo;
 mod eval;
+mod export;
 mod info;
 mod predict;
 mod progress;
@@ -43,6 +44,8 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// A quicklook PNG of a polarization or composite through the viewer's WGSL shader.
     Render(render::RenderArgs),
+    /// Convert footprints between GeoJSON, SpaceNet CSV and GeoPackage (by extension).
+    Export(export::ExportArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name).
@@ -59,6 +62,7 @@ where
         Some(Command::Vectorize(args)) => vectorize::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Export(args)) => export::run(&args),
         None => open_viewer(&cli.files),
     }
 }

@@ -1,10 +1,15 @@
 //! Footprint files: GeoJSON in a projected CRS, the SpaceNet CSV of pixel-space WKT, WKT.
 
+mod footprints;
 mod geojson_in;
 mod geojson_out;
+mod gpkg;
 mod spacenet_csv;
 mod wkt_text;
 
+pub use footprints::{
+    Footprint, Footprints, Format, Space, polygons, read_footprints, write_footprints,
+};
 pub use geojson_in::{
     GeoJsonFootprints, epsg_of_crs_name, pixel_from_world, read_footprints_geojson, reproject,
     reproject_to_epsg, world_from_pixel,
@@ -14,7 +19,7 @@ pub use spacenet_csv::{
     CsvFootprint, image_id_of, polygon_wkt, read_spacenet_csv, write_prediction_csv,
     write_spacenet_csv,
 };
-pub use wkt_text::parse_polygon_wkt;
+pub use wkt_text::{multipolygon_wkt, parse_polygon_wkt};
 
 use std::path::PathBuf;
 

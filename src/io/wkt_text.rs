@@ -2,6 +2,12 @@
 
 use geo::{Geometry, MultiPolygon};
 
+/// WKT of a multipolygon (`MULTIPOLYGON (((...)))`).
+pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
+    use wkt::ToWkt;
+    polygon.wkt_string()
+}
+
 /// Parses `POLYGON (...)`, `MULTIPOLYGON (...)` or `POLYGON EMPTY` (an empty multipolygon).
 ///
 /// ```

@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod eval_golden;
+mod export_cli;
 mod model_golden;
 mod predict_cli;
 mod raster_formats;

@@ -492,7 +492,10 @@ impl Viewer {
         egui::Panel::right("histogram")
             .default_size(300.0)
             .show(ui, |ui| self.histogram_ui(ui));
-        egui::CentralPanel::default().show(ui, |ui| self.scene_view_ui(ui));
+        // No panel fill: the panes cover the area (the shader paints outside the scene too).
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| self.scene_view_ui(ui));
     }
 
     fn status_ui(&mut self, ui: &mut egui::Ui) {

@@ -1,0 +1,182 @@
+//! `sarscope export` between GeoJSON, GeoPackage and SpaceNet CSV on SpaceNet's sample labels,
+//! checked with GDAL's own tools (ogrinfo, ogr2ogr) where an independent reader helps.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Command;
+
+use geo::{Area, BooleanOps, MultiPolygon};
+use sarscope::io::{Space, read_footprints};
+
+use crate::common::{sarscope, shared_data, text};
+
+fn export(input: &Path, out: &Path, scene: Option<&Path>) -> std::process::Output {
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("export"),
+        OsStr::new("--in"),
+        input.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ];
+    if let Some(s) = scene {
+        args.push(OsStr::new("--scene"));
+        args.push(s.as_os_str());
+    }
+    sarscope(&args)
+}
+
+fn iou(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
+    let inter = a.intersection(b).unsigned_area();
+    let union = a.unsigned_area() + b.unsigned_area() - inter;
+    inter / union
+}
+
+/// Every footprint of `a` matches the one at the same place in `b` with IoU >= 0.9999 (the
+/// CSV keeps 15+ significant digits; the pixel <-> CRS round trip loses ~1e-9 m).
+fn assert_same(a: &[MultiPolygon<f64>], b: &[MultiPolygon<f64>], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: footprint count");
+    for (i, (p, q)) in a.iter().zip(b).enumerate() {
+        let v = iou(p, q);
+        assert!(v >= 0.9999, "{what}: footprint {i} IoU {v}");
+    }
+}
+
+fn polygons(path: &Path) -> (Vec<MultiPolygon<f64>>, Space) {
+    let set = read_footprints(path).unwrap();
+    (
+        set.items.into_iter().map(|f| f.polygon).collect(),
+        set.space,
+    )
+}
+
+#[test]
+fn geojson_to_geopackage_to_csv_to_geojson_keeps_every_footprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = shared_data("spacenet/geotiff_labels.geojson");
+    let scene = shared_data("spacenet/sample_geotiff.tif");
+    let gpkg = dir.path().join("labels.gpkg");
+    let csv = dir.path().join("labels.csv");
+    let back = dir.path().join("labels.geojson");
+
+    let out = export(&labels, &gpkg, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // GDAL reads our GeoPackage as QGIS will: the layer, its CRS, every feature, the fields.
+    let info = Command::new("ogrinfo")
+        .args(["-so", "-al"])
+        .arg(&gpkg)
+        .output()
+        .expect("ogrinfo runs (Debian package gdal-bin)");
+    let info = text(&info.stdout);
+    let (original, _) = polygons(&labels);
+    for part in [
+        "Layer name: footprints".to_string(),
+        format!("Feature Count: {}", original.len()),
+        "ID[\"EPSG\",32616]".to_string(),
+        "area_m2: Real".to_string(),
+        "source: String".to_string(),
+    ] {
+        assert!(
+            info.contains(&part),
+            "{part:?} not in ogrinfo's report:\n{info}"
+        );
+    }
+
+    let out = export(&gpkg, &csv, Some(&scene));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (pixels, space) = polygons(&csv);
+    assert_eq!(space, Space::Pixel);
+    // The labels lie on the 900x900 px scene.
+    assert!(
+        pixels.iter().all(|p| {
+            let r = geo::BoundingRect::bounding_rect(p).unwrap();
+            r.min().x >= -1.0 && r.min().y >= -1.0 && r.max().x <= 901.0 && r.max().y <= 901.0
+        }),
+        "pixel coordinates off the scene"
+    );
+
+    let out = export(&csv, &back, Some(&scene));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (round_trip, space) = polygons(&back);
+    assert_eq!(space, Space::World { epsg: Some(32616) });
+    assert_same(&original, &round_trip, "GeoJSON -> GPKG -> CSV -> GeoJSON");
+}
+
+#[test]
+fn wgs84_geojson_is_reprojected_onto_the_scene() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = shared_data("spacenet/geotiff_labels.geojson");
+    let scene = shared_data("spacenet/sample_geotiff.tif");
+    // RFC 7946 longitude/latitude, made by GDAL's ogr2ogr (an independent reprojection).
+    let wgs84 = dir.path().join("wgs84.geojson");
+    let status = Command::new("ogr2ogr")
+        .args([
+            "-f",
+            "GeoJSON",
+            "-t_srs",
+            "EPSG:4326",
+            "-lco",
+            "RFC7946=YES",
+        ])
+        .arg(&wgs84)
+        .arg(&labels)
+        .status()
+        .expect("ogr2ogr runs (Debian package gdal-bin)");
+    assert!(status.success());
+    let (from_utm, from_wgs84) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    for (input, out) in [(&labels, &from_utm), (&wgs84, &from_wgs84)] {
+        let o = export(input, out, Some(&scene));
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    // RFC7946 output rounds to 7 decimals (~1 cm): IoU of a ~10 m building stays > 0.999.
+    let (a, _) = polygons(&from_utm);
+    let (b, _) = polygons(&from_wgs84);
+    assert_eq!(a.len(), b.len());
+    for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+        let v = iou(p, q);
+        assert!(v >= 0.995, "footprint {i}: IoU {v}");
+    }
+}
+
+#[test]
+fn a_prediction_csv_of_many_images_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let preds = shared_data("spacenet/SN2_sample_preds.csv");
+    let copy = dir.path().join("preds.csv");
+    let out = export(&preds, &copy, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let a = sarscope::io::read_spacenet_csv(&preds).unwrap();
+    let b = sarscope::io::read_spacenet_csv(&copy).unwrap();
+    let a: Vec<_> = a.into_iter().filter(|r| !r.polygon.0.is_empty()).collect();
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            (&x.image_id, &x.building_id, x.confidence),
+            (&y.image_id, &y.building_id, y.confidence)
+        );
+        assert!(iou(&x.polygon, &y.polygon) >= 0.9999);
+    }
+}
+
+#[test]
+fn export_refuses_what_it_cannot_do_and_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = shared_data("spacenet/SN2_sample_truth.csv");
+    let out_path = dir.path().join("truth.geojson");
+    let out = export(&csv, &out_path, None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("--scene"), "{err}");
+    assert!(!out_path.exists());
+
+    let out = export(&csv, &dir.path().join("truth.shp"), None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains(".geojson, .csv or .gpkg"));
+
+    let broken = dir.path().join("broken.geojson");
+    std::fs::write(&broken, "{\"type\": \"Feature\"").unwrap();
+    let out = export(&broken, &dir.path().join("x.gpkg"), None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("broken.geojson"));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "only the input remains: {left:?}");
+}
