@@ -4,16 +4,94 @@
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
+use crate::render::pyramid::{LruCache, TileKey};
 use crate::render::{Bands, RenderError, ViewPipeline, ViewUniform, upload_bands};
 
 /// Panes at most (the linked grid: four polarizations and a composite).
 pub const PANES: usize = 5;
+/// Tiles of a large scene kept on the GPU (4 MiB each at 512x512 RGBA float).
+pub const TILES_RESIDENT: usize = 48;
+
+/// A uniform buffer per pane, bound with one texture.
+type PaneBindings = Vec<(wgpu::Buffer, wgpu::BindGroup)>;
+
+/// Tiles of a large scene on the GPU, least recently drawn dropped first.
+struct TileResources {
+    tiles: LruCache<TileKey, PaneBindings>,
+}
+
+fn pane_bindings(
+    state: &egui_wgpu::RenderState,
+    pipeline: &ViewPipeline,
+    texture: &wgpu::TextureView,
+) -> PaneBindings {
+    (0..PANES)
+        .map(|_| {
+            let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("view uniform"),
+                size: std::mem::size_of::<ViewUniform>() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let bind_group = pipeline.bind_group(&state.device, texture, &uniform);
+            (uniform, bind_group)
+        })
+        .collect()
+}
+
+/// Uploads one tile of a large scene (after [`install_scene`] installed its overview).
+pub fn install_tile(
+    state: &egui_wgpu::RenderState,
+    key: TileKey,
+    texels: &[[f32; 4]],
+    width: usize,
+    height: usize,
+) -> Result<(), RenderError> {
+    let texture = upload_bands(&state.device, &state.queue, texels, width, height)?;
+    let mut renderer = state.renderer.write();
+    let Some(view) = renderer.callback_resources.get::<ViewResources>() else {
+        return Ok(());
+    };
+    let bindings = pane_bindings(state, &view.pipeline, &texture);
+    let tiles = match renderer.callback_resources.get_mut::<TileResources>() {
+        Some(tiles) => tiles,
+        None => {
+            renderer.callback_resources.insert(TileResources {
+                tiles: LruCache::new(TILES_RESIDENT),
+            });
+            match renderer.callback_resources.get_mut::<TileResources>() {
+                Some(tiles) => tiles,
+                None => return Ok(()),
+            }
+        }
+    };
+    tiles.tiles.insert(key, bindings);
+    Ok(())
+}
+
+/// Whether `key` is on the GPU.
+pub fn tile_resident(state: &egui_wgpu::RenderState, key: &TileKey) -> bool {
+    let renderer = state.renderer.read();
+    renderer
+        .callback_resources
+        .get::<TileResources>()
+        .is_some_and(|t| t.tiles.contains(key))
+}
+
+/// Tiles on the GPU now.
+pub fn tiles_resident(state: &egui_wgpu::RenderState) -> usize {
+    let renderer = state.renderer.read();
+    renderer
+        .callback_resources
+        .get::<TileResources>()
+        .map_or(0, |t| t.tiles.len())
+}
 
 /// GPU objects kept in the callback resources: the pipeline and, per pane, a uniform buffer
 /// and its bind group (the bands texture is shared).
 struct ViewResources {
     pipeline: ViewPipeline,
-    panes: Vec<(wgpu::Buffer, wgpu::BindGroup)>,
+    panes: PaneBindings,
 }
 
 /// Uploads `bands` (the one texture upload a scene needs) and binds it to the panes. The
@@ -31,27 +109,20 @@ pub fn install_scene(state: &egui_wgpu::RenderState, bands: &Bands) -> Result<()
         Some(old) => old.pipeline,
         None => ViewPipeline::new(&state.device, state.target_format),
     };
-    let panes = (0..PANES)
-        .map(|_| {
-            let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("view uniform"),
-                size: std::mem::size_of::<ViewUniform>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            let bind_group = pipeline.bind_group(&state.device, &texture, &uniform);
-            (uniform, bind_group)
-        })
-        .collect();
+    let panes = pane_bindings(state, &pipeline, &texture);
     renderer
         .callback_resources
         .insert(ViewResources { pipeline, panes });
+    // The tiles of the previous scene go.
+    renderer.callback_resources.remove::<TileResources>();
     Ok(())
 }
 
-/// One pane's draw: plain data; `prepare` writes the uniform, `paint` draws a triangle.
+/// One pane's draw of the scene (or of one tile of it): plain data; `prepare` writes the
+/// uniform, `paint` draws a triangle.
 pub struct ViewCallback {
     pub pane: usize,
+    pub tile: Option<TileKey>,
     pub uniform: ViewUniform,
 }
 
@@ -64,10 +135,16 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         _encoder: &mut wgpu::CommandEncoder,
         resources: &mut egui_wgpu::CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
-        if let Some((uniform, _)) = resources
-            .get::<ViewResources>()
-            .and_then(|res| res.panes.get(self.pane))
-        {
+        let buffer = match self.tile {
+            None => resources
+                .get::<ViewResources>()
+                .and_then(|res| res.panes.get(self.pane)),
+            Some(key) => resources
+                .get_mut::<TileResources>()
+                .and_then(|res| res.tiles.get(&key))
+                .and_then(|panes| panes.get(self.pane)),
+        };
+        if let Some((uniform, _)) = buffer {
             queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
         }
         Vec::new()
@@ -82,7 +159,13 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         let Some(res) = resources.get::<ViewResources>() else {
             return;
         };
-        let Some((_, bind_group)) = res.panes.get(self.pane) else {
+        let bindings = match self.tile {
+            None => Some(&res.panes),
+            Some(key) => resources
+                .get::<TileResources>()
+                .and_then(|t| t.tiles.peek(&key)),
+        };
+        let Some((_, bind_group)) = bindings.and_then(|b| b.get(self.pane)) else {
             return;
         };
         render_pass.set_pipeline(&res.pipeline.pipeline);

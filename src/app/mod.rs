@@ -4,6 +4,7 @@
 
 mod gpu;
 mod scene;
+mod tiles;
 mod viewer;
 
 use eframe::egui;

@@ -5,22 +5,53 @@ use std::path::PathBuf;
 use crate::raster::{Crs, GeoTransform, Scene};
 use crate::render::Bands;
 
+/// Scenes larger than this many pixels a side, or than this many bytes of texels, are drawn
+/// from a tiled pyramid (8192 is the texture size every wgpu adapter takes).
+const WHOLE_MAX_SIDE: usize = 8192;
+const WHOLE_MAX_BYTES: usize = 1 << 30;
+/// The side of the overview a tiled scene keeps whole (statistics, and what shows while
+/// tiles load).
+const OVERVIEW: usize = 1024;
+
 /// One scene for the viewer: its bands as texels and its grid.
 pub struct SceneData {
     /// The files' names, joined with " + ".
     pub name: String,
     /// The files it was read from (for the recent list).
     pub files: Vec<PathBuf>,
+    /// The whole scene, or for a tiled one its overview.
     pub bands: Bands,
     pub geo_transform: Option<GeoTransform>,
     pub crs: Option<Crs>,
+    /// The full size when `bands` is an overview of a larger scene drawn by tiles.
+    pub tiled: Option<(usize, usize)>,
+}
+
+impl SceneData {
+    /// The scene's size in pixels (full resolution).
+    pub fn size(&self) -> (usize, usize) {
+        self.tiled.unwrap_or((self.bands.width, self.bands.height))
+    }
 }
 
 /// Reads `files` as one scene for the viewer. A scene without some polarization shows its
 /// nearest band in that slot; a raster without polarizations shows its first four bands.
 pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
     let scene = Scene::open_many(files)?;
-    let planes = scene.read_full()?;
+    let (w, h) = (scene.width(), scene.height());
+    let tiled = w > WHOLE_MAX_SIDE
+        || h > WHOLE_MAX_SIDE
+        || w.saturating_mul(h).saturating_mul(16) > WHOLE_MAX_BYTES;
+    let planes = if tiled {
+        let scale = OVERVIEW as f64 / w.max(h) as f64;
+        let out = (
+            ((w as f64 * scale).round() as usize).max(1),
+            ((h as f64 * scale).round() as usize).max(1),
+        );
+        scene.read_window(scene.full_window(), out)?
+    } else {
+        scene.read_full()?
+    };
     let name = files
         .iter()
         .filter_map(|f| f.file_name())
@@ -33,5 +64,6 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
         bands: Bands::new(&scene, &planes),
         geo_transform: scene.geo_transform(),
         crs: scene.crs().cloned(),
+        tiled: tiled.then_some((w, h)),
     })
 }

@@ -20,6 +20,8 @@ pub struct Bands {
     pub polarimetric: bool,
     /// The scale guessed from the values.
     pub input: InputScale,
+    /// The scene band shown in each channel.
+    pub order: [usize; 4],
 }
 
 impl Bands {
@@ -51,6 +53,7 @@ impl Bands {
             present,
             labels,
             polarimetric,
+            order,
         }
     }
 

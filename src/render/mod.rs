@@ -6,6 +6,7 @@ mod bands;
 mod colormap;
 pub mod cpu;
 mod gpu;
+pub mod pyramid;
 mod stretch;
 
 pub use bands::Bands;

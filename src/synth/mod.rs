@@ -8,6 +8,7 @@
 //! strip edge). The same generator serves the demo, tests and training.
 
 mod layout;
+mod mosaic;
 mod noise;
 mod radar;
 
@@ -18,6 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use layout::Building;
+pub use mosaic::write_mosaic_vrt;
 
 use crate::io::{IoError, world_from_pixel, write_footprints_geojson, write_spacenet_csv};
 use crate::raster::{GeoTiffMeta, GeoTransform, Planes, RasterError, write_geotiff};
@@ -100,6 +102,11 @@ pub enum SynthError {
     },
     #[error("a scene must be at least 64x64 pixels, not {width}x{height}")]
     TooSmall { width: usize, height: usize },
+    #[error("{}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Generates scene number `index` of the sequence that `config.seed` defines. The same seed,

@@ -157,3 +157,104 @@ fn opening_files_reads_them_off_the_ui_thread_and_keeps_the_scene_on_errors() {
         "the opened scene leads the recent list"
     );
 }
+
+/// Resident memory of this process in MiB (Linux).
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
+        / 1024.0
+}
+
+#[test]
+fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    // Overviews on the tile: GDAL reads zoomed-out windows of the mosaic from them.
+    let status = std::process::Command::new("gdaladdo")
+        .args(["-q", "-r", "nearest"])
+        .arg(&written.tif)
+        .args(["2", "4", "8", "16"])
+        .status()
+        .expect("gdaladdo runs (Debian package gdal-bin)");
+    assert!(status.success());
+    let vrt = dir.path().join("mosaic.vrt");
+    sarscope::synth::write_mosaic_vrt(
+        &written.tif,
+        (900, 900),
+        4,
+        23,
+        Some(demo.geo_transform.0),
+        Some(demo.epsg),
+        &vrt,
+    )
+    .unwrap();
+    let before = rss_mib();
+    let scene = load_scene(&[vrt]).unwrap();
+    assert_eq!(scene.tiled, Some((20_700, 20_700)));
+    assert_eq!(scene.bands.width, 1024, "an overview for statistics");
+
+    let render = egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let viewer = Viewer::new(&render, scene, None).unwrap();
+    let for_ui = render.clone();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .renderer(WgpuTestRenderer::from_render_state(render))
+        .build_ui_state(
+            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
+            viewer,
+        );
+    harness.run();
+    let overview = scene_pixels(&mut harness);
+    // Full resolution at places across the scene: the tiles in view are read and drawn.
+    let mut uploaded = 0;
+    for (x, y) in [
+        (10_350.0, 10_350.0),
+        (1_000.0, 1_000.0),
+        (20_000.0, 4_000.0),
+        (3_000.0, 19_000.0),
+        (15_000.0, 15_000.0),
+        (8_000.0, 12_000.0),
+    ] {
+        harness.state_mut().set_camera(egui::vec2(x, y), 1.0);
+        let started = Instant::now();
+        while harness.state().tile_counts().0 < uploaded + 4 {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no tiles at {x}, {y}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+            harness.step();
+        }
+        for _ in 0..10 {
+            std::thread::sleep(Duration::from_millis(20));
+            harness.step();
+        }
+        uploaded = harness.state().tile_counts().0;
+        let (_, resident) = harness.state().tile_counts();
+        assert!(resident <= 48, "{resident} tiles on the GPU");
+    }
+    assert_eq!(harness.state().error(), None);
+    assert!(uploaded >= 24, "{uploaded} tiles uploaded");
+    // At 1:1 the tiles show detail the overview (1 px per 20) cannot.
+    harness
+        .state_mut()
+        .set_camera(egui::vec2(10_350.0, 10_350.0), 1.0);
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    let detail = scene_pixels(&mut harness);
+    assert!(difference(&overview, &detail) > 5.0);
+    let grown = rss_mib() - before;
+    assert!(grown < 1024.0, "resident memory grew by {grown:.0} MiB");
+    eprintln!("tiles uploaded {uploaded}, memory grown {grown:.0} MiB");
+}

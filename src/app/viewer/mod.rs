@@ -12,9 +12,11 @@ use eframe::egui;
 use eframe::egui_wgpu;
 use serde::{Deserialize, Serialize};
 
-use super::gpu::{ViewCallback, install_scene};
+use super::gpu::{ViewCallback, install_scene, install_tile, tile_resident, tiles_resident};
 use super::scene::{SceneData, load_scene};
+use super::tiles::TileReader;
 use crate::raster::ToLonLat;
+use crate::render::pyramid::{TileKey, level_for, top_level, visible_tiles};
 use crate::render::{
     Colormap, Display, InputScale, NODATA, Sampling, Stretch, ViewMode, ViewSettings, ViewUniform,
     db, stretch_limits,
@@ -102,6 +104,12 @@ pub struct Viewer {
     loading: Option<Loading>,
     /// Texture uploads so far: one per opened scene, none for anything else.
     uploads: usize,
+    /// The tile reader of a scene drawn from a pyramid.
+    tile_reader: Option<TileReader>,
+    /// Tiles uploaded so far (scenes drawn from a pyramid).
+    tile_uploads: usize,
+    /// Tiles on the GPU after the last frame.
+    tiles_on_gpu: usize,
     /// The output channel the histogram shows and its limits edit.
     histogram_channel: usize,
     /// The histogram limit being dragged: 0 low, 1 high.
@@ -133,6 +141,9 @@ impl Viewer {
             error: None,
             loading: None,
             uploads: 1,
+            tile_reader: None,
+            tile_uploads: 0,
+            tiles_on_gpu: 0,
             histogram_channel: 0,
             dragging: None,
             adapter: format!("{:?}, {}", info.backend, info.name),
@@ -161,6 +172,23 @@ impl Viewer {
     /// "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits)".
     pub fn adapter(&self) -> &str {
         &self.adapter
+    }
+
+    /// Tiles uploaded so far and tiles on the GPU now (scenes drawn from a pyramid).
+    pub fn tile_counts(&self) -> (usize, usize) {
+        (self.tile_uploads, self.tiles_on_gpu)
+    }
+
+    /// Where the camera is: the scene pixel at the centre and screen points per scene pixel.
+    pub fn camera(&self) -> (egui::Vec2, f32) {
+        (self.center, self.zoom)
+    }
+
+    /// Moves the camera.
+    pub fn set_camera(&mut self, center: egui::Vec2, zoom: f32) {
+        self.center = center;
+        self.zoom = zoom;
+        self.fitted = true;
     }
 
     pub fn is_loading(&self) -> bool {
@@ -266,8 +294,10 @@ impl Viewer {
     /// Resets what belongs to the previous scene.
     fn scene_changed(&mut self) {
         let bands = &self.scene.bands;
+        let (w, h) = self.scene.size();
         self.to_lon_lat = self.scene.crs.as_ref().and_then(ToLonLat::new);
-        self.center = egui::vec2(bands.width as f32 / 2.0, bands.height as f32 / 2.0);
+        self.center = egui::vec2(w as f32 / 2.0, h as f32 / 2.0);
+        self.tile_reader = None;
         if bands.input == InputScale::Db {
             // Values in dB are best seen in dB.
             self.state.db = true;
@@ -312,10 +342,8 @@ impl Viewer {
     }
 
     fn fit(&mut self, rect: egui::Rect) {
-        let (w, h) = (
-            self.scene.bands.width as f32,
-            self.scene.bands.height as f32,
-        );
+        let (w, h) = self.scene.size();
+        let (w, h) = (w as f32, h as f32);
         self.zoom = (rect.width() / w).min(rect.height() / h);
         self.center = egui::vec2(w / 2.0, h / 2.0);
     }
@@ -346,7 +374,125 @@ impl Viewer {
         }
     }
 
-    fn scene_view_ui(&mut self, ui: &mut egui::Ui) {
+    /// Uploads the tiles the reader has finished and returns the reader (for a tiled scene).
+    fn receive_tiles(&mut self, ctx: &egui::Context, render: Option<&egui_wgpu::RenderState>) {
+        let Some((w, h)) = self.scene.tiled else {
+            return;
+        };
+        let Some(render) = render else {
+            return;
+        };
+        let reader = self.tile_reader.get_or_insert_with(|| {
+            let ctx = ctx.clone();
+            TileReader::new(
+                self.scene.files.clone(),
+                (w, h),
+                self.scene.bands.order,
+                move || ctx.request_repaint(),
+            )
+        });
+        for (key, result) in reader.finished() {
+            let installed = result.and_then(|(texels, tw, th)| {
+                install_tile(render, key, &texels, tw, th).map_err(|e| e.to_string())
+            });
+            match installed {
+                Ok(()) => self.tile_uploads += 1,
+                Err(e) => self.error = Some(format!("{}: tile {key:?}: {e}", self.scene.name)),
+            }
+        }
+        self.tiles_on_gpu = tiles_resident(render);
+    }
+
+    /// Draws the tiles of a large scene over `rect` (whose overview is already drawn): the
+    /// level that matches the zoom where resident, else the nearest resident coarser tile;
+    /// missing tiles are asked for.
+    fn draw_tiles(
+        &mut self,
+        ui: &egui::Ui,
+        render: &egui_wgpu::RenderState,
+        pane: usize,
+        rect: egui::Rect,
+        settings: &crate::render::ViewSettings,
+    ) {
+        let Some(size) = self.scene.tiled else {
+            return;
+        };
+        let pixels_per_point = ui.ctx().pixels_per_point();
+        let scene_per_screen = 1.0 / (self.zoom * pixels_per_point);
+        let top = top_level(size);
+        let level = level_for(scene_per_screen, top);
+        // Levels no finer than the overview add nothing to it.
+        let overview_step =
+            size.0.max(size.1) as f32 / self.scene.bands.width.max(self.scene.bands.height) as f32;
+        if (1u32 << level) as f32 >= overview_step {
+            return;
+        }
+        let half = rect.size() / (2.0 * self.zoom);
+        let view = [
+            self.center.x - half.x,
+            self.center.y - half.y,
+            self.center.x + half.x,
+            self.center.y + half.y,
+        ];
+        let wanted = visible_tiles(level, view, size);
+        let mut draws: Vec<TileKey> = Vec::new();
+        for key in &wanted {
+            if tile_resident(render, key) {
+                continue;
+            }
+            if let Some(reader) = &mut self.tile_reader {
+                reader.request(*key);
+            }
+            // Meanwhile the nearest coarser tile that is there, if finer than the overview.
+            let mut up = key.parent();
+            while ((1u32 << up.level) as f32) < overview_step {
+                if tile_resident(render, &up) {
+                    if !draws.contains(&up) {
+                        draws.push(up);
+                    }
+                    break;
+                }
+                up = up.parent();
+            }
+        }
+        draws.sort_by_key(|k| std::cmp::Reverse(k.level));
+        draws.extend(wanted.iter().filter(|k| tile_resident(render, k)));
+        let painter = ui.painter().with_clip_rect(rect);
+        for key in draws {
+            let (x, y, w, h) = key.window(size);
+            let min = rect.center() + (egui::vec2(x as f32, y as f32) - self.center) * self.zoom;
+            let tile_rect =
+                egui::Rect::from_min_size(min, egui::vec2(w as f32, h as f32) * self.zoom);
+            let shown = tile_rect.intersect(rect);
+            if shown.width() <= 0.0 || shown.height() <= 0.0 {
+                continue;
+            }
+            let (tw, th) = key.texels(size);
+            let mut uniform = ViewUniform::new(settings, tw, th);
+            uniform.window = [
+                (shown.min.x - tile_rect.min.x) / tile_rect.width(),
+                (shown.min.y - tile_rect.min.y) / tile_rect.height(),
+                shown.width() / tile_rect.width(),
+                shown.height() / tile_rect.height(),
+            ];
+            uniform.checker = 1.0;
+            let screen_px_per_texel = self.zoom * pixels_per_point * (1u32 << key.level) as f32;
+            if self.state.pixel_grid && key.level == 0 && screen_px_per_texel >= GRID_FROM {
+                uniform.grid = screen_px_per_texel;
+            }
+            painter.add(egui_wgpu::Callback::new_paint_callback(
+                shown,
+                ViewCallback {
+                    pane,
+                    tile: Some(key),
+                    uniform,
+                },
+            ));
+        }
+    }
+
+    fn scene_view_ui(&mut self, ui: &mut egui::Ui, render: Option<&egui_wgpu::RenderState>) {
+        self.receive_tiles(ui.ctx(), render);
         let area = ui.available_rect_before_wrap();
         ui.allocate_rect(area, egui::Sense::hover());
         let panes = self.panes(area);
@@ -356,10 +502,9 @@ impl Viewer {
             }
             self.fitted = true;
         }
-        let (w, h) = (
-            self.scene.bands.width as f32,
-            self.scene.bands.height as f32,
-        );
+        let (w, h) = self.scene.size();
+        let (w, h) = (w as f32, h as f32);
+        let tiled = self.scene.tiled.is_some();
         let pixels_per_point = ui.ctx().pixels_per_point();
         let mut hovered = None;
         for (index, &(rect, mode)) in panes.iter().enumerate() {
@@ -400,16 +545,20 @@ impl Viewer {
             ];
             uniform.checker = 1.0;
             let screen_px_per_texel = self.zoom * pixels_per_point;
-            if self.state.pixel_grid && screen_px_per_texel >= GRID_FROM {
+            if self.state.pixel_grid && !tiled && screen_px_per_texel >= GRID_FROM {
                 uniform.grid = screen_px_per_texel;
             }
             ui.painter().add(egui_wgpu::Callback::new_paint_callback(
                 rect,
                 ViewCallback {
                     pane: index,
+                    tile: None,
                     uniform,
                 },
             ));
+            if let Some(render) = render {
+                self.draw_tiles(ui, render, index, rect, &settings);
+            }
             if panes.len() > 1 {
                 ui.painter().text(
                     rect.left_top() + egui::vec2(6.0, 4.0),
@@ -446,18 +595,27 @@ impl Viewer {
         }
     }
 
-    /// The pixel inspector: every band at scene position `p`, as stored and in dB.
+    /// The pixel inspector: every band at scene position `p`, as stored and in dB (from the
+    /// overview for a scene drawn by tiles).
     fn inspect(&self, p: egui::Vec2) -> Option<String> {
         let bands = &self.scene.bands;
+        let (w, h) = self.scene.size();
         let (x, y) = (p.x.floor(), p.y.floor());
-        if x < 0.0 || y < 0.0 || x >= bands.width as f32 || y >= bands.height as f32 {
+        if x < 0.0 || y < 0.0 || x >= w as f32 || y >= h as f32 {
             return None;
         }
-        let v = *bands.texels.get(y as usize * bands.width + x as usize)?;
+        let (ox, oy) = (
+            ((p.x / w as f32 * bands.width as f32) as usize).min(bands.width - 1),
+            ((p.y / h as f32 * bands.height as f32) as usize).min(bands.height - 1),
+        );
+        let v = *bands.texels.get(oy * bands.width + ox)?;
         if v.iter().any(|b| *b <= NODATA) {
             return Some(format!("pixel {x}, {y}\nno data"));
         }
         let mut text = format!("pixel {x}, {y}");
+        if self.scene.tiled.is_some() {
+            text += " (overview values)";
+        }
         let slots = bands.labels.iter().zip(v).zip(bands.present);
         for ((label, value), _) in slots.filter(|(_, present)| *present) {
             text += &match self.input {
@@ -495,7 +653,7 @@ impl Viewer {
         // No panel fill: the panes cover the area (the shader paints outside the scene too).
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
-            .show(ui, |ui| self.scene_view_ui(ui));
+            .show(ui, |ui| self.scene_view_ui(ui, render));
     }
 
     fn status_ui(&mut self, ui: &mut egui::Ui) {
@@ -517,10 +675,11 @@ impl Viewer {
             );
         }
         ui.horizontal(|ui| {
-            ui.label(format!(
-                "{} x {} px, zoom {:.2}",
-                self.scene.bands.width, self.scene.bands.height, self.zoom
-            ));
+            let (w, h) = self.scene.size();
+            ui.label(format!("{w} x {h} px, zoom {:.2}", self.zoom));
+            if self.scene.tiled.is_some() {
+                ui.label(format!("tiled: {} tiles on the GPU", self.tiles_on_gpu));
+            }
             ui.separator();
             ui.monospace(self.position_text());
         });

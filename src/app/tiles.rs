@@ -1,0 +1,102 @@
+//! Tiles of a large scene read on a worker thread: the viewer asks for the tiles in view, the
+//! worker reads each through GDAL at its level's resolution (from overviews when the file has
+//! them) and sends back interleaved texels, newest requests first.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use crate::raster::{Scene, Window};
+use crate::render::interleave;
+use crate::render::pyramid::TileKey;
+
+/// Requests in flight at most: a fast pan does not queue reads of tiles long out of view.
+const IN_FLIGHT: usize = 24;
+
+/// A read tile: its texels (width x height) or why it could not be read.
+pub type TileResult = (TileKey, Result<(Vec<[f32; 4]>, usize, usize), String>);
+
+/// The worker and what it is reading.
+pub struct TileReader {
+    requests: mpsc::Sender<TileKey>,
+    results: mpsc::Receiver<TileResult>,
+    pending: HashSet<TileKey>,
+}
+
+impl TileReader {
+    /// Starts a worker reading tiles of the scene `files` (a scene of `size` pixels, channels
+    /// from bands `order`). `wake` is called after each tile.
+    pub fn new(
+        files: Vec<PathBuf>,
+        size: (usize, usize),
+        order: [usize; 4],
+        wake: impl Fn() + Send + 'static,
+    ) -> Self {
+        let (requests, inbox) = mpsc::channel::<TileKey>();
+        let (outbox, results) = mpsc::channel();
+        std::thread::spawn(move || {
+            let scene = Scene::open_many(&files);
+            while let Ok(first) = inbox.recv() {
+                // Everything asked for since: the newest first (the view the user is at).
+                let mut batch = vec![first];
+                batch.extend(inbox.try_iter());
+                for key in batch.into_iter().rev() {
+                    let result = match &scene {
+                        Ok(scene) => read_tile(scene, key, size, order),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    if outbox.send((key, result)).is_err() {
+                        return;
+                    }
+                    wake();
+                }
+            }
+        });
+        Self {
+            requests,
+            results,
+            pending: HashSet::new(),
+        }
+    }
+
+    /// Asks for `key` unless it is being read or too much is in flight.
+    pub fn request(&mut self, key: TileKey) {
+        if self.pending.len() >= IN_FLIGHT || self.pending.contains(&key) {
+            return;
+        }
+        if self.requests.send(key).is_ok() {
+            self.pending.insert(key);
+        }
+    }
+
+    /// Tiles read since the last call.
+    pub fn finished(&mut self) -> Vec<TileResult> {
+        let done: Vec<TileResult> = self.results.try_iter().collect();
+        for (key, _) in &done {
+            self.pending.remove(key);
+        }
+        done
+    }
+}
+
+fn read_tile(
+    scene: &Scene,
+    key: TileKey,
+    size: (usize, usize),
+    order: [usize; 4],
+) -> Result<(Vec<[f32; 4]>, usize, usize), String> {
+    let (x, y, width, height) = key.window(size);
+    let (tw, th) = key.texels(size);
+    let planes = scene
+        .read_window(
+            Window {
+                x,
+                y,
+                width,
+                height,
+            },
+            (tw, th),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok((interleave(&planes, order), tw, th))
+}
