@@ -4,6 +4,7 @@
 //! [`vector`] (footprints) -> [`eval`] (the SpaceNet metric) -> [`io`] (footprint files), with
 //! [`synth`] (the SN6-like demo scene) beside them and [`cli`] on top.
 
+pub mod annotate;
 pub mod app;
 pub mod cli;
 pub mod eval;

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::annotate::{Layer, Role, find_truth};
+use crate::io::SceneGrid;
 use crate::raster::{Crs, GeoTransform, Scene};
 use crate::render::Bands;
 
@@ -25,6 +27,12 @@ pub struct SceneData {
     pub crs: Option<Crs>,
     /// The full size when `bands` is an overview of a larger scene drawn by tiles.
     pub tiled: Option<(usize, usize)>,
+    /// What places footprints in a CRS on the scene's pixels.
+    pub grid: Option<SceneGrid>,
+    /// Footprint layers: the ground truth found beside the scene, and what the user opens.
+    pub layers: Vec<Layer>,
+    /// Why ground truth beside the scene could not be read, if it could not.
+    pub layer_error: Option<String>,
 }
 
 impl SceneData {
@@ -58,6 +66,17 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
         .map(|n| n.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" + ");
+    let grid = SceneGrid::of(&scene);
+    let mut layers = Vec::new();
+    let mut layer_error = None;
+    if let [file] = files
+        && let Some(truth) = find_truth(file)
+    {
+        match Layer::open(&truth, Role::Truth, grid.as_ref()) {
+            Ok(layer) => layers.push(layer),
+            Err(e) => layer_error = Some(e.to_string()),
+        }
+    }
     Ok(SceneData {
         name,
         files: files.to_vec(),
@@ -65,5 +84,8 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
         geo_transform: scene.geo_transform(),
         crs: scene.crs().cloned(),
         tiled: tiled.then_some((w, h)),
+        grid,
+        layers,
+        layer_error,
     })
 }

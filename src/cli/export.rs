@@ -8,8 +8,7 @@ use clap::Args;
 use geo::Area;
 
 use crate::io::{
-    Footprints, Format, Space, image_id_of, pixel_from_world, read_footprints, reproject,
-    world_from_pixel, write_footprints,
+    Footprints, Format, SceneGrid, Space, image_id_of, read_footprints, write_footprints,
 };
 use crate::raster::Scene;
 
@@ -49,34 +48,12 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
                 if to_pixel { "pixel" } else { "CRS" },
             );
         };
-        let gt = scene
-            .geo_transform()
+        let grid = SceneGrid::of(scene)
             .context("the scene has no geotransform, so pixels cannot be placed in a CRS")?;
-        let scene_epsg = scene.crs().and_then(|c| c.epsg);
-        let polygons: Vec<_> = set.items.iter().map(|f| f.polygon.clone()).collect();
-        let converted = if to_pixel {
-            let in_scene_crs = match (set.space, scene_epsg) {
-                (Space::World { epsg: Some(from) }, Some(to)) if from != to => {
-                    let wkt = scene
-                        .crs()
-                        .map(|c| c.wkt.clone())
-                        .context("the scene's CRS has no WKT")?;
-                    reproject(&polygons, from, &wkt).map_err(anyhow::Error::msg)?
-                }
-                _ => polygons,
-            };
-            pixel_from_world(&in_scene_crs, &gt)
-                .context("the scene's geotransform cannot be inverted")?
+        set = if to_pixel {
+            set.into_pixel(&grid).map_err(anyhow::Error::msg)?
         } else {
-            world_from_pixel(&polygons, &gt)
-        };
-        for (f, p) in set.items.iter_mut().zip(converted) {
-            f.polygon = p;
-        }
-        set.space = if to_pixel {
-            Space::Pixel
-        } else {
-            Space::World { epsg: scene_epsg }
+            set.into_world(&grid)
         };
     }
     if let Some(s) = &args.scene

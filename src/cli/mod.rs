@@ -27,6 +27,13 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Raster files to open in the viewer.
     pub files: Vec<PathBuf>,
+    /// Ground truth footprints to show over the scene (GeoJSON, SpaceNet CSV or GeoPackage;
+    /// by default a NAME.geojson or NAME.csv beside the scene is used).
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
+    /// Predicted footprints to show and score against the ground truth.
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,12 +70,17 @@ where
         Some(Command::Predict(args)) => predict::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Export(args)) => export::run(&args),
-        None => open_viewer(&cli.files),
+        None => open_viewer(&cli.files, cli.truth, cli.predictions),
     }
 }
 
-/// Opens the viewer on `files` (one scene), or on the demo scene when none is given.
-fn open_viewer(files: &[PathBuf]) -> anyhow::Result<()> {
+/// Opens the viewer on `files` (one scene), or on the demo scene when none is given, with
+/// footprint layers.
+fn open_viewer(
+    files: &[PathBuf],
+    truth: Option<PathBuf>,
+    predictions: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let files = if files.is_empty() {
         vec![demo::ensure_demo_scene().context("preparing the demo scene")?]
     } else {
@@ -88,7 +100,22 @@ fn open_viewer(files: &[PathBuf]) -> anyhow::Result<()> {
                 .join(" ")
         );
     }
-    crate::app::run(crate::app::load_scene(&files)?)
+    let mut scene = crate::app::load_scene(&files)?;
+    use crate::annotate::{Layer, Role};
+    if let Some(path) = truth {
+        // The truth given replaces the one found beside the scene.
+        scene.layers.retain(|l| l.role != Role::Truth);
+        scene.layer_error = None;
+        scene
+            .layers
+            .insert(0, Layer::open(&path, Role::Truth, scene.grid.as_ref())?);
+    }
+    if let Some(path) = predictions {
+        scene
+            .layers
+            .push(Layer::open(&path, Role::Predictions, scene.grid.as_ref())?);
+    }
+    crate::app::run(scene)
 }
 
 /// Sends GDAL's own error printing to the log (RUST_LOG=debug shows it): the errors that matter

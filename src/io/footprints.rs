@@ -7,9 +7,11 @@ use geo::{MultiPolygon, Polygon};
 use serde_json::{Map, Value, json};
 
 use super::IoError;
+use super::geojson_in::{pixel_from_world, reproject, world_from_pixel};
 use super::gpkg::{read_gpkg, write_gpkg};
 use super::spacenet_csv::read_spacenet_csv;
 use super::wkt_text::multipolygon_wkt;
+use crate::raster::GeoTransform;
 
 /// One footprint and its attributes.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +44,68 @@ pub struct Footprints {
     pub space: Space,
     /// The SpaceNet ImageId for CSV rows of footprints that have none.
     pub image_id: Option<String>,
+}
+
+/// A scene's grid: what converts footprints between pixel and CRS coordinates.
+#[derive(Clone, Debug)]
+pub struct SceneGrid {
+    pub geo_transform: GeoTransform,
+    /// The scene's CRS as WKT, for reprojecting footprints in another CRS onto it.
+    pub crs_wkt: Option<String>,
+    pub epsg: Option<u32>,
+}
+
+impl SceneGrid {
+    /// The grid of `scene`; `None` when it has no geotransform.
+    pub fn of(scene: &crate::raster::Scene) -> Option<Self> {
+        Some(Self {
+            geo_transform: scene.geo_transform()?,
+            crs_wkt: scene.crs().map(|c| c.wkt.clone()),
+            epsg: scene.crs().and_then(|c| c.epsg),
+        })
+    }
+}
+
+impl Footprints {
+    /// The same footprints in pixel coordinates of `grid` (reprojected first when they are in
+    /// another CRS than the scene's).
+    pub fn into_pixel(mut self, grid: &SceneGrid) -> Result<Self, String> {
+        let Space::World { epsg } = self.space else {
+            return Ok(self);
+        };
+        let polygons: Vec<MultiPolygon<f64>> =
+            self.items.iter().map(|f| f.polygon.clone()).collect();
+        let in_scene_crs = match (epsg, grid.epsg, &grid.crs_wkt) {
+            (Some(from), Some(to), Some(wkt)) if from != to => reproject(&polygons, from, wkt)?,
+            (Some(from), None, Some(wkt)) => reproject(&polygons, from, wkt)?,
+            _ => polygons,
+        };
+        let pixel = pixel_from_world(&in_scene_crs, &grid.geo_transform)
+            .ok_or("the scene's geotransform cannot be inverted")?;
+        for (f, p) in self.items.iter_mut().zip(pixel) {
+            f.polygon = p;
+        }
+        self.space = Space::Pixel;
+        Ok(self)
+    }
+
+    /// The same footprints in the CRS of `grid`.
+    pub fn into_world(mut self, grid: &SceneGrid) -> Self {
+        if self.space != Space::Pixel {
+            return self;
+        }
+        let polygons: Vec<MultiPolygon<f64>> =
+            self.items.iter().map(|f| f.polygon.clone()).collect();
+        for (f, p) in self
+            .items
+            .iter_mut()
+            .zip(world_from_pixel(&polygons, &grid.geo_transform))
+        {
+            f.polygon = p;
+        }
+        self.space = Space::World { epsg: grid.epsg };
+        self
+    }
 }
 
 /// The footprint formats, by file extension.

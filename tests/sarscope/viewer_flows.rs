@@ -258,3 +258,99 @@ fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
     assert!(grown < 1024.0, "resident memory grew by {grown:.0} MiB");
     eprintln!("tiles uploaded {uploaded}, memory grown {grown:.0} MiB");
 }
+
+/// Pixels of `image` within 40 of `colour` in each channel.
+fn count_colour(image: &image::RgbaImage, colour: [u8; 3]) -> usize {
+    image
+        .pixels()
+        .filter(|p| (0..3).all(|k| p.0[k].abs_diff(colour[k]) < 40))
+        .count()
+}
+
+#[test]
+fn the_live_score_equals_sarscope_eval_on_the_same_files() {
+    use sarscope::annotate::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    // Predictions: the truth moved by 0..9 px (the far-moved ones become false positives),
+    // every fifth building left out (false negatives), confidences in file order.
+    let truth_rows = sarscope::io::read_spacenet_csv(&written.csv).unwrap();
+    let mut text = String::from("ImageId,BuildingId,PolygonWKT_Pix,Confidence\n");
+    for (i, row) in truth_rows.iter().enumerate() {
+        if i % 5 == 4 {
+            continue;
+        }
+        let shift = (i % 10) as f64;
+        let moved = geo::MapCoords::map_coords(&row.polygon, |c| geo::Coord {
+            x: c.x + shift,
+            y: c.y,
+        });
+        let confidence = 1.0 - i as f64 / truth_rows.len() as f64;
+        text += &format!(
+            "{},{i},\"{}\",{confidence}\n",
+            row.image_id,
+            sarscope::io::multipolygon_wkt(&moved)
+        );
+    }
+    let preds = dir.path().join("preds.csv");
+    std::fs::write(&preds, text).unwrap();
+
+    let scene = load_scene(std::slice::from_ref(&written.tif)).unwrap();
+    assert_eq!(
+        scene.layers.len(),
+        1,
+        "the ground truth beside the scene is found"
+    );
+    assert_eq!(scene.layers[0].role, Role::Truth);
+    let render = egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let viewer = Viewer::new(&render, scene, None).unwrap();
+    let for_ui = render.clone();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .renderer(WgpuTestRenderer::from_render_state(render))
+        .build_ui_state(
+            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
+            viewer,
+        );
+    harness.run();
+    let before = harness.render().unwrap();
+    harness
+        .state_mut()
+        .add_layer(preds.clone(), Role::Predictions)
+        .unwrap();
+    harness.run();
+    let live = harness.state().scoring().unwrap().counts();
+
+    let out = crate::common::sarscope(&[
+        std::ffi::OsStr::new("eval"),
+        std::ffi::OsStr::new("--truth"),
+        written.csv.as_os_str(),
+        std::ffi::OsStr::new("--pred"),
+        preds.as_os_str(),
+        std::ffi::OsStr::new("--json"),
+    ]);
+    assert!(out.status.success(), "{}", crate::common::text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let total = &report["total"];
+    assert_eq!(
+        (live.tp, live.fp, live.fn_),
+        (
+            total["tp"].as_u64().unwrap(),
+            total["fp"].as_u64().unwrap(),
+            total["fn"].as_u64().unwrap()
+        )
+    );
+    assert!((live.f1() - total["f1"].as_f64().unwrap()).abs() < 1e-12);
+    assert!(live.tp > 0 && live.fp > 0 && live.fn_ > 0, "{live:?}");
+    harness.get_by_label_contains(&format!("F1 {:.3}", live.f1()));
+
+    // The predictions are drawn in the score's colours: green TP, red FP outlines appear.
+    let after = harness.render().unwrap();
+    let (green, red) = ([60, 220, 90], [240, 60, 60]);
+    assert!(count_colour(&after, green) > count_colour(&before, green) + 500);
+    assert!(count_colour(&after, red) > count_colour(&before, red) + 100);
+}

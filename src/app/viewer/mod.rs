@@ -3,6 +3,7 @@
 
 mod controls;
 mod histogram;
+mod layers;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -114,6 +115,12 @@ pub struct Viewer {
     histogram_channel: usize,
     /// The histogram limit being dragged: 0 low, 1 high.
     dragging: Option<usize>,
+    /// The live score of the predictions against the ground truth.
+    scoring: Option<crate::annotate::Scoring>,
+    /// F1 against the predictions' confidence threshold.
+    f1_curve: Option<Vec<(f64, f64)>>,
+    /// The footprint clicked last.
+    selected: Option<layers::Pick>,
     adapter: String,
 }
 
@@ -146,6 +153,9 @@ impl Viewer {
             tiles_on_gpu: 0,
             histogram_channel: 0,
             dragging: None,
+            scoring: None,
+            f1_curve: None,
+            selected: None,
             adapter: format!("{:?}, {}", info.backend, info.name),
         };
         viewer.scene_changed();
@@ -306,6 +316,8 @@ impl Viewer {
         if bands.unavailable(self.state.composite).is_some() {
             self.state.composite = bands.usable_mode(ViewMode::Pauli);
         }
+        self.selected = None;
+        self.rescore();
         self.stretch_cache.clear();
         self.histograms.clear();
         self.manual.clear();
@@ -518,6 +530,10 @@ impl Viewer {
             }
             if response.double_clicked() {
                 self.fit(rect);
+            } else if response.clicked()
+                && let Some(pointer) = response.interact_pointer_pos()
+            {
+                self.selected = self.pick(self.center + (pointer - rect.center()) / self.zoom);
             }
             if let Some(pointer) = response.hover_pos() {
                 let scroll = ui.input(|i| i.smooth_scroll_delta.y);
@@ -559,6 +575,7 @@ impl Viewer {
             if let Some(render) = render {
                 self.draw_tiles(ui, render, index, rect, &settings);
             }
+            self.draw_layers(&ui.painter().with_clip_rect(rect), rect);
             if panes.len() > 1 {
                 ui.painter().text(
                     rect.left_top() + egui::vec2(6.0, 4.0),
@@ -649,7 +666,10 @@ impl Viewer {
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::Panel::right("histogram")
             .default_size(300.0)
-            .show(ui, |ui| self.histogram_ui(ui));
+            .show(ui, |ui| {
+                self.histogram_ui(ui);
+                self.layers_ui(ui);
+            });
         // No panel fill: the panes cover the area (the shader paints outside the scene too).
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)

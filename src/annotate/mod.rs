@@ -1,0 +1,253 @@
+//! Footprint layers over a scene: ground truth found beside it or opened, predictions, and
+//! their live score with the SpaceNet metric. All in the scene's pixel coordinates.
+
+use std::path::{Path, PathBuf};
+
+use geo::MultiPolygon;
+
+use crate::eval::{Counts, EvalParams, ImageEval, evaluate_image};
+use crate::io::{Footprint, IoError, SceneGrid, read_footprints};
+
+/// What a layer holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Truth,
+    Predictions,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Truth => "ground truth",
+            Self::Predictions => "predictions",
+        }
+    }
+}
+
+/// Footprints drawn over the scene.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub role: Role,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Pixel coordinates of the scene.
+    pub footprints: Vec<Footprint>,
+    pub visible: bool,
+    pub locked: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    #[error(transparent)]
+    Read(#[from] IoError),
+    #[error("{}: {reason}", path.display())]
+    Place { path: PathBuf, reason: String },
+}
+
+impl Layer {
+    /// Reads `path` (GeoJSON, SpaceNet CSV or GeoPackage) onto the scene of `grid`. A CSV is
+    /// already in pixels; other files need the grid (and are reprojected onto its CRS).
+    pub fn open(path: &Path, role: Role, grid: Option<&SceneGrid>) -> Result<Self, LayerError> {
+        let set = read_footprints(path)?;
+        let place = |reason: String| LayerError::Place {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let set = match (set.space, grid) {
+            (crate::io::Space::Pixel, _) => set,
+            (_, Some(grid)) => set.into_pixel(grid).map_err(place)?,
+            (_, None) => {
+                return Err(place(
+                    "its footprints are in a CRS and the scene has no geotransform".into(),
+                ));
+            }
+        };
+        Ok(Self {
+            role,
+            path: path.to_path_buf(),
+            footprints: set.items,
+            visible: true,
+            locked: role == Role::Truth,
+        })
+    }
+
+    pub fn polygons(&self) -> Vec<MultiPolygon<f64>> {
+        self.footprints.iter().map(|f| f.polygon.clone()).collect()
+    }
+}
+
+/// The ground truth that belongs to a scene, if it lies beside it: `NAME.geojson` or
+/// `NAME.csv` next to `NAME.tif`, or for an SN6 tile the `Buildings` GeoJSON of the same strip
+/// and tile in the same folder or in a sibling `geojson_buildings` folder.
+pub fn find_truth(scene_file: &Path) -> Option<PathBuf> {
+    let stem = scene_file.file_stem()?.to_string_lossy().into_owned();
+    let dir = scene_file.parent().unwrap_or(Path::new("."));
+    let mut candidates = vec![
+        dir.join(format!("{stem}.geojson")),
+        dir.join(format!("{stem}.csv")),
+    ];
+    if stem.contains("_SAR-Intensity_") {
+        let name = format!("{}.geojson", stem.replace("_SAR-Intensity_", "_Buildings_"));
+        candidates.push(dir.join(&name));
+        if let Some(up) = dir.parent() {
+            candidates.push(up.join("geojson_buildings").join(&name));
+        }
+    }
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// How predictions fare against the ground truth, per footprint and in total.
+#[derive(Clone, Debug, Default)]
+pub struct Scoring {
+    pub eval: ImageEval,
+    /// Per prediction: `Some((matched truth, IoU))` when it took part (above the minimum area).
+    pub predictions: Vec<Option<(Option<usize>, f64)>>,
+    /// Per truth footprint: `Some(true)` matched, `Some(false)` missed, `None` too small.
+    pub truth: Vec<Option<bool>>,
+}
+
+impl Scoring {
+    /// The SpaceNet metric of `predictions` against `truth` (confidence 1 where a prediction
+    /// has none).
+    pub fn compute(truth: &Layer, predictions: &Layer, params: EvalParams) -> Self {
+        let truth_polygons = truth.polygons();
+        let proposals: Vec<(MultiPolygon<f64>, f64)> = predictions
+            .footprints
+            .iter()
+            .map(|f| (f.polygon.clone(), f.confidence.unwrap_or(1.0)))
+            .collect();
+        let eval = evaluate_image(&truth_polygons, &proposals, params);
+        let mut per_prediction = vec![None; proposals.len()];
+        let mut per_truth: Vec<Option<bool>> = vec![None; truth_polygons.len()];
+        for m in &eval.proposals {
+            if let Some(slot) = per_prediction.get_mut(m.proposal) {
+                *slot = Some((m.truth, m.iou));
+            }
+            if let Some(t) = m.truth.and_then(|t| per_truth.get_mut(t)) {
+                *t = Some(true);
+            }
+        }
+        for &t in &eval.missed {
+            if let Some(slot) = per_truth.get_mut(t) {
+                *slot = Some(false);
+            }
+        }
+        Self {
+            eval,
+            predictions: per_prediction,
+            truth: per_truth,
+        }
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.eval.counts
+    }
+}
+
+/// F1 when only predictions with a confidence of at least each threshold are kept.
+pub fn f1_by_confidence(
+    truth: &Layer,
+    predictions: &Layer,
+    params: EvalParams,
+    thresholds: &[f64],
+) -> Vec<(f64, f64)> {
+    thresholds
+        .iter()
+        .map(|&t| {
+            let kept = Layer {
+                footprints: predictions
+                    .footprints
+                    .iter()
+                    .filter(|f| f.confidence.unwrap_or(1.0) >= t)
+                    .cloned()
+                    .collect(),
+                ..predictions.clone()
+            };
+            (t, Scoring::compute(truth, &kept, params).counts().f1())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x: f64, y: f64, side: f64, confidence: Option<f64>) -> Footprint {
+        let p = geo::Polygon::new(
+            geo::LineString::from(vec![
+                (x, y),
+                (x + side, y),
+                (x + side, y + side),
+                (x, y + side),
+                (x, y),
+            ]),
+            vec![],
+        );
+        Footprint {
+            id: format!("{x},{y}"),
+            source: "test".into(),
+            confidence,
+            area_m2: None,
+            iou: None,
+            image_id: None,
+            polygon: MultiPolygon(vec![p]),
+        }
+    }
+
+    fn layer(role: Role, footprints: Vec<Footprint>) -> Layer {
+        Layer {
+            role,
+            path: PathBuf::new(),
+            footprints,
+            visible: true,
+            locked: false,
+        }
+    }
+
+    #[test]
+    fn scoring_marks_each_footprint() {
+        let truth = layer(
+            Role::Truth,
+            vec![square(0.0, 0.0, 20.0, None), square(100.0, 0.0, 20.0, None)],
+        );
+        let preds = layer(
+            Role::Predictions,
+            vec![
+                square(1.0, 0.0, 20.0, Some(0.9)),   // TP with truth 0
+                square(300.0, 0.0, 20.0, Some(0.8)), // FP
+                square(0.0, 300.0, 5.0, Some(0.7)),  // under the minimum area: not scored
+            ],
+        );
+        let s = Scoring::compute(&truth, &preds, EvalParams::default());
+        let c = s.counts();
+        assert_eq!((c.tp, c.fp, c.fn_), (1, 1, 1));
+        assert_eq!(s.predictions[0].map(|p| p.0), Some(Some(0)));
+        assert!((s.predictions[0].unwrap().1 - 380.0 / 420.0).abs() < 1e-9);
+        assert_eq!(s.predictions[1].map(|p| p.0), Some(None));
+        assert_eq!(s.predictions[2], None);
+        assert_eq!(s.truth, vec![Some(true), Some(false)]);
+        // Keeping only confidence >= 0.85 drops the FP: P 1, R 0.5.
+        let curve = f1_by_confidence(&truth, &preds, EvalParams::default(), &[0.0, 0.85, 0.95]);
+        assert!((curve[0].1 - 0.5).abs() < 1e-9);
+        assert!((curve[1].1 - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(curve[2].1, 0.0);
+    }
+
+    #[test]
+    fn truth_is_found_beside_the_scene() {
+        let dir = tempfile::tempdir().unwrap();
+        let tif = dir.path().join("synth_s0_0000.tif");
+        assert_eq!(find_truth(&tif), None);
+        std::fs::write(dir.path().join("synth_s0_0000.csv"), "x").unwrap();
+        assert_eq!(find_truth(&tif), Some(dir.path().join("synth_s0_0000.csv")));
+        let sar = dir
+            .path()
+            .join("SAR-Intensity/SN6_Train_AOI_11_Rotterdam_SAR-Intensity_20190804111224_20190804111453_tile_8685.tif");
+        let gt = dir
+            .path()
+            .join("geojson_buildings/SN6_Train_AOI_11_Rotterdam_Buildings_20190804111224_20190804111453_tile_8685.geojson");
+        std::fs::create_dir_all(gt.parent().unwrap()).unwrap();
+        std::fs::write(&gt, "{}").unwrap();
+        assert_eq!(find_truth(&sar), Some(gt));
+    }
+}

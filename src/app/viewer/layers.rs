@@ -1,0 +1,248 @@
+//! Footprint layers over the panes: ground truth and predictions coloured by their live score
+//! (TP green, FP red, matched truth white, missed truth orange), picking a footprint to see
+//! its IoU and match, and the scores with F1 against the confidence threshold.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+use geo::{BoundingRect, Contains};
+
+use super::Viewer;
+use crate::annotate::{Layer, Role, Scoring, f1_by_confidence};
+use crate::eval::EvalParams;
+
+const TP: egui::Color32 = egui::Color32::from_rgb(60, 220, 90);
+const FP: egui::Color32 = egui::Color32::from_rgb(240, 60, 60);
+const MATCHED: egui::Color32 = egui::Color32::from_rgb(235, 235, 235);
+const MISSED: egui::Color32 = egui::Color32::from_rgb(255, 150, 30);
+const UNSCORED: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
+const SELECTED: egui::Color32 = egui::Color32::YELLOW;
+
+/// A footprint: which layer (index into the scene's layers) and which footprint in it.
+pub type Pick = (usize, usize);
+
+impl Viewer {
+    /// Opens a footprint file as a layer of the current scene.
+    pub fn add_layer(&mut self, path: PathBuf, role: Role) -> Result<(), String> {
+        let layer =
+            Layer::open(&path, role, self.scene.grid.as_ref()).map_err(|e| e.to_string())?;
+        self.scene.layers.push(layer);
+        self.rescore();
+        Ok(())
+    }
+
+    /// The live score: the first visible truth layer against the first visible predictions.
+    pub fn scoring(&self) -> Option<&Scoring> {
+        self.scoring.as_ref()
+    }
+
+    fn scored_pair(&self) -> Option<(usize, usize)> {
+        let find = |role| {
+            self.scene
+                .layers
+                .iter()
+                .position(|l| l.role == role && l.visible)
+        };
+        Some((find(Role::Truth)?, find(Role::Predictions)?))
+    }
+
+    /// Recomputes the score after the layers changed.
+    pub(super) fn rescore(&mut self) {
+        self.scoring = self.scored_pair().and_then(|(t, p)| {
+            let (truth, preds) = (self.scene.layers.get(t)?, self.scene.layers.get(p)?);
+            Some(Scoring::compute(truth, preds, EvalParams::default()))
+        });
+        self.f1_curve = self.scored_pair().and_then(|(t, p)| {
+            let (truth, preds) = (self.scene.layers.get(t)?, self.scene.layers.get(p)?);
+            let thresholds: Vec<f64> = (0..=20).map(|i| f64::from(i) / 20.0).collect();
+            Some(f1_by_confidence(
+                truth,
+                preds,
+                EvalParams::default(),
+                &thresholds,
+            ))
+        });
+    }
+
+    /// The colour of footprint `index` of layer `layer` by its score.
+    fn footprint_colour(&self, layer: usize, index: usize) -> egui::Color32 {
+        let Some((t, p)) = self.scored_pair() else {
+            return match self.scene.layers.get(layer).map(|l| l.role) {
+                Some(Role::Truth) => MATCHED,
+                _ => UNSCORED,
+            };
+        };
+        let Some(scoring) = &self.scoring else {
+            return UNSCORED;
+        };
+        if layer == t {
+            match scoring.truth.get(index).copied().flatten() {
+                Some(true) => MATCHED,
+                Some(false) => MISSED,
+                None => UNSCORED,
+            }
+        } else if layer == p {
+            match scoring.predictions.get(index).copied().flatten() {
+                Some((Some(_), _)) => TP,
+                Some((None, _)) => FP,
+                None => UNSCORED,
+            }
+        } else {
+            UNSCORED
+        }
+    }
+
+    /// Outlines of the visible layers in a pane showing scene pixels around `self.center`.
+    pub(super) fn draw_layers(&self, painter: &egui::Painter, rect: egui::Rect) {
+        let to_screen = |x: f64, y: f64| {
+            rect.center() + (egui::vec2(x as f32, y as f32) - self.center) * self.zoom
+        };
+        for (l, layer) in self.scene.layers.iter().enumerate() {
+            if !layer.visible {
+                continue;
+            }
+            let width = if layer.role == Role::Truth { 1.5 } else { 2.0 };
+            for (i, f) in layer.footprints.iter().enumerate() {
+                let Some(b) = f.polygon.bounding_rect() else {
+                    continue;
+                };
+                let screen = egui::Rect::from_two_pos(
+                    to_screen(b.min().x, b.min().y),
+                    to_screen(b.max().x, b.max().y),
+                );
+                if !screen.intersects(rect) {
+                    continue;
+                }
+                let selected = self.selected == Some((l, i));
+                let colour = if selected {
+                    SELECTED
+                } else {
+                    self.footprint_colour(l, i)
+                };
+                let stroke = egui::Stroke::new(if selected { 3.0 } else { width }, colour);
+                for polygon in &f.polygon.0 {
+                    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                        let points: Vec<egui::Pos2> =
+                            ring.0.iter().map(|c| to_screen(c.x, c.y)).collect();
+                        painter.add(egui::Shape::closed_line(points, stroke));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The footprint under scene position `p`: predictions first, then truth.
+    pub(super) fn pick(&self, p: egui::Vec2) -> Option<Pick> {
+        let point = geo::Point::new(f64::from(p.x), f64::from(p.y));
+        let mut order: Vec<usize> = (0..self.scene.layers.len()).collect();
+        order.sort_by_key(|&l| self.scene.layers.get(l).map(|x| x.role == Role::Truth));
+        order.into_iter().find_map(|l| {
+            let layer = self.scene.layers.get(l)?;
+            if !layer.visible {
+                return None;
+            }
+            layer
+                .footprints
+                .iter()
+                .position(|f| f.polygon.contains(&point))
+                .map(|i| (l, i))
+        })
+    }
+
+    pub(super) fn layers_ui(&mut self, ui: &mut egui::Ui) {
+        ui.separator();
+        ui.strong("Footprints");
+        ui.horizontal(|ui| {
+            for (label, role) in [
+                ("Open truth…", Role::Truth),
+                ("Open predictions…", Role::Predictions),
+            ] {
+                if ui.button(label).clicked()
+                    && let Some(path) = rfd::FileDialog::new()
+                        .add_filter("footprints", &["geojson", "json", "csv", "gpkg"])
+                        .pick_file()
+                    && let Err(e) = self.add_layer(path, role)
+                {
+                    self.error = Some(e);
+                }
+            }
+        });
+        if let Some(e) = &self.scene.layer_error {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("Ground truth beside the scene: {e}"),
+            );
+        }
+        let mut changed = false;
+        for layer in &mut self.scene.layers {
+            let name = layer
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let label = format!(
+                "{}: {} ({})",
+                layer.role.name(),
+                name,
+                layer.footprints.len()
+            );
+            changed |= ui.checkbox(&mut layer.visible, label).changed();
+        }
+        if changed {
+            self.rescore();
+        }
+        if let Some(scoring) = &self.scoring {
+            let c = scoring.counts();
+            ui.label(format!(
+                "TP {}  FP {}  FN {}\nprecision {:.3}  recall {:.3}  F1 {:.3}",
+                c.tp,
+                c.fp,
+                c.fn_,
+                c.precision(),
+                c.recall(),
+                c.f1()
+            ));
+            ui.weak("IoU > 0.5, min area 80 px (SpaceNet 6)");
+        }
+        if let Some(curve) = &self.f1_curve {
+            let points: Vec<[f64; 2]> = curve.iter().map(|&(t, f)| [t, f]).collect();
+            egui_plot::Plot::new("f1 by confidence")
+                .height(120.0)
+                .allow_drag(false)
+                .allow_zoom(false)
+                .allow_scroll(false)
+                .x_axis_label("confidence threshold")
+                .y_axis_label("F1")
+                .show(ui, |plot| plot.line(egui_plot::Line::new("F1", points)));
+        }
+        if let Some((l, i)) = self.selected
+            && let Some(layer) = self.scene.layers.get(l)
+            && let Some(f) = layer.footprints.get(i)
+        {
+            let mut text = format!("{} {}", layer.role.name(), f.id);
+            if let Some(c) = f.confidence {
+                text += &format!(", confidence {c:.3}");
+            }
+            if let Some(scoring) = &self.scoring {
+                match (layer.role, Some(l) == self.scored_pair().map(|p| p.1)) {
+                    (Role::Predictions, true) => {
+                        match scoring.predictions.get(i).copied().flatten() {
+                            Some((Some(t), iou)) => {
+                                text += &format!("\nTP: IoU {iou:.3} with truth #{t}")
+                            }
+                            Some((None, iou)) => text += &format!("\nFP: best IoU {iou:.3}"),
+                            None => text += "\nnot scored (under the minimum area)",
+                        }
+                    }
+                    (Role::Truth, _) => match scoring.truth.get(i).copied().flatten() {
+                        Some(true) => text += "\nmatched",
+                        Some(false) => text += "\nmissed (FN)",
+                        None => text += "\nnot scored (under the minimum area)",
+                    },
+                    _ => {}
+                }
+            }
+            ui.label(text);
+        }
+    }
+}
