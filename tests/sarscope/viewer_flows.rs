@@ -17,7 +17,11 @@ use crate::common::shared_data;
 fn viewer_harness(dir: &std::path::Path) -> Harness<'static, Viewer> {
     let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
     let written = demo.write(dir).unwrap();
-    let scene = load_scene(&[written.tif]).unwrap();
+    harness_for(load_scene(&[written.tif]).unwrap())
+}
+
+/// The viewer on `scene`, in a 1280x860 window.
+fn harness_for(scene: sarscope::app::SceneData) -> Harness<'static, Viewer> {
     let render = egui_kittest::wgpu::create_render_state(
         egui_kittest::wgpu::default_wgpu_setup(),
         egui_wgpu::RendererOptions::PREDICTABLE,
@@ -199,19 +203,7 @@ fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
     assert_eq!(scene.tiled, Some((20_700, 20_700)));
     assert_eq!(scene.bands.width, 1024, "an overview for statistics");
 
-    let render = egui_kittest::wgpu::create_render_state(
-        egui_kittest::wgpu::default_wgpu_setup(),
-        egui_wgpu::RendererOptions::PREDICTABLE,
-    );
-    let viewer = Viewer::new(&render, scene, None).unwrap();
-    let for_ui = render.clone();
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 860.0])
-        .renderer(WgpuTestRenderer::from_render_state(render))
-        .build_ui_state(
-            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
-            viewer,
-        );
+    let mut harness = harness_for(scene);
     harness.run();
     let overview = scene_pixels(&mut harness);
     // Full resolution at places across the scene: the tiles in view are read and drawn.
@@ -303,19 +295,7 @@ fn the_live_score_equals_sarscope_eval_on_the_same_files() {
         "the ground truth beside the scene is found"
     );
     assert_eq!(scene.layers[0].role, Role::Truth);
-    let render = egui_kittest::wgpu::create_render_state(
-        egui_kittest::wgpu::default_wgpu_setup(),
-        egui_wgpu::RendererOptions::PREDICTABLE,
-    );
-    let viewer = Viewer::new(&render, scene, None).unwrap();
-    let for_ui = render.clone();
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 860.0])
-        .renderer(WgpuTestRenderer::from_render_state(render))
-        .build_ui_state(
-            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
-            viewer,
-        );
+    let mut harness = harness_for(scene);
     harness.run();
     let before = harness.render().unwrap();
     harness
