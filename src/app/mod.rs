@@ -10,7 +10,7 @@ mod viewer;
 use eframe::egui;
 
 pub use scene::{SceneData, load_scene};
-pub use viewer::{Layout, ViewState, Viewer};
+pub use viewer::{Layout, SHORTCUTS, Tool, ViewState, Viewer};
 
 /// Opens the window (blocks until it closes).
 pub fn run(scene: SceneData) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::annotate::{Layer, Role, find_truth};
+
 use crate::io::SceneGrid;
 use crate::raster::{Crs, GeoTransform, Scene};
 use crate::render::Bands;
@@ -33,6 +34,8 @@ pub struct SceneData {
     pub layers: Vec<Layer>,
     /// Why ground truth beside the scene could not be read, if it could not.
     pub layer_error: Option<String>,
+    /// The user's edits saved beside the scene by an earlier session.
+    pub edits: Option<Layer>,
 }
 
 impl SceneData {
@@ -77,6 +80,14 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
             Err(e) => layer_error = Some(e.to_string()),
         }
     }
+    let mut edits = None;
+    if let [file] = files {
+        match crate::annotate::journal::restore(file, grid.as_ref()) {
+            Some(Ok(layer)) => edits = Some(layer),
+            Some(Err(e)) => layer_error = Some(format!("saved edits: {e}")),
+            None => {}
+        }
+    }
     Ok(SceneData {
         name,
         files: files.to_vec(),
@@ -87,5 +98,6 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
         grid,
         layers,
         layer_error,
+        edits,
     })
 }

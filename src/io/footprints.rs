@@ -232,7 +232,12 @@ pub fn write_footprints(path: &Path, set: &Footprints) -> Result<(), IoError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    // The temporary file keeps the extension (GDAL's GeoPackage driver expects it).
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.partial.{ext}", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
     let written = match format {
         Format::GeoJson => write_geojson(&tmp, set),

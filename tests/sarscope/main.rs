@@ -4,6 +4,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod edit_flows;
 mod eval_golden;
 mod export_cli;
 mod model_golden;

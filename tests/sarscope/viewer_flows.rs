@@ -21,7 +21,7 @@ fn viewer_harness(dir: &std::path::Path) -> Harness<'static, Viewer> {
 }
 
 /// The viewer on `scene`, in a 1280x860 window.
-fn harness_for(scene: sarscope::app::SceneData) -> Harness<'static, Viewer> {
+pub fn harness_for(scene: sarscope::app::SceneData) -> Harness<'static, Viewer> {
     let render = egui_kittest::wgpu::create_render_state(
         egui_kittest::wgpu::default_wgpu_setup(),
         egui_wgpu::RendererOptions::PREDICTABLE,
@@ -252,7 +252,7 @@ fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
 }
 
 /// Pixels of `image` within 40 of `colour` in each channel.
-fn count_colour(image: &image::RgbaImage, colour: [u8; 3]) -> usize {
+pub fn count_colour(image: &image::RgbaImage, colour: [u8; 3]) -> usize {
     image
         .pixels()
         .filter(|p| (0..3).all(|k| p.0[k].abs_diff(colour[k]) < 40))

@@ -36,24 +36,42 @@ impl Viewer {
         self.scoring.as_ref()
     }
 
+    /// The scene's layers, then the edits being made.
+    pub(super) fn all_layers(&self) -> Vec<&Layer> {
+        self.scene
+            .layers
+            .iter()
+            .chain(self.editor.as_ref().map(|e| &e.layer))
+            .collect()
+    }
+
+    /// The scored truth and predictions (indices into [`Self::all_layers`]): the edits when
+    /// there are any, else the first visible predictions.
     fn scored_pair(&self) -> Option<(usize, usize)> {
-        let find = |role| {
-            self.scene
-                .layers
+        let layers = self.all_layers();
+        let truth = layers
+            .iter()
+            .position(|l| l.role == Role::Truth && l.visible)?;
+        let predictions = if self.editor.is_some() {
+            layers.len() - 1
+        } else {
+            layers
                 .iter()
-                .position(|l| l.role == role && l.visible)
+                .position(|l| l.role == Role::Predictions && l.visible)?
         };
-        Some((find(Role::Truth)?, find(Role::Predictions)?))
+        Some((truth, predictions))
     }
 
     /// Recomputes the score after the layers changed.
     pub(super) fn rescore(&mut self) {
+        let layers = self.all_layers();
         self.scoring = self.scored_pair().and_then(|(t, p)| {
-            let (truth, preds) = (self.scene.layers.get(t)?, self.scene.layers.get(p)?);
+            let (truth, preds) = (*layers.get(t)?, *layers.get(p)?);
             Some(Scoring::compute(truth, preds, EvalParams::default()))
         });
+        let layers = self.all_layers();
         self.f1_curve = self.scored_pair().and_then(|(t, p)| {
-            let (truth, preds) = (self.scene.layers.get(t)?, self.scene.layers.get(p)?);
+            let (truth, preds) = (*layers.get(t)?, *layers.get(p)?);
             let thresholds: Vec<f64> = (0..=20).map(|i| f64::from(i) / 20.0).collect();
             Some(f1_by_confidence(
                 truth,
@@ -67,7 +85,7 @@ impl Viewer {
     /// The colour of footprint `index` of layer `layer` by its score.
     fn footprint_colour(&self, layer: usize, index: usize) -> egui::Color32 {
         let Some((t, p)) = self.scored_pair() else {
-            return match self.scene.layers.get(layer).map(|l| l.role) {
+            return match self.all_layers().get(layer).map(|l| l.role) {
                 Some(Role::Truth) => MATCHED,
                 _ => UNSCORED,
             };
@@ -94,10 +112,8 @@ impl Viewer {
 
     /// Outlines of the visible layers in a pane showing scene pixels around `self.center`.
     pub(super) fn draw_layers(&self, painter: &egui::Painter, rect: egui::Rect) {
-        let to_screen = |x: f64, y: f64| {
-            rect.center() + (egui::vec2(x as f32, y as f32) - self.center) * self.zoom
-        };
-        for (l, layer) in self.scene.layers.iter().enumerate() {
+        let to_screen = |x: f64, y: f64| self.to_screen(rect, x, y);
+        for (l, layer) in self.all_layers().into_iter().enumerate() {
             if !layer.visible {
                 continue;
             }
@@ -134,10 +150,11 @@ impl Viewer {
     /// The footprint under scene position `p`: predictions first, then truth.
     pub(super) fn pick(&self, p: egui::Vec2) -> Option<Pick> {
         let point = geo::Point::new(f64::from(p.x), f64::from(p.y));
-        let mut order: Vec<usize> = (0..self.scene.layers.len()).collect();
-        order.sort_by_key(|&l| self.scene.layers.get(l).map(|x| x.role == Role::Truth));
+        let layers = self.all_layers();
+        let mut order: Vec<usize> = (0..layers.len()).collect();
+        order.sort_by_key(|&l| layers.get(l).map(|x| x.role == Role::Truth));
         order.into_iter().find_map(|l| {
-            let layer = self.scene.layers.get(l)?;
+            let layer = *layers.get(l)?;
             if !layer.visible {
                 return None;
             }
@@ -215,8 +232,9 @@ impl Viewer {
                 .y_axis_label("F1")
                 .show(ui, |plot| plot.line(egui_plot::Line::new("F1", points)));
         }
+        let layers = self.all_layers();
         if let Some((l, i)) = self.selected
-            && let Some(layer) = self.scene.layers.get(l)
+            && let Some(layer) = layers.get(l)
             && let Some(f) = layer.footprints.get(i)
         {
             let mut text = format!("{} {}", layer.role.name(), f.id);

@@ -2,8 +2,11 @@
 //! one cursor, pan by dragging, zoom about the cursor, and the pixel inspector.
 
 mod controls;
+mod edit;
 mod histogram;
 mod layers;
+
+pub use edit::{SHORTCUTS, Tool};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -121,6 +124,22 @@ pub struct Viewer {
     f1_curve: Option<Vec<(f64, f64)>>,
     /// The footprint clicked last.
     selected: Option<layers::Pick>,
+    tool: Tool,
+    /// The layer being edited, with its history.
+    editor: Option<crate::annotate::edit::EditableLayer>,
+    /// The points of the polygon being drawn.
+    draft: Vec<geo::Coord<f64>>,
+    drag: Option<edit::Drag>,
+    drag_from: egui::Vec2,
+    drag_to: egui::Vec2,
+    /// The selected footprint of the edits and the vertex under the pointer.
+    selected_edit: Option<usize>,
+    selected_vertex: Option<crate::annotate::edit::VertexRef>,
+    /// Why the last edit was refused.
+    edit_message: Option<String>,
+    show_help: bool,
+    /// The first pane's rectangle in the last frame.
+    first_pane: egui::Rect,
     adapter: String,
 }
 
@@ -156,6 +175,17 @@ impl Viewer {
             scoring: None,
             f1_curve: None,
             selected: None,
+            tool: Tool::Navigate,
+            editor: None,
+            draft: Vec::new(),
+            drag: None,
+            drag_from: egui::Vec2::ZERO,
+            drag_to: egui::Vec2::ZERO,
+            selected_edit: None,
+            selected_vertex: None,
+            edit_message: None,
+            show_help: false,
+            first_pane: egui::Rect::NOTHING,
             adapter: format!("{:?}, {}", info.backend, info.name),
         };
         viewer.scene_changed();
@@ -199,6 +229,11 @@ impl Viewer {
         self.center = center;
         self.zoom = zoom;
         self.fitted = true;
+    }
+
+    /// Where scene pixel position (`x`, `y`) was on screen in the last frame's first pane.
+    pub fn screen_from_scene(&self, x: f64, y: f64) -> egui::Pos2 {
+        self.to_screen(self.first_pane, x, y)
     }
 
     pub fn is_loading(&self) -> bool {
@@ -317,6 +352,18 @@ impl Viewer {
             self.state.composite = bands.usable_mode(ViewMode::Pauli);
         }
         self.selected = None;
+        self.editor = None;
+        self.tool = Tool::Navigate;
+        self.draft.clear();
+        self.drag = None;
+        self.selected_edit = None;
+        self.selected_vertex = None;
+        self.edit_message = None;
+        if self.scene.edits.is_some() {
+            // Edits saved by an earlier session come back as they were left.
+            self.set_tool(Tool::Edit);
+            self.tool = Tool::Navigate;
+        }
         self.rescore();
         self.stretch_cache.clear();
         self.histograms.clear();
@@ -508,6 +555,9 @@ impl Viewer {
         let area = ui.available_rect_before_wrap();
         ui.allocate_rect(area, egui::Sense::hover());
         let panes = self.panes(area);
+        if let Some((first, _)) = panes.first() {
+            self.first_pane = *first;
+        }
         if !self.fitted {
             if let Some((first, _)) = panes.first() {
                 self.fit(*first);
@@ -525,10 +575,13 @@ impl Viewer {
                 ui.scope_id().with(("pane", index)),
                 egui::Sense::click_and_drag(),
             );
-            if response.dragged() {
+            let editing = self.edit_pointer(&response, rect);
+            if response.dragged() && !editing {
                 self.center -= response.drag_delta() / self.zoom;
             }
-            if response.double_clicked() {
+            if self.tool != Tool::Navigate {
+                // The tools use clicks themselves.
+            } else if response.double_clicked() {
                 self.fit(rect);
             } else if response.clicked()
                 && let Some(pointer) = response.interact_pointer_pos()
@@ -575,7 +628,9 @@ impl Viewer {
             if let Some(render) = render {
                 self.draw_tiles(ui, render, index, rect, &settings);
             }
-            self.draw_layers(&ui.painter().with_clip_rect(rect), rect);
+            let painter = ui.painter().with_clip_rect(rect);
+            self.draw_layers(&painter, rect);
+            self.draw_edit_overlay(&painter, rect);
             if panes.len() > 1 {
                 ui.painter().text(
                     rect.left_top() + egui::vec2(6.0, 4.0),
@@ -651,6 +706,7 @@ impl Viewer {
     /// passes its own).
     pub fn ui(&mut self, ui: &mut egui::Ui, render: Option<&egui_wgpu::RenderState>) {
         self.poll_loading(render);
+        self.edit_keys(ui.ctx());
         let dropped: Vec<PathBuf> = ui.input(|i| {
             i.raw
                 .dropped_files
@@ -669,11 +725,13 @@ impl Viewer {
             .show(ui, |ui| {
                 self.histogram_ui(ui);
                 self.layers_ui(ui);
+                self.tools_ui(ui);
             });
         // No panel fill: the panes cover the area (the shader paints outside the scene too).
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.scene_view_ui(ui, render));
+        self.help_window(ui.ctx());
     }
 
     fn status_ui(&mut self, ui: &mut egui::Ui) {

@@ -1,0 +1,418 @@
+//! Editing a layer's footprints with unlimited undo and redo. Every edit is checked: one that
+//! would leave an invalid polygon (self-intersecting, a ring of fewer than three points) is
+//! refused and changes nothing.
+
+use geo::{Coord, MultiPolygon, Polygon, Translate, Validation};
+
+use crate::io::Footprint;
+
+use super::Layer;
+
+/// Where a vertex is: footprint, polygon part, ring (0 = exterior), vertex in the ring
+/// (without the closing repeat).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VertexRef {
+    pub footprint: usize,
+    pub part: usize,
+    pub ring: usize,
+    pub vertex: usize,
+}
+
+/// Why an edit was refused.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EditError {
+    #[error("there is no footprint {0}")]
+    NoFootprint(usize),
+    #[error("there is no such vertex")]
+    NoVertex,
+    #[error("a ring needs at least three points")]
+    TooFewPoints,
+    #[error("that would make an invalid polygon ({0})")]
+    Invalid(String),
+    #[error("the layer is locked")]
+    Locked,
+}
+
+/// One reversible change.
+#[derive(Clone, Debug)]
+enum Change {
+    Replace {
+        index: usize,
+        before: Footprint,
+        after: Footprint,
+    },
+    Insert {
+        index: usize,
+        footprint: Footprint,
+    },
+    Remove {
+        index: usize,
+        footprint: Footprint,
+    },
+}
+
+/// A layer being edited, with its history.
+#[derive(Clone, Debug)]
+pub struct EditableLayer {
+    pub layer: Layer,
+    undo: Vec<Change>,
+    redo: Vec<Change>,
+    next_id: u64,
+}
+
+/// The ring's points without the closing repeat.
+fn open_ring(ring: &geo::LineString<f64>) -> Vec<Coord<f64>> {
+    let mut points = ring.0.clone();
+    if points.len() > 1 && points.first() == points.last() {
+        points.pop();
+    }
+    points
+}
+
+fn check(polygon: &MultiPolygon<f64>) -> Result<(), EditError> {
+    for part in &polygon.0 {
+        for ring in std::iter::once(part.exterior()).chain(part.interiors()) {
+            if open_ring(ring).len() < 3 {
+                return Err(EditError::TooFewPoints);
+            }
+        }
+    }
+    if let Err(e) = polygon.check_validation() {
+        return Err(EditError::Invalid(e.to_string()));
+    }
+    Ok(())
+}
+
+impl EditableLayer {
+    pub fn new(layer: Layer) -> Self {
+        let next_id = layer.footprints.len() as u64;
+        Self {
+            layer,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            next_id,
+        }
+    }
+
+    pub fn footprints(&self) -> &[Footprint] {
+        &self.layer.footprints
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    fn footprint(&self, index: usize) -> Result<&Footprint, EditError> {
+        if self.layer.locked {
+            return Err(EditError::Locked);
+        }
+        self.layer
+            .footprints
+            .get(index)
+            .ok_or(EditError::NoFootprint(index))
+    }
+
+    /// Replaces footprint `index`'s polygon, if the result is valid.
+    fn reshape(&mut self, index: usize, polygon: MultiPolygon<f64>) -> Result<(), EditError> {
+        check(&polygon)?;
+        let before = self.footprint(index)?.clone();
+        let mut after = before.clone();
+        after.polygon = polygon;
+        if after.source != "drawn" {
+            after.source = "edited".into();
+        }
+        after.area_m2 = None;
+        after.iou = None;
+        self.apply(Change::Replace {
+            index,
+            before,
+            after,
+        });
+        Ok(())
+    }
+
+    fn apply(&mut self, change: Change) {
+        self.redo.clear();
+        self.perform(&change);
+        self.undo.push(change);
+    }
+
+    fn perform(&mut self, change: &Change) {
+        let list = &mut self.layer.footprints;
+        match change {
+            Change::Replace { index, after, .. } => {
+                if let Some(f) = list.get_mut(*index) {
+                    *f = after.clone();
+                }
+            }
+            Change::Insert { index, footprint } => {
+                list.insert((*index).min(list.len()), footprint.clone());
+            }
+            Change::Remove { index, .. } => {
+                if *index < list.len() {
+                    list.remove(*index);
+                }
+            }
+        }
+    }
+
+    fn inverse(change: &Change) -> Change {
+        match change {
+            Change::Replace {
+                index,
+                before,
+                after,
+            } => Change::Replace {
+                index: *index,
+                before: after.clone(),
+                after: before.clone(),
+            },
+            Change::Insert { index, footprint } => Change::Remove {
+                index: *index,
+                footprint: footprint.clone(),
+            },
+            Change::Remove { index, footprint } => Change::Insert {
+                index: *index,
+                footprint: footprint.clone(),
+            },
+        }
+    }
+
+    /// Undoes the last edit; false when there is none.
+    pub fn undo(&mut self) -> bool {
+        let Some(change) = self.undo.pop() else {
+            return false;
+        };
+        self.perform(&Self::inverse(&change));
+        self.redo.push(change);
+        true
+    }
+
+    /// Redoes the last undone edit; false when there is none.
+    pub fn redo(&mut self) -> bool {
+        let Some(change) = self.redo.pop() else {
+            return false;
+        };
+        self.perform(&change);
+        self.undo.push(change);
+        true
+    }
+
+    /// Moves footprint `index` by (`dx`, `dy`) pixels.
+    pub fn translate(&mut self, index: usize, dx: f64, dy: f64) -> Result<(), EditError> {
+        let moved = self.footprint(index)?.polygon.translate(dx, dy);
+        self.reshape(index, moved)
+    }
+
+    /// The polygon of `v`'s footprint with `edit` applied to `v`'s ring (open, no repeat).
+    fn with_ring(
+        &self,
+        v: VertexRef,
+        edit: impl FnOnce(&mut Vec<Coord<f64>>) -> Result<(), EditError>,
+    ) -> Result<MultiPolygon<f64>, EditError> {
+        let mut polygon = self.footprint(v.footprint)?.polygon.clone();
+        let part = polygon.0.get_mut(v.part).ok_or(EditError::NoVertex)?;
+        let (exterior, mut interiors) = (part.exterior().clone(), part.interiors().to_vec());
+        let ring = if v.ring == 0 {
+            exterior.clone()
+        } else {
+            interiors
+                .get(v.ring - 1)
+                .cloned()
+                .ok_or(EditError::NoVertex)?
+        };
+        let mut points = open_ring(&ring);
+        edit(&mut points)?;
+        if points.len() < 3 {
+            return Err(EditError::TooFewPoints);
+        }
+        if let Some(&first) = points.first() {
+            points.push(first);
+        }
+        let ring = geo::LineString(points);
+        *part = if v.ring == 0 {
+            Polygon::new(ring, interiors)
+        } else {
+            if let Some(slot) = interiors.get_mut(v.ring - 1) {
+                *slot = ring;
+            }
+            Polygon::new(exterior, interiors)
+        };
+        Ok(polygon)
+    }
+
+    /// Moves vertex `v` to `to`.
+    pub fn move_vertex(&mut self, v: VertexRef, to: Coord<f64>) -> Result<(), EditError> {
+        let polygon = self.with_ring(v, |points| {
+            let p = points.get_mut(v.vertex).ok_or(EditError::NoVertex)?;
+            *p = to;
+            Ok(())
+        })?;
+        self.reshape(v.footprint, polygon)
+    }
+
+    /// Inserts a vertex at `at` after vertex `v` (on the edge from `v` to the next one).
+    pub fn insert_vertex(&mut self, v: VertexRef, at: Coord<f64>) -> Result<(), EditError> {
+        let polygon = self.with_ring(v, |points| {
+            if v.vertex >= points.len() {
+                return Err(EditError::NoVertex);
+            }
+            points.insert(v.vertex + 1, at);
+            Ok(())
+        })?;
+        self.reshape(v.footprint, polygon)
+    }
+
+    /// Deletes vertex `v` (a ring keeps at least three).
+    pub fn delete_vertex(&mut self, v: VertexRef) -> Result<(), EditError> {
+        let polygon = self.with_ring(v, |points| {
+            if v.vertex >= points.len() {
+                return Err(EditError::NoVertex);
+            }
+            if points.len() <= 3 {
+                return Err(EditError::TooFewPoints);
+            }
+            points.remove(v.vertex);
+            Ok(())
+        })?;
+        self.reshape(v.footprint, polygon)
+    }
+
+    /// Deletes footprint `index`.
+    pub fn delete(&mut self, index: usize) -> Result<(), EditError> {
+        let footprint = self.footprint(index)?.clone();
+        self.apply(Change::Remove { index, footprint });
+        Ok(())
+    }
+
+    /// Adds a drawn polygon (its points in order; the ring is closed here). Returns its index.
+    pub fn add(&mut self, points: &[Coord<f64>]) -> Result<usize, EditError> {
+        if self.layer.locked {
+            return Err(EditError::Locked);
+        }
+        let mut ring: Vec<Coord<f64>> = points.to_vec();
+        if ring.len() > 1 && ring.first() == ring.last() {
+            ring.pop();
+        }
+        if ring.len() < 3 {
+            return Err(EditError::TooFewPoints);
+        }
+        if let Some(&first) = ring.first() {
+            ring.push(first);
+        }
+        let polygon = MultiPolygon(vec![Polygon::new(geo::LineString(ring), vec![])]);
+        check(&polygon)?;
+        let id = format!("drawn-{}", self.next_id);
+        self.next_id += 1;
+        let index = self.layer.footprints.len();
+        self.apply(Change::Insert {
+            index,
+            footprint: Footprint {
+                id,
+                source: "drawn".into(),
+                confidence: None,
+                area_m2: None,
+                iou: None,
+                image_id: None,
+                polygon,
+            },
+        });
+        Ok(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use geo::Area;
+
+    use super::*;
+    use crate::annotate::Role;
+
+    fn c(x: f64, y: f64) -> Coord<f64> {
+        Coord { x, y }
+    }
+
+    fn editor() -> EditableLayer {
+        EditableLayer::new(Layer {
+            role: Role::Predictions,
+            path: PathBuf::new(),
+            footprints: Vec::new(),
+            visible: true,
+            locked: false,
+        })
+    }
+
+    fn v(vertex: usize) -> VertexRef {
+        VertexRef {
+            footprint: 0,
+            part: 0,
+            ring: 0,
+            vertex,
+        }
+    }
+
+    #[test]
+    fn draw_move_undo_redo() {
+        let mut e = editor();
+        let square = [c(0.0, 0.0), c(10.0, 0.0), c(10.0, 10.0), c(0.0, 10.0)];
+        assert_eq!(e.add(&square), Ok(0));
+        assert_eq!(e.footprints()[0].polygon.unsigned_area(), 100.0);
+        e.move_vertex(v(2), c(20.0, 10.0)).unwrap();
+        assert_eq!(e.footprints()[0].polygon.unsigned_area(), 150.0);
+        e.insert_vertex(v(0), c(5.0, -5.0)).unwrap();
+        assert_eq!(e.footprints()[0].polygon.unsigned_area(), 175.0);
+        e.translate(0, 3.0, 4.0).unwrap();
+        assert_eq!(e.footprints()[0].polygon.unsigned_area(), 175.0);
+        e.delete_vertex(v(1)).unwrap();
+        assert_eq!(e.footprints()[0].polygon.unsigned_area(), 150.0);
+        // Undo twice, redo once.
+        assert!(e.undo() && e.undo());
+        assert_eq!(e.footprints()[0].polygon.unsigned_area(), 175.0);
+        assert!(e.redo());
+        let moved = &e.footprints()[0].polygon.0[0].exterior().0[0];
+        assert_eq!((moved.x, moved.y), (3.0, 4.0));
+        e.delete(0).unwrap();
+        assert!(e.footprints().is_empty());
+        assert!(e.undo());
+        assert_eq!(e.footprints().len(), 1);
+        // A new edit clears what could be redone.
+        e.translate(0, 1.0, 0.0).unwrap();
+        assert!(!e.can_redo());
+        // Everything undoes back to the empty layer.
+        while e.undo() {}
+        assert!(e.footprints().is_empty());
+    }
+
+    #[test]
+    fn invalid_edits_are_refused_and_change_nothing() {
+        let mut e = editor();
+        e.add(&[c(0.0, 0.0), c(10.0, 0.0), c(10.0, 10.0), c(0.0, 10.0)])
+            .unwrap();
+        let before = e.footprints().to_vec();
+        // Dragging a corner across the opposite edge makes a bow tie.
+        let err = e.move_vertex(v(1), c(-5.0, 10.0)).unwrap_err();
+        assert!(matches!(err, EditError::Invalid(_)), "{err:?}");
+        e.delete_vertex(v(0)).unwrap();
+        assert_eq!(e.delete_vertex(v(0)), Err(EditError::TooFewPoints));
+        assert_eq!(
+            e.add(&[c(0.0, 0.0), c(1.0, 1.0)]),
+            Err(EditError::TooFewPoints)
+        );
+        let bow_tie = [c(0.0, 0.0), c(10.0, 10.0), c(10.0, 0.0), c(0.0, 10.0)];
+        assert!(matches!(e.add(&bow_tie), Err(EditError::Invalid(_))));
+        assert_eq!(
+            e.move_vertex(VertexRef { vertex: 9, ..v(0) }, c(1.0, 1.0)),
+            Err(EditError::NoVertex)
+        );
+        assert!(e.undo());
+        assert_eq!(e.footprints(), &before[..]);
+        e.layer.locked = true;
+        assert_eq!(e.translate(0, 1.0, 1.0), Err(EditError::Locked));
+    }
+}
