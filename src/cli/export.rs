@@ -24,6 +24,9 @@ pub struct ExportArgs {
     /// others) and whose CRS GeoJSON in another CRS is reprojected to.
     #[arg(long)]
     pub scene: Option<PathBuf>,
+    /// Write longitude/latitude (WGS 84), as RFC 7946 GeoJSON wants, instead of the CRS.
+    #[arg(long)]
+    pub wgs84: bool,
 }
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
@@ -62,6 +65,12 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         set.image_id = Some(image_id_of(s));
     }
     fill_areas(&mut set);
+    if args.wgs84 {
+        if to_pixel {
+            bail!("--wgs84 writes longitude/latitude; a SpaceNet CSV holds pixels");
+        }
+        set = set.into_wgs84().map_err(anyhow::Error::msg)?;
+    }
     write_footprints(&args.out, &set)?;
     println!(
         "{}: {} footprints from {}",

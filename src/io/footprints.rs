@@ -89,6 +89,31 @@ impl Footprints {
         Ok(self)
     }
 
+    /// The same footprints in longitude/latitude (WGS 84, RFC 7946's CRS).
+    pub fn into_wgs84(mut self) -> Result<Self, String> {
+        let Space::World { epsg } = self.space else {
+            return Err("footprints in pixels need the scene first".into());
+        };
+        let from = epsg.ok_or("the footprints' CRS is unknown")?;
+        if from == 4326 {
+            return Ok(self);
+        }
+        let wgs84 = gdal::spatial_ref::SpatialRef::from_epsg(4326)
+            .and_then(|s| s.to_wkt())
+            .map_err(|e| format!("EPSG:4326: {e}"))?;
+        let polygons: Vec<MultiPolygon<f64>> =
+            self.items.iter().map(|f| f.polygon.clone()).collect();
+        for (f, p) in self
+            .items
+            .iter_mut()
+            .zip(reproject(&polygons, from, &wgs84)?)
+        {
+            f.polygon = p;
+        }
+        self.space = Space::World { epsg: Some(4326) };
+        Ok(self)
+    }
+
     /// The same footprints in the CRS of `grid`.
     pub fn into_world(mut self, grid: &SceneGrid) -> Self {
         if self.space != Space::Pixel {

@@ -127,6 +127,33 @@ fn wgs84_geojson_is_reprojected_onto_the_scene() {
         let o = export(input, out, Some(&scene));
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
+    // Ours to WGS 84 lands on GDAL's: the same polygons in longitude/latitude.
+    let ours = dir.path().join("ours_wgs84.geojson");
+    let o = sarscope(&[
+        OsStr::new("export"),
+        OsStr::new("--in"),
+        labels.as_os_str(),
+        OsStr::new("--out"),
+        ours.as_os_str(),
+        OsStr::new("--wgs84"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (mine, space) = polygons(&ours);
+    assert_eq!(space, Space::World { epsg: Some(4326) });
+    let raw = std::fs::read_to_string(&ours).unwrap();
+    assert!(!raw.contains("\"crs\""), "RFC 7946 has no crs member");
+    let (gdal, _) = polygons(&wgs84);
+    assert_eq!(mine.len(), gdal.len());
+    for (i, (p, q)) in mine.iter().zip(&gdal).enumerate() {
+        let r = geo::BoundingRect::bounding_rect(p).unwrap();
+        // Atlanta: longitude about -84.5 first, then latitude about 33.6.
+        assert!(
+            r.min().x > -85.0 && r.max().x < -84.0 && r.min().y > 33.0,
+            "longitude first: {r:?}"
+        );
+        assert!(iou(p, q) >= 0.995, "footprint {i}: IoU {}", iou(p, q));
+    }
+
     // RFC7946 output rounds to 7 decimals (~1 cm): IoU of a ~10 m building stays > 0.999.
     let (a, _) = polygons(&from_utm);
     let (b, _) = polygons(&from_wgs84);

@@ -84,6 +84,52 @@ impl Viewer {
         self.edit_message.as_deref()
     }
 
+    /// Writes the edited footprints (or the predictions when nothing is edited) to `path`
+    /// (.geojson, .csv or .gpkg) with their IoU against the ground truth and their area.
+    pub fn export(&self, path: &std::path::Path) -> Result<usize, String> {
+        use geo::Area;
+        let layers = self.all_layers();
+        let source = match &self.editor {
+            Some(editor) => Some(&editor.layer),
+            None => layers
+                .iter()
+                .copied()
+                .find(|l| l.role == Role::Predictions && l.visible),
+        }
+        .ok_or("there are no predictions or edits to export")?;
+        let mut items = source.footprints.clone();
+        if let Some(scoring) = &self.scoring {
+            for (f, scored) in items.iter_mut().zip(&scoring.predictions) {
+                f.iou = scored.map(|(_, iou)| iou);
+            }
+        }
+        let set = crate::io::Footprints {
+            items,
+            space: crate::io::Space::Pixel,
+            image_id: self.scene.files.first().map(|f| crate::io::image_id_of(f)),
+        };
+        let format = crate::io::Format::of(path).map_err(|e| e.to_string())?;
+        let mut set = if format.is_pixel() {
+            set
+        } else {
+            let grid = self
+                .scene
+                .grid
+                .as_ref()
+                .ok_or("the scene has no geotransform: export as .csv (pixels)")?;
+            set.into_world(grid)
+        };
+        if let crate::io::Space::World { epsg: Some(e) } = set.space
+            && e != 4326
+        {
+            for f in &mut set.items {
+                f.area_m2 = Some(f.polygon.unsigned_area());
+            }
+        }
+        crate::io::write_footprints(path, &set).map_err(|e| e.to_string())?;
+        Ok(set.items.len())
+    }
+
     /// The layer being edited, if editing has started.
     pub fn edits(&self) -> Option<&EditableLayer> {
         self.editor.as_ref()
@@ -500,6 +546,21 @@ impl Viewer {
             }
             if ui.button("?").on_hover_text("shortcuts (F1)").clicked() {
                 self.show_help = !self.show_help;
+            }
+            if ui
+                .button("Export…")
+                .on_hover_text("the edits (or predictions) as GeoJSON, SpaceNet CSV or GeoPackage")
+                .clicked()
+                && let Some(path) = rfd::FileDialog::new()
+                    .add_filter("GeoPackage", &["gpkg"])
+                    .add_filter("GeoJSON", &["geojson"])
+                    .add_filter("SpaceNet CSV", &["csv"])
+                    .save_file()
+            {
+                self.edit_message = Some(match self.export(&path) {
+                    Ok(n) => format!("exported {n} footprints to {}", path.display()),
+                    Err(e) => format!("export failed: {e}"),
+                });
             }
         });
         if let Some(editor) = &self.editor {
