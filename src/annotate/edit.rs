@@ -55,8 +55,9 @@ enum Change {
 #[derive(Clone, Debug)]
 pub struct EditableLayer {
     pub layer: Layer,
-    undo: Vec<Change>,
-    redo: Vec<Change>,
+    /// Each step is one user edit: a change, or several (a merge, a split).
+    undo: Vec<Vec<Change>>,
+    redo: Vec<Vec<Change>>,
     next_id: u64,
 }
 
@@ -136,9 +137,15 @@ impl EditableLayer {
     }
 
     fn apply(&mut self, change: Change) {
+        self.apply_step(vec![change]);
+    }
+
+    fn apply_step(&mut self, step: Vec<Change>) {
         self.redo.clear();
-        self.perform(&change);
-        self.undo.push(change);
+        for change in &step {
+            self.perform(change);
+        }
+        self.undo.push(step);
     }
 
     fn perform(&mut self, change: &Change) {
@@ -184,22 +191,145 @@ impl EditableLayer {
 
     /// Undoes the last edit; false when there is none.
     pub fn undo(&mut self) -> bool {
-        let Some(change) = self.undo.pop() else {
+        let Some(step) = self.undo.pop() else {
             return false;
         };
-        self.perform(&Self::inverse(&change));
-        self.redo.push(change);
+        for change in step.iter().rev() {
+            self.perform(&Self::inverse(change));
+        }
+        self.redo.push(step);
         true
     }
 
     /// Redoes the last undone edit; false when there is none.
     pub fn redo(&mut self) -> bool {
-        let Some(change) = self.redo.pop() else {
+        let Some(step) = self.redo.pop() else {
             return false;
         };
-        self.perform(&change);
-        self.undo.push(change);
+        for change in &step {
+            self.perform(change);
+        }
+        self.undo.push(step);
         true
+    }
+
+    /// Merges footprint `b` into `a` (their union); they must touch or overlap.
+    pub fn merge(&mut self, a: usize, b: usize) -> Result<(), EditError> {
+        use geo::BooleanOps;
+        if a == b {
+            return Err(EditError::Invalid("merging a footprint with itself".into()));
+        }
+        let (fa, fb) = (self.footprint(a)?.clone(), self.footprint(b)?.clone());
+        let union = fa.polygon.union(&fb.polygon);
+        if union.0.len() != 1 {
+            return Err(EditError::Invalid(
+                "footprints must touch or overlap to merge".into(),
+            ));
+        }
+        check(&union)?;
+        let mut after = fa.clone();
+        after.polygon = union;
+        after.source = "edited".into();
+        after.area_m2 = None;
+        after.iou = None;
+        self.apply_step(vec![
+            Change::Replace {
+                index: a,
+                before: fa,
+                after,
+            },
+            Change::Remove {
+                index: b,
+                footprint: fb,
+            },
+        ]);
+        Ok(())
+    }
+
+    /// Splits footprint `index` along the straight line through `from` and `to` (which must
+    /// cross it) into its pieces on either side.
+    pub fn split(
+        &mut self,
+        index: usize,
+        from: Coord<f64>,
+        to: Coord<f64>,
+    ) -> Result<(), EditError> {
+        use geo::BooleanOps;
+        let original = self.footprint(index)?.clone();
+        let (dx, dy) = (to.x - from.x, to.y - from.y);
+        let length = dx.hypot(dy);
+        if length < 1e-9 {
+            return Err(EditError::Invalid("the split line has no length".into()));
+        }
+        // A half-plane (a large rectangle on the line's left side) cuts the footprint in two.
+        let (ux, uy) = (dx / length, dy / length);
+        let far = 1e7;
+        let (a, b) = (
+            Coord {
+                x: from.x - ux * far,
+                y: from.y - uy * far,
+            },
+            Coord {
+                x: from.x + ux * far,
+                y: from.y + uy * far,
+            },
+        );
+        let (nx, ny) = (-uy * far, ux * far);
+        let left = MultiPolygon(vec![Polygon::new(
+            geo::LineString(vec![
+                a,
+                b,
+                Coord {
+                    x: b.x + nx,
+                    y: b.y + ny,
+                },
+                Coord {
+                    x: a.x + nx,
+                    y: a.y + ny,
+                },
+                a,
+            ]),
+            vec![],
+        )]);
+        let one = original.polygon.intersection(&left);
+        let other = original.polygon.difference(&left);
+        let pieces: Vec<MultiPolygon<f64>> = one
+            .0
+            .into_iter()
+            .chain(other.0)
+            .map(|p| MultiPolygon(vec![p]))
+            .collect();
+        if pieces.len() < 2 {
+            return Err(EditError::Invalid(
+                "the line does not cross the footprint".into(),
+            ));
+        }
+        for p in &pieces {
+            check(p)?;
+        }
+        let mut step = Vec::new();
+        for (k, polygon) in pieces.into_iter().enumerate() {
+            let mut piece = original.clone();
+            piece.polygon = polygon;
+            piece.source = "edited".into();
+            piece.area_m2 = None;
+            piece.iou = None;
+            if k == 0 {
+                step.push(Change::Replace {
+                    index,
+                    before: original.clone(),
+                    after: piece,
+                });
+            } else {
+                piece.id = format!("{}-{k}", original.id);
+                step.push(Change::Insert {
+                    index: self.layer.footprints.len() + k - 1,
+                    footprint: piece,
+                });
+            }
+        }
+        self.apply_step(step);
+        Ok(())
     }
 
     /// Moves footprint `index` by (`dx`, `dy`) pixels.
@@ -387,6 +517,44 @@ mod tests {
         // Everything undoes back to the empty layer.
         while e.undo() {}
         assert!(e.footprints().is_empty());
+    }
+
+    #[test]
+    fn merge_and_split_are_one_step_each() {
+        let mut e = editor();
+        e.add(&[c(0.0, 0.0), c(10.0, 0.0), c(10.0, 10.0), c(0.0, 10.0)])
+            .unwrap();
+        e.add(&[c(10.0, 0.0), c(20.0, 0.0), c(20.0, 10.0), c(10.0, 10.0)])
+            .unwrap();
+        e.add(&[c(50.0, 0.0), c(60.0, 0.0), c(60.0, 10.0), c(50.0, 10.0)])
+            .unwrap();
+        assert!(
+            matches!(e.merge(0, 2), Err(EditError::Invalid(_))),
+            "apart: refused"
+        );
+        e.merge(1, 0).unwrap();
+        assert_eq!(e.footprints().len(), 2);
+        assert_eq!(e.footprints()[0].polygon.unsigned_area(), 200.0);
+        assert!(e.undo());
+        assert_eq!(e.footprints().len(), 3);
+        assert_eq!(e.footprints()[1].polygon.unsigned_area(), 100.0);
+        assert!(e.redo());
+        // Split the 20 x 10 block down the middle of its left half: 50 + 150.
+        e.split(0, c(5.0, -5.0), c(5.0, 15.0)).unwrap();
+        let mut areas: Vec<f64> = e
+            .footprints()
+            .iter()
+            .map(|f| f.polygon.unsigned_area())
+            .collect();
+        areas.sort_by(f64::total_cmp);
+        assert_eq!(areas, vec![50.0, 100.0, 150.0]);
+        assert!(matches!(
+            e.split(0, c(100.0, 0.0), c(100.0, 10.0)),
+            Err(EditError::Invalid(_))
+        ));
+        assert!(e.undo());
+        assert_eq!(e.footprints().len(), 2);
+        assert_eq!(e.footprints()[0].polygon.unsigned_area(), 200.0);
     }
 
     #[test]

@@ -165,6 +165,55 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
     assert_eq!(shown.len(), 1);
     assert!((shown[0].unsigned_area() - 600.0).abs() < 1.0);
 
+    // Split the triangle along x = 520 (S, two clicks): 150 + 450 px; merge the pieces again
+    // (click one, Shift+click the other, M): 600 px in one footprint.
+    click_scene(&mut h, 530.0, 505.0);
+    key(&mut h, egui::Modifiers::NONE, egui::Key::S);
+    assert_eq!(h.state().tool(), Tool::Split);
+    click_scene(&mut h, 520.0, 490.0);
+    click_scene(&mut h, 520.0, 540.0);
+    let mut pieces = area(&h);
+    pieces.sort_by(f64::total_cmp);
+    assert_eq!(pieces.len(), 2, "{pieces:?}");
+    assert!(
+        (pieces[0] - 150.0).abs() < 0.5 && (pieces[1] - 450.0).abs() < 0.5,
+        "{pieces:?}"
+    );
+    assert_eq!(h.state().tool(), Tool::Edit);
+    click_scene(&mut h, 515.0, 503.0);
+    let at = h.state().screen_from_scene(535.0, 510.0);
+    h.hover_at(at);
+    h.step();
+    h.event_modifiers(
+        egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::SHIFT,
+        },
+        egui::Modifiers::SHIFT,
+    );
+    h.step();
+    h.event_modifiers(
+        egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed: false,
+            modifiers: egui::Modifiers::SHIFT,
+        },
+        egui::Modifiers::SHIFT,
+    );
+    settle(&mut h);
+    key(&mut h, egui::Modifiers::NONE, egui::Key::M);
+    assert_eq!(
+        area(&h).len(),
+        1,
+        "{:?} {:?}",
+        area(&h),
+        h.state().edit_message()
+    );
+    assert!((area(&h)[0] - 600.0).abs() < 0.5);
+
     // What is saved beside the scene is what the screen shows, exported by the CLI too.
     let sidecar = written.tif.with_file_name("synth_s0_0000.edits.gpkg");
     assert!(sidecar.is_file());
@@ -204,7 +253,7 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
         (f.area_m2.unwrap() - 600.0 * 0.25).abs() < 1.0,
         "600 px of 0.5 m: {f:?}"
     );
-    assert_eq!(f.source, "drawn");
+    assert_eq!(f.source, "edited");
 
     // The session dies without closing (no destructor, no save at exit): reopening the scene
     // brings back every edit that was on screen.

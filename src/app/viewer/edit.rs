@@ -23,6 +23,8 @@ pub enum Tool {
     Edit,
     /// Add polygons.
     Draw,
+    /// Split the selected footprint along a line of two clicks.
+    Split,
 }
 
 /// A drag in progress on the edits layer.
@@ -33,13 +35,19 @@ pub(super) enum Drag {
 }
 
 /// The shortcuts, one table for the help window and the README.
-pub const SHORTCUTS: [(&str, &str); 12] = [
+pub const SHORTCUTS: [(&str, &str); 15] = [
     ("E", "edit tool: select, drag footprints and vertices"),
     ("D", "draw tool: click the corners of a new footprint"),
     ("N or Esc (no drawing)", "navigate: pan and zoom"),
     (
         "click the ghost point",
         "insert a vertex in the middle of an edge",
+    ),
+    ("Shift+click", "select a second footprint, to merge with"),
+    ("M", "merge the two selected footprints (they must touch)"),
+    (
+        "S, then two clicks",
+        "split the selected footprint along that line",
     ),
     (
         "Delete",
@@ -241,6 +249,12 @@ impl Viewer {
         if pressed(egui::Key::N) {
             self.set_tool(Tool::Navigate);
         }
+        if pressed(egui::Key::S) && self.selected_edit.is_some() {
+            self.set_tool(Tool::Split);
+        }
+        if pressed(egui::Key::M) {
+            self.merge_selected();
+        }
         match self.tool {
             Tool::Draw => {
                 if pressed(egui::Key::Enter) {
@@ -264,7 +278,27 @@ impl Viewer {
                     self.set_tool(Tool::Navigate);
                 }
             }
+            Tool::Split => {
+                if pressed(egui::Key::Escape) {
+                    self.set_tool(Tool::Edit);
+                }
+            }
             Tool::Navigate => {}
+        }
+    }
+
+    fn merge_selected(&mut self) {
+        let (Some(a), Some(b)) = (self.selected_edit, self.merge_with) else {
+            self.edit_message = Some("select a footprint, then Shift+click a second one".into());
+            return;
+        };
+        let result = self.editor.as_mut().map(|e| e.merge(a, b));
+        if let Some(result) = result {
+            if result.is_ok() {
+                self.merge_with = None;
+                self.selected_edit = Some(if b < a { a - 1 } else { a });
+            }
+            self.report(result);
         }
     }
 
@@ -372,6 +406,23 @@ impl Viewer {
                 }
                 false
             }
+            Tool::Split => {
+                if response.clicked()
+                    && let Some(pos) = response.interact_pointer_pos()
+                {
+                    self.draft.push(coord(scene_at(pos)));
+                    if let ([from, to], Some(index)) = (self.draft.as_slice(), self.selected_edit) {
+                        let (from, to) = (*from, *to);
+                        let result = self.editor.as_mut().map(|e| e.split(index, from, to));
+                        self.draft.clear();
+                        self.tool = Tool::Edit;
+                        if let Some(result) = result {
+                            self.report(result);
+                        }
+                    }
+                }
+                false
+            }
             Tool::Edit => {
                 if let Some(pos) = response.hover_pos() {
                     self.selected_vertex = self.vertex_near(pos, rect);
@@ -414,13 +465,19 @@ impl Viewer {
                 if response.clicked()
                     && let Some(pos) = response.interact_pointer_pos()
                 {
-                    if let Some((v, at)) = self.ghost_near(pos, rect) {
+                    let shift = response.ctx.input(|i| i.modifiers.shift);
+                    if shift {
+                        self.merge_with = self
+                            .pick_edit(scene_at(pos))
+                            .filter(|i| Some(*i) != self.selected_edit);
+                    } else if let Some((v, at)) = self.ghost_near(pos, rect) {
                         let result = self.editor.as_mut().map(|e| e.insert_vertex(v, at));
                         if let Some(result) = result {
                             self.report(result);
                         }
                     } else {
                         self.selected_edit = self.pick_edit(scene_at(pos));
+                        self.merge_with = None;
                     }
                 }
                 false
@@ -500,6 +557,22 @@ impl Viewer {
                 }
             }
         }
+        if let (Some(index), Some(editor)) = (self.merge_with, &self.editor)
+            && let Some(f) = editor.footprints().get(index)
+        {
+            for polygon in &f.polygon.0 {
+                let points: Vec<egui::Pos2> = polygon
+                    .exterior()
+                    .0
+                    .iter()
+                    .map(|c| self.to_screen(rect, c.x, c.y))
+                    .collect();
+                painter.add(egui::Shape::closed_line(
+                    points,
+                    egui::Stroke::new(2.5, egui::Color32::from_rgb(0, 220, 255)),
+                ));
+            }
+        }
         if !self.draft.is_empty() {
             let points: Vec<egui::Pos2> = self
                 .draft
@@ -523,6 +596,7 @@ impl Viewer {
                 (Tool::Navigate, "navigate"),
                 (Tool::Edit, "edit"),
                 (Tool::Draw, "draw"),
+                (Tool::Split, "split"),
             ] {
                 if ui.selectable_label(self.tool == tool, label).clicked() {
                     self.set_tool(tool);

@@ -135,6 +135,8 @@ pub struct Viewer {
     /// The selected footprint of the edits and the vertex under the pointer.
     selected_edit: Option<usize>,
     selected_vertex: Option<crate::annotate::edit::VertexRef>,
+    /// A second selected footprint of the edits, to merge with.
+    merge_with: Option<usize>,
     /// Why the last edit was refused.
     edit_message: Option<String>,
     show_help: bool,
@@ -183,6 +185,7 @@ impl Viewer {
             drag_to: egui::Vec2::ZERO,
             selected_edit: None,
             selected_vertex: None,
+            merge_with: None,
             edit_message: None,
             show_help: false,
             first_pane: egui::Rect::NOTHING,
@@ -358,6 +361,7 @@ impl Viewer {
         self.drag = None;
         self.selected_edit = None;
         self.selected_vertex = None;
+        self.merge_with = None;
         self.edit_message = None;
         if self.scene.edits.is_some() {
             // Edits saved by an earlier session come back as they were left.
