@@ -265,3 +265,28 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
         assert!(iou(&f.polygon, p) >= 0.9999);
     }
 }
+
+#[test]
+fn drawn_points_snap_to_the_ground_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    let mut h = harness_for(load_scene(std::slice::from_ref(&written.tif)).unwrap());
+    h.run();
+    h.state_mut().set_camera(egui::vec2(450.0, 450.0), 0.5);
+    settle(&mut h);
+    let corner = h.state().scene().layers[0].footprints[0].polygon.0[0]
+        .exterior()
+        .0[0];
+    key(&mut h, egui::Modifiers::NONE, egui::Key::D);
+    // 3 and 2 px off a truth corner (3 screen points at this zoom): it lands on the corner.
+    // The other two corners lie in the scene's empty strip, far from every footprint.
+    click_scene(&mut h, corner.x + 3.0, corner.y + 2.0);
+    click_scene(&mut h, corner.x, 880.0);
+    click_scene(&mut h, corner.x + 30.0, 880.0);
+    key(&mut h, egui::Modifiers::NONE, egui::Key::Enter);
+    let drawn = h.state().edits().unwrap().footprints()[0].polygon.0[0]
+        .exterior()
+        .0[0];
+    assert_eq!((drawn.x, drawn.y), (corner.x, corner.y));
+}

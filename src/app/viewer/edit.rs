@@ -402,7 +402,8 @@ impl Viewer {
                 } else if response.clicked()
                     && let Some(pos) = response.interact_pointer_pos()
                 {
-                    self.draft.push(coord(scene_at(pos)));
+                    let snapped = self.snap(&response.ctx, scene_at(pos), None);
+                    self.draft.push(snapped);
                 }
                 false
             }
@@ -442,15 +443,20 @@ impl Viewer {
                     self.drag_from = scene_at(pos);
                 }
                 if let Some(drag) = self.drag {
-                    let now = response
+                    let mut now = response
                         .interact_pointer_pos()
                         .map(scene_at)
                         .unwrap_or(self.drag_from);
+                    let mut target = coord(now);
+                    if let Drag::Vertex(v) = drag {
+                        target = self.snap(&response.ctx, now, Some(v.footprint));
+                        now = egui::vec2(target.x as f32, target.y as f32);
+                    }
                     self.drag_to = now;
                     if response.drag_stopped() {
                         self.drag = None;
                         let result = self.editor.as_mut().map(|e| match drag {
-                            Drag::Vertex(v) => e.move_vertex(v, coord(now)),
+                            Drag::Vertex(v) => e.move_vertex(v, target),
                             Drag::Body(i) => {
                                 let d = now - self.drag_from;
                                 e.translate(i, f64::from(d.x), f64::from(d.y))
@@ -483,6 +489,57 @@ impl Viewer {
                 false
             }
         }
+    }
+
+    /// `p` moved onto the nearest vertex, else the nearest edge point, of the other footprints
+    /// (every visible layer; in the edits, all but `skip`) within reach on screen. Ctrl held
+    /// turns snapping off.
+    fn snap(&self, ctx: &egui::Context, p: egui::Vec2, skip: Option<usize>) -> Coord<f64> {
+        use geo::{Closest, ClosestPoint};
+        if ctx.input(|i| i.modifiers.command) {
+            return coord(p);
+        }
+        let reach = f64::from(GRAB / self.zoom);
+        let point = geo::Point::new(f64::from(p.x), f64::from(p.y));
+        let mut best_vertex: Option<(f64, Coord<f64>)> = None;
+        let mut best_edge: Option<(f64, Coord<f64>)> = None;
+        let edited = self.all_layers().len().saturating_sub(1);
+        for (l, layer) in self.all_layers().into_iter().enumerate() {
+            if !layer.visible {
+                continue;
+            }
+            for (i, f) in layer.footprints.iter().enumerate() {
+                if self.editor.is_some() && l == edited && Some(i) == skip {
+                    continue;
+                }
+                for c in f.polygon.0.iter().flat_map(|p| {
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .flat_map(|r| r.0.iter())
+                }) {
+                    let d = (c.x - point.x()).hypot(c.y - point.y());
+                    if d <= reach && best_vertex.is_none_or(|(b, _)| d < b) {
+                        best_vertex = Some((d, *c));
+                    }
+                }
+                for ring in f
+                    .polygon
+                    .0
+                    .iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                {
+                    if let Closest::SinglePoint(q) | Closest::Intersection(q) =
+                        ring.closest_point(&point)
+                    {
+                        let d = (q.x() - point.x()).hypot(q.y() - point.y());
+                        if d <= reach && best_edge.is_none_or(|(b, _)| d < b) {
+                            best_edge = Some((d, q.0));
+                        }
+                    }
+                }
+            }
+        }
+        best_vertex.or(best_edge).map_or(coord(p), |(_, c)| c)
     }
 
     /// The edited footprint under scene point `p`.
