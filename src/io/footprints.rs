@@ -320,10 +320,7 @@ fn write_geojson(path: &Path, set: &Footprints) -> Result<(), IoError> {
     if let Space::World { epsg: Some(code) } = set.space
         && code != 4326
     {
-        collection.insert(
-            "crs".into(),
-            json!({ "type": "name", "properties": { "name": format!("urn:ogc:def:crs:EPSG::{code}") } }),
-        );
+        collection.insert("crs".into(), super::geojson_out::crs_member(code));
     }
     collection.insert("features".into(), Value::Array(features));
     let text = serde_json::to_string(&collection).map_err(|e| IoError::Format {

@@ -12,6 +12,11 @@ fn ring_coordinates(ring: &geo::LineString<f64>) -> Value {
     Value::Array(ring.0.iter().map(|c| json!([c.x, c.y])).collect())
 }
 
+/// The legacy GeoJSON `crs` member naming EPSG `code`, which GDAL and QGIS read.
+pub(super) fn crs_member(code: u32) -> Value {
+    json!({ "type": "name", "properties": { "name": format!("urn:ogc:def:crs:EPSG::{code}") } })
+}
+
 /// Writes `polygons_world` (in the CRS `epsg`) with one property object per polygon.
 pub fn write_footprints_geojson(
     path: &Path,
@@ -36,10 +41,7 @@ pub fn write_footprints_geojson(
         .collect();
     let mut collection = json!({ "type": "FeatureCollection" });
     if let (Some(code), Some(obj)) = (epsg, collection.as_object_mut()) {
-        obj.insert(
-            "crs".into(),
-            json!({ "type": "name", "properties": { "name": format!("urn:ogc:def:crs:EPSG::{code}") } }),
-        );
+        obj.insert("crs".into(), crs_member(code));
     }
     if let Some(obj) = collection.as_object_mut() {
         obj.insert("features".into(), Value::Array(features));

@@ -9,6 +9,21 @@ use sarscope::app::{Tool, Viewer, load_scene};
 
 use crate::viewer_flows::{count_colour, harness_for};
 
+/// The viewer on the demo scene written into `dir` (with its ground truth beside it), the
+/// camera on the scene's centre at `zoom` screen points per pixel.
+fn demo_viewer(
+    dir: &std::path::Path,
+    zoom: f32,
+) -> (Harness<'static, Viewer>, sarscope::synth::WrittenScene) {
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir).unwrap();
+    let mut h = harness_for(load_scene(std::slice::from_ref(&written.tif)).unwrap());
+    h.run();
+    h.state_mut().set_camera(egui::vec2(450.0, 450.0), zoom);
+    settle(&mut h);
+    (h, written)
+}
+
 fn settle(h: &mut Harness<'static, Viewer>) {
     // Enough frames that two clicks are not one double-click.
     h.run_steps(30);
@@ -70,13 +85,8 @@ fn iou(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
 #[test]
 fn draw_move_undo_redo_delete_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
-    let written = demo.write(dir.path()).unwrap();
-    let mut h = harness_for(load_scene(std::slice::from_ref(&written.tif)).unwrap());
-    h.run();
     // 1 screen point per scene pixel around (450, 450).
-    h.state_mut().set_camera(egui::vec2(450.0, 450.0), 1.0);
-    settle(&mut h);
+    let (mut h, written) = demo_viewer(dir.path(), 1.0);
 
     let before = h.render().unwrap();
     // Draw two footprints: D, click the corners, Enter.
@@ -269,12 +279,7 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
 #[test]
 fn drawn_points_snap_to_the_ground_truth() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
-    let written = demo.write(dir.path()).unwrap();
-    let mut h = harness_for(load_scene(std::slice::from_ref(&written.tif)).unwrap());
-    h.run();
-    h.state_mut().set_camera(egui::vec2(450.0, 450.0), 0.5);
-    settle(&mut h);
+    let (mut h, _) = demo_viewer(dir.path(), 0.5);
     let corner = h.state().scene().layers[0].footprints[0].polygon.0[0]
         .exterior()
         .0[0];

@@ -331,60 +331,70 @@ impl Viewer {
         }
     }
 
+    /// The rings of the selected edited footprint: (its index, part, ring, the ring).
+    fn selected_rings(&self) -> Vec<(usize, usize, usize, &geo::LineString<f64>)> {
+        let Some(index) = self.selected_edit else {
+            return Vec::new();
+        };
+        let Some(f) = self.editor.as_ref().and_then(|e| e.footprints().get(index)) else {
+            return Vec::new();
+        };
+        f.polygon
+            .0
+            .iter()
+            .enumerate()
+            .flat_map(|(part, polygon)| {
+                std::iter::once(polygon.exterior())
+                    .chain(polygon.interiors())
+                    .enumerate()
+                    .map(move |(ring, line)| (index, part, ring, line))
+            })
+            .collect()
+    }
+
     /// The vertex of the selected footprint within reach of screen point `at`.
     fn vertex_near(&self, at: egui::Pos2, rect: egui::Rect) -> Option<VertexRef> {
-        let index = self.selected_edit?;
-        let f = self.editor.as_ref()?.footprints().get(index)?;
-        for (part, polygon) in f.polygon.0.iter().enumerate() {
-            for (ring, line) in std::iter::once(polygon.exterior())
-                .chain(polygon.interiors())
-                .enumerate()
-            {
+        self.selected_rings()
+            .into_iter()
+            .find_map(|(footprint, part, ring, line)| {
                 let n = line.0.len().saturating_sub(1);
-                for (vertex, c) in line.0.iter().take(n).enumerate() {
-                    if self.to_screen(rect, c.x, c.y).distance(at) <= GRAB {
-                        return Some(VertexRef {
-                            footprint: index,
-                            part,
-                            ring,
-                            vertex,
-                        });
-                    }
-                }
-            }
-        }
-        None
+                let vertex = line
+                    .0
+                    .iter()
+                    .take(n)
+                    .position(|c| self.to_screen(rect, c.x, c.y).distance(at) <= GRAB)?;
+                Some(VertexRef {
+                    footprint,
+                    part,
+                    ring,
+                    vertex,
+                })
+            })
     }
 
     /// The ghost point (middle of an edge of the selected footprint) within reach of `at`:
     /// the vertex the edge starts at and the point.
     fn ghost_near(&self, at: egui::Pos2, rect: egui::Rect) -> Option<(VertexRef, Coord<f64>)> {
-        let index = self.selected_edit?;
-        let f = self.editor.as_ref()?.footprints().get(index)?;
-        for (part, polygon) in f.polygon.0.iter().enumerate() {
-            for (ring, line) in std::iter::once(polygon.exterior())
-                .chain(polygon.interiors())
-                .enumerate()
-            {
-                for (vertex, pair) in line.0.windows(2).enumerate() {
+        self.selected_rings()
+            .into_iter()
+            .find_map(|(footprint, part, ring, line)| {
+                line.0.windows(2).enumerate().find_map(|(vertex, pair)| {
                     let (a, b) = (pair[0], pair[1]);
                     let mid = Coord {
                         x: (a.x + b.x) / 2.0,
                         y: (a.y + b.y) / 2.0,
                     };
-                    if self.to_screen(rect, mid.x, mid.y).distance(at) <= GRAB {
-                        let v = VertexRef {
-                            footprint: index,
+                    (self.to_screen(rect, mid.x, mid.y).distance(at) <= GRAB).then_some((
+                        VertexRef {
+                            footprint,
                             part,
                             ring,
                             vertex,
-                        };
-                        return Some((v, mid));
-                    }
-                }
-            }
-        }
-        None
+                        },
+                        mid,
+                    ))
+                })
+            })
     }
 
     pub(super) fn to_screen(&self, rect: egui::Rect, x: f64, y: f64) -> egui::Pos2 {
