@@ -7,6 +7,7 @@ mod common;
 mod edit_flows;
 mod eval_golden;
 mod export_cli;
+mod journal_kill;
 mod model_golden;
 mod predict_cli;
 mod raster_formats;
