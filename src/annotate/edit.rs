@@ -475,6 +475,7 @@ mod tests {
             footprints: Vec::new(),
             visible: true,
             locked: false,
+            width: 2.0,
         })
     }
 

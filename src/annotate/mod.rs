@@ -36,7 +36,10 @@ pub struct Layer {
     /// Pixel coordinates of the scene.
     pub footprints: Vec<Footprint>,
     pub visible: bool,
+    /// A locked layer refuses edits.
     pub locked: bool,
+    /// Outline width in screen points.
+    pub width: f32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +74,7 @@ impl Layer {
             footprints: set.items,
             visible: true,
             locked: role == Role::Truth,
+            width: 1.5,
         })
     }
 
@@ -204,6 +208,7 @@ mod tests {
             footprints,
             visible: true,
             locked: false,
+            width: 1.5,
         }
     }
 

@@ -4,6 +4,7 @@
 
 use eframe::egui;
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon};
 use sarscope::app::{Tool, Viewer, load_scene};
 
@@ -223,6 +224,16 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
         h.state().edit_message()
     );
     assert!((area(&h)[0] - 600.0).abs() < 0.5);
+
+    // Locked (the checkbox of the edits, the last layer listed), the layer refuses edits.
+    h.get_all_by_label("locked").last().unwrap().click();
+    settle(&mut h);
+    key(&mut h, egui::Modifiers::NONE, egui::Key::Delete);
+    assert_eq!(area(&h).len(), 1);
+    let message = h.state().edit_message().unwrap_or_default().to_string();
+    assert!(message.contains("locked"), "{message:?}");
+    h.get_all_by_label("locked").last().unwrap().click();
+    settle(&mut h);
 
     // What is saved beside the scene is what the screen shows, exported by the CLI too.
     let sidecar = written.tif.with_file_name("synth_s0_0000.edits.gpkg");

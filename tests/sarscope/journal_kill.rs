@@ -44,6 +44,7 @@ fn journal_child(tif: std::path::PathBuf) -> ! {
         footprints: Vec::new(),
         visible: true,
         locked: false,
+        width: 2.0,
     });
     for k in 0.. {
         editor.add(&square(k)).unwrap();

@@ -165,6 +165,7 @@ impl Viewer {
                     footprints: from.map(|l| l.footprints.clone()).unwrap_or_default(),
                     visible: true,
                     locked: false,
+                    width: 2.0,
                 }
             }
         };

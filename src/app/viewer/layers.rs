@@ -117,7 +117,7 @@ impl Viewer {
             if !layer.visible {
                 continue;
             }
-            let width = if layer.role == Role::Truth { 1.5 } else { 2.0 };
+            let width = layer.width;
             for (i, f) in layer.footprints.iter().enumerate() {
                 let Some(b) = f.polygon.bounding_rect() else {
                     continue;
@@ -191,7 +191,8 @@ impl Viewer {
             );
         }
         let mut changed = false;
-        for layer in &mut self.scene.layers {
+        let edits = self.editor.as_mut().map(|e| &mut e.layer);
+        for (k, layer) in self.scene.layers.iter_mut().chain(edits).enumerate() {
             let name = layer
                 .path
                 .file_name()
@@ -204,6 +205,18 @@ impl Viewer {
                 layer.footprints.len()
             );
             changed |= ui.checkbox(&mut layer.visible, label).changed();
+            ui.horizontal(|ui| {
+                ui.add_space(24.0);
+                ui.push_id(k, |ui| {
+                    ui.add(
+                        egui::Slider::new(&mut layer.width, 0.5..=5.0)
+                            .text("width")
+                            .max_decimals(1),
+                    );
+                    ui.checkbox(&mut layer.locked, "locked")
+                        .on_hover_text("a locked layer refuses edits");
+                });
+            });
         }
         if changed {
             self.rescore();
