@@ -119,12 +119,26 @@ impl EditableLayer {
 
     /// Replaces footprint `index`'s polygon, if the result is valid.
     fn reshape(&mut self, index: usize, polygon: MultiPolygon<f64>) -> Result<(), EditError> {
+        self.reshape_with(index, polygon, None)
+    }
+
+    /// Replaces footprint `index`'s polygon (and confidence, when given), if the result is
+    /// valid, as one change.
+    fn reshape_with(
+        &mut self,
+        index: usize,
+        polygon: MultiPolygon<f64>,
+        confidence: Option<f64>,
+    ) -> Result<(), EditError> {
         check(&polygon)?;
         let before = self.footprint(index)?.clone();
         let mut after = before.clone();
         after.polygon = polygon;
         if after.source != "drawn" {
             after.source = "edited".into();
+        }
+        if confidence.is_some() {
+            after.confidence = confidence;
         }
         after.area_m2 = None;
         after.iou = None;
@@ -373,6 +387,16 @@ impl EditableLayer {
             Polygon::new(exterior, interiors)
         };
         Ok(polygon)
+    }
+
+    /// Gives footprint `index` a new outline (re-vectorized), with its confidence.
+    pub fn reshape_to(
+        &mut self,
+        index: usize,
+        polygon: MultiPolygon<f64>,
+        confidence: f64,
+    ) -> Result<(), EditError> {
+        self.reshape_with(index, polygon, Some(confidence))
     }
 
     /// Moves vertex `v` to `to`.

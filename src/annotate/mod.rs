@@ -3,6 +3,7 @@
 
 pub mod edit;
 pub mod journal;
+pub mod revectorize;
 
 use std::path::{Path, PathBuf};
 

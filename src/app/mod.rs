@@ -9,7 +9,7 @@ mod viewer;
 
 use eframe::egui;
 
-pub use scene::{SceneData, load_scene};
+pub use scene::{SceneData, load_probabilities, load_scene};
 pub use viewer::{Layout, SHORTCUTS, Tool, ViewState, Viewer};
 
 /// Opens the window (blocks until it closes).

@@ -1,7 +1,8 @@
 //! What the viewer shows of a scene, read from its files.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::annotate::revectorize::Probabilities;
 use crate::annotate::{Layer, Role, find_truth};
 
 use crate::io::SceneGrid;
@@ -36,6 +37,38 @@ pub struct SceneData {
     pub layer_error: Option<String>,
     /// The user's edits saved beside the scene by an earlier session.
     pub edits: Option<Layer>,
+    /// A probability map on the scene's grid (from `sarscope predict`), for re-vectorizing.
+    pub probabilities: Option<Probabilities>,
+}
+
+/// Reads a one-band probability GeoTIFF that must have the scene's `size`; no data reads as 0.
+pub fn load_probabilities(path: &Path, size: (usize, usize)) -> anyhow::Result<Probabilities> {
+    let scene = Scene::open(path)?;
+    if (scene.width(), scene.height()) != size {
+        anyhow::bail!(
+            "{} is {}x{} px; the scene is {}x{}",
+            path.display(),
+            scene.width(),
+            scene.height(),
+            size.0,
+            size.1
+        );
+    }
+    let planes = scene.read_full()?;
+    let band = planes
+        .bands
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("{} has no band", path.display()))?;
+    let values = band
+        .iter()
+        .zip(&planes.valid)
+        .map(|(v, ok)| if *ok { *v } else { 0.0 })
+        .collect();
+    Ok(Probabilities {
+        values,
+        width: size.0,
+        height: size.1,
+    })
 }
 
 impl SceneData {
@@ -99,5 +132,6 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
         layers,
         layer_error,
         edits,
+        probabilities: None,
     })
 }

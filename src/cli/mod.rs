@@ -34,6 +34,9 @@ pub struct Cli {
     /// Predicted footprints to show and score against the ground truth.
     #[arg(long)]
     pub predictions: Option<PathBuf>,
+    /// A probability map of the scene (`sarscope predict`), to re-vectorize buildings from.
+    #[arg(long)]
+    pub probabilities: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,7 +73,7 @@ where
         Some(Command::Predict(args)) => predict::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Export(args)) => export::run(&args),
-        None => open_viewer(&cli.files, cli.truth, cli.predictions),
+        None => open_viewer(&cli.files, cli.truth, cli.predictions, cli.probabilities),
     }
 }
 
@@ -80,6 +83,7 @@ fn open_viewer(
     files: &[PathBuf],
     truth: Option<PathBuf>,
     predictions: Option<PathBuf>,
+    probabilities: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let files = if files.is_empty() {
         vec![demo::ensure_demo_scene().context("preparing the demo scene")?]
@@ -114,6 +118,9 @@ fn open_viewer(
         scene
             .layers
             .push(Layer::open(&path, Role::Predictions, scene.grid.as_ref())?);
+    }
+    if let Some(path) = probabilities {
+        scene.probabilities = Some(crate::app::load_probabilities(&path, scene.size())?);
     }
     crate::app::run(scene)
 }

@@ -306,3 +306,75 @@ fn drawn_points_snap_to_the_ground_truth() {
         .0[0];
     assert_eq!((drawn.x, drawn.y), (corner.x, corner.y));
 }
+
+#[test]
+fn a_building_is_re_vectorized_from_the_probability_map() {
+    use geo::InteriorPoint;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _) = demo_viewer(dir.path(), 1.0);
+    // A probability map: 0.9 on the ground truth, 0.6 on a 2 px ring around it, 0.1 elsewhere.
+    let truth: Vec<MultiPolygon<f64>> = h.state().scene().layers[0]
+        .footprints
+        .iter()
+        .map(|f| f.polygon.clone())
+        .collect();
+    let inside = sarscope::vector::rasterize(&truth, 900, 900);
+    let mut values: Vec<f32> = inside.iter().map(|b| if *b { 0.9 } else { 0.1 }).collect();
+    for y in 0..900usize {
+        for x in 0..900usize {
+            let near = (y.saturating_sub(2)..(y + 3).min(900))
+                .any(|yy| (x.saturating_sub(2)..(x + 3).min(900)).any(|xx| inside[yy * 900 + xx]));
+            if near && !inside[y * 900 + x] {
+                values[y * 900 + x] = 0.6;
+            }
+        }
+    }
+    let probs_path = dir.path().join("probs.tif");
+    let planes = sarscope::raster::Planes::new(900, 900, vec![values], &[]);
+    sarscope::raster::write_geotiff(&probs_path, &planes, &Default::default()).unwrap();
+    h.state_mut().set_probabilities(&probs_path).unwrap();
+
+    // A rough 6 x 6 px square drawn inside the largest building.
+    let building = truth
+        .iter()
+        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
+        .unwrap();
+    let p = building.interior_point().unwrap();
+    h.state_mut()
+        .set_camera(egui::vec2(p.x() as f32, p.y() as f32), 1.0);
+    settle(&mut h);
+    key(&mut h, egui::Modifiers::NONE, egui::Key::D);
+    for (dx, dy) in [(-3.0, -3.0), (3.0, -3.0), (3.0, 3.0), (-3.0, 3.0)] {
+        click_scene(&mut h, p.x() + dx, p.y() + dy);
+    }
+    key(&mut h, egui::Modifiers::NONE, egui::Key::Enter);
+    assert!((area(&h)[0] - 36.0).abs() < 1.0, "{:?}", area(&h));
+
+    // At 0.7 the outline follows the building; at 0.5 it takes the ring too; undo goes back.
+    h.state_mut().revectorize_selected(0.7).unwrap();
+    let tight = h.state().edits().unwrap().footprints()[0].polygon.clone();
+    assert!(iou(&tight, building) > 0.9, "IoU {}", iou(&tight, building));
+    h.state_mut().revectorize_selected(0.5).unwrap();
+    let loose = area(&h)[0];
+    assert!(
+        loose > tight.unsigned_area() * 1.05,
+        "{loose} vs {}",
+        tight.unsigned_area()
+    );
+    key(&mut h, egui::Modifiers::COMMAND, egui::Key::Z);
+    assert!((area(&h)[0] - tight.unsigned_area()).abs() < 1e-9);
+    let conf = h.state().edits().unwrap().footprints()[0]
+        .confidence
+        .unwrap();
+    assert!(
+        (conf - 0.9).abs() < 1e-6,
+        "mean probability of the building: {conf}"
+    );
+
+    // A map of the wrong size is refused.
+    let small = dir.path().join("small.tif");
+    let planes = sarscope::raster::Planes::new(10, 10, vec![vec![0.5; 100]], &[]);
+    sarscope::raster::write_geotiff(&small, &planes, &Default::default()).unwrap();
+    let err = h.state_mut().set_probabilities(&small).unwrap_err();
+    assert!(err.contains("10x10"), "{err}");
+}

@@ -35,7 +35,7 @@ pub(super) enum Drag {
 }
 
 /// The shortcuts, one table for the help window and the README.
-pub const SHORTCUTS: [(&str, &str); 15] = [
+pub const SHORTCUTS: [(&str, &str); 16] = [
     ("E", "edit tool: select, drag footprints and vertices"),
     ("D", "draw tool: click the corners of a new footprint"),
     ("N or Esc (no drawing)", "navigate: pan and zoom"),
@@ -48,6 +48,10 @@ pub const SHORTCUTS: [(&str, &str); 15] = [
     (
         "S, then two clicks",
         "split the selected footprint along that line",
+    ),
+    (
+        "R",
+        "re-vectorize the selected building from the probability map",
     ),
     (
         "Delete",
@@ -136,6 +140,40 @@ impl Viewer {
         }
         crate::io::write_footprints(path, &set).map_err(|e| e.to_string())?;
         Ok(set.items.len())
+    }
+
+    /// Opens a probability map (one band, the scene's size) for re-vectorizing buildings.
+    pub fn set_probabilities(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let size = self.scene.size();
+        let probs = crate::app::load_probabilities(path, size).map_err(|e| format!("{e:#}"))?;
+        self.scene.probabilities = Some(probs);
+        Ok(())
+    }
+
+    /// Traces the selected edited footprint again from the probability map at `threshold`.
+    pub fn revectorize_selected(&mut self, threshold: f32) -> Result<(), String> {
+        let probs = self
+            .scene
+            .probabilities
+            .as_ref()
+            .ok_or("open a probability map first")?;
+        let index = self.selected_edit.ok_or("select a footprint first")?;
+        let editor = self.editor.as_mut().ok_or("start editing first")?;
+        let footprint = editor
+            .footprints()
+            .get(index)
+            .ok_or("the selection is gone")?;
+        let (polygon, confidence) =
+            crate::annotate::revectorize::revectorize(probs, &footprint.polygon, threshold)
+                .ok_or(format!("nothing above {threshold} under this footprint"))?;
+        let result = editor.reshape_to(index, polygon, confidence);
+        let ok = result.is_ok();
+        self.report(result);
+        if ok {
+            Ok(())
+        } else {
+            Err(self.edit_message.clone().unwrap_or_default())
+        }
     }
 
     /// The layer being edited, if editing has started.
@@ -255,6 +293,11 @@ impl Viewer {
         }
         if pressed(egui::Key::M) {
             self.merge_selected();
+        }
+        if pressed(egui::Key::R)
+            && let Err(e) = self.revectorize_selected(self.revector_threshold)
+        {
+            self.edit_message = Some(e);
         }
         match self.tool {
             Tool::Draw => {
@@ -703,6 +746,22 @@ impl Viewer {
                     Ok(n) => format!("exported {n} footprints to {}", path.display()),
                     Err(e) => format!("export failed: {e}"),
                 });
+            }
+        });
+        ui.horizontal(|ui| {
+            if ui.button("Open probabilities…").on_hover_text("a probability GeoTIFF of this scene (sarscope predict), to re-vectorize buildings").clicked()
+                && let Some(path) = rfd::FileDialog::new().add_filter("GeoTIFF", &["tif", "tiff"]).pick_file()
+                && let Err(e) = self.set_probabilities(&path)
+            {
+                self.edit_message = Some(e);
+            }
+            if self.scene.probabilities.is_some() && self.selected_edit.is_some() {
+                ui.add(egui::Slider::new(&mut self.revector_threshold, 0.05..=0.95).text("threshold"));
+                if ui.button("Re-vectorize").on_hover_text("trace the selected building again at this threshold (R)").clicked()
+                    && let Err(e) = self.revectorize_selected(self.revector_threshold)
+                {
+                    self.edit_message = Some(e);
+                }
             }
         });
         if let Some(editor) = &self.editor {

@@ -135,6 +135,8 @@ pub struct Viewer {
     /// The selected footprint of the edits and the vertex under the pointer.
     selected_edit: Option<usize>,
     selected_vertex: Option<crate::annotate::edit::VertexRef>,
+    /// The threshold for re-vectorizing a building.
+    revector_threshold: f32,
     /// A second selected footprint of the edits, to merge with.
     merge_with: Option<usize>,
     /// Why the last edit was refused.
@@ -186,6 +188,7 @@ impl Viewer {
             selected_edit: None,
             selected_vertex: None,
             merge_with: None,
+            revector_threshold: 0.5,
             edit_message: None,
             show_help: false,
             first_pane: egui::Rect::NOTHING,
