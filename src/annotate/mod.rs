@@ -176,6 +176,50 @@ pub fn f1_by_confidence(
         .collect()
 }
 
+/// F1 of the probability map vectorized at each threshold (the baseline's vectorizing: min
+/// area 80 px, simplify 0.5), against `truth`.
+pub fn f1_by_probability(
+    truth: &Layer,
+    probs: &revectorize::Probabilities,
+    params: EvalParams,
+    thresholds: &[f32],
+) -> Vec<(f64, f64)> {
+    thresholds
+        .iter()
+        .map(|&t| {
+            let vector = crate::vector::VectorizeParams {
+                threshold: t,
+                ..Default::default()
+            };
+            let footprints =
+                crate::vector::vectorize(&probs.values, probs.width, probs.height, vector)
+                    .into_iter()
+                    .map(|f| Footprint {
+                        id: f.id.to_string(),
+                        source: "model".into(),
+                        confidence: Some(f.confidence),
+                        area_m2: None,
+                        iou: None,
+                        image_id: None,
+                        polygon: MultiPolygon(vec![f.polygon]),
+                    })
+                    .collect();
+            let predictions = Layer {
+                role: Role::Predictions,
+                path: PathBuf::new(),
+                footprints,
+                visible: true,
+                locked: false,
+                width: 1.5,
+            };
+            (
+                f64::from(t),
+                Scoring::compute(truth, &predictions, params).counts().f1(),
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +284,42 @@ mod tests {
         assert!((curve[0].1 - 0.5).abs() < 1e-9);
         assert!((curve[1].1 - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(curve[2].1, 0.0);
+    }
+
+    #[test]
+    fn f1_against_the_probability_threshold() {
+        // Two 20 x 20 buildings, one at 0.9 and one at 0.6, in a 100 x 100 map of 0.1.
+        let truth = layer(
+            Role::Truth,
+            vec![
+                square(10.0, 10.0, 20.0, None),
+                square(60.0, 60.0, 20.0, None),
+            ],
+        );
+        let mut values = vec![0.1f32; 100 * 100];
+        for y in 10..30 {
+            for x in 10..30 {
+                values[y * 100 + x] = 0.9;
+                values[(y + 50) * 100 + x + 50] = 0.6;
+            }
+        }
+        let probs = revectorize::Probabilities {
+            values,
+            width: 100,
+            height: 100,
+        };
+        let curve = f1_by_probability(
+            &truth,
+            &probs,
+            EvalParams::default(),
+            &[0.05, 0.5, 0.7, 0.95],
+        );
+        let f1: Vec<f64> = curve.iter().map(|c| c.1).collect();
+        // 0.05: the whole map is one blob (FP, 2 FN); 0.5: both; 0.7: one of two; 0.95: none.
+        assert_eq!(f1[0], 0.0);
+        assert_eq!(f1[1], 1.0);
+        assert!((f1[2] - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(f1[3], 0.0);
     }
 
     #[test]

@@ -333,6 +333,13 @@ fn a_building_is_re_vectorized_from_the_probability_map() {
     let planes = sarscope::raster::Planes::new(900, 900, vec![values], &[]);
     sarscope::raster::write_geotiff(&probs_path, &planes, &Default::default()).unwrap();
     h.state_mut().set_probabilities(&probs_path).unwrap();
+    // F1 of the map against the truth, re-vectorized at each threshold: every building is found
+    // between the ring (0.6) and the buildings (0.9); at 0.05 the map is one blob.
+    let curve = h.state().probability_curve().unwrap().to_vec();
+    let at = |t: f64| curve.iter().find(|c| (c.0 - t).abs() < 1e-6).unwrap().1;
+    assert!(at(0.7) > 0.9, "{curve:?}");
+    assert!(at(0.05) < 0.1, "{curve:?}");
+    assert!(at(0.95) == 0.0, "{curve:?}");
 
     // A rough 6 x 6 px square drawn inside the largest building.
     let building = truth

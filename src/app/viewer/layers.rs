@@ -31,6 +31,32 @@ impl Viewer {
         Ok(())
     }
 
+    /// F1 of the probability map vectorized at thresholds 0.05 .. 0.95 against the ground truth.
+    pub fn probability_curve(&self) -> Option<&[(f64, f64)]> {
+        self.probability_curve.as_deref()
+    }
+
+    /// Recomputes the F1 curve of the probability map (when the map or the truth changes).
+    pub(super) fn score_probabilities(&mut self) {
+        let truth = self
+            .scene
+            .layers
+            .iter()
+            .find(|l| l.role == Role::Truth && l.visible);
+        self.probability_curve = match (truth, &self.scene.probabilities) {
+            (Some(truth), Some(probs)) => {
+                let thresholds: Vec<f32> = (1..20).map(|i| i as f32 * 0.05).collect();
+                Some(crate::annotate::f1_by_probability(
+                    truth,
+                    probs,
+                    EvalParams::default(),
+                    &thresholds,
+                ))
+            }
+            _ => None,
+        };
+    }
+
     /// The live score: the first visible truth layer against the first visible predictions.
     pub fn scoring(&self) -> Option<&Scoring> {
         self.scoring.as_ref()
@@ -220,6 +246,7 @@ impl Viewer {
         }
         if changed {
             self.rescore();
+            self.score_probabilities();
         }
         if let Some(scoring) = &self.scoring {
             let c = scoring.counts();
@@ -234,16 +261,33 @@ impl Viewer {
             ));
             ui.weak("IoU > 0.5, min area 80 px (SpaceNet 6)");
         }
-        if let Some(curve) = &self.f1_curve {
-            let points: Vec<[f64; 2]> = curve.iter().map(|&(t, f)| [t, f]).collect();
-            egui_plot::Plot::new("f1 by confidence")
-                .height(120.0)
+        if self.f1_curve.is_some() || self.probability_curve.is_some() {
+            let line = |curve: &Option<Vec<(f64, f64)>>| {
+                curve
+                    .as_ref()
+                    .map(|c| c.iter().map(|&(t, f)| [t, f]).collect::<Vec<[f64; 2]>>())
+            };
+            let (by_confidence, by_probability) =
+                (line(&self.f1_curve), line(&self.probability_curve));
+            egui_plot::Plot::new("f1 by threshold")
+                .height(130.0)
                 .allow_drag(false)
                 .allow_zoom(false)
                 .allow_scroll(false)
-                .x_axis_label("confidence threshold")
+                .x_axis_label("threshold")
                 .y_axis_label("F1")
-                .show(ui, |plot| plot.line(egui_plot::Line::new("F1", points)));
+                .legend(egui_plot::Legend::default())
+                .show(ui, |plot| {
+                    if let Some(points) = by_confidence {
+                        plot.line(egui_plot::Line::new("predictions by confidence", points));
+                    }
+                    if let Some(points) = by_probability {
+                        plot.line(egui_plot::Line::new(
+                            "probability map re-vectorized",
+                            points,
+                        ));
+                    }
+                });
         }
         let layers = self.all_layers();
         if let Some((l, i)) = self.selected

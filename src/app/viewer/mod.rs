@@ -122,6 +122,8 @@ pub struct Viewer {
     scoring: Option<crate::annotate::Scoring>,
     /// F1 against the predictions' confidence threshold.
     f1_curve: Option<Vec<(f64, f64)>>,
+    /// F1 of the probability map vectorized at each threshold.
+    probability_curve: Option<Vec<(f64, f64)>>,
     /// The footprint clicked last.
     selected: Option<layers::Pick>,
     tool: Tool,
@@ -178,6 +180,7 @@ impl Viewer {
             dragging: None,
             scoring: None,
             f1_curve: None,
+            probability_curve: None,
             selected: None,
             tool: Tool::Navigate,
             editor: None,
@@ -358,6 +361,7 @@ impl Viewer {
             self.state.composite = bands.usable_mode(ViewMode::Pauli);
         }
         self.selected = None;
+        self.probability_curve = None;
         self.editor = None;
         self.tool = Tool::Navigate;
         self.draft.clear();
@@ -372,6 +376,7 @@ impl Viewer {
             self.tool = Tool::Navigate;
         }
         self.rescore();
+        self.score_probabilities();
         self.stretch_cache.clear();
         self.histograms.clear();
         self.manual.clear();
