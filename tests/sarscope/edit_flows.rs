@@ -288,7 +288,7 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
 }
 
 #[test]
-fn drawn_points_snap_to_the_ground_truth() {
+fn drawn_points_snap_to_the_ground_truth_unless_ctrl_is_held() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, _) = demo_viewer(dir.path(), 0.5);
     let corner = h.state().scene().layers[0].footprints[0].polygon.0[0]
@@ -305,6 +305,34 @@ fn drawn_points_snap_to_the_ground_truth() {
         .exterior()
         .0[0];
     assert_eq!((drawn.x, drawn.y), (corner.x, corner.y));
+
+    // With Ctrl held the point stays where it was clicked.
+    let at = h.state().screen_from_scene(corner.x + 3.0, corner.y + 2.0);
+    h.hover_at(at);
+    h.step();
+    for pressed in [true, false] {
+        h.event_modifiers(
+            egui::Event::PointerButton {
+                pos: at,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::COMMAND,
+            },
+            egui::Modifiers::COMMAND,
+        );
+        h.step();
+    }
+    settle(&mut h);
+    click_scene(&mut h, corner.x + 60.0, 880.0);
+    click_scene(&mut h, corner.x + 90.0, 880.0);
+    key(&mut h, egui::Modifiers::NONE, egui::Key::Enter);
+    let footprints = h.state().edits().unwrap().footprints();
+    assert_eq!(footprints.len(), 2, "{:?}", h.state().edit_message());
+    let free = footprints[1].polygon.0[0].exterior().0[0];
+    assert!(
+        (free.x - corner.x - 3.0).abs() < 0.01 && (free.y - corner.y - 2.0).abs() < 0.01,
+        "{free:?} vs {corner:?}"
+    );
 }
 
 #[test]

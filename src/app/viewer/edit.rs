@@ -551,7 +551,15 @@ impl Viewer {
     /// turns snapping off.
     fn snap(&self, ctx: &egui::Context, p: egui::Vec2, skip: Option<usize>) -> Coord<f64> {
         use geo::{Closest, ClosestPoint};
-        if ctx.input(|i| i.modifiers.command) {
+        // Ctrl now, or on the click this frame (the click's own modifiers, in case the key
+        // was let go in the same frame).
+        let free = ctx.input(|i| {
+            i.modifiers.command
+                || i.events.iter().any(|e| {
+                    matches!(e, egui::Event::PointerButton { modifiers, .. } if modifiers.command)
+                })
+        });
+        if free {
             return coord(p);
         }
         let reach = f64::from(GRAB / self.zoom);
