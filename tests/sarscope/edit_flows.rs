@@ -265,7 +265,17 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
 
     // Export from the app: the GeoPackage holds what the screen shows, with its IoU and area.
     let gpkg = dir.path().join("from_app.gpkg");
-    assert_eq!(h.state().export(&gpkg), Ok(shown_now.len()));
+    assert_eq!(h.state().export(&gpkg, false), Ok(shown_now.len()));
+    // And in longitude/latitude: the demo lies near Rotterdam (4.3 E, 51.9 N).
+    let wgs84 = dir.path().join("from_app.geojson");
+    assert_eq!(h.state().export(&wgs84, true), Ok(shown_now.len()));
+    let lonlat = sarscope::io::read_footprints(&wgs84).unwrap();
+    let r = geo::BoundingRect::bounding_rect(&lonlat.items[0].polygon).unwrap();
+    assert!(
+        r.min().x > 4.0 && r.max().x < 4.6 && r.min().y > 51.7 && r.max().y < 52.1,
+        "{r:?}"
+    );
+    assert!(h.state().export(&dir.path().join("x.csv"), true).is_err());
     let exported = sarscope::io::read_footprints(&gpkg).unwrap();
     assert_eq!(exported.items.len(), shown_now.len());
     let f = &exported.items[0];

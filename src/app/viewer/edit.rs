@@ -97,8 +97,9 @@ impl Viewer {
     }
 
     /// Writes the edited footprints (or the predictions when nothing is edited) to `path`
-    /// (.geojson, .csv or .gpkg) with their IoU against the ground truth and their area.
-    pub fn export(&self, path: &std::path::Path) -> Result<usize, String> {
+    /// (.geojson, .csv or .gpkg) with their IoU against the ground truth and their area, in the
+    /// scene's CRS or, with `wgs84`, in longitude/latitude (RFC 7946).
+    pub fn export(&self, path: &std::path::Path, wgs84: bool) -> Result<usize, String> {
         use geo::Area;
         let layers = self.all_layers();
         let source = match &self.editor {
@@ -137,6 +138,12 @@ impl Viewer {
             for f in &mut set.items {
                 f.area_m2 = Some(f.polygon.unsigned_area());
             }
+        }
+        if wgs84 {
+            if format.is_pixel() {
+                return Err("a SpaceNet CSV holds pixels, not longitude/latitude".into());
+            }
+            set = set.into_wgs84()?;
         }
         crate::io::write_footprints(path, &set).map_err(|e| e.to_string())?;
         Ok(set.items.len())
@@ -741,6 +748,8 @@ impl Viewer {
             if ui.button("?").on_hover_text("shortcuts (F1)").clicked() {
                 self.show_help = !self.show_help;
             }
+            ui.checkbox(&mut self.export_wgs84, "WGS 84")
+                .on_hover_text("export longitude/latitude (RFC 7946) instead of the scene's CRS");
             if ui
                 .button("Export…")
                 .on_hover_text("the edits (or predictions) as GeoJSON, SpaceNet CSV or GeoPackage")
@@ -751,7 +760,7 @@ impl Viewer {
                     .add_filter("SpaceNet CSV", &["csv"])
                     .save_file()
             {
-                self.edit_message = Some(match self.export(&path) {
+                self.edit_message = Some(match self.export(&path, self.export_wgs84) {
                     Ok(n) => format!("exported {n} footprints to {}", path.display()),
                     Err(e) => format!("export failed: {e}"),
                 });

@@ -139,6 +139,8 @@ pub struct Viewer {
     selected_vertex: Option<crate::annotate::edit::VertexRef>,
     /// The threshold for re-vectorizing a building.
     revector_threshold: f32,
+    /// Export in longitude/latitude instead of the scene's CRS.
+    export_wgs84: bool,
     /// A second selected footprint of the edits, to merge with.
     merge_with: Option<usize>,
     /// Why the last edit was refused.
@@ -192,6 +194,7 @@ impl Viewer {
             selected_vertex: None,
             merge_with: None,
             revector_threshold: 0.5,
+            export_wgs84: false,
             edit_message: None,
             show_help: false,
             first_pane: egui::Rect::NOTHING,
