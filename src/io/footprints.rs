@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use geo::{MultiPolygon, Polygon};
+use geo::MultiPolygon;
 use serde_json::{Map, Value, json};
 
 use super::IoError;
@@ -67,14 +67,18 @@ impl SceneGrid {
 }
 
 impl Footprints {
+    /// Every footprint's polygon, in order.
+    fn multipolygons(&self) -> Vec<MultiPolygon<f64>> {
+        self.items.iter().map(|f| f.polygon.clone()).collect()
+    }
+
     /// The same footprints in pixel coordinates of `grid` (reprojected first when they are in
     /// another CRS than the scene's).
     pub fn into_pixel(mut self, grid: &SceneGrid) -> Result<Self, String> {
         let Space::World { epsg } = self.space else {
             return Ok(self);
         };
-        let polygons: Vec<MultiPolygon<f64>> =
-            self.items.iter().map(|f| f.polygon.clone()).collect();
+        let polygons = self.multipolygons();
         let in_scene_crs = match (epsg, grid.epsg, &grid.crs_wkt) {
             (Some(from), Some(to), Some(wkt)) if from != to => reproject(&polygons, from, wkt)?,
             (Some(from), None, Some(wkt)) => reproject(&polygons, from, wkt)?,
@@ -101,8 +105,7 @@ impl Footprints {
         let wgs84 = gdal::spatial_ref::SpatialRef::from_epsg(4326)
             .and_then(|s| s.to_wkt())
             .map_err(|e| format!("EPSG:4326: {e}"))?;
-        let polygons: Vec<MultiPolygon<f64>> =
-            self.items.iter().map(|f| f.polygon.clone()).collect();
+        let polygons = self.multipolygons();
         for (f, p) in self
             .items
             .iter_mut()
@@ -119,8 +122,7 @@ impl Footprints {
         if self.space != Space::Pixel {
             return self;
         }
-        let polygons: Vec<MultiPolygon<f64>> =
-            self.items.iter().map(|f| f.polygon.clone()).collect();
+        let polygons = self.multipolygons();
         for (f, p) in self
             .items
             .iter_mut()
@@ -323,14 +325,7 @@ fn write_geojson(path: &Path, set: &Footprints) -> Result<(), IoError> {
         collection.insert("crs".into(), super::geojson_out::crs_member(code));
     }
     collection.insert("features".into(), Value::Array(features));
-    let text = serde_json::to_string(&collection).map_err(|e| IoError::Format {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    std::fs::write(path, text).map_err(|source| IoError::File {
-        path: path.to_path_buf(),
-        source,
-    })
+    super::geojson_out::write_collection(path, &Value::Object(collection), false)
 }
 
 fn write_csv(path: &Path, set: &Footprints) -> Result<(), IoError> {
@@ -378,13 +373,4 @@ fn write_csv(path: &Path, set: &Footprints) -> Result<(), IoError> {
         path: path.to_path_buf(),
         source,
     })
-}
-
-/// The polygons of `set` as single polygons (multi-part footprints split), for callers that
-/// take `Polygon`s.
-pub fn polygons(set: &Footprints) -> Vec<Polygon<f64>> {
-    set.items
-        .iter()
-        .flat_map(|f| f.polygon.0.iter().cloned())
-        .collect()
 }

@@ -46,7 +46,21 @@ pub fn write_footprints_geojson(
     if let Some(obj) = collection.as_object_mut() {
         obj.insert("features".into(), Value::Array(features));
     }
-    let text = serde_json::to_string_pretty(&collection).map_err(|e| IoError::Format {
+    write_collection(path, &collection, true)
+}
+
+/// Writes a GeoJSON value to `path` (indented when `pretty`).
+pub(super) fn write_collection(
+    path: &Path,
+    collection: &Value,
+    pretty: bool,
+) -> Result<(), IoError> {
+    let text = if pretty {
+        serde_json::to_string_pretty(collection)
+    } else {
+        serde_json::to_string(collection)
+    }
+    .map_err(|e| IoError::Format {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;

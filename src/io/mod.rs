@@ -8,7 +8,7 @@ mod spacenet_csv;
 mod wkt_text;
 
 pub use footprints::{
-    Footprint, Footprints, Format, SceneGrid, Space, polygons, read_footprints, write_footprints,
+    Footprint, Footprints, Format, SceneGrid, Space, read_footprints, write_footprints,
 };
 pub use geojson_in::{
     GeoJsonFootprints, epsg_of_crs_name, pixel_from_world, read_footprints_geojson, reproject,

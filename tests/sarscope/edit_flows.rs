@@ -72,6 +72,17 @@ fn area(h: &Harness<'static, Viewer>) -> Vec<f64> {
         .unwrap_or_default()
 }
 
+/// The edited footprints' polygons, as on screen.
+fn shown_edits(h: &Harness<'static, Viewer>) -> Vec<MultiPolygon<f64>> {
+    h.state()
+        .edits()
+        .unwrap()
+        .footprints()
+        .iter()
+        .map(|f| f.polygon.clone())
+        .collect()
+}
+
 fn polygon(points: &[(f64, f64)]) -> MultiPolygon<f64> {
     let mut ring: Vec<Coord<f64>> = points.iter().map(|&(x, y)| Coord { x, y }).collect();
     ring.push(ring[0]);
@@ -165,14 +176,7 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
     // Delete the first footprint: select it, Delete (the pointer is off its vertices).
     click_scene(&mut h, 430.0, 420.0);
     key(&mut h, egui::Modifiers::NONE, egui::Key::Delete);
-    let shown: Vec<MultiPolygon<f64>> = h
-        .state()
-        .edits()
-        .unwrap()
-        .footprints()
-        .iter()
-        .map(|f| f.polygon.clone())
-        .collect();
+    let shown = shown_edits(&h);
     assert_eq!(shown.len(), 1);
     assert!((shown[0].unsigned_area() - 600.0).abs() < 1.0);
 
@@ -250,14 +254,7 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
     ]);
     assert!(out.status.success(), "{}", crate::common::text(&out.stderr));
     let rows = sarscope::io::read_spacenet_csv(&exported).unwrap();
-    let shown_now: Vec<MultiPolygon<f64>> = h
-        .state()
-        .edits()
-        .unwrap()
-        .footprints()
-        .iter()
-        .map(|f| f.polygon.clone())
-        .collect();
+    let shown_now = shown_edits(&h);
     assert_eq!(rows.len(), shown_now.len());
     for (row, p) in rows.iter().zip(&shown_now) {
         assert!(iou(&row.polygon, p) >= 0.9999);

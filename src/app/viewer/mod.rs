@@ -77,6 +77,18 @@ impl Default for ViewState {
 /// Stretch limits per output channel.
 type Limits = ([f32; 3], [f32; 3]);
 
+/// A stretch as a hashable key (its kind and parameters' bits): asked for every pane of every
+/// frame, so it allocates nothing.
+type StretchKey = (u8, u64, u64);
+
+fn stretch_key(stretch: Stretch) -> StretchKey {
+    match stretch {
+        Stretch::MinMax => (0, 0, 0),
+        Stretch::Percentile { low, high } => (1, low.to_bits(), high.to_bits()),
+        Stretch::Sigma { k } => (2, k.to_bits(), 0),
+    }
+}
+
 /// A scene being read on a worker thread.
 struct Loading {
     files: Vec<PathBuf>,
@@ -95,7 +107,7 @@ pub struct Viewer {
     center: egui::Vec2,
     fitted: bool,
     /// Limits computed from the scene's statistics, per display and stretch.
-    stretch_cache: HashMap<(Display, String), Limits>,
+    stretch_cache: HashMap<(Display, StretchKey), Limits>,
     /// Histogram bins per display and output channel.
     histograms: HashMap<(Display, usize), Vec<(f64, f64)>>,
     /// Limits the user dragged on the histogram, per display and channel.
@@ -260,7 +272,7 @@ impl Viewer {
     /// The settings of the view in `mode` as drawn now.
     pub fn settings(&mut self, mode: ViewMode) -> ViewSettings {
         let display = self.display(mode);
-        let key = (display, format!("{:?}", self.state.stretch));
+        let key = (display, stretch_key(self.state.stretch));
         let (texels, stretch) = (&self.scene.bands.texels, self.state.stretch);
         let (mut lo, mut hi) = *self
             .stretch_cache
