@@ -14,4 +14,5 @@ pub mod parallel;
 pub mod raster;
 pub mod render;
 pub mod synth;
+pub mod train;
 pub mod vector;

@@ -3,6 +3,7 @@
 //! sampling, pan and zoom are uniforms.
 
 mod gpu;
+pub mod predict;
 mod scene;
 mod tiles;
 mod viewer;
@@ -13,7 +14,14 @@ pub use scene::{SceneData, load_probabilities, load_scene};
 pub use viewer::{Layout, SHORTCUTS, Tool, ViewState, Viewer};
 
 /// Opens the window (blocks until it closes).
-pub fn run(scene: SceneData) -> anyhow::Result<()> {
+/// The model the viewer starts with: its weights, and whether to predict at once.
+#[derive(Clone, Debug, Default)]
+pub struct ModelSetup {
+    pub weights: Option<std::path::PathBuf>,
+    pub predict_now: bool,
+}
+
+pub fn run(scene: SceneData, model: ModelSetup) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 860.0])
@@ -31,9 +39,9 @@ pub fn run(scene: SceneData) -> anyhow::Result<()> {
             let saved = cc
                 .storage
                 .and_then(|s| eframe::get_value::<ViewState>(s, eframe::APP_KEY));
-            Ok(Box::new(App {
-                viewer: Viewer::new(render, scene, saved)?,
-            }))
+            let mut viewer = Viewer::new(render, scene, saved)?;
+            viewer.set_weights(model.weights, model.predict_now);
+            Ok(Box::new(App { viewer }))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the viewer failed: {e}"))

@@ -8,6 +8,7 @@ mod info;
 mod predict;
 mod progress;
 mod render;
+mod train;
 mod vectorize;
 
 use std::ffi::OsString;
@@ -37,6 +38,14 @@ pub struct Cli {
     /// A probability map of the scene (`sarscope predict`), to re-vectorize buildings from.
     #[arg(long)]
     pub probabilities: Option<PathBuf>,
+    /// Weights for the viewer's Predict button (default: the shipped
+    /// weights/sarscope_unet11_synth.bpk).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Predict as soon as the scene is shown (the demo scene always is, unless --predictions
+    /// is given).
+    #[arg(long)]
+    pub predict: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +65,9 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Convert footprints between GeoJSON, SpaceNet CSV and GeoPackage (by extension).
     Export(export::ExportArgs),
+    /// Train the UNet11 (dice + 10 x focal, AdamW) on synthetic scenes and/or GeoTIFFs with
+    /// footprints; weights and a model card out.
+    Train(train::TrainArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name).
@@ -73,7 +85,20 @@ where
         Some(Command::Predict(args)) => predict::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Export(args)) => export::run(&args),
-        None => open_viewer(&cli.files, cli.truth, cli.predictions, cli.probabilities),
+        Some(Command::Train(args)) => train::run_cli(&args),
+        None => {
+            let model = crate::app::ModelSetup {
+                predict_now: cli.predict || (cli.files.is_empty() && cli.predictions.is_none()),
+                weights: cli.weights.clone().or_else(shipped_weights),
+            };
+            open_viewer(
+                &cli.files,
+                cli.truth,
+                cli.predictions,
+                cli.probabilities,
+                model,
+            )
+        }
     }
 }
 
@@ -84,6 +109,7 @@ fn open_viewer(
     truth: Option<PathBuf>,
     predictions: Option<PathBuf>,
     probabilities: Option<PathBuf>,
+    model: crate::app::ModelSetup,
 ) -> anyhow::Result<()> {
     let files = if files.is_empty() {
         vec![demo::ensure_demo_scene().context("preparing the demo scene")?]
@@ -122,7 +148,18 @@ fn open_viewer(
     if let Some(path) = probabilities {
         scene.probabilities = Some(crate::app::load_probabilities(&path, scene.size())?);
     }
-    crate::app::run(scene)
+    crate::app::run(scene, model)
+}
+
+/// The weights shipped in `weights/`: beside the executable's `weights/` folder first (an
+/// installed copy), else the source tree's.
+pub fn shipped_weights() -> Option<PathBuf> {
+    const NAME: &str = "weights/sarscope_unet11_synth.bpk";
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join(NAME)));
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(NAME);
+    beside_exe.into_iter().chain([source]).find(|p| p.exists())
 }
 
 /// Sends GDAL's own error printing to the log (RUST_LOG=debug shows it): the errors that matter

@@ -23,6 +23,8 @@ pub use infer::{
     InferParams, ProbabilityMap, Progress, band_order, model_input, predict_planes, predict_scene,
     window_offsets,
 };
-pub use orientation::{Orientations, Rotation, find_orientations_file, sn6_strip_key};
+pub use orientation::{
+    Orientations, Rotation, find_orientations_file, rotation_by_card, sn6_strip_key,
+};
 pub use unet::{DecoderBlock, LayerSpec, UNet11, UNet11Config};
 pub use weights::{LoadedModel, WeightsFormat, card_path, load_weights, save_weights};

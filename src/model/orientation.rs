@@ -135,6 +135,28 @@ pub fn find_orientations_file(tile: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The rotation a model card's rule gives `tile`: never for `"none"`; for
+/// `"sn6-orientations"`, none unless the name is an SN6 tile name, whose strip's flag is read
+/// from the dataset's `SAR_orientations.txt` found near the tile.
+pub fn rotation_by_card(tile: &Path, rule: &str) -> Result<Rotation, ModelError> {
+    if rule == "none" {
+        return Ok(Rotation::None);
+    }
+    let Some(strip) = tile_stem(tile).and_then(sn6_strip_key) else {
+        return Ok(Rotation::None);
+    };
+    let Some(path) = find_orientations_file(tile) else {
+        return Err(ModelError::Orientation {
+            path: tile.to_path_buf(),
+            reason: format!(
+                "an SN6 tile of strip {strip}: whether to rotate it needs the dataset's \
+                 SummaryData/SAR_orientations.txt, which is not near the tile"
+            ),
+        });
+    };
+    Orientations::read(&path)?.rotation_for(tile)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,9 @@
 //! logit per pixel. [`UNet11Config::width_divisor`] narrows every layer for small models that
 //! train and test quickly; 1 is the real baseline (22,927,969 parameters).
 
-use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Initializer, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
@@ -138,33 +138,63 @@ impl UNet11Config {
             .sum()
     }
 
-    /// Builds the network with fresh (Kaiming) weights on `device`.
+    /// Builds the network with fresh weights on `device`, initialized as PyTorch initializes
+    /// its layers (Kaiming uniform with gain 1/sqrt(3)): the state weights are loaded into.
     pub fn init(&self, device: &Device) -> UNet11 {
+        self.init_with(
+            device,
+            &Initializer::KaimingUniform {
+                gain: 1.0 / 3f64.sqrt(),
+                fan_out_only: false,
+            },
+        )
+    }
+
+    /// Builds the network with He-normal weights (gain sqrt(2), for ReLU): the start for
+    /// training from scratch. TernausNet starts from an ImageNet VGG11; without it and without
+    /// batch norm, PyTorch's default initialization shrinks the signal layer after layer and a
+    /// from-scratch UNet11 barely learns.
+    pub fn init_for_training(&self, device: &Device) -> UNet11 {
+        self.init_with(
+            device,
+            &Initializer::KaimingNormal {
+                gain: 2f64.sqrt(),
+                fan_out_only: false,
+            },
+        )
+    }
+
+    fn init_with(&self, device: &Device, init: &Initializer) -> UNet11 {
         let ([c1, c2, c3, c4, c5], nf) = self.widths();
+        let conv3x3 = |cin, cout| conv3x3(cin, cout, init, device);
+        let block = |cin, cmid, cout| DecoderBlock::new(cin, cmid, cout, init, device);
         UNet11 {
-            conv1: conv3x3(self.in_channels, c1, device),
-            conv2: conv3x3(c1, c2, device),
-            conv3s: conv3x3(c2, c3, device),
-            conv3: conv3x3(c3, c3, device),
-            conv4s: conv3x3(c3, c4, device),
-            conv4: conv3x3(c4, c4, device),
-            conv5s: conv3x3(c4, c5, device),
-            conv5: conv3x3(c5, c5, device),
-            center: DecoderBlock::new(c5, nf * 16, nf * 8, device),
-            dec5: DecoderBlock::new(nf * 8 + c5, nf * 16, nf * 8, device),
-            dec4: DecoderBlock::new(nf * 8 + c4, nf * 16, nf * 4, device),
-            dec3: DecoderBlock::new(nf * 4 + c3, nf * 8, nf * 2, device),
-            dec2: DecoderBlock::new(nf * 2 + c2, nf * 4, nf, device),
-            dec1: conv3x3(nf + c1, nf, device),
-            final_conv: Conv2dConfig::new([nf, 1], [1, 1]).init(device),
+            conv1: conv3x3(self.in_channels, c1),
+            conv2: conv3x3(c1, c2),
+            conv3s: conv3x3(c2, c3),
+            conv3: conv3x3(c3, c3),
+            conv4s: conv3x3(c3, c4),
+            conv4: conv3x3(c4, c4),
+            conv5s: conv3x3(c4, c5),
+            conv5: conv3x3(c5, c5),
+            center: block(c5, nf * 16, nf * 8),
+            dec5: block(nf * 8 + c5, nf * 16, nf * 8),
+            dec4: block(nf * 8 + c4, nf * 16, nf * 4),
+            dec3: block(nf * 4 + c3, nf * 8, nf * 2),
+            dec2: block(nf * 2 + c2, nf * 4, nf),
+            dec1: conv3x3(nf + c1, nf),
+            final_conv: Conv2dConfig::new([nf, 1], [1, 1])
+                .with_initializer(init.clone())
+                .init(device),
             pool: MaxPool2dConfig::new([2, 2]).init(),
         }
     }
 }
 
-fn conv3x3(cin: usize, cout: usize, device: &Device) -> Conv2d {
+fn conv3x3(cin: usize, cout: usize, init: &Initializer, device: &Device) -> Conv2d {
     Conv2dConfig::new([cin, cout], [3, 3])
         .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .with_initializer(init.clone())
         .init(device)
 }
 
@@ -177,10 +207,11 @@ pub struct DecoderBlock {
 }
 
 impl DecoderBlock {
-    fn new(cin: usize, cmid: usize, cout: usize, device: &Device) -> Self {
+    fn new(cin: usize, cmid: usize, cout: usize, init: &Initializer, device: &Device) -> Self {
         Self {
-            conv: conv3x3(cin, cmid, device),
+            conv: conv3x3(cin, cmid, init, device),
             up: ConvTranspose2dConfig::new([cmid, cout], [3, 3])
+                .with_initializer(init.clone())
                 .with_stride([2, 2])
                 .with_padding([1, 1])
                 .with_padding_out([1, 1])

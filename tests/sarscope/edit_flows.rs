@@ -370,6 +370,12 @@ fn a_building_is_re_vectorized_from_the_probability_map() {
     h.state_mut().set_probabilities(&probs_path).unwrap();
     // F1 of the map against the truth, re-vectorized at each threshold: every building is found
     // between the ring (0.6) and the buildings (0.9); at 0.05 the map is one blob.
+    // The curve is computed off the UI thread: frames go on meanwhile.
+    let started = std::time::Instant::now();
+    while h.state().probability_curve_pending() && started.elapsed().as_secs() < 120 {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let curve = h.state().probability_curve().unwrap().to_vec();
     let at = |t: f64| curve.iter().find(|c| (c.0 - t).abs() < 1e-6).unwrap().1;
     assert!(at(0.7) > 0.9, "{curve:?}");

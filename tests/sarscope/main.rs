@@ -14,6 +14,7 @@ mod raster_formats;
 mod raster_real;
 mod render_gpu;
 mod synth_scene;
+mod train;
 mod vector_golden;
 mod vector_props;
 mod viewer_flows;

@@ -36,25 +36,56 @@ impl Viewer {
         self.probability_curve.as_deref()
     }
 
-    /// Recomputes the F1 curve of the probability map (when the map or the truth changes).
+    /// Recomputes the F1 curve of the probability map (when the map or the truth changes) on a
+    /// worker thread: vectorizing a map 19 times takes seconds when low thresholds merge the
+    /// scene into a few huge outlines. The curve shows when [`Self::poll_probability_curve`]
+    /// finds it.
     pub(super) fn score_probabilities(&mut self) {
         let truth = self
             .scene
             .layers
             .iter()
             .find(|l| l.role == Role::Truth && l.visible);
-        self.probability_curve = match (truth, &self.scene.probabilities) {
+        self.probability_curve = None;
+        self.probability_curve_job = match (truth, &self.scene.probabilities) {
             (Some(truth), Some(probs)) => {
-                let thresholds: Vec<f32> = (1..20).map(|i| i as f32 * 0.05).collect();
-                Some(crate::annotate::f1_by_probability(
-                    truth,
-                    probs,
-                    EvalParams::default(),
-                    &thresholds,
-                ))
+                let (truth, probs) = (truth.clone(), probs.clone());
+                let (sender, receiver) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let thresholds: Vec<f32> = (1..20).map(|i| i as f32 * 0.05).collect();
+                    // Nobody waits when the scene changed meanwhile.
+                    let _ = sender.send(crate::annotate::f1_by_probability(
+                        &truth,
+                        &probs,
+                        EvalParams::default(),
+                        &thresholds,
+                    ));
+                });
+                Some(receiver)
             }
             _ => None,
         };
+    }
+
+    /// Takes the F1 curve of the probability map once its worker has it.
+    pub(super) fn poll_probability_curve(&mut self) {
+        if let Some(job) = &self.probability_curve_job {
+            match job.try_recv() {
+                Ok(curve) => {
+                    self.probability_curve = Some(curve);
+                    self.probability_curve_job = None;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.probability_curve_job = None;
+                }
+            }
+        }
+    }
+
+    /// The F1 curve of the probability map is being computed.
+    pub fn probability_curve_pending(&self) -> bool {
+        self.probability_curve_job.is_some()
     }
 
     /// The live score: the first visible truth layer against the first visible predictions.

@@ -5,6 +5,7 @@ mod controls;
 mod edit;
 mod histogram;
 mod layers;
+mod model;
 
 pub use edit::{SHORTCUTS, Tool};
 
@@ -136,6 +137,8 @@ pub struct Viewer {
     f1_curve: Option<Vec<(f64, f64)>>,
     /// F1 of the probability map vectorized at each threshold.
     probability_curve: Option<Vec<(f64, f64)>>,
+    /// The worker computing [`Self::probability_curve`].
+    probability_curve_job: Option<mpsc::Receiver<Vec<(f64, f64)>>>,
     /// The footprint clicked last.
     selected: Option<layers::Pick>,
     tool: Tool,
@@ -161,6 +164,13 @@ pub struct Viewer {
     /// The first pane's rectangle in the last frame.
     first_pane: egui::Rect,
     adapter: String,
+    /// The weights the Predict button runs.
+    weights: Option<PathBuf>,
+    /// Start a prediction at the next frame.
+    predict_pending: bool,
+    predict_job: Option<crate::app::predict::PredictJob>,
+    /// What the last prediction gave, or why it failed.
+    predict_status: Option<Result<String, String>>,
 }
 
 impl Viewer {
@@ -195,6 +205,7 @@ impl Viewer {
             scoring: None,
             f1_curve: None,
             probability_curve: None,
+            probability_curve_job: None,
             selected: None,
             tool: Tool::Navigate,
             editor: None,
@@ -208,6 +219,10 @@ impl Viewer {
             revector_threshold: 0.5,
             export_wgs84: false,
             edit_message: None,
+            weights: None,
+            predict_pending: false,
+            predict_job: None,
+            predict_status: None,
             show_help: false,
             first_pane: egui::Rect::NOTHING,
             adapter: format!("{:?}, {}", info.backend, info.name),
@@ -377,6 +392,9 @@ impl Viewer {
         }
         self.selected = None;
         self.probability_curve = None;
+        self.probability_curve_job = None;
+        self.predict_job = None;
+        self.predict_status = None;
         self.editor = None;
         self.tool = Tool::Navigate;
         self.draft.clear();
@@ -733,6 +751,13 @@ impl Viewer {
     /// passes its own).
     pub fn ui(&mut self, ui: &mut egui::Ui, render: Option<&egui_wgpu::RenderState>) {
         self.poll_loading(render);
+        self.poll_prediction(ui.ctx());
+        self.poll_probability_curve();
+        if self.probability_curve_job.is_some() {
+            // Look again soon: the worker has no context to wake the UI with.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
         self.edit_keys(ui.ctx());
         let dropped: Vec<PathBuf> = ui.input(|i| {
             i.raw
@@ -751,6 +776,7 @@ impl Viewer {
             .default_size(300.0)
             .show(ui, |ui| {
                 self.histogram_ui(ui);
+                self.model_ui(ui);
                 self.layers_ui(ui);
                 self.tools_ui(ui);
             });
