@@ -2,6 +2,7 @@
 //! egui_wgpu paint callback. The bands go up to the GPU once; mode, scale, stretch, colormap,
 //! sampling, pan and zoom are uniforms.
 
+pub mod finetune;
 mod gpu;
 pub mod predict;
 mod scene;

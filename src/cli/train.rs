@@ -154,8 +154,8 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
     let log_path = args.out.with_extension("log.csv");
     let train_started = std::time::Instant::now();
     let first_step = trainer.step;
+    trainer.checkpoint_to(ckpt.clone(), card_base.clone());
     let bar = ProgressLine::new("train");
-    let mut pending_save = false;
     let mut last_loss = f32::NAN;
     let result = run(&mut trainer, &train, &val, &mut |event| {
         match event {
@@ -176,13 +176,12 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
                     counts.fn_,
                     train_started.elapsed().as_secs_f64()
                 );
-                pending_save = true;
             }
         }
         true
     });
     bar.finish();
-    if pending_save || result.is_err() {
+    if trainer.step > first_step {
         trainer
             .save_checkpoint(&ckpt, &card_base)
             .with_context(|| format!("saving the checkpoint {}", ckpt.display()))?;

@@ -65,9 +65,6 @@ impl TrainScene {
     pub fn from_files(tif: &Path, footprints: &Path, card: &ModelCard) -> Result<Self, TrainError> {
         let data = |what: String| TrainError::Data(what);
         let scene = Scene::open(tif).map_err(|e| data(e.to_string()))?;
-        let order = band_order(&scene, card)?;
-        let planes = scene.read_full().map_err(|e| data(e.to_string()))?;
-        let input = model_input(&planes, &order, card.normalization, Rotation::None)?;
         let mut read = read_footprints(footprints).map_err(|e| data(e.to_string()))?;
         if let Some(grid) = SceneGrid::of(&scene) {
             read = read
@@ -94,13 +91,35 @@ impl TrainScene {
             .filter(|f| !named || f.image_id.as_deref() == Some(&stem))
             .map(|f| f.polygon)
             .collect();
-        Ok(Self::assemble(
-            stem,
+        Self::from_scene(&scene, stem, truth, card, Rotation::None)
+    }
+
+    /// An opened scene and its footprints in pixel coordinates, its bands in the card's order
+    /// and normalization; `rotation` turns bands and mask as the model sees them (the truth
+    /// polygons stay on the scene's grid).
+    pub fn from_scene(
+        scene: &Scene,
+        name: String,
+        truth: Vec<MultiPolygon<f64>>,
+        card: &ModelCard,
+        rotation: Rotation,
+    ) -> Result<Self, TrainError> {
+        let order = band_order(scene, card)?;
+        let planes = scene
+            .read_full()
+            .map_err(|e| TrainError::Data(e.to_string()))?;
+        let input = model_input(&planes, &order, card.normalization, rotation)?;
+        let mut made = Self::assemble(
+            name,
             (planes.width, planes.height),
             input,
             truth,
             card.normalization.apply(0.0),
-        ))
+        );
+        if rotation == Rotation::Half {
+            made.mask.reverse();
+        }
+        Ok(made)
     }
 
     fn assemble(

@@ -144,6 +144,8 @@ pub struct Trainer {
     device: Device,
     pub step: usize,
     pub log: Vec<LogLine>,
+    /// Where [`run`] saves a checkpoint after each validation, with the card to write.
+    checkpoint: Option<(PathBuf, ModelCard)>,
 }
 
 /// File names inside a checkpoint folder.
@@ -167,6 +169,7 @@ impl Trainer {
             device,
             step: 0,
             log: Vec::new(),
+            checkpoint: None,
         })
     }
 
@@ -189,6 +192,7 @@ impl Trainer {
             device,
             step: 0,
             log: Vec::new(),
+            checkpoint: None,
         })
     }
 
@@ -226,7 +230,13 @@ impl Trainer {
             device,
             step: state.step,
             log: state.log,
+            checkpoint: None,
         })
+    }
+
+    /// Makes [`run`] save a checkpoint into `dir` after every validation.
+    pub fn checkpoint_to(&mut self, dir: PathBuf, card: ModelCard) {
+        self.checkpoint = Some((dir, card));
     }
 
     /// Writes weights, optimizer state and the step count into `dir` (created), each file
@@ -384,7 +394,8 @@ fn check_crop(crop: usize) -> Result<(), TrainError> {
 }
 
 /// Runs `trainer` to its planned number of steps on crops of `train`, validating on `val`
-/// every `validate_every` steps and at the end. The crops of step `k` depend only on the seed
+/// every `validate_every` steps and at the end (and saving a checkpoint then, when asked with
+/// [`Trainer::checkpoint_to`]). The crops of step `k` depend only on the seed
 /// and `k`, so a resumed run sees the batches an uninterrupted one would have.
 pub fn run(
     trainer: &mut Trainer,
@@ -425,6 +436,9 @@ pub fn run(
             })?;
             if let Some(last) = trainer.log.last_mut() {
                 last.f1 = Some(counts.f1());
+            }
+            if let Some((dir, card)) = &trainer.checkpoint {
+                trainer.save_checkpoint(dir, card)?;
             }
             if !on_event(&Event::Validated {
                 step: trainer.step,

@@ -171,6 +171,9 @@ pub struct Viewer {
     predict_job: Option<crate::app::predict::PredictJob>,
     /// What the last prediction gave, or why it failed.
     predict_status: Option<Result<String, String>>,
+    finetune_job: Option<crate::app::finetune::FinetuneJob>,
+    /// Steps of the next fine-tuning.
+    finetune_steps: usize,
 }
 
 impl Viewer {
@@ -223,6 +226,8 @@ impl Viewer {
             predict_pending: false,
             predict_job: None,
             predict_status: None,
+            finetune_job: None,
+            finetune_steps: 100,
             show_help: false,
             first_pane: egui::Rect::NOTHING,
             adapter: format!("{:?}, {}", info.backend, info.name),
@@ -395,6 +400,7 @@ impl Viewer {
         self.probability_curve_job = None;
         self.predict_job = None;
         self.predict_status = None;
+        self.finetune_job = None;
         self.editor = None;
         self.tool = Tool::Navigate;
         self.draft.clear();
@@ -775,10 +781,12 @@ impl Viewer {
         egui::Panel::right("histogram")
             .default_size(300.0)
             .show(ui, |ui| {
-                self.histogram_ui(ui);
-                self.model_ui(ui);
-                self.layers_ui(ui);
-                self.tools_ui(ui);
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.histogram_ui(ui);
+                    self.model_ui(ui);
+                    self.layers_ui(ui);
+                    self.tools_ui(ui);
+                });
             });
         // No panel fill: the panes cover the area (the shader paints outside the scene too).
         egui::CentralPanel::default()

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use eframe::egui;
 
 use crate::annotate::{Layer, Role};
+use crate::app::finetune::{FinetuneJob, FinetuneRequest};
 use crate::app::predict::{PredictJob, Predicted};
 
 use super::Viewer;
@@ -39,6 +40,42 @@ impl Viewer {
         self.predict_job.is_some()
     }
 
+    /// Fine-tunes the chosen weights on the scene and the edited footprints for `steps` steps
+    /// in the background; the new weights are saved beside the scene, chosen, and predicted
+    /// with when done.
+    pub fn improve_model(&mut self, ctx: &egui::Context, steps: usize) -> Result<(), String> {
+        let weights = self.weights.clone().ok_or("choose weights first")?;
+        let editor = self
+            .editor
+            .as_ref()
+            .ok_or("edit the footprints first (the edit or draw tool)")?;
+        let footprints: Vec<geo::MultiPolygon<f64>> = editor
+            .footprints()
+            .iter()
+            .map(|f| f.polygon.clone())
+            .collect();
+        if footprints.is_empty() {
+            return Err("there are no edited footprints to learn from".into());
+        }
+        let ctx = ctx.clone();
+        self.predict_status = None;
+        self.finetune_job = Some(FinetuneJob::start(
+            FinetuneRequest {
+                files: self.scene.files.clone(),
+                footprints,
+                weights,
+                steps: steps.max(1),
+            },
+            move || ctx.request_repaint(),
+        ));
+        Ok(())
+    }
+
+    /// Fine-tuning is running.
+    pub fn improving(&self) -> bool {
+        self.finetune_job.is_some()
+    }
+
     /// What the last prediction gave (`Ok`) or why it failed.
     pub fn prediction_status(&self) -> Option<&Result<String, String>> {
         self.predict_status.as_ref()
@@ -47,6 +84,22 @@ impl Viewer {
     pub(super) fn poll_prediction(&mut self, ctx: &egui::Context) {
         if std::mem::take(&mut self.predict_pending) {
             self.predict(ctx);
+        }
+        if let Some(job) = &self.finetune_job
+            && let Some(result) = job.poll()
+        {
+            let cancelled = job.cancelled();
+            self.finetune_job = None;
+            match result {
+                Ok(path) => {
+                    self.weights = Some(path);
+                    self.predict(ctx);
+                }
+                Err(_) if cancelled => {
+                    self.predict_status = Some(Err("fine-tuning cancelled".into()));
+                }
+                Err(e) => self.predict_status = Some(Err(format!("fine-tuning: {e}"))),
+            }
         }
         let Some(job) = &self.predict_job else {
             return;
@@ -165,6 +218,7 @@ impl Viewer {
                 self.predict(ui.ctx());
             }
         }
+        self.finetune_ui(ui);
         match &self.predict_status {
             Some(Ok(text)) => {
                 ui.label(text);
@@ -174,5 +228,70 @@ impl Viewer {
             }
             None => {}
         }
+    }
+}
+
+impl Viewer {
+    fn finetune_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(job) = &self.finetune_job {
+            let step = job.step();
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::ProgressBar::new(step as f32 / job.steps.max(1) as f32)
+                        .text(format!(
+                            "training {step}/{} steps, {:.0} s",
+                            job.steps,
+                            job.elapsed_s()
+                        ))
+                        .desired_width(180.0),
+                );
+                if ui.button("Cancel").clicked() {
+                    job.cancel();
+                }
+            });
+            let losses = job.losses();
+            egui_plot::Plot::new("fine-tuning loss")
+                .height(90.0)
+                .allow_drag(false)
+                .allow_zoom(false)
+                .allow_scroll(false)
+                .x_axis_label("step")
+                .y_axis_label("loss")
+                .show(ui, |plot| {
+                    plot.line(egui_plot::Line::new("dice + 10 focal", losses));
+                });
+            let device = job.device();
+            if !device.is_empty() {
+                ui.weak(device);
+            }
+            return;
+        }
+        let edited = self.editor.as_ref().map_or(0, |e| e.footprints().len());
+        let ready = self.weights.is_some()
+            && edited > 0
+            && self.scene.tiled.is_none()
+            && self.predict_job.is_none();
+        ui.horizontal(|ui| {
+            let button = ui
+                .add_enabled(ready, egui::Button::new("Improve the model with my edits"))
+                .on_hover_text(
+                    "fine-tune the weights on this scene and your edited footprints, save them \
+                     beside the scene and predict again",
+                )
+                .on_disabled_hover_text(
+                    "needs weights and edited footprints (the edit or draw tool), on a scene \
+                     that is not drawn from a pyramid",
+                );
+            ui.add(
+                egui::DragValue::new(&mut self.finetune_steps)
+                    .range(1..=5000)
+                    .suffix(" steps"),
+            );
+            if button.clicked()
+                && let Err(e) = self.improve_model(ui.ctx(), self.finetune_steps)
+            {
+                self.predict_status = Some(Err(e));
+            }
+        });
     }
 }

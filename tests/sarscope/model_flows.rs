@@ -1,0 +1,102 @@
+//! The model in the viewer: the shipped weights predict the demo scene on a worker thread, the
+//! footprints are scored live, and "Improve the model with my edits" fine-tunes, saves the new
+//! weights beside the scene and predicts with them; a fine-tuning can be cancelled.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sarscope::app::{Tool, Viewer, load_scene};
+use sarscope::model::ModelCard;
+
+use crate::viewer_flows::harness_for;
+
+fn shipped() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_unet11_synth.bpk")
+}
+
+/// Runs frames until `done` or a minute and a half passes.
+fn run_until(h: &mut Harness<'static, Viewer>, done: impl Fn(&Viewer) -> bool, what: &str) {
+    let started = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{what} did not finish in 90 s"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.step();
+}
+
+#[test]
+fn predict_score_and_improve_the_model_from_the_viewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    let mut h = harness_for(load_scene(std::slice::from_ref(&written.tif)).unwrap());
+    h.state_mut().set_weights(Some(shipped()), true);
+    h.step();
+    assert!(h.state().predicting(), "asked to predict at once");
+    run_until(&mut h, |v| !v.predicting(), "the prediction");
+    let status = h.state().prediction_status().cloned();
+    assert!(
+        matches!(&status, Some(Ok(t)) if t.contains("buildings")),
+        "{status:?}"
+    );
+    // The demo scene (seed 0) is not among the training scenes (seed 1): the live score is the
+    // shipped weights' score on a scene they never saw.
+    let counts = h.state().scoring().unwrap().counts();
+    assert!(
+        counts.f1() >= 0.75,
+        "live score of the prediction: {counts:?}"
+    );
+    h.get_by_label_contains("sarscope_unet11_synth (predicted)");
+
+    // Edit (the edits start as a copy of the predictions), then fine-tune for 3 steps.
+    h.state_mut().set_tool(Tool::Edit);
+    h.step();
+    let ctx = h.ctx.clone();
+    h.state_mut().improve_model(&ctx, 3).unwrap();
+    h.step();
+    assert!(h.state().improving());
+    run_until(
+        &mut h,
+        |v| !v.improving() && !v.predicting(),
+        "fine-tuning and predicting again",
+    );
+    let status = h.state().prediction_status().cloned();
+    assert!(matches!(&status, Some(Ok(_))), "{status:?}");
+    let tuned = dir.path().join(format!("{}.finetuned.bpk", demo.name));
+    assert!(
+        tuned.exists(),
+        "the fine-tuned weights are saved beside the scene"
+    );
+    let card = ModelCard::read(&tuned.with_extension("card.json")).unwrap();
+    assert!(
+        card.provenance.contains("fine-tuned"),
+        "{}",
+        card.provenance
+    );
+    assert!(card.provenance.contains("3 steps"), "{}", card.provenance);
+    h.get_by_label_contains(&format!("{}.finetuned (predicted)", demo.name));
+
+    // A long fine-tuning stops at Cancel.
+    h.state_mut().improve_model(&ctx, 5000).unwrap();
+    let started = Instant::now();
+    while h.state().improving() && started.elapsed() < Duration::from_secs(60) {
+        h.step();
+        if h.query_by_label("Cancel").is_some() {
+            h.get_by_label("Cancel").click();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    run_until(&mut h, |v| !v.improving(), "the cancelled fine-tuning");
+    let status = h.state().prediction_status().cloned();
+    assert!(
+        matches!(&status, Some(Err(e)) if e.contains("cancelled")),
+        "{status:?}"
+    );
+}
