@@ -4,6 +4,7 @@
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
+use crate::render::overlay::{OverlayPipeline, OverlayUniform, upload_probabilities};
 use crate::render::pyramid::{LruCache, TileKey};
 use crate::render::{Bands, RenderError, ViewPipeline, ViewUniform, upload_bands};
 
@@ -118,12 +119,52 @@ pub fn install_scene(state: &egui_wgpu::RenderState, bands: &Bands) -> Result<()
     Ok(())
 }
 
+/// The probability overlay on the GPU: its pipeline, the map, a uniform per pane.
+struct OverlayResources {
+    pipeline: OverlayPipeline,
+    panes: Vec<(wgpu::Buffer, wgpu::BindGroup)>,
+}
+
+/// Uploads a probability map for the overlay (or, with `None`, drops the one there).
+pub fn install_probabilities(
+    state: &egui_wgpu::RenderState,
+    probs: Option<(&[f32], usize, usize)>,
+) -> Result<(), RenderError> {
+    let mut renderer = state.renderer.write();
+    let old = renderer.callback_resources.remove::<OverlayResources>();
+    let Some((values, width, height)) = probs else {
+        return Ok(());
+    };
+    let texture = upload_probabilities(&state.device, &state.queue, values, width, height)?;
+    let pipeline = match old {
+        Some(old) => old.pipeline,
+        None => OverlayPipeline::new(&state.device, state.target_format),
+    };
+    let panes = (0..PANES)
+        .map(|_| {
+            let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("overlay uniform"),
+                size: std::mem::size_of::<OverlayUniform>() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let bind_group = pipeline.bind_group(&state.device, &texture, &uniform);
+            (uniform, bind_group)
+        })
+        .collect();
+    renderer
+        .callback_resources
+        .insert(OverlayResources { pipeline, panes });
+    Ok(())
+}
+
 /// One pane's draw of the scene (or of one tile of it): plain data; `prepare` writes the
-/// uniform, `paint` draws a triangle.
+/// uniforms, `paint` draws a triangle, and the probability overlay's over it when asked.
 pub struct ViewCallback {
     pub pane: usize,
     pub tile: Option<TileKey>,
     pub uniform: ViewUniform,
+    pub overlay: Option<OverlayUniform>,
 }
 
 impl egui_wgpu::CallbackTrait for ViewCallback {
@@ -146,6 +187,13 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         };
         if let Some((uniform, _)) = buffer {
             queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
+        }
+        if let Some(overlay) = &self.overlay
+            && let Some((uniform, _)) = resources
+                .get::<OverlayResources>()
+                .and_then(|res| res.panes.get(self.pane))
+        {
+            queue.write_buffer(uniform, 0, bytemuck::bytes_of(overlay));
         }
         Vec::new()
     }
@@ -171,5 +219,13 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         render_pass.set_pipeline(&res.pipeline.pipeline);
         render_pass.set_bind_group(0, bind_group, &[]);
         render_pass.draw(0..3, 0..1);
+        if self.overlay.is_some()
+            && let Some(overlay) = resources.get::<OverlayResources>()
+            && let Some((_, bind_group)) = overlay.panes.get(self.pane)
+        {
+            render_pass.set_pipeline(&overlay.pipeline.pipeline);
+            render_pass.set_bind_group(0, bind_group, &[]);
+            render_pass.draw(0..3, 0..1);
+        }
     }
 }

@@ -5,6 +5,9 @@ use std::borrow::Cow;
 
 use wgpu::util::DeviceExt;
 
+use super::overlay::{
+    self, OverlayPipeline, OverlaySettings, OverlayUniform, upload_probabilities,
+};
 use super::{ViewSettings, ViewUniform};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +37,7 @@ pub struct OffscreenRenderer {
     device: wgpu::Device,
     queue: wgpu::Queue,
     pipeline: ViewPipeline,
+    overlay: OverlayPipeline,
     /// "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits)".
     pub adapter: String,
 }
@@ -48,8 +52,9 @@ impl ViewPipeline {
     pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("view.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(include_str!(
-                "../../shaders/view.wgsl"
+            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(concat!(
+                include_str!("../../shaders/colormaps.wgsl"),
+                include_str!("../../shaders/view.wgsl")
             ))),
         });
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -200,10 +205,12 @@ impl OffscreenRenderer {
         }))
         .map_err(|e| RenderError::Device(e.to_string()))?;
         let pipeline = ViewPipeline::new(&device, OUT_FORMAT);
+        let overlay = OverlayPipeline::new(&device, OUT_FORMAT);
         Ok(Self {
             device,
             queue,
             pipeline,
+            overlay,
             adapter: format!("{:?}, {}", info.backend, info.name),
         })
     }
@@ -253,6 +260,38 @@ impl OffscreenRenderer {
                 usage: wgpu::BufferUsages::UNIFORM,
             });
         let bind_group = self.pipeline.bind_group(&self.device, &scene.view, &buffer);
+        self.draw(&self.pipeline.pipeline, &bind_group, out_width, out_height)
+    }
+
+    /// The probability overlay of `probs` (`width` x `height`) alone, on a transparent target
+    /// of `out_width` x `out_height` (RGBA8, blended onto transparent black).
+    pub fn render_overlay(
+        &self,
+        probs: &[f32],
+        width: usize,
+        height: usize,
+        settings: &OverlaySettings,
+        out_width: usize,
+        out_height: usize,
+    ) -> Result<Vec<u8>, RenderError> {
+        if out_width == 0 || out_height == 0 {
+            return Err(RenderError::Size(out_width, out_height));
+        }
+        let texture = upload_probabilities(&self.device, &self.queue, probs, width, height)?;
+        let uniform = OverlayUniform::new(settings, width, height);
+        let buffer = overlay::uniform_buffer(&self.device, &uniform);
+        let bind_group = self.overlay.bind_group(&self.device, &texture, &buffer);
+        self.draw(&self.overlay.pipeline, &bind_group, out_width, out_height)
+    }
+
+    /// One full-target triangle through `pipeline` on a transparent target, read back.
+    fn draw(
+        &self,
+        pipeline: &wgpu::RenderPipeline,
+        bind_group: &wgpu::BindGroup,
+        out_width: usize,
+        out_height: usize,
+    ) -> Result<Vec<u8>, RenderError> {
         let extent = wgpu::Extent3d {
             width: out_width as u32,
             height: out_height as u32,
@@ -300,8 +339,8 @@ impl OffscreenRenderer {
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            pass.set_pipeline(&self.pipeline.pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, bind_group, &[]);
             pass.draw(0..3, 0..1);
         }
         encoder.copy_texture_to_buffer(

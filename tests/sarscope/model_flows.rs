@@ -9,6 +9,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sarscope::app::{Tool, Viewer, load_scene};
 use sarscope::model::ModelCard;
+use sarscope::render::Colormap;
+use sarscope::render::overlay::OverlaySettings;
 
 use crate::viewer_flows::harness_for;
 
@@ -53,6 +55,32 @@ fn predict_score_and_improve_the_model_from_the_viewer() {
         "live score of the prediction: {counts:?}"
     );
     h.get_by_label_contains("sarscope_unet11_synth (predicted)");
+
+    // The probability map is drawn over the scene: one upload, and none for its settings.
+    assert!(h.state().overlay_shown());
+    assert_eq!(h.state().overlay_uploads(), 1);
+    let with = h.render().unwrap();
+    h.state_mut().set_overlay(false, OverlaySettings::default());
+    h.step();
+    let without = h.render().unwrap();
+    let changed = with
+        .pixels()
+        .zip(without.pixels())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(changed > 5000, "the overlay changed {changed} pixels");
+    h.state_mut().set_overlay(
+        true,
+        OverlaySettings {
+            colormap: Colormap::Viridis,
+            opacity: 0.9,
+            threshold: 0.1,
+        },
+    );
+    h.step();
+    let other = h.render().unwrap();
+    assert!(with.pixels().zip(other.pixels()).any(|(a, b)| a != b));
+    assert_eq!(h.state().overlay_uploads(), 1, "settings are uniforms");
 
     // Edit (the edits start as a copy of the predictions), then fine-tune for 3 steps.
     h.state_mut().set_tool(Tool::Edit);

@@ -222,3 +222,53 @@ fn the_pixel_grid_marks_texel_edges() {
     assert_eq!(at(8, 8), 255);
     assert_eq!(at(40, 24), 255);
 }
+
+/// The probability overlay through `shaders/overlay.wgsl` equals its CPU twin (colormap,
+/// opacity, threshold, NaN, values outside 0..1), at the map's size and resampled, within
+/// 2/255 (the shader's float colormap vs the CPU's, and the blend's rounding).
+#[test]
+fn the_overlay_matches_its_cpu_twin() {
+    use sarscope::render::Colormap;
+    use sarscope::render::overlay::{OverlaySettings, overlay_cpu};
+    let renderer = OffscreenRenderer::new().unwrap();
+    let (w, h) = (37, 23);
+    let probs: Vec<f32> = (0..w * h)
+        .map(|i| match i % 41 {
+            0 => f32::NAN,
+            1 => 1.3,
+            2 => -0.2,
+            k => k as f32 / 40.0,
+        })
+        .collect();
+    let cases = [
+        OverlaySettings {
+            colormap: Colormap::Grey,
+            opacity: 1.0,
+            threshold: 0.0,
+        },
+        OverlaySettings::default(),
+        OverlaySettings {
+            colormap: Colormap::Viridis,
+            opacity: 0.8,
+            threshold: 0.3,
+        },
+    ];
+    for settings in cases {
+        for (ow, oh) in [(w, h), (80, 50)] {
+            let gpu = renderer
+                .render_overlay(&probs, w, h, &settings, ow, oh)
+                .unwrap();
+            let cpu = overlay_cpu(&probs, w, h, &settings, ow, oh);
+            assert_eq!(gpu.len(), cpu.len());
+            let worst = gpu
+                .iter()
+                .zip(&cpu)
+                .map(|(a, b)| a.abs_diff(*b))
+                .max()
+                .unwrap();
+            assert!(worst <= 2, "{settings:?} at {ow}x{oh}: worst {worst}");
+            let drawn = cpu.chunks_exact(4).filter(|p| p[3] > 0).count();
+            assert!(drawn > 0 && drawn < ow * oh, "{settings:?}: {drawn} drawn");
+        }
+    }
+}

@@ -154,6 +154,7 @@ impl Viewer {
         let size = self.scene.size();
         let probs = crate::app::load_probabilities(path, size).map_err(|e| format!("{e:#}"))?;
         self.scene.probabilities = Some(probs);
+        self.overlay_dirty = true;
         self.score_probabilities();
         Ok(())
     }

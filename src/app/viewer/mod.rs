@@ -21,6 +21,7 @@ use super::gpu::{ViewCallback, install_scene, install_tile, tile_resident, tiles
 use super::scene::{SceneData, load_scene};
 use super::tiles::TileReader;
 use crate::raster::ToLonLat;
+use crate::render::overlay::{OverlaySettings, OverlayUniform};
 use crate::render::pyramid::{TileKey, level_for, top_level, visible_tiles};
 use crate::render::{
     Colormap, Display, InputScale, NODATA, Sampling, Stretch, ViewMode, ViewSettings, ViewUniform,
@@ -164,6 +165,14 @@ pub struct Viewer {
     /// The first pane's rectangle in the last frame.
     first_pane: egui::Rect,
     adapter: String,
+    /// The probability overlay: shown, how, and whether the map is on the GPU.
+    overlay_on: bool,
+    overlay: OverlaySettings,
+    overlay_installed: bool,
+    /// The probability map changed: upload it (or drop it) at the next frame.
+    overlay_dirty: bool,
+    /// Probability maps uploaded so far.
+    overlay_uploads: usize,
     /// The weights the Predict button runs.
     weights: Option<PathBuf>,
     /// Start a prediction at the next frame.
@@ -222,6 +231,11 @@ impl Viewer {
             revector_threshold: 0.5,
             export_wgs84: false,
             edit_message: None,
+            overlay_on: true,
+            overlay: OverlaySettings::default(),
+            overlay_installed: false,
+            overlay_dirty: true,
+            overlay_uploads: 0,
             weights: None,
             predict_pending: false,
             predict_job: None,
@@ -398,6 +412,7 @@ impl Viewer {
         self.selected = None;
         self.probability_curve = None;
         self.probability_curve_job = None;
+        self.overlay_dirty = true;
         self.predict_job = None;
         self.predict_status = None;
         self.finetune_job = None;
@@ -596,6 +611,7 @@ impl Viewer {
                     pane,
                     tile: Some(key),
                     uniform,
+                    overlay: None,
                 },
             ));
         }
@@ -668,12 +684,22 @@ impl Viewer {
             if self.state.pixel_grid && !tiled && screen_px_per_texel >= GRID_FROM {
                 uniform.grid = screen_px_per_texel;
             }
+            let overlay = (self.overlay_on && self.overlay_installed && !tiled).then(|| {
+                let mut o = OverlayUniform::new(
+                    &self.overlay,
+                    self.scene.bands.width,
+                    self.scene.bands.height,
+                );
+                o.window = uniform.window;
+                o
+            });
             ui.painter().add(egui_wgpu::Callback::new_paint_callback(
                 rect,
                 ViewCallback {
                     pane: index,
                     tile: None,
                     uniform,
+                    overlay,
                 },
             ));
             if let Some(render) = render {
@@ -758,6 +784,9 @@ impl Viewer {
     pub fn ui(&mut self, ui: &mut egui::Ui, render: Option<&egui_wgpu::RenderState>) {
         self.poll_loading(render);
         self.poll_prediction(ui.ctx());
+        if let Some(render) = render {
+            self.sync_overlay(render);
+        }
         self.poll_probability_curve();
         if self.probability_curve_job.is_some() {
             // Look again soon: the worker has no context to wake the UI with.

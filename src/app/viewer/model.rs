@@ -4,11 +4,14 @@
 
 use std::path::PathBuf;
 
-use eframe::egui;
+use eframe::{egui, egui_wgpu};
 
 use crate::annotate::{Layer, Role};
 use crate::app::finetune::{FinetuneJob, FinetuneRequest};
+use crate::app::gpu::install_probabilities;
 use crate::app::predict::{PredictJob, Predicted};
+use crate::render::Colormap;
+use crate::render::overlay::OverlaySettings;
 
 use super::Viewer;
 
@@ -144,6 +147,7 @@ impl Viewer {
         self.scene.layers.retain(|l| l.path != layer_path);
         self.scene.layers.push(layer);
         self.scene.probabilities = Some(predicted.probabilities);
+        self.overlay_dirty = true;
         self.score_probabilities();
         self.rescore();
         format!(
@@ -218,6 +222,7 @@ impl Viewer {
                 self.predict(ui.ctx());
             }
         }
+        self.overlay_ui(ui);
         self.finetune_ui(ui);
         match &self.predict_status {
             Some(Ok(text)) => {
@@ -293,5 +298,79 @@ impl Viewer {
                 self.predict_status = Some(Err(e));
             }
         });
+    }
+}
+
+impl Viewer {
+    /// Puts the scene's probability map on the GPU for the overlay after it changed (one
+    /// upload per map; the overlay's settings are uniforms).
+    pub(super) fn sync_overlay(&mut self, render: &egui_wgpu::RenderState) {
+        if !std::mem::take(&mut self.overlay_dirty) {
+            return;
+        }
+        let probs = self
+            .scene
+            .probabilities
+            .as_ref()
+            .filter(|_| self.scene.tiled.is_none())
+            .map(|p| (p.values.as_slice(), p.width, p.height));
+        let uploading = probs.is_some();
+        match install_probabilities(render, probs) {
+            Ok(()) => {
+                self.overlay_installed = uploading;
+                self.overlay_uploads += usize::from(uploading);
+            }
+            Err(e) => {
+                self.overlay_installed = false;
+                self.predict_status = Some(Err(format!("the probability overlay: {e}")));
+            }
+        }
+    }
+
+    /// The probability overlay is drawn (a map is on the GPU and the overlay is on).
+    pub fn overlay_shown(&self) -> bool {
+        self.overlay_on && self.overlay_installed
+    }
+
+    /// Probability maps uploaded so far (one per map, none for overlay settings).
+    pub fn overlay_uploads(&self) -> usize {
+        self.overlay_uploads
+    }
+
+    pub fn set_overlay(&mut self, on: bool, settings: OverlaySettings) {
+        self.overlay_on = on;
+        self.overlay = settings;
+    }
+
+    fn overlay_ui(&mut self, ui: &mut egui::Ui) {
+        if self.scene.probabilities.is_none() || self.scene.tiled.is_some() {
+            return;
+        }
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.overlay_on, "probabilities")
+                .on_hover_text("the probability map over the scene, from the threshold up");
+            egui::ComboBox::from_id_salt("overlay colormap")
+                .width(80.0)
+                .selected_text(self.overlay.colormap.name())
+                .show_ui(ui, |ui| {
+                    for c in Colormap::ALL {
+                        ui.selectable_value(&mut self.overlay.colormap, c, c.name());
+                    }
+                });
+        });
+        ui.add(
+            egui::Slider::new(&mut self.overlay.opacity, 0.0..=1.0)
+                .text("opacity")
+                .max_decimals(2),
+        );
+        ui.add(
+            egui::Slider::new(&mut self.overlay.threshold, 0.0..=1.0)
+                .text("from p")
+                .max_decimals(2),
+        )
+        .on_hover_text(
+            "probabilities below this are not drawn: at the model's threshold (0.5) the overlay \
+             is the mask the footprints are traced from",
+        );
     }
 }
