@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use geo::MultiPolygon;
 
-use crate::model::{DeviceChoice, load_weights, rotation_by_card, select_device};
+use crate::model::{
+    DeviceChoice, SharedWgpu, load_weights, rotation_by_card, select_device_sharing,
+};
 use crate::raster::Scene;
 use crate::train::{Event, TrainConfig, TrainError, TrainScene, Trainer, run};
 
@@ -21,6 +23,8 @@ pub struct FinetuneRequest {
     pub footprints: Vec<MultiPolygon<f64>>,
     pub weights: PathBuf,
     pub steps: usize,
+    /// The viewer's device, for a GPU to train on.
+    pub shared_wgpu: Option<SharedWgpu>,
 }
 
 #[derive(Default)]
@@ -137,7 +141,7 @@ fn finetune(
             "there are no edited footprints to learn from".into(),
         ));
     }
-    let device = select_device(DeviceChoice::Auto)?;
+    let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
     if let Ok(mut text) = shared.device.lock() {
         text.clone_from(&device.description);
     }

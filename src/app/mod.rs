@@ -9,7 +9,7 @@ mod scene;
 mod tiles;
 mod viewer;
 
-use eframe::egui;
+use eframe::{egui, egui_wgpu};
 
 pub use scene::{SceneData, load_probabilities, load_scene};
 pub use viewer::{Layout, SHORTCUTS, Tool, ViewState, Viewer};
@@ -23,12 +23,27 @@ pub struct ModelSetup {
 }
 
 pub fn run(scene: SceneData, model: ModelSetup) -> anyhow::Result<()> {
-    let options = eframe::NativeOptions {
+    let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 860.0])
             .with_title(format!("sarscope: {}", scene.name)),
         ..Default::default()
     };
+    // The model runs on the device the viewer draws with (on a real GPU): burn's kernels need
+    // the adapter's features (64-bit integers among them) and limits, which egui's default
+    // device descriptor does not ask for.
+    let mut setup = egui_wgpu::WgpuSetupCreateNew::without_display_handle();
+    setup.device_descriptor =
+        std::sync::Arc::new(|adapter: &wgpu::Adapter| wgpu::DeviceDescriptor {
+            label: Some("sarscope device"),
+            required_features: adapter
+                .features()
+                .difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+            required_limits: adapter.limits(),
+            memory_hints: wgpu::MemoryHints::MemoryUsage,
+            ..Default::default()
+        });
+    options.wgpu_options.wgpu_setup = setup.into();
     eframe::run_native(
         "sarscope",
         options,

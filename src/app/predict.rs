@@ -12,8 +12,8 @@ use geo::{Area, MultiPolygon};
 use crate::annotate::revectorize::Probabilities;
 use crate::io::Footprint;
 use crate::model::{
-    DeviceChoice, InferParams, ModelError, load_weights, predict_scene, rotation_by_card,
-    select_device,
+    DeviceChoice, InferParams, ModelError, SharedWgpu, load_weights, predict_scene,
+    rotation_by_card, select_device_sharing,
 };
 use crate::raster::Scene;
 use crate::vector::{VectorizeParams, vectorize};
@@ -50,14 +50,21 @@ pub struct PredictJob {
 impl PredictJob {
     /// Starts predicting the scene of `files` with `weights`; `wake` is called after each
     /// window and at the end (the viewer asks for a repaint there).
-    pub fn start(files: Vec<PathBuf>, weights: PathBuf, wake: impl Fn() + Send + 'static) -> Self {
+    /// `shared_wgpu`: the viewer's device, for a GPU to run the model on (see
+    /// [`select_device_sharing`]).
+    pub fn start(
+        files: Vec<PathBuf>,
+        weights: PathBuf,
+        shared_wgpu: Option<SharedWgpu>,
+        wake: impl Fn() + Send + 'static,
+    ) -> Self {
         let shared = Arc::new(Shared::default());
         let (sender, result) = mpsc::channel();
         let worker = Arc::clone(&shared);
         let worker_weights = weights.clone();
         std::thread::spawn(move || {
-            let outcome =
-                predict(&files, &worker_weights, &worker, &wake).map_err(|e| e.to_string());
+            let outcome = predict(&files, &worker_weights, shared_wgpu, &worker, &wake)
+                .map_err(|e| e.to_string());
             // The viewer may have dropped the job (a new scene): then nobody wants the result.
             let _ = sender.send(outcome);
             wake();
@@ -122,6 +129,7 @@ impl Drop for PredictJob {
 fn predict(
     files: &[PathBuf],
     weights: &Path,
+    shared_wgpu: Option<SharedWgpu>,
     shared: &Shared,
     wake: &dyn Fn(),
 ) -> Result<Predicted, ModelError> {
@@ -129,7 +137,7 @@ fn predict(
     let first = files
         .first()
         .ok_or_else(|| ModelError::Input("no scene file".into()))?;
-    let device = select_device(DeviceChoice::Auto)?;
+    let device = select_device_sharing(DeviceChoice::Auto, shared_wgpu.as_ref())?;
     if let Ok(mut text) = shared.device.lock() {
         text.clone_from(&device.description);
     }

@@ -70,6 +70,75 @@ fn cpu() -> ModelDevice {
     }
 }
 
+/// The wgpu handles of a device that already exists (the viewer's), to run the model on the
+/// same GPU instead of acquiring a second device.
+#[derive(Clone, Debug)]
+pub struct SharedWgpu {
+    pub instance: wgpu::Instance,
+    pub adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+}
+
+/// burn registers a wgpu setup once per process: the first shared device is kept.
+fn shared_probe(shared: &SharedWgpu) -> &'static Result<WgpuProbe, String> {
+    static SHARED: OnceLock<Result<WgpuProbe, String>> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let info = shared.adapter.get_info();
+        let device = Device::wgpu_options()
+            .setup(burn::tensor::wgpu::WgpuSetup {
+                instance: shared.instance.clone(),
+                adapter: shared.adapter.clone(),
+                device: shared.device.clone(),
+                queue: shared.queue.clone(),
+                backend: info.backend,
+            })
+            .init()
+            .map_err(|e| e.to_string())?;
+        Ok(WgpuProbe {
+            device,
+            description: format!(
+                "wgpu: {:?}, {} (shared with the viewer)",
+                info.backend, info.name
+            ),
+            software: info.device_type == wgpu::DeviceType::Cpu,
+        })
+    })
+}
+
+/// Like [`select_device`], but a GPU runs the model on `shared`'s device (the one the viewer
+/// draws with) rather than on a second one. A software adapter still sends [`DeviceChoice::Auto`]
+/// to the CPU; a device burn cannot use (one created without the features its kernels need)
+/// falls back to a device of burn's own, and the description says why.
+pub fn select_device_sharing(
+    choice: DeviceChoice,
+    shared: Option<&SharedWgpu>,
+) -> Result<ModelDevice, ModelError> {
+    let Some(shared) = shared else {
+        return select_device(choice);
+    };
+    if choice == DeviceChoice::Cpu {
+        return Ok(cpu());
+    }
+    let software = shared.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
+    if choice == DeviceChoice::Auto && software {
+        return select_device(choice);
+    }
+    match shared_probe(shared) {
+        Ok(probe) => Ok(ModelDevice {
+            device: probe.device.clone(),
+            description: probe.description.clone(),
+            is_gpu: true,
+        }),
+        Err(e) => {
+            tracing::warn!("the viewer's wgpu device cannot run the model ({e}); trying another");
+            let mut chosen = select_device(choice)?;
+            chosen.description += " (the viewer's device could not be shared)";
+            Ok(chosen)
+        }
+    }
+}
+
 /// Picks the device for `choice` (see [`DeviceChoice`]).
 pub fn select_device(choice: DeviceChoice) -> Result<ModelDevice, ModelError> {
     match choice {

@@ -8,6 +8,7 @@ mod edit_flows;
 mod eval_golden;
 mod export_cli;
 mod journal_kill;
+mod model_device;
 mod model_flows;
 mod model_golden;
 mod predict_cli;

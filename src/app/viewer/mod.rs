@@ -173,6 +173,8 @@ pub struct Viewer {
     overlay_dirty: bool,
     /// Probability maps uploaded so far.
     overlay_uploads: usize,
+    /// The device the viewer draws with, which the model shares on a GPU.
+    shared_wgpu: Option<crate::model::SharedWgpu>,
     /// The weights the Predict button runs.
     weights: Option<PathBuf>,
     /// Start a prediction at the next frame.
@@ -236,6 +238,12 @@ impl Viewer {
             overlay_installed: false,
             overlay_dirty: true,
             overlay_uploads: 0,
+            shared_wgpu: Some(crate::model::SharedWgpu {
+                instance: render.instance.clone(),
+                adapter: render.adapter.clone(),
+                device: render.device.clone(),
+                queue: render.queue.clone(),
+            }),
             weights: None,
             predict_pending: false,
             predict_job: None,

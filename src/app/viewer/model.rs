@@ -34,6 +34,7 @@ impl Viewer {
         self.predict_job = Some(PredictJob::start(
             self.scene.files.clone(),
             weights,
+            self.shared_wgpu.clone(),
             move || ctx.request_repaint(),
         ));
     }
@@ -68,6 +69,7 @@ impl Viewer {
                 footprints,
                 weights,
                 steps: steps.max(1),
+                shared_wgpu: self.shared_wgpu.clone(),
             },
             move || ctx.request_repaint(),
         ));
