@@ -199,7 +199,7 @@ fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
     )
     .unwrap();
     let before = rss_mib();
-    let scene = load_scene(&[vrt]).unwrap();
+    let scene = load_scene(std::slice::from_ref(&vrt)).unwrap();
     assert_eq!(scene.tiled, Some((20_700, 20_700)));
     assert_eq!(scene.bands.width, 1024, "an overview for statistics");
 
@@ -236,6 +236,24 @@ fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
     }
     assert_eq!(harness.state().error(), None);
     assert!(uploaded >= 24, "{uploaded} tiles uploaded");
+    // The pixel inspector gives full-resolution values, not the overview's.
+    let text = harness
+        .state()
+        .inspect(egui::vec2(12_345.5, 6_789.5))
+        .unwrap();
+    let file = sarscope::raster::Scene::open(&vrt).unwrap();
+    let window = sarscope::raster::Window {
+        x: 12_345,
+        y: 6_789,
+        width: 1,
+        height: 1,
+    };
+    let px = file.read_window(window, (1, 1)).unwrap();
+    assert!(!text.contains("overview"), "{text}");
+    for band in &px.bands {
+        let v = band[0];
+        assert!(text.contains(&format!("{v:>10.4}")), "{text} lacks {v}");
+    }
     // At 1:1 the tiles show detail the overview (1 px per 20) cannot.
     harness
         .state_mut()

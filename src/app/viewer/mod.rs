@@ -175,6 +175,8 @@ pub struct Viewer {
     overlay_uploads: usize,
     /// The device the viewer draws with, which the model shares on a GPU.
     shared_wgpu: Option<crate::model::SharedWgpu>,
+    /// The open files of a scene drawn by tiles and the last pixel the inspector read.
+    inspect_cache: std::cell::RefCell<InspectCache>,
     /// The weights the Predict button runs.
     weights: Option<PathBuf>,
     /// Start a prediction at the next frame.
@@ -185,6 +187,16 @@ pub struct Viewer {
     finetune_job: Option<crate::app::finetune::FinetuneJob>,
     /// Steps of the next fine-tuning.
     finetune_steps: usize,
+}
+
+type InspectedPixel = ((usize, usize), Option<[f32; 4]>);
+
+/// See [`Viewer::full_resolution_texel`].
+#[derive(Default)]
+struct InspectCache {
+    source: Option<crate::raster::Scene>,
+    /// The pixel read last and its channels (`None`: unreadable).
+    last: Option<InspectedPixel>,
 }
 
 impl Viewer {
@@ -238,6 +250,7 @@ impl Viewer {
             overlay_installed: false,
             overlay_dirty: true,
             overlay_uploads: 0,
+            inspect_cache: Default::default(),
             shared_wgpu: Some(crate::model::SharedWgpu {
                 instance: render.instance.clone(),
                 adapter: render.adapter.clone(),
@@ -421,6 +434,7 @@ impl Viewer {
         self.probability_curve = None;
         self.probability_curve_job = None;
         self.overlay_dirty = true;
+        self.inspect_cache = Default::default();
         self.predict_job = None;
         self.predict_status = None;
         self.finetune_job = None;
@@ -752,9 +766,46 @@ impl Viewer {
         }
     }
 
-    /// The pixel inspector: every band at scene position `p`, as stored and in dB (from the
-    /// overview for a scene drawn by tiles).
-    fn inspect(&self, p: egui::Vec2) -> Option<String> {
+    /// The four channels of full-resolution pixel (`x`, `y`) of a scene drawn by tiles, read
+    /// from its files (one pixel; the file stays open for the next ones). The last pixel read
+    /// is kept, so a still pointer reads nothing. `None` when the files cannot be read.
+    fn full_resolution_texel(&self, x: usize, y: usize) -> Option<[f32; 4]> {
+        let mut cache = self.inspect_cache.borrow_mut();
+        if let Some((at, v)) = &cache.last
+            && *at == (x, y)
+        {
+            return *v;
+        }
+        if cache.source.is_none() {
+            cache.source = crate::raster::Scene::open_many(&self.scene.files).ok();
+        }
+        let window = crate::raster::Window {
+            x,
+            y,
+            width: 1,
+            height: 1,
+        };
+        let value = cache
+            .source
+            .as_ref()
+            .and_then(|scene| scene.read_window(window, (1, 1)).ok())
+            .map(|planes| {
+                let valid = planes.valid.first().copied().unwrap_or(false);
+                self.scene.bands.order.map(|b| {
+                    match planes.bands.get(b).and_then(|band| band.first()) {
+                        Some(v) if valid => *v,
+                        _ => NODATA,
+                    }
+                })
+            });
+        cache.last = Some(((x, y), value));
+        value
+    }
+
+    /// The pixel inspector: every band at scene position `p`, as stored and in dB (for a scene
+    /// drawn by tiles, read from its files at full resolution; the overview's value if that
+    /// fails).
+    pub fn inspect(&self, p: egui::Vec2) -> Option<String> {
         let bands = &self.scene.bands;
         let (w, h) = self.scene.size();
         let (x, y) = (p.x.floor(), p.y.floor());
@@ -765,12 +816,20 @@ impl Viewer {
             ((p.x / w as f32 * bands.width as f32) as usize).min(bands.width - 1),
             ((p.y / h as f32 * bands.height as f32) as usize).min(bands.height - 1),
         );
-        let v = *bands.texels.get(oy * bands.width + ox)?;
+        let full = if self.scene.tiled.is_some() {
+            self.full_resolution_texel(x as usize, y as usize)
+        } else {
+            None
+        };
+        let v = match full {
+            Some(v) => v,
+            None => *bands.texels.get(oy * bands.width + ox)?,
+        };
         if v.iter().any(|b| *b <= NODATA) {
             return Some(format!("pixel {x}, {y}\nno data"));
         }
         let mut text = format!("pixel {x}, {y}");
-        if self.scene.tiled.is_some() {
+        if self.scene.tiled.is_some() && full.is_none() {
             text += " (overview values)";
         }
         let slots = bands.labels.iter().zip(v).zip(bands.present);
