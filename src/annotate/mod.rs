@@ -176,6 +176,28 @@ pub fn f1_by_confidence(
         .collect()
 }
 
+/// Vectorized buildings as a layer's footprints: ids from 1, source "model", the mean
+/// probability as confidence, the area in m² when a pixel's area is known.
+pub fn model_footprints(
+    found: Vec<crate::vector::Footprint>,
+    image_id: Option<String>,
+    pixel_m2: Option<f64>,
+) -> Vec<Footprint> {
+    found
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| Footprint {
+            id: (i + 1).to_string(),
+            source: "model".into(),
+            confidence: Some(f.confidence),
+            area_m2: pixel_m2.map(|a| a * f.area_px),
+            iou: None,
+            image_id: image_id.clone(),
+            polygon: MultiPolygon(vec![f.polygon]),
+        })
+        .collect()
+}
+
 /// F1 of the probability map vectorized at each threshold (the baseline's vectorizing: min
 /// area 80 px, simplify 0.5), against `truth`.
 pub fn f1_by_probability(
@@ -191,19 +213,8 @@ pub fn f1_by_probability(
                 threshold: t,
                 ..Default::default()
             };
-            let footprints =
-                crate::vector::vectorize(&probs.values, probs.width, probs.height, vector)
-                    .into_iter()
-                    .map(|f| Footprint {
-                        id: f.id.to_string(),
-                        source: "model".into(),
-                        confidence: Some(f.confidence),
-                        area_m2: None,
-                        iou: None,
-                        image_id: None,
-                        polygon: MultiPolygon(vec![f.polygon]),
-                    })
-                    .collect();
+            let found = crate::vector::vectorize(&probs.values, probs.width, probs.height, vector);
+            let footprints = model_footprints(found, None, None);
             let predictions = Layer {
                 role: Role::Predictions,
                 path: PathBuf::new(),

@@ -3,9 +3,11 @@
 //! asked, and saves the new weights beside the scene with a model card.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+use super::job::{Job, Shared};
 
 use geo::MultiPolygon;
 
@@ -27,90 +29,36 @@ pub struct FinetuneRequest {
     pub shared_wgpu: Option<SharedWgpu>,
 }
 
+/// Steps done and planned, and the loss after each.
 #[derive(Default)]
-struct Shared {
-    cancel: AtomicBool,
+pub struct StepProgress {
     step: AtomicUsize,
+    steps: AtomicUsize,
     losses: Mutex<Vec<[f64; 2]>>,
-    device: Mutex<String>,
 }
 
-/// A fine-tuning under way.
-pub struct FinetuneJob {
-    pub steps: usize,
-    shared: Arc<Shared>,
-    result: mpsc::Receiver<Result<PathBuf, String>>,
-    started: Instant,
-}
-
-impl FinetuneJob {
-    pub fn start(request: FinetuneRequest, wake: impl Fn() + Send + 'static) -> Self {
-        let shared = Arc::new(Shared::default());
-        let (sender, result) = mpsc::channel();
-        let worker = Arc::clone(&shared);
-        let steps = request.steps;
-        std::thread::spawn(move || {
-            let outcome = finetune(&request, &worker, &wake).map_err(|e| e.to_string());
-            let _ = sender.send(outcome);
-            wake();
-        });
-        Self {
-            steps,
-            shared,
-            result,
-            started: Instant::now(),
-        }
-    }
-
-    pub fn step(&self) -> usize {
-        self.shared.step.load(Ordering::Relaxed)
+impl StepProgress {
+    pub fn steps(&self) -> (usize, usize) {
+        (
+            self.step.load(Ordering::Relaxed),
+            self.steps.load(Ordering::Relaxed),
+        )
     }
 
     /// (step, loss) so far.
     pub fn losses(&self) -> Vec<[f64; 2]> {
-        self.shared
-            .losses
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn device(&self) -> String {
-        self.shared
-            .device
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn elapsed_s(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
-    }
-
-    pub fn cancel(&self) {
-        self.shared.cancel.store(true, Ordering::Relaxed);
-    }
-
-    pub fn cancelled(&self) -> bool {
-        self.shared.cancel.load(Ordering::Relaxed)
-    }
-
-    /// The new weights' path once saved, or why there are none.
-    pub fn poll(&self) -> Option<Result<PathBuf, String>> {
-        match self.result.try_recv() {
-            Ok(result) => Some(result),
-            Err(mpsc::TryRecvError::Empty) => None,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                Some(Err("the training thread stopped without a result".into()))
-            }
-        }
+        self.losses.lock().map(|l| l.clone()).unwrap_or_default()
     }
 }
 
-impl Drop for FinetuneJob {
-    fn drop(&mut self) {
-        self.cancel();
-    }
+/// A fine-tuning under way; its result is the new weights' path.
+pub type FinetuneJob = Job<PathBuf, StepProgress>;
+
+pub fn start_finetune(request: FinetuneRequest, wake: impl Fn() + Send + 'static) -> FinetuneJob {
+    Job::spawn(
+        move |shared, wake| finetune(&request, shared, wake).map_err(|e| e.to_string()),
+        wake,
+    )
 }
 
 /// `NAME.finetuned.bpk` beside the scene's first file.
@@ -129,7 +77,7 @@ fn crop_for(width: usize, height: usize) -> usize {
 
 fn finetune(
     request: &FinetuneRequest,
-    shared: &Shared,
+    shared: &Shared<StepProgress>,
     wake: &dyn Fn(),
 ) -> Result<PathBuf, TrainError> {
     let first = request
@@ -142,9 +90,11 @@ fn finetune(
         ));
     }
     let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
-    if let Ok(mut text) = shared.device.lock() {
-        text.clone_from(&device.description);
-    }
+    shared.set_device(&device.description);
+    shared
+        .progress
+        .steps
+        .store(request.steps, Ordering::Relaxed);
     wake();
     let card = load_weights(&request.weights, &device.device)?.card;
     let scene = Scene::open_many(&request.files).map_err(|e| TrainError::Data(e.to_string()))?;
@@ -156,7 +106,7 @@ fn finetune(
             scene.height()
         )));
     }
-    let rotation = rotation_by_card(first, &card.rotation)?;
+    let rotation = rotation_by_card(first, &card.rotation, None)?;
     let name = first
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -184,13 +134,14 @@ fn finetune(
         &[],
         &mut |event| {
             if let Event::Step { step, loss, .. } = event {
-                shared.step.store(*step, Ordering::Relaxed);
-                if let Ok(mut losses) = shared.losses.lock() {
+                let progress = &shared.progress;
+                progress.step.store(*step, Ordering::Relaxed);
+                if let Ok(mut losses) = progress.losses.lock() {
                     losses.push([*step as f64, f64::from(loss.total)]);
                 }
                 wake();
             }
-            !shared.cancel.load(Ordering::Relaxed)
+            !shared.cancelled()
         },
     )?;
     let out = finetuned_path(first);

@@ -4,6 +4,7 @@
 
 pub mod finetune;
 mod gpu;
+mod job;
 pub mod predict;
 mod scene;
 mod tiles;

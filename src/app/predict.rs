@@ -2,12 +2,11 @@
 //! windows, the weights' model card), reports its progress, stops when asked, and hands back
 //! the probability map and its footprints.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use geo::{Area, MultiPolygon};
+use super::job::{Job, Shared};
 
 use crate::annotate::revectorize::Probabilities;
 use crate::io::Footprint;
@@ -24,6 +23,7 @@ pub const MAX_PREDICT_PIXELS: usize = 8192 * 8192;
 
 /// What a finished prediction gives the viewer.
 pub struct Predicted {
+    pub weights: PathBuf,
     pub probabilities: Probabilities,
     /// In scene pixels, the model's confidence (mean probability) on each.
     pub footprints: Vec<Footprint>,
@@ -31,106 +31,47 @@ pub struct Predicted {
     pub seconds: f64,
 }
 
+/// Windows done and in all (0 of 0 while the model loads).
 #[derive(Default)]
-struct Shared {
-    cancel: AtomicBool,
+pub struct WindowProgress {
     done: AtomicUsize,
     total: AtomicUsize,
-    device: Mutex<String>,
+}
+
+impl WindowProgress {
+    pub fn windows(&self) -> (usize, usize) {
+        (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// A prediction under way.
-pub struct PredictJob {
-    pub weights: PathBuf,
-    shared: Arc<Shared>,
-    result: mpsc::Receiver<Result<Predicted, String>>,
-    started: Instant,
-}
+pub type PredictJob = Job<Predicted, WindowProgress>;
 
-impl PredictJob {
-    /// Starts predicting the scene of `files` with `weights`; `wake` is called after each
-    /// window and at the end (the viewer asks for a repaint there).
-    /// `shared_wgpu`: the viewer's device, for a GPU to run the model on (see
-    /// [`select_device_sharing`]).
-    pub fn start(
-        files: Vec<PathBuf>,
-        weights: PathBuf,
-        shared_wgpu: Option<SharedWgpu>,
-        wake: impl Fn() + Send + 'static,
-    ) -> Self {
-        let shared = Arc::new(Shared::default());
-        let (sender, result) = mpsc::channel();
-        let worker = Arc::clone(&shared);
-        let worker_weights = weights.clone();
-        std::thread::spawn(move || {
-            let outcome = predict(&files, &worker_weights, shared_wgpu, &worker, &wake)
-                .map_err(|e| e.to_string());
-            // The viewer may have dropped the job (a new scene): then nobody wants the result.
-            let _ = sender.send(outcome);
-            wake();
-        });
-        Self {
-            weights,
-            shared,
-            result,
-            started: Instant::now(),
-        }
-    }
-
-    /// Windows done and in all (0 of 0 while the model loads).
-    pub fn progress(&self) -> (usize, usize) {
-        (
-            self.shared.done.load(Ordering::Relaxed),
-            self.shared.total.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Where the model runs, once known.
-    pub fn device(&self) -> String {
-        self.shared
-            .device
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn elapsed_s(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
-    }
-
-    /// Asks the worker to stop after the window it is on.
-    pub fn cancel(&self) {
-        self.shared.cancel.store(true, Ordering::Relaxed);
-    }
-
-    pub fn cancelled(&self) -> bool {
-        self.shared.cancel.load(Ordering::Relaxed)
-    }
-
-    /// The result, once the worker has one.
-    pub fn poll(&self) -> Option<Result<Predicted, String>> {
-        match self.result.try_recv() {
-            Ok(result) => Some(result),
-            Err(mpsc::TryRecvError::Empty) => None,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                Some(Err("the model's thread stopped without a result".into()))
-            }
-        }
-    }
-}
-
-impl Drop for PredictJob {
-    /// A job nobody waits for stops working.
-    fn drop(&mut self) {
-        self.cancel();
-    }
+/// Starts predicting the scene of `files` with `weights`. `shared_wgpu`: the viewer's device,
+/// for a GPU to run the model on (see [`select_device_sharing`]); `wake` is called after each
+/// window and at the end.
+pub fn start_prediction(
+    files: Vec<PathBuf>,
+    weights: PathBuf,
+    shared_wgpu: Option<SharedWgpu>,
+    wake: impl Fn() + Send + 'static,
+) -> PredictJob {
+    Job::spawn(
+        move |shared, wake| {
+            predict(&files, weights, shared_wgpu, shared, wake).map_err(|e| e.to_string())
+        },
+        wake,
+    )
 }
 
 fn predict(
     files: &[PathBuf],
-    weights: &Path,
+    weights: PathBuf,
     shared_wgpu: Option<SharedWgpu>,
-    shared: &Shared,
+    shared: &Shared<WindowProgress>,
     wake: &dyn Fn(),
 ) -> Result<Predicted, ModelError> {
     let started = Instant::now();
@@ -138,11 +79,9 @@ fn predict(
         .first()
         .ok_or_else(|| ModelError::Input("no scene file".into()))?;
     let device = select_device_sharing(DeviceChoice::Auto, shared_wgpu.as_ref())?;
-    if let Ok(mut text) = shared.device.lock() {
-        text.clone_from(&device.description);
-    }
+    shared.set_device(&device.description);
     wake();
-    let loaded = load_weights(weights, &device.device)?;
+    let loaded = load_weights(&weights, &device.device)?;
     let scene = Scene::open_many(files).map_err(|e| ModelError::Input(e.to_string()))?;
     let (w, h) = (scene.width(), scene.height());
     if w * h > MAX_PREDICT_PIXELS {
@@ -151,7 +90,7 @@ fn predict(
              run `sarscope predict` on it and open the probability map"
         )));
     }
-    let rotation = rotation_by_card(first, &loaded.card.rotation)?;
+    let rotation = rotation_by_card(first, &loaded.card.rotation, None)?;
     let mut params = InferParams::from_card(&loaded.card);
     params.batch = if device.is_gpu { 4 } else { 1 };
     let map = predict_scene(
@@ -162,10 +101,11 @@ fn predict(
         rotation,
         &params,
         &mut |p| {
-            shared.done.store(p.windows_done, Ordering::Relaxed);
-            shared.total.store(p.windows_total, Ordering::Relaxed);
+            let windows = &shared.progress;
+            windows.done.store(p.windows_done, Ordering::Relaxed);
+            windows.total.store(p.windows_total, Ordering::Relaxed);
             wake();
-            !shared.cancel.load(Ordering::Relaxed)
+            !shared.cancelled()
         },
     )?;
     let found = vectorize(
@@ -182,20 +122,9 @@ fn predict(
         .geo_transform()
         .map(|g| (g.0[1] * g.0[5] - g.0[2] * g.0[4]).abs());
     let image_id = first.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let footprints = found
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| Footprint {
-            id: (i + 1).to_string(),
-            source: "model".into(),
-            confidence: Some(f.confidence),
-            area_m2: pixel_m2.map(|a| a * f.polygon.unsigned_area()),
-            iou: None,
-            image_id: image_id.clone(),
-            polygon: MultiPolygon(vec![f.polygon]),
-        })
-        .collect();
+    let footprints = crate::annotate::model_footprints(found, image_id, pixel_m2);
     Ok(Predicted {
+        weights,
         probabilities: Probabilities {
             values: map.probs,
             width: map.width,

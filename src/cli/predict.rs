@@ -7,8 +7,8 @@ use clap::{Args, ValueEnum};
 
 use super::progress::ProgressLine;
 use crate::model::{
-    DeviceChoice, InferParams, Orientations, Rotation, find_orientations_file, load_weights,
-    predict_scene, select_device, sn6_strip_key,
+    DeviceChoice, InferParams, Orientations, Rotation, load_weights, predict_scene,
+    rotation_by_card, select_device,
 };
 use crate::raster::{GeoTiffMeta, Planes, Scene, write_geotiff};
 
@@ -167,33 +167,11 @@ fn rotation_for(
     card_rule: &str,
     given: &Option<Orientations>,
 ) -> anyhow::Result<Rotation> {
-    match rotate {
-        RotateArg::Never => return Ok(Rotation::None),
-        RotateArg::Always => return Ok(Rotation::Half),
-        RotateArg::Auto => {}
-    }
-    if card_rule == "none" {
-        return Ok(Rotation::None);
-    }
-    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    let Some(strip) = sn6_strip_key(stem) else {
-        return Ok(Rotation::None);
-    };
-    let orientations = match given {
-        Some(o) => o.clone(),
-        None => {
-            let Some(path) = find_orientations_file(file) else {
-                bail!(
-                    "{} is an SN6 tile of strip {strip}: whether to rotate it needs the dataset's \
-                     SummaryData/SAR_orientations.txt; pass it with --orientations, or choose \
-                     --rotate never|always",
-                    file.display()
-                );
-            };
-            Orientations::read(&path)?
-        }
-    };
-    Ok(orientations.rotation_for(file)?)
+    Ok(match rotate {
+        RotateArg::Never => Rotation::None,
+        RotateArg::Always => Rotation::Half,
+        RotateArg::Auto => rotation_by_card(file, card_rule, given.as_ref())?,
+    })
 }
 
 /// Writes the probability map on the scene's grid and CRS (through a temporary file).

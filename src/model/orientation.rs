@@ -137,20 +137,28 @@ pub fn find_orientations_file(tile: &Path) -> Option<PathBuf> {
 
 /// The rotation a model card's rule gives `tile`: never for `"none"`; for
 /// `"sn6-orientations"`, none unless the name is an SN6 tile name, whose strip's flag is read
-/// from the dataset's `SAR_orientations.txt` found near the tile.
-pub fn rotation_by_card(tile: &Path, rule: &str) -> Result<Rotation, ModelError> {
+/// from `given`, else from the dataset's `SAR_orientations.txt` found near the tile.
+pub fn rotation_by_card(
+    tile: &Path,
+    rule: &str,
+    given: Option<&Orientations>,
+) -> Result<Rotation, ModelError> {
     if rule == "none" {
         return Ok(Rotation::None);
     }
     let Some(strip) = tile_stem(tile).and_then(sn6_strip_key) else {
         return Ok(Rotation::None);
     };
+    if let Some(orientations) = given {
+        return orientations.rotation_for(tile);
+    }
     let Some(path) = find_orientations_file(tile) else {
         return Err(ModelError::Orientation {
             path: tile.to_path_buf(),
             reason: format!(
                 "an SN6 tile of strip {strip}: whether to rotate it needs the dataset's \
-                 SummaryData/SAR_orientations.txt, which is not near the tile"
+                 SummaryData/SAR_orientations.txt, which is not near the tile; pass it with \
+                 --orientations, or choose --rotate never|always"
             ),
         });
     };

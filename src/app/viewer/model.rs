@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use eframe::{egui, egui_wgpu};
 
 use crate::annotate::{Layer, Role};
-use crate::app::finetune::{FinetuneJob, FinetuneRequest};
+use crate::app::finetune::{FinetuneRequest, start_finetune};
 use crate::app::gpu::install_probabilities;
-use crate::app::predict::{PredictJob, Predicted};
+use crate::app::predict::{Predicted, start_prediction};
 use crate::render::Colormap;
 use crate::render::overlay::OverlaySettings;
 
@@ -31,7 +31,7 @@ impl Viewer {
         };
         let ctx = ctx.clone();
         self.predict_status = None;
-        self.predict_job = Some(PredictJob::start(
+        self.predict_job = Some(start_prediction(
             self.scene.files.clone(),
             weights,
             self.shared_wgpu.clone(),
@@ -63,7 +63,7 @@ impl Viewer {
         }
         let ctx = ctx.clone();
         self.predict_status = None;
-        self.finetune_job = Some(FinetuneJob::start(
+        self.finetune_job = Some(start_finetune(
             FinetuneRequest {
                 files: self.scene.files.clone(),
                 footprints,
@@ -112,11 +112,10 @@ impl Viewer {
         let Some(result) = job.poll() else {
             return;
         };
-        let weights = job.weights.clone();
         let cancelled = job.cancelled();
         self.predict_job = None;
         self.predict_status = Some(match result {
-            Ok(predicted) => Ok(self.take_prediction(predicted, weights)),
+            Ok(predicted) => Ok(self.take_prediction(predicted)),
             Err(_) if cancelled => Err("cancelled".into()),
             Err(e) => Err(e),
         });
@@ -124,8 +123,9 @@ impl Viewer {
 
     /// Installs a finished prediction: the probability map, and a predictions layer in place
     /// of an earlier one from the model.
-    fn take_prediction(&mut self, predicted: Predicted, weights: PathBuf) -> String {
-        let name = weights
+    fn take_prediction(&mut self, predicted: Predicted) -> String {
+        let name = predicted
+            .weights
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
@@ -182,7 +182,7 @@ impl Viewer {
             }
         });
         if let Some(job) = &self.predict_job {
-            let (done, total) = job.progress();
+            let (done, total) = job.progress().windows();
             let fraction = if total > 0 {
                 done as f32 / total as f32
             } else {
@@ -241,13 +241,12 @@ impl Viewer {
 impl Viewer {
     fn finetune_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(job) = &self.finetune_job {
-            let step = job.step();
+            let (step, steps) = job.progress().steps();
             ui.horizontal(|ui| {
                 ui.add(
-                    egui::ProgressBar::new(step as f32 / job.steps.max(1) as f32)
+                    egui::ProgressBar::new(step as f32 / steps.max(1) as f32)
                         .text(format!(
-                            "training {step}/{} steps, {:.0} s",
-                            job.steps,
+                            "training {step}/{steps} steps, {:.0} s",
                             job.elapsed_s()
                         ))
                         .desired_width(180.0),
@@ -256,7 +255,7 @@ impl Viewer {
                     job.cancel();
                 }
             });
-            let losses = job.losses();
+            let losses = job.progress().losses();
             egui_plot::Plot::new("fine-tuning loss")
                 .height(90.0)
                 .allow_drag(false)
