@@ -120,9 +120,15 @@ pub fn select_device_sharing(
     if choice == DeviceChoice::Cpu {
         return Ok(cpu());
     }
-    let software = shared.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
-    if choice == DeviceChoice::Auto && software {
-        return select_device(choice);
+    let info = shared.adapter.get_info();
+    if choice == DeviceChoice::Auto && info.device_type == wgpu::DeviceType::Cpu {
+        // The viewer took the best adapter there is: a software one means no GPU to find.
+        let mut chosen = cpu();
+        chosen.description += &format!(
+            " (the viewer's GPU adapter, {:?}, {}, is a software one)",
+            info.backend, info.name
+        );
+        return Ok(chosen);
     }
     match shared_probe(shared) {
         Ok(probe) => Ok(ModelDevice {
