@@ -286,4 +286,32 @@ fn train_on_the_command_line_writes_weights_card_and_log_and_refuses_bad_input()
         "{}",
         text(&bad.stderr)
     );
+    // A checkpoint folder that is not one, and weights that are not weights.
+    let bad = sarscope(&[
+        OsStr::new("train"),
+        OsStr::new("--resume"),
+        empty.path().as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("state.json"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let not_weights = dir.path().join("tiny.log.csv");
+    let bad = sarscope(&[
+        OsStr::new("train"),
+        OsStr::new("--init"),
+        not_weights.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("tiny.log.csv"),
+        "{}",
+        text(&bad.stderr)
+    );
 }
