@@ -221,7 +221,8 @@ pub fn predict_planes(
     Ok(out)
 }
 
-fn sigmoid(x: f32) -> f32 {
+/// The logistic function: a logit to a probability.
+pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 

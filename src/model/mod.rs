@@ -21,7 +21,7 @@ pub use device::{DeviceChoice, ModelDevice, SharedWgpu, select_device, select_de
 pub use error::ModelError;
 pub use infer::{
     InferParams, ProbabilityMap, Progress, band_order, model_input, predict_planes, predict_scene,
-    window_offsets,
+    sigmoid, window_offsets,
 };
 pub use orientation::{
     Orientations, Rotation, find_orientations_file, rotation_by_card, sn6_strip_key,

@@ -31,7 +31,7 @@ pub use loss::{LossParts, dice_focal_loss};
 use crate::eval::{Counts, EvalParams, evaluate_image};
 use crate::model::{
     InferParams, ModelCard, ModelError, Normalization, UNet11, UNet11Config, load_weights,
-    predict_planes, save_weights,
+    predict_planes, save_weights, sigmoid,
 };
 use crate::vector::{VectorizeParams, vectorize};
 
@@ -361,7 +361,7 @@ pub fn score_scenes(
             &params,
             &mut |_| true,
         )?;
-        let probs: Vec<f32> = logits.iter().map(|&v| 1.0 / (1.0 + (-v).exp())).collect();
+        let probs: Vec<f32> = logits.iter().map(|&v| sigmoid(v)).collect();
         let found = vectorize(
             &probs,
             scene.width,
