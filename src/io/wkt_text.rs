@@ -1,6 +1,6 @@
 //! WKT polygons as the SpaceNet CSVs write them (Z coordinates allowed and dropped).
 
-use geo::{Geometry, MultiPolygon};
+use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 
 /// WKT of a multipolygon (`MULTIPOLYGON (((...)))`).
 pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
@@ -19,6 +19,9 @@ pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
 /// assert!(sarscope::io::parse_polygon_wkt("POINT (1 2)").is_err());
 /// ```
 pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, String> {
+    if let Some(polygon) = parse_plain_polygon(text.trim()) {
+        return Ok(MultiPolygon(vec![polygon]));
+    }
     let text = with_dimension_tag(text.trim());
     let wkt: wkt::Wkt<f64> = text.parse().map_err(|e| format!("bad WKT: {e}"))?;
     let geometry: Geometry<f64> = wkt.try_into().map_err(|e| format!("bad WKT: {e}"))?;
@@ -32,6 +35,53 @@ pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, String> {
             geometry_name(&other)
         )),
     }
+}
+
+/// The shape every row of a SpaceNet CSV has, `POLYGON ((x y[ z], ...)[, (...)])` with
+/// finite numbers, read directly (a SpaceNet evaluation reads hundreds of thousands of them).
+/// `None` for anything else, which the `wkt` crate then reads (or refuses with its message):
+/// the two agree on every polygon this takes (tested).
+fn parse_plain_polygon(text: &str) -> Option<Polygon<f64>> {
+    let body = text
+        .strip_prefix("POLYGON")?
+        .trim_start()
+        .strip_prefix('(')?
+        .strip_suffix(')')?;
+    let mut rings: Vec<LineString<f64>> = Vec::new();
+    let mut rest = body.trim_start();
+    let mut dims = None;
+    loop {
+        let inner = rest.strip_prefix('(')?;
+        let end = inner.find(')')?;
+        let mut coords = Vec::new();
+        for point in inner[..end].split(',') {
+            let mut values = [0.0f64; 3];
+            let mut count = 0;
+            for token in point.split_ascii_whitespace() {
+                let value = token.parse::<f64>().ok().filter(|v| v.is_finite())?;
+                *values.get_mut(count)? = value;
+                count += 1;
+            }
+            // Every point with the same number of coordinates, 2 or 3 (the crate's rule).
+            if count < 2 || *dims.get_or_insert(count) != count {
+                return None;
+            }
+            let [x, y, _] = values;
+            coords.push(Coord { x, y });
+        }
+        if coords.is_empty() {
+            return None;
+        }
+        rings.push(LineString(coords));
+        rest = inner[end + 1..].trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        rest = rest.strip_prefix(',')?.trim_start();
+    }
+    let mut rings = rings.into_iter();
+    let exterior = rings.next()?;
+    Some(Polygon::new(exterior, rings.collect()))
 }
 
 /// Shapely and GDAL write 3D WKT without the `Z` tag (`POLYGON ((1 2 0, ...))`, as in the
@@ -64,5 +114,70 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
         Geometry::GeometryCollection(_) => "GEOMETRYCOLLECTION",
         Geometry::Rect(_) | Geometry::Triangle(_) | Geometry::Polygon(_) => "POLYGON",
         Geometry::MultiPolygon(_) => "MULTIPOLYGON",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `wkt` crate's reading, the reference for the direct one.
+    fn by_crate(text: &str) -> Option<MultiPolygon<f64>> {
+        let text = with_dimension_tag(text.trim());
+        let wkt: wkt::Wkt<f64> = text.parse().ok()?;
+        match Geometry::<f64>::try_from(wkt).ok()? {
+            Geometry::Polygon(p) => Some(MultiPolygon(vec![p])),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_direct_reading_agrees_with_the_wkt_crate() {
+        let mut texts: Vec<String> = [
+            "POLYGON ((0 0, 4 0, 4 2, 0 2, 0 0))",
+            "POLYGON ((0 0 0, 4 0 0, 4 2 0, 0 2 0, 0 0 0))",
+            "POLYGON((0 0,4 0,4 2,0 2,0 0),(1 1,2 1,2 1.5,1 1))",
+            "POLYGON ((0 0, 4 0, 4 2))",
+            "POLYGON ((1e2 -3.5E-1, 7 8, 9 10, 1e2 -3.5E-1))",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every pixel polygon of SpaceNet's own sample CSVs.
+        for file in ["SN2_sample_truth.csv", "SN2_sample_preds.csv"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/data/spacenet")
+                .join(file);
+            let mut reader = csv::Reader::from_path(&path).expect("the SpaceNet sample CSVs");
+            for row in reader.records() {
+                let row = row.expect("a CSV row");
+                texts.push(row[2].to_string());
+            }
+        }
+        let mut direct = 0;
+        for text in &texts {
+            if let Some(polygon) = parse_plain_polygon(text) {
+                direct += 1;
+                assert_eq!(Some(MultiPolygon(vec![polygon])), by_crate(text), "{text}");
+            }
+        }
+        assert!(
+            direct >= texts.len() - 10,
+            "{direct} of {} read directly",
+            texts.len()
+        );
+        // What it leaves to the crate.
+        for text in [
+            "POLYGON EMPTY",
+            "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))",
+            "POLYGON Z ((0 0 0, 1 0 0, 1 1 0, 0 0 0))",
+            "POLYGON ((0 0, 1 0 0, 1 1, 0 0))",
+            "POLYGON ((0 0, 1 NaN, 1 1, 0 0))",
+            "POLYGON ((0 0, 1 0, 1 1, 0 0)",
+            "POLYGON ((0 0 0 0 0, 1 0 0 0 0, 1 1 0 0 0, 0 0 0 0 0))",
+            "POLYGON (())",
+            "POLYGON ((0 0 abc, 1 0 abc, 1 1 abc, 0 0 abc))",
+        ] {
+            assert_eq!(parse_plain_polygon(text), None, "{text}");
+        }
     }
 }
