@@ -315,3 +315,73 @@ fn train_on_the_command_line_writes_weights_card_and_log_and_refuses_bad_input()
         text(&bad.stderr)
     );
 }
+
+/// A GeoTIFF with its footprints (GeoJSON in the scene's CRS, or SpaceNet CSV in pixels) gives
+/// the same training mask as the generator's own footprints, and `sarscope train --data`
+/// trains on such a folder.
+#[test]
+fn geotiffs_with_footprints_train_like_synthetic_scenes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sarscope::synth::SynthConfig {
+        width: 256,
+        height: 256,
+        seed: 11,
+        ..Default::default()
+    };
+    let card = ModelCard {
+        normalization: sarscope::train::TRAIN_NORMALIZATION,
+        ..ModelCard::default()
+    };
+    for index in 0..2 {
+        let written = sarscope::synth::generate(&config, index)
+            .unwrap()
+            .write(dir.path())
+            .unwrap();
+        let reference = TrainScene::synthetic(11, index, 256, card.normalization).unwrap();
+        for footprints in [&written.geojson, &written.csv] {
+            let scene = TrainScene::from_files(&written.tif, footprints, &card).unwrap();
+            assert_eq!(scene.input, reference.input, "{}", footprints.display());
+            let differ = scene
+                .mask
+                .iter()
+                .zip(&reference.mask)
+                .filter(|(a, b)| a != b)
+                .count();
+            // The CSV is in pixels: the same polygons. GeoJSON goes through map coordinates
+            // and back: a pixel centre exactly on an edge may fall either way (none does here).
+            let allowed = if footprints == &written.csv { 0 } else { 20 };
+            assert!(
+                differ <= allowed,
+                "{}: {differ} mask pixels differ",
+                footprints.display()
+            );
+            assert!(reference.mask.iter().filter(|m| **m == 1.0).count() > 1000);
+        }
+    }
+    // The CSV beside each scene is found (NAME.geojson first); 2 scenes, 2 steps.
+    let out = dir.path().join("from_files.bpk");
+    let run = sarscope(&[
+        OsStr::new("train"),
+        OsStr::new("--synthetic"),
+        OsStr::new("0"),
+        OsStr::new("--data"),
+        dir.path().as_os_str(),
+        OsStr::new("--crop"),
+        OsStr::new("64"),
+        OsStr::new("--steps"),
+        OsStr::new("2"),
+        OsStr::new("--val"),
+        OsStr::new("0"),
+        OsStr::new("--width-divisor"),
+        OsStr::new("32"),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("2 training scenes"),
+        "{}",
+        text(&run.stdout)
+    );
+    assert!(out.exists());
+}
