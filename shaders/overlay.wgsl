@@ -2,7 +2,7 @@
 // colormap at the chosen opacity, the rest (and no data, NaN) transparent. Drawn with alpha
 // blending after view.wgsl in the same pane, with the same window onto the scene.
 // The CPU twin is render::overlay::overlay_pixel; keep them in sync.
-// Built after shaders/colormaps.wgsl (the pipeline concatenates the two).
+// Built after shaders/common.wgsl (the pipeline concatenates the two).
 
 // Keep in sync with `OverlayUniform` in src/render/overlay.rs.
 struct Overlay {
@@ -19,21 +19,6 @@ struct Overlay {
 
 @group(0) @binding(0) var probs: texture_2d<f32>; // r = probability
 @group(0) @binding(1) var<uniform> overlay: Overlay;
-
-struct VertexOut {
-    @builtin(position) position: vec4<f32>,
-    @location(0) uv: vec2<f32>,
-};
-
-@vertex
-fn vs_main(@builtin(vertex_index) index: u32) -> VertexOut {
-    let x = f32((index << 1u) & 2u);
-    let y = f32(index & 2u);
-    var out: VertexOut;
-    out.position = vec4<f32>(x * 2.0 - 1.0, 1.0 - y * 2.0, 0.0, 1.0);
-    out.uv = vec2<f32>(x, y);
-    return out;
-}
 
 @fragment
 fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {

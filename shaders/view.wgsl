@@ -1,7 +1,7 @@
 // One view of a scene: sample (nearest or bilinear) -> linear power -> polarization or composite
 // -> optional dB -> stretch -> gamma -> colormap -> RGBA, with the pixel grid when zoomed in.
 // The CPU twin of this math is src/render/cpu.rs (the test oracle); keep them in sync.
-// Built after shaders/colormaps.wgsl (the pipeline concatenates the two).
+// Built after shaders/common.wgsl (the pipeline concatenates the two).
 
 // Keep in sync with `ViewUniform` in src/render/mod.rs.
 struct View {
@@ -30,22 +30,6 @@ struct View {
 const NODATA: f32 = -3.0e38;
 const LOG10_2: f32 = 0.30102999566;
 const LOG2_10: f32 = 3.32192809489;
-
-struct VertexOut {
-    @builtin(position) position: vec4<f32>,
-    @location(0) uv: vec2<f32>,
-};
-
-// A triangle that covers the target; uv (0,0) is the top-left corner.
-@vertex
-fn vs_main(@builtin(vertex_index) index: u32) -> VertexOut {
-    let x = f32((index << 1u) & 2u);
-    let y = f32(index & 2u);
-    var out: VertexOut;
-    out.position = vec4<f32>(x * 2.0 - 1.0, 1.0 - y * 2.0, 0.0, 1.0);
-    out.uv = vec2<f32>(x, y);
-    return out;
-}
 
 fn channels(v: vec4<f32>) -> vec3<f32> {
     let hh = v.x;

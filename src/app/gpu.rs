@@ -4,9 +4,9 @@
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
-use crate::render::overlay::{OverlayPipeline, OverlayUniform, upload_probabilities};
+use crate::render::overlay::{self, OverlayUniform, upload_probabilities};
 use crate::render::pyramid::{LruCache, TileKey};
-use crate::render::{Bands, RenderError, ViewPipeline, ViewUniform, upload_bands};
+use crate::render::{Bands, RenderError, TexturePipeline, ViewPipeline, ViewUniform, upload_bands};
 
 /// Panes at most (the linked grid: four polarizations and a composite).
 pub const PANES: usize = 5;
@@ -108,7 +108,7 @@ pub fn install_scene(state: &egui_wgpu::RenderState, bands: &Bands) -> Result<()
     let mut renderer = state.renderer.write();
     let pipeline = match renderer.callback_resources.remove::<ViewResources>() {
         Some(old) => old.pipeline,
-        None => ViewPipeline::new(&state.device, state.target_format),
+        None => ViewPipeline::view(&state.device, state.target_format),
     };
     let panes = pane_bindings(state, &pipeline, &texture);
     renderer
@@ -121,7 +121,7 @@ pub fn install_scene(state: &egui_wgpu::RenderState, bands: &Bands) -> Result<()
 
 /// The probability overlay on the GPU: its pipeline, the map, a uniform per pane.
 struct OverlayResources {
-    pipeline: OverlayPipeline,
+    pipeline: TexturePipeline,
     panes: Vec<(wgpu::Buffer, wgpu::BindGroup)>,
 }
 
@@ -138,7 +138,7 @@ pub fn install_probabilities(
     let texture = upload_probabilities(&state.device, &state.queue, values, width, height)?;
     let pipeline = match old {
         Some(old) => old.pipeline,
-        None => OverlayPipeline::new(&state.device, state.target_format),
+        None => overlay::pipeline(&state.device, state.target_format),
     };
     let panes = (0..PANES)
         .map(|_| {

@@ -34,16 +34,7 @@ pub fn run(scene: SceneData, model: ModelSetup) -> anyhow::Result<()> {
     // the adapter's features (64-bit integers among them) and limits, which egui's default
     // device descriptor does not ask for.
     let mut setup = egui_wgpu::WgpuSetupCreateNew::without_display_handle();
-    setup.device_descriptor =
-        std::sync::Arc::new(|adapter: &wgpu::Adapter| wgpu::DeviceDescriptor {
-            label: Some("sarscope device"),
-            required_features: adapter
-                .features()
-                .difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
-            required_limits: adapter.limits(),
-            memory_hints: wgpu::MemoryHints::MemoryUsage,
-            ..Default::default()
-        });
+    setup.device_descriptor = std::sync::Arc::new(crate::model::shareable_device_descriptor);
     options.wgpu_options.wgpu_setup = setup.into();
     eframe::run_native(
         "sarscope",

@@ -80,6 +80,21 @@ pub struct SharedWgpu {
     pub queue: wgpu::Queue,
 }
 
+/// What a wgpu device must be created with for burn's kernels to run on it as well (64-bit
+/// integers among its features): the adapter's features, less mappable primary buffers, and
+/// its limits. The viewer creates its device so; egui's default descriptor asks for too little.
+pub fn shareable_device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor<'static> {
+    wgpu::DeviceDescriptor {
+        label: Some("sarscope device"),
+        required_features: adapter
+            .features()
+            .difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+        required_limits: adapter.limits(),
+        memory_hints: wgpu::MemoryHints::MemoryUsage,
+        ..Default::default()
+    }
+}
+
 /// burn registers a wgpu setup once per process: the first shared device is kept.
 fn shared_probe(shared: &SharedWgpu) -> &'static Result<WgpuProbe, String> {
     static SHARED: OnceLock<Result<WgpuProbe, String>> = OnceLock::new();

@@ -17,7 +17,10 @@ mod unet;
 mod weights;
 
 pub use card::{ModelCard, Normalization, Score};
-pub use device::{DeviceChoice, ModelDevice, SharedWgpu, select_device, select_device_sharing};
+pub use device::{
+    DeviceChoice, ModelDevice, SharedWgpu, select_device, select_device_sharing,
+    shareable_device_descriptor,
+};
 pub use error::ModelError;
 pub use infer::{
     InferParams, ProbabilityMap, Progress, band_order, model_input, predict_planes, predict_scene,

@@ -99,13 +99,13 @@ mod tests {
 
     #[test]
     fn the_shader_has_the_same_constants() {
-        let shader = include_str!("../../shaders/colormaps.wgsl");
+        let shader = include_str!("../../shaders/common.wgsl");
         let numbers: Vec<f32> = shader
             .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
             .filter_map(|t| t.parse().ok())
             .collect();
         for v in VIRIDIS.iter().chain(&MAGMA).flatten() {
-            assert!(numbers.contains(v), "{v} not in colormaps.wgsl");
+            assert!(numbers.contains(v), "{v} not in common.wgsl");
         }
     }
 }

@@ -5,9 +5,7 @@ use std::borrow::Cow;
 
 use wgpu::util::DeviceExt;
 
-use super::overlay::{
-    self, OverlayPipeline, OverlaySettings, OverlayUniform, upload_probabilities,
-};
+use super::overlay::{self, OverlaySettings, OverlayUniform, upload_probabilities};
 use super::{ViewSettings, ViewUniform};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,58 +35,70 @@ pub struct OffscreenRenderer {
     device: wgpu::Device,
     queue: wgpu::Queue,
     pipeline: ViewPipeline,
-    overlay: OverlayPipeline,
+    overlay: TexturePipeline,
     /// "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits)".
     pub adapter: String,
 }
 
-/// The view shader's pipeline for one target format, built once.
-pub struct ViewPipeline {
+/// A pipeline that draws one triangle over its target with a fragment shader reading one
+/// unfilterable float texture (binding 0) and one uniform buffer (binding 1): the scene view
+/// and the probability overlay. Built once per target format.
+pub struct TexturePipeline {
     pub pipeline: wgpu::RenderPipeline,
     pub layout: wgpu::BindGroupLayout,
 }
 
-impl ViewPipeline {
-    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
+/// The view shader's pipeline.
+pub type ViewPipeline = TexturePipeline;
+
+impl TexturePipeline {
+    /// `source`: WGSL with `vs_main` and `fs_main`; `blend`: how it draws over the target
+    /// (`None`: it replaces it).
+    pub fn new(
+        device: &wgpu::Device,
+        format: wgpu::TextureFormat,
+        label: &str,
+        source: &'static str,
+        blend: Option<wgpu::BlendState>,
+    ) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("view.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(concat!(
-                include_str!("../../shaders/colormaps.wgsl"),
-                include_str!("../../shaders/view.wgsl")
-            ))),
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(source)),
         });
+        let fragment_input = |binding, ty| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty,
+            count: None,
+        };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("view bands + uniform"),
+            label: Some(label),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
+                fragment_input(
+                    0,
+                    wgpu::BindingType::Texture {
                         sample_type: wgpu::TextureSampleType::Float { filterable: false },
                         view_dimension: wgpu::TextureViewDimension::D2,
                         multisampled: false,
                     },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
+                ),
+                fragment_input(
+                    1,
+                    wgpu::BindingType::Buffer {
                         ty: wgpu::BufferBindingType::Uniform,
                         has_dynamic_offset: false,
                         min_binding_size: None,
                     },
-                    count: None,
-                },
+                ),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("view"),
+            label: Some(label),
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("view"),
+            label: Some(label),
             layout: Some(&pipeline_layout),
             vertex: wgpu::VertexState {
                 module: &shader,
@@ -105,7 +115,7 @@ impl ViewPipeline {
                 compilation_options: Default::default(),
                 targets: &[Some(wgpu::ColorTargetState {
                     format,
-                    blend: None,
+                    blend,
                     write_mask: wgpu::ColorWrites::ALL,
                 })],
             }),
@@ -115,20 +125,34 @@ impl ViewPipeline {
         Self { pipeline, layout }
     }
 
-    /// Binds a scene's bands and a view uniform buffer.
+    /// The scene view (`shaders/view.wgsl`), drawn opaque.
+    pub fn view(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
+        Self::new(
+            device,
+            format,
+            "view.wgsl",
+            concat!(
+                include_str!("../../shaders/common.wgsl"),
+                include_str!("../../shaders/view.wgsl")
+            ),
+            None,
+        )
+    }
+
+    /// Binds a texture and a uniform buffer.
     pub fn bind_group(
         &self,
         device: &wgpu::Device,
-        bands: &wgpu::TextureView,
+        texture: &wgpu::TextureView,
         uniform: &wgpu::Buffer,
     ) -> wgpu::BindGroup {
         device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("view"),
+            label: None,
             layout: &self.layout,
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
-                    resource: wgpu::BindingResource::TextureView(bands),
+                    resource: wgpu::BindingResource::TextureView(texture),
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
@@ -137,6 +161,46 @@ impl ViewPipeline {
             ],
         })
     }
+}
+
+/// Uploads `width` x `height` texels of `format` (`bytes` row-major) as a texture for a
+/// [`TexturePipeline`], refusing sizes the device cannot hold.
+pub(super) fn upload_texture(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    bytes: &[u8],
+    (width, height): (usize, usize),
+    format: wgpu::TextureFormat,
+    label: &str,
+) -> Result<wgpu::TextureView, RenderError> {
+    let max = device.limits().max_texture_dimension_2d;
+    let texel = format.block_copy_size(None).unwrap_or(0) as usize;
+    if width == 0 || height == 0 || bytes.len() != width * height * texel {
+        return Err(RenderError::Size(width, height));
+    }
+    if width > max as usize || height > max as usize {
+        return Err(RenderError::TooLarge { width, height, max });
+    }
+    let texture = device.create_texture_with_data(
+        queue,
+        &wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width: width as u32,
+                height: height as u32,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        },
+        wgpu::util::TextureDataOrder::LayerMajor,
+        bytes,
+    );
+    Ok(texture.create_view(&wgpu::TextureViewDescriptor::default()))
 }
 
 /// Uploads interleaved bands (see [`super::interleave`]) as one RGBA float texture: the only
@@ -148,33 +212,14 @@ pub fn upload_bands(
     width: usize,
     height: usize,
 ) -> Result<wgpu::TextureView, RenderError> {
-    let max = device.limits().max_texture_dimension_2d;
-    if width == 0 || height == 0 || texels.len() != width * height {
-        return Err(RenderError::Size(width, height));
-    }
-    if width > max as usize || height > max as usize {
-        return Err(RenderError::TooLarge { width, height, max });
-    }
-    let texture = device.create_texture_with_data(
+    upload_texture(
+        device,
         queue,
-        &wgpu::TextureDescriptor {
-            label: Some("scene bands"),
-            size: wgpu::Extent3d {
-                width: width as u32,
-                height: height as u32,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba32Float,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        },
-        wgpu::util::TextureDataOrder::LayerMajor,
         bytemuck::cast_slice(texels),
-    );
-    Ok(texture.create_view(&wgpu::TextureViewDescriptor::default()))
+        (width, height),
+        wgpu::TextureFormat::Rgba32Float,
+        "scene bands",
+    )
 }
 
 /// A scene's bands on the GPU (uploaded once; views change only the uniform).
@@ -204,8 +249,8 @@ impl OffscreenRenderer {
             ..Default::default()
         }))
         .map_err(|e| RenderError::Device(e.to_string()))?;
-        let pipeline = ViewPipeline::new(&device, OUT_FORMAT);
-        let overlay = OverlayPipeline::new(&device, OUT_FORMAT);
+        let pipeline = ViewPipeline::view(&device, OUT_FORMAT);
+        let overlay = overlay::pipeline(&device, OUT_FORMAT);
         Ok(Self {
             device,
             queue,

@@ -12,7 +12,9 @@ mod stretch;
 
 pub use bands::Bands;
 pub use colormap::Colormap;
-pub use gpu::{OffscreenRenderer, RenderError, SceneTexture, ViewPipeline, upload_bands};
+pub use gpu::{
+    OffscreenRenderer, RenderError, SceneTexture, TexturePipeline, ViewPipeline, upload_bands,
+};
 pub use stretch::{Display, Stretch, histogram, stretch_limits};
 
 use serde::{Deserialize, Serialize};

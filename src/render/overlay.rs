@@ -2,10 +2,9 @@
 //! probabilities drawn over a scene view, above a threshold, in a colormap, at an opacity. Its
 //! pipeline, uniform and upload, and its CPU twin (the oracle of the GPU test).
 
-use std::borrow::Cow;
-
 use wgpu::util::DeviceExt;
 
+use super::gpu::{TexturePipeline, upload_texture};
 use super::{Colormap, RenderError, WHOLE_SCENE};
 
 /// How the overlay looks.
@@ -100,99 +99,17 @@ pub fn overlay_cpu(
 }
 
 /// The overlay's pipeline for one target format (alpha blending over what is drawn).
-pub struct OverlayPipeline {
-    pub pipeline: wgpu::RenderPipeline,
-    pub layout: wgpu::BindGroupLayout,
-}
-
-impl OverlayPipeline {
-    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
-        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("overlay.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(concat!(
-                include_str!("../../shaders/colormaps.wgsl"),
-                include_str!("../../shaders/overlay.wgsl")
-            ))),
-        });
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("overlay probabilities + uniform"),
-            entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                },
-            ],
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("overlay"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("overlay"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &shader,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &shader,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format,
-                    blend: Some(wgpu::BlendState::ALPHA_BLENDING),
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
-        Self { pipeline, layout }
-    }
-
-    pub fn bind_group(
-        &self,
-        device: &wgpu::Device,
-        probs: &wgpu::TextureView,
-        uniform: &wgpu::Buffer,
-    ) -> wgpu::BindGroup {
-        device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("overlay"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(probs),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: uniform.as_entire_binding(),
-                },
-            ],
-        })
-    }
+pub fn pipeline(device: &wgpu::Device, format: wgpu::TextureFormat) -> TexturePipeline {
+    TexturePipeline::new(
+        device,
+        format,
+        "overlay.wgsl",
+        concat!(
+            include_str!("../../shaders/common.wgsl"),
+            include_str!("../../shaders/overlay.wgsl")
+        ),
+        Some(wgpu::BlendState::ALPHA_BLENDING),
+    )
 }
 
 /// Uploads a probability map as a one-band float texture.
@@ -203,33 +120,14 @@ pub fn upload_probabilities(
     width: usize,
     height: usize,
 ) -> Result<wgpu::TextureView, RenderError> {
-    let max = device.limits().max_texture_dimension_2d;
-    if width == 0 || height == 0 || probs.len() != width * height {
-        return Err(RenderError::Size(width, height));
-    }
-    if width > max as usize || height > max as usize {
-        return Err(RenderError::TooLarge { width, height, max });
-    }
-    let texture = device.create_texture_with_data(
+    upload_texture(
+        device,
         queue,
-        &wgpu::TextureDescriptor {
-            label: Some("probabilities"),
-            size: wgpu::Extent3d {
-                width: width as u32,
-                height: height as u32,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::R32Float,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        },
-        wgpu::util::TextureDataOrder::LayerMajor,
         bytemuck::cast_slice(probs),
-    );
-    Ok(texture.create_view(&wgpu::TextureViewDescriptor::default()))
+        (width, height),
+        wgpu::TextureFormat::R32Float,
+        "probabilities",
+    )
 }
 
 /// A uniform buffer holding `uniform`, for one-off draws.

@@ -4,9 +4,11 @@
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use sarscope::model::{DeviceChoice, SharedWgpu, UNet11Config, select_device_sharing};
+use sarscope::model::{
+    DeviceChoice, SharedWgpu, UNet11Config, select_device_sharing, shareable_device_descriptor,
+};
 
-/// What `app::run` asks eframe for, made here without a window.
+/// A device as `app::run` has eframe create it, made here without a window.
 fn viewer_like_device() -> SharedWgpu {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
         backends: wgpu::Backends::PRIMARY,
@@ -17,18 +19,9 @@ fn viewer_like_device() -> SharedWgpu {
         ..Default::default()
     }))
     .expect("a wgpu adapter (lavapipe on CI: mesa-vulkan-drivers)");
-    let (device, queue) = pollster::block_on(
-        adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("viewer-like device"),
-            required_features: adapter
-                .features()
-                .difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
-            required_limits: adapter.limits(),
-            memory_hints: wgpu::MemoryHints::MemoryUsage,
-            ..Default::default()
-        }),
-    )
-    .expect("the adapter grants its own features");
+    let (device, queue) =
+        pollster::block_on(adapter.request_device(&shareable_device_descriptor(&adapter)))
+            .expect("the adapter grants its own features");
     SharedWgpu {
         instance,
         adapter,

@@ -1,5 +1,21 @@
-// Colormaps shared by view.wgsl and overlay.wgsl (each pipeline's source starts with this
-// file).
+// What view.wgsl and overlay.wgsl share (each pipeline's source starts with this file): the
+// triangle that covers the target, and the colormaps.
+
+struct VertexOut {
+    @builtin(position) position: vec4<f32>,
+    @location(0) uv: vec2<f32>,
+};
+
+// A triangle that covers the target; uv (0,0) is the top-left corner.
+@vertex
+fn vs_main(@builtin(vertex_index) index: u32) -> VertexOut {
+    let x = f32((index << 1u) & 2u);
+    let y = f32(index & 2u);
+    var out: VertexOut;
+    out.position = vec4<f32>(x * 2.0 - 1.0, 1.0 - y * 2.0, 0.0, 1.0);
+    out.uv = vec2<f32>(x, y);
+    return out;
+}
 
 // Polynomial fits of matplotlib's viridis and magma (Matt Zucker's, public domain); the same
 // constants as src/render/colormap.rs, which tests them against matplotlib.
