@@ -169,13 +169,8 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
                 bar.finish();
                 last_counts = Some((*step, *counts));
                 println!(
-                    "step {step}: loss {last_loss:.4}, validation F1 {:.3} (P {:.3}, R {:.3}; TP {} FP {} FN {}), {:.0} s",
-                    counts.f1(),
-                    counts.precision(),
-                    counts.recall(),
-                    counts.tp,
-                    counts.fp,
-                    counts.fn_,
+                    "step {step}: loss {last_loss:.4}, validation {}, {:.0} s",
+                    summary(counts),
                     train_started.elapsed().as_secs_f64()
                 );
             }
@@ -264,15 +259,10 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
         )?;
         bar.finish();
         println!(
-            "held-out: {} synthetic 900x900 scenes of seed {}: F1 {:.3} (P {:.3}, R {:.3}; TP {} FP {} FN {})",
+            "held-out: {} synthetic 900x900 scenes of seed {}: {}",
             holdout.len(),
             args.holdout_seed,
-            counts.f1(),
-            counts.precision(),
-            counts.recall(),
-            counts.tp,
-            counts.fp,
-            counts.fn_
+            summary(&counts)
         );
         card.scores.push(score(
             format!(
@@ -293,6 +283,19 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
         log_path.display()
     );
     Ok(())
+}
+
+/// "F1 0.998 (P 0.999, R 0.997; TP 7886 FP 8 FN 26)".
+fn summary(c: &Counts) -> String {
+    format!(
+        "F1 {:.3} (P {:.3}, R {:.3}; TP {} FP {} FN {})",
+        c.f1(),
+        c.precision(),
+        c.recall(),
+        c.tp,
+        c.fp,
+        c.fn_
+    )
 }
 
 fn score(dataset: String, counts: Counts) -> Score {
