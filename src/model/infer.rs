@@ -5,7 +5,7 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 
 use super::{ModelCard, ModelError, Normalization, Rotation, UNet11};
-use crate::raster::{Planes, Polarization, Scene};
+use crate::raster::{Planes, Polarization, Scene, Window};
 
 /// How to cut a scene into network inputs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -258,6 +258,31 @@ pub fn predict_scene(
     params: &InferParams,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<ProbabilityMap, ModelError> {
+    let order = model_bands(scene, card)?;
+    let planes = scene.read_full()?;
+    predict_read(model, device, &planes, &order, rotation, params, progress)
+}
+
+/// Predicts `window` of a scene at full resolution (the part of a large scene in view): the
+/// probability map of the window, its pixel (0, 0) at the window's corner.
+#[allow(clippy::too_many_arguments)]
+pub fn predict_window(
+    model: &UNet11,
+    card: &ModelCard,
+    device: &Device,
+    scene: &Scene,
+    window: Window,
+    rotation: Rotation,
+    params: &InferParams,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<ProbabilityMap, ModelError> {
+    let order = model_bands(scene, card)?;
+    let planes = scene.read_window(window, (window.width, window.height))?;
+    predict_read(model, device, &planes, &order, rotation, params, progress)
+}
+
+/// The scene's bands in the card's order, as many as the network takes.
+fn model_bands(scene: &Scene, card: &ModelCard) -> Result<Vec<usize>, ModelError> {
     let order = band_order(scene, card)?;
     if order.len() != card.in_channels {
         return Err(ModelError::Input(format!(
@@ -266,8 +291,19 @@ pub fn predict_scene(
             card.in_channels
         )));
     }
-    let planes = scene.read_full()?;
-    let input = model_input(&planes, &order, params.normalization, rotation)?;
+    Ok(order)
+}
+
+fn predict_read(
+    model: &UNet11,
+    device: &Device,
+    planes: &Planes,
+    order: &[usize],
+    rotation: Rotation,
+    params: &InferParams,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<ProbabilityMap, ModelError> {
+    let input = model_input(planes, order, params.normalization, rotation)?;
     let mut logits = predict_planes(
         model,
         device,

@@ -24,7 +24,7 @@ pub use device::{
 pub use error::ModelError;
 pub use infer::{
     InferParams, ProbabilityMap, Progress, band_order, model_input, predict_planes, predict_scene,
-    sigmoid, window_offsets,
+    predict_window, sigmoid, window_offsets,
 };
 pub use orientation::{
     Orientations, Rotation, find_orientations_file, rotation_by_card, sn6_strip_key,

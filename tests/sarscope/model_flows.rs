@@ -128,3 +128,78 @@ fn predict_score_and_improve_the_model_from_the_viewer() {
         "{status:?}"
     );
 }
+
+/// A scene drawn by tiles (a 20,700 px mosaic of the demo tile) is predicted where the view
+/// is, at full resolution: the buildings come back at their place in the scene, and those
+/// wholly in view match the tile's own footprints there.
+#[test]
+fn predicting_the_view_of_a_large_scene_finds_its_buildings_in_place() {
+    use geo::{BoundingRect, MultiPolygon, Translate};
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    let status = std::process::Command::new("gdaladdo")
+        .args(["-q", "-r", "nearest"])
+        .arg(&written.tif)
+        .args(["2", "4", "8", "16"])
+        .status()
+        .expect("gdaladdo runs (Debian package gdal-bin)");
+    assert!(status.success());
+    let vrt = dir.path().join("mosaic.vrt");
+    sarscope::synth::write_mosaic_vrt(&written.tif, (900, 900), 4, 23, None, None, &vrt).unwrap();
+    let mut h = harness_for(load_scene(std::slice::from_ref(&vrt)).unwrap());
+    assert!(h.state().scene().tiled.is_some());
+    h.state_mut().set_weights(Some(shipped()), false);
+    // At 1:1 over the middle of copy (10, 10) of the tile.
+    h.state_mut()
+        .set_camera(eframe::egui::vec2(9_450.0, 9_450.0), 1.0);
+    h.step();
+    h.step();
+    let view = h.state().view_window();
+    assert!(view.width >= 300 && view.height >= 300, "{view:?}");
+    assert!(view.x >= 9_000 && view.y >= 9_000, "{view:?}");
+    let ctx = h.ctx.clone();
+    h.state_mut().predict(&ctx);
+    run_until(&mut h, |v| !v.predicting(), "the prediction of the view");
+    let status = h.state().prediction_status().cloned();
+    assert!(matches!(&status, Some(Ok(_))), "{status:?}");
+    let layer = h
+        .state()
+        .scene()
+        .layers
+        .iter()
+        .find(|l| l.path.to_string_lossy().contains("(predicted, the view)"))
+        .expect("a predictions layer of the view");
+    let (x0, y0) = (view.x as f64, view.y as f64);
+    let (x1, y1) = (x0 + view.width as f64, y0 + view.height as f64);
+    let inside = |p: &MultiPolygon<f64>, margin: f64| {
+        p.bounding_rect().is_some_and(|r| {
+            r.min().x >= x0 + margin
+                && r.min().y >= y0 + margin
+                && r.max().x <= x1 - margin
+                && r.max().y <= y1 - margin
+        })
+    };
+    assert!(
+        layer.footprints.len() > 20,
+        "{} buildings",
+        layer.footprints.len()
+    );
+    assert!(layer.footprints.iter().all(|f| inside(&f.polygon, -0.5)));
+    // The tile's footprints, moved to copy (10, 10), wholly in view with a margin.
+    let truth: Vec<MultiPolygon<f64>> = demo
+        .footprints_pixel()
+        .into_iter()
+        .map(|p| MultiPolygon(vec![p.translate(9_000.0, 9_000.0)]))
+        .filter(|p| inside(p, 2.0))
+        .collect();
+    let proposals: Vec<(MultiPolygon<f64>, f64)> = layer
+        .footprints
+        .iter()
+        .filter(|f| inside(&f.polygon, 2.0))
+        .map(|f| (f.polygon.clone(), f.confidence.unwrap_or(1.0)))
+        .collect();
+    let counts = sarscope::eval::evaluate_image(&truth, &proposals, Default::default()).counts;
+    assert!(truth.len() > 20);
+    assert!(counts.f1() >= 0.9, "{counts:?}");
+}

@@ -9,7 +9,8 @@ use eframe::{egui, egui_wgpu};
 use crate::annotate::{Layer, Role};
 use crate::app::finetune::{FinetuneRequest, start_finetune};
 use crate::app::gpu::install_probabilities;
-use crate::app::predict::{Predicted, start_prediction};
+use crate::app::predict::{PredictRequest, Predicted, start_prediction};
+use crate::raster::Window;
 use crate::render::Colormap;
 use crate::render::overlay::OverlaySettings;
 
@@ -31,12 +32,46 @@ impl Viewer {
         };
         let ctx = ctx.clone();
         self.predict_status = None;
+        let region = self.scene.tiled.map(|_| self.view_window());
         self.predict_job = Some(start_prediction(
-            self.scene.files.clone(),
-            weights,
-            self.shared_wgpu.clone(),
+            PredictRequest {
+                files: self.scene.files.clone(),
+                weights,
+                region,
+                shared_wgpu: self.shared_wgpu.clone(),
+            },
             move || ctx.request_repaint(),
         ));
+    }
+
+    /// The full-resolution pixels the first pane shows (clamped to the scene).
+    pub fn view_window(&self) -> Window {
+        let (w, h) = self.scene.size();
+        let rect = self.first_pane;
+        if !rect.is_positive() {
+            return Window {
+                x: 0,
+                y: 0,
+                width: 0,
+                height: 0,
+            };
+        }
+        let half = rect.size() / (2.0 * self.zoom);
+        let clamp = |v: f32, max: usize| (v.max(0.0) as usize).min(max);
+        let (x0, y0) = (
+            clamp((self.center.x - half.x).floor(), w),
+            clamp((self.center.y - half.y).floor(), h),
+        );
+        let (x1, y1) = (
+            clamp((self.center.x + half.x).ceil(), w),
+            clamp((self.center.y + half.y).ceil(), h),
+        );
+        Window {
+            x: x0,
+            y: y0,
+            width: x1 - x0,
+            height: y1 - y0,
+        }
     }
 
     /// A prediction is running.
@@ -129,7 +164,12 @@ impl Viewer {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
-        let layer_path = PathBuf::from(format!("{name} (predicted)"));
+        let whole = predicted.probabilities.is_some();
+        let layer_path = PathBuf::from(if whole {
+            format!("{name} (predicted)")
+        } else {
+            format!("{name} (predicted, the view)")
+        });
         let count = predicted.footprints.len();
         let layer = Layer {
             role: Role::Predictions,
@@ -148,9 +188,11 @@ impl Viewer {
         }
         self.scene.layers.retain(|l| l.path != layer_path);
         self.scene.layers.push(layer);
-        self.scene.probabilities = Some(predicted.probabilities);
-        self.overlay_dirty = true;
-        self.score_probabilities();
+        if whole {
+            self.scene.probabilities = predicted.probabilities;
+            self.overlay_dirty = true;
+            self.score_probabilities();
+        }
         self.rescore();
         format!(
             "{count} buildings in {:.1} s on {}",
@@ -208,18 +250,19 @@ impl Viewer {
                 ui.weak(device);
             }
         } else {
-            let button = ui.add_enabled(
-                self.weights.is_some() && self.scene.tiled.is_none(),
-                egui::Button::new("Predict"),
-            );
-            let button = if self.scene.tiled.is_some() {
-                button.on_disabled_hover_text(
-                    "this scene is drawn from a pyramid: run `sarscope predict` on it and open \
-                     the probability map",
+            let tiled = self.scene.tiled.is_some();
+            let button = ui
+                .add_enabled(
+                    self.weights.is_some(),
+                    egui::Button::new(if tiled { "Predict the view" } else { "Predict" }),
                 )
-            } else {
-                button.on_hover_text("run the UNet11 over the whole scene")
-            };
+                .on_hover_text(if tiled {
+                    "run the UNet11 over the part of this large scene in view, at full \
+                     resolution (for all of it: `sarscope predict`)"
+                } else {
+                    "run the UNet11 over the whole scene"
+                })
+                .on_disabled_hover_text("choose weights first");
             if button.clicked() {
                 self.predict(ui.ctx());
             }
