@@ -122,7 +122,10 @@ impl Viewer {
     }
 
     pub(super) fn poll_prediction(&mut self, ctx: &egui::Context) {
-        if std::mem::take(&mut self.predict_pending) {
+        // A scene drawn by tiles is predicted where the view is: wait for the first layout.
+        let laid_out = self.scene.tiled.is_none() || self.first_pane.is_positive();
+        if self.predict_pending && laid_out {
+            self.predict_pending = false;
             self.predict(ctx);
         }
         if let Some(job) = &self.finetune_job
