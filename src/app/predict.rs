@@ -53,9 +53,8 @@ impl WindowProgress {
 /// A prediction under way.
 pub type PredictJob = Job<Predicted, WindowProgress>;
 
-/// Starts predicting the scene of `files` with `weights`. `shared_wgpu`: the viewer's device,
-/// for a GPU to run the model on (see [`select_device_sharing`]); `wake` is called after each
-/// window and at the end.
+/// Starts the prediction `request` asks for; `wake` is called after each window and at the
+/// end.
 pub fn start_prediction(request: PredictRequest, wake: impl Fn() + Send + 'static) -> PredictJob {
     Job::spawn(
         move |shared, wake| predict(request, shared, wake).map_err(|e| e.to_string()),
@@ -69,7 +68,7 @@ pub struct PredictRequest {
     pub weights: PathBuf,
     /// The part of the scene to predict (the view of a scene drawn by tiles); `None`: all of it.
     pub region: Option<Window>,
-    /// The viewer's device, for a GPU to run the model on.
+    /// The viewer's device, for a GPU to run the model on (see [`select_device_sharing`]).
     pub shared_wgpu: Option<SharedWgpu>,
 }
 

@@ -12,7 +12,7 @@ use sarscope::model::ModelCard;
 use sarscope::render::Colormap;
 use sarscope::render::overlay::OverlaySettings;
 
-use crate::viewer_flows::harness_for;
+use crate::viewer_flows::{demo_mosaic, harness_for};
 
 fn shipped() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_unet11_synth.bpk")
@@ -136,17 +136,7 @@ fn predict_score_and_improve_the_model_from_the_viewer() {
 fn predicting_the_view_of_a_large_scene_finds_its_buildings_in_place() {
     use geo::{BoundingRect, MultiPolygon, Translate};
     let dir = tempfile::tempdir().unwrap();
-    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
-    let written = demo.write(dir.path()).unwrap();
-    let status = std::process::Command::new("gdaladdo")
-        .args(["-q", "-r", "nearest"])
-        .arg(&written.tif)
-        .args(["2", "4", "8", "16"])
-        .status()
-        .expect("gdaladdo runs (Debian package gdal-bin)");
-    assert!(status.success());
-    let vrt = dir.path().join("mosaic.vrt");
-    sarscope::synth::write_mosaic_vrt(&written.tif, (900, 900), 4, 23, None, None, &vrt).unwrap();
+    let (demo, vrt) = demo_mosaic(dir.path());
     let mut h = harness_for(load_scene(std::slice::from_ref(&vrt)).unwrap());
     assert!(h.state().scene().tiled.is_some());
     h.state_mut().set_weights(Some(shipped()), false);

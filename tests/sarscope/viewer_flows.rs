@@ -174,12 +174,12 @@ fn rss_mib() -> f64 {
         / 1024.0
 }
 
-#[test]
-fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
-    let dir = tempfile::tempdir().unwrap();
+/// The demo tile written into `dir` (with overviews, which GDAL reads zoomed-out windows of
+/// the mosaic from) and a 20,700 x 20,700 px VRT mosaic of 23 x 23 copies of it, placed where
+/// the tile is: the tile and the mosaic's path.
+pub fn demo_mosaic(dir: &std::path::Path) -> (sarscope::synth::SynthScene, std::path::PathBuf) {
     let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
-    let written = demo.write(dir.path()).unwrap();
-    // Overviews on the tile: GDAL reads zoomed-out windows of the mosaic from them.
+    let written = demo.write(dir).unwrap();
     let status = std::process::Command::new("gdaladdo")
         .args(["-q", "-r", "nearest"])
         .arg(&written.tif)
@@ -187,7 +187,7 @@ fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
         .status()
         .expect("gdaladdo runs (Debian package gdal-bin)");
     assert!(status.success());
-    let vrt = dir.path().join("mosaic.vrt");
+    let vrt = dir.join("mosaic.vrt");
     sarscope::synth::write_mosaic_vrt(
         &written.tif,
         (900, 900),
@@ -198,6 +198,13 @@ fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
         &vrt,
     )
     .unwrap();
+    (demo, vrt)
+}
+
+#[test]
+fn a_20k_scene_is_drawn_from_tiles_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, vrt) = demo_mosaic(dir.path());
     let before = rss_mib();
     let scene = load_scene(std::slice::from_ref(&vrt)).unwrap();
     assert_eq!(scene.tiled, Some((20_700, 20_700)));
