@@ -159,12 +159,11 @@ pub fn install_probabilities(
 }
 
 /// One pane's draw of the scene (or of one tile of it): plain data; `prepare` writes the
-/// uniforms, `paint` draws a triangle, and the probability overlay's over it when asked.
+/// uniform, `paint` draws a triangle.
 pub struct ViewCallback {
     pub pane: usize,
     pub tile: Option<TileKey>,
     pub uniform: ViewUniform,
-    pub overlay: Option<OverlayUniform>,
 }
 
 impl egui_wgpu::CallbackTrait for ViewCallback {
@@ -187,13 +186,6 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         };
         if let Some((uniform, _)) = buffer {
             queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
-        }
-        if let Some(overlay) = &self.overlay
-            && let Some((uniform, _)) = resources
-                .get::<OverlayResources>()
-                .and_then(|res| res.panes.get(self.pane))
-        {
-            queue.write_buffer(uniform, 0, bytemuck::bytes_of(overlay));
         }
         Vec::new()
     }
@@ -219,8 +211,41 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         render_pass.set_pipeline(&res.pipeline.pipeline);
         render_pass.set_bind_group(0, bind_group, &[]);
         render_pass.draw(0..3, 0..1);
-        if self.overlay.is_some()
-            && let Some(overlay) = resources.get::<OverlayResources>()
+    }
+}
+
+/// One pane's draw of the probability overlay, over whatever was drawn of the scene before it
+/// (the whole scene, or the tiles of a large one).
+pub struct OverlayCallback {
+    pub pane: usize,
+    pub uniform: OverlayUniform,
+}
+
+impl egui_wgpu::CallbackTrait for OverlayCallback {
+    fn prepare(
+        &self,
+        _device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &egui_wgpu::ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some((uniform, _)) = resources
+            .get::<OverlayResources>()
+            .and_then(|res| res.panes.get(self.pane))
+        {
+            queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        render_pass: &mut wgpu::RenderPass<'static>,
+        resources: &egui_wgpu::CallbackResources,
+    ) {
+        if let Some(overlay) = resources.get::<OverlayResources>()
             && let Some((_, bind_group)) = overlay.panes.get(self.pane)
         {
             render_pass.set_pipeline(&overlay.pipeline.pipeline);

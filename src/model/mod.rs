@@ -13,6 +13,7 @@ mod device;
 mod error;
 mod infer;
 mod orientation;
+mod tiles;
 mod unet;
 mod weights;
 
@@ -28,6 +29,10 @@ pub use infer::{
 };
 pub use orientation::{
     Orientations, Rotation, find_orientations_file, rotation_by_card, sn6_strip_key,
+};
+pub use tiles::{
+    ProbTile, ProbabilityTiles, TILE, TILES_KEPT, TileProbabilities, assemble, crop,
+    tiles_covering, tiles_extent,
 };
 pub use unet::{DecoderBlock, LayerSpec, UNet11, UNet11Config};
 pub use weights::{LoadedModel, WeightsFormat, card_path, load_weights, save_weights};

@@ -130,8 +130,8 @@ fn predict_score_and_improve_the_model_from_the_viewer() {
 }
 
 /// A scene drawn by tiles (a 20,700 px mosaic of the demo tile) is predicted where the view
-/// is, at full resolution: the buildings come back at their place in the scene, and those
-/// wholly in view match the tile's own footprints there.
+/// is when asked (Predict the view), at full resolution: the buildings come back at their
+/// place in the scene, and those wholly in view match the tile's own footprints there.
 #[test]
 fn predicting_the_view_of_a_large_scene_finds_its_buildings_in_place() {
     use geo::{BoundingRect, MultiPolygon, Translate};
@@ -140,6 +140,7 @@ fn predicting_the_view_of_a_large_scene_finds_its_buildings_in_place() {
     let mut h = harness_for(load_scene(std::slice::from_ref(&vrt)).unwrap());
     assert!(h.state().scene().tiled.is_some());
     h.state_mut().set_weights(Some(shipped()), false);
+    h.state_mut().set_auto_predict(false);
     // At 1:1 over the middle of copy (10, 10) of the tile.
     h.state_mut()
         .set_camera(eframe::egui::vec2(9_450.0, 9_450.0), 1.0);
@@ -175,7 +176,18 @@ fn predicting_the_view_of_a_large_scene_finds_its_buildings_in_place() {
         "{} buildings",
         layer.footprints.len()
     );
-    assert!(layer.footprints.iter().all(|f| inside(&f.polygon, -0.5)));
+    // Every building lies in the 512 px tiles the view touches, which hold the view.
+    let (tiles, _) = h.state().view_probabilities().expect("the view's map");
+    assert!(tiles.x <= view.x && tiles.x + tiles.width >= view.x + view.width);
+    let in_tiles = |p: &MultiPolygon<f64>| {
+        p.bounding_rect().is_some_and(|r| {
+            r.min().x >= tiles.x as f64 - 0.5
+                && r.min().y >= tiles.y as f64 - 0.5
+                && r.max().x <= (tiles.x + tiles.width) as f64 + 0.5
+                && r.max().y <= (tiles.y + tiles.height) as f64 + 0.5
+        })
+    };
+    assert!(layer.footprints.iter().all(|f| in_tiles(&f.polygon)));
     // The tile's footprints, moved to copy (10, 10), wholly in view with a margin.
     let truth: Vec<MultiPolygon<f64>> = demo
         .footprints_pixel()
@@ -192,4 +204,96 @@ fn predicting_the_view_of_a_large_scene_finds_its_buildings_in_place() {
     let counts = sarscope::eval::evaluate_image(&truth, &proposals, Default::default()).counts;
     assert!(truth.len() > 20);
     assert!(counts.f1() >= 0.9, "{counts:?}");
+}
+
+/// Runs frames until a prediction starts by itself (the camera settled), for at most 10 s.
+fn wait_for_auto_start(h: &mut Harness<'static, Viewer>) {
+    let started = Instant::now();
+    while !h.state().predicting() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no prediction started by itself in 10 s"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// On a scene drawn by tiles the model runs by itself once the camera settles, on the 512 px
+/// tiles in view; the map it shows is what the network gives for those pixels (the same as
+/// predicting the tiles' extent in one go); a view the camera leaves is cancelled, and
+/// panning back to a view seen before needs no network (the tiles were kept).
+#[test]
+fn the_view_of_a_large_scene_is_predicted_by_itself_by_tiles_kept_for_panning_back() {
+    use eframe::egui::vec2;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, vrt) = demo_mosaic(dir.path());
+    let mut h = harness_for(load_scene(std::slice::from_ref(&vrt)).unwrap());
+    h.state_mut().set_weights(Some(shipped()), false);
+    h.state_mut().set_auto_predict(true);
+    h.state_mut().set_camera(vec2(9_450.0, 9_450.0), 1.0);
+    h.step();
+    assert!(!h.state().predicting(), "the camera has not settled yet");
+    wait_for_auto_start(&mut h);
+    run_until(&mut h, |v| !v.predicting(), "the prediction of the view");
+    let status = h.state().prediction_status().cloned();
+    assert!(
+        matches!(&status, Some(Ok(t)) if t.contains("buildings")),
+        "{status:?}"
+    );
+    let kept = h.state().probability_tiles_kept();
+    assert!((4..=16).contains(&kept), "{kept} tiles");
+    assert!(h.state().overlay_shown(), "the view's map is drawn over it");
+    let (region, map) = h.state().view_probabilities().expect("the view's map");
+    let map = map.values.clone();
+    let view = h.state().view_window();
+    assert!(region.x <= view.x && region.x + region.width >= view.x + view.width);
+    assert_eq!((region.x % 512, region.y % 512), (0, 0), "{region:?}");
+    assert_eq!(region.width * region.height, kept * 512 * 512);
+
+    // The same pixels predicted in one go: the tiles are the baseline's windows there.
+    let device = sarscope::model::select_device(sarscope::model::DeviceChoice::Cpu).unwrap();
+    let loaded = sarscope::model::load_weights(&shipped(), &device.device).unwrap();
+    let scene = sarscope::raster::Scene::open_many(std::slice::from_ref(&vrt)).unwrap();
+    let direct = sarscope::model::predict_window(
+        &loaded.model,
+        &loaded.card,
+        &device.device,
+        &scene,
+        region,
+        sarscope::model::Rotation::None,
+        &sarscope::model::InferParams::from_card(&loaded.card),
+        &mut |_| true,
+    )
+    .unwrap();
+    let worst = map
+        .iter()
+        .zip(&direct.probs)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0_f32, f32::max);
+    assert!(worst < 1e-5, "tiles vs one go: {worst}");
+
+    // Elsewhere: a new prediction starts by itself; leaving that view cancels it quietly.
+    h.state_mut().set_camera(vec2(3_000.0, 3_000.0), 1.0);
+    wait_for_auto_start(&mut h);
+    h.state_mut().set_camera(vec2(9_450.0, 9_450.0), 1.0);
+    h.step();
+    run_until(&mut h, |v| !v.predicting(), "the cancelled prediction");
+    let status = h.state().prediction_status().cloned();
+    assert!(
+        status.is_none(),
+        "a view left behind is no error: {status:?}"
+    );
+    // Back where the tiles are kept: no network.
+    wait_for_auto_start(&mut h);
+    run_until(&mut h, |v| !v.predicting(), "the view seen before");
+    let status = h.state().prediction_status().cloned();
+    assert!(
+        matches!(&status, Some(Ok(t)) if t.contains("the tiles predicted before")),
+        "{status:?}"
+    );
+    assert!(h.state().probability_tiles_kept() >= kept);
+    let (again, map_again) = h.state().view_probabilities().unwrap();
+    assert_eq!(again, region);
+    assert!(map_again.values == map, "the kept tiles are the same map");
 }

@@ -15,7 +15,9 @@ const TP: egui::Color32 = egui::Color32::from_rgb(60, 220, 90);
 const FP: egui::Color32 = egui::Color32::from_rgb(240, 60, 60);
 const MATCHED: egui::Color32 = egui::Color32::from_rgb(235, 235, 235);
 const MISSED: egui::Color32 = egui::Color32::from_rgb(255, 150, 30);
-const UNSCORED: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
+/// Footprints not scored (no ground truth to score against): magenta, which none of the
+/// scene's colormaps has.
+const UNSCORED: egui::Color32 = egui::Color32::from_rgb(255, 70, 220);
 const SELECTED: egui::Color32 = egui::Color32::YELLOW;
 
 /// A footprint: which layer (index into the scene's layers) and which footprint in it.

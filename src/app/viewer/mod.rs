@@ -17,10 +17,12 @@ use eframe::egui;
 use eframe::egui_wgpu;
 use serde::{Deserialize, Serialize};
 
-use super::gpu::{ViewCallback, install_scene, install_tile, tile_resident, tiles_resident};
+use super::gpu::{
+    OverlayCallback, ViewCallback, install_scene, install_tile, tile_resident, tiles_resident,
+};
 use super::scene::{SceneData, load_scene};
 use super::tiles::TileReader;
-use crate::raster::ToLonLat;
+use crate::raster::{ToLonLat, Window};
 use crate::render::overlay::{OverlaySettings, OverlayUniform};
 use crate::render::pyramid::{TileKey, level_for, top_level, visible_tiles};
 use crate::render::{
@@ -57,6 +59,8 @@ pub struct ViewState {
     pub pixel_grid: bool,
     /// The scenes opened last, newest first (each a list of files).
     pub recent: Vec<Vec<PathBuf>>,
+    /// Run the model on what is in view once the camera settles.
+    pub auto_predict: bool,
 }
 
 impl Default for ViewState {
@@ -72,6 +76,7 @@ impl Default for ViewState {
             sampling: Sampling::Nearest,
             pixel_grid: true,
             recent: Vec::new(),
+            auto_predict: true,
         }
     }
 }
@@ -168,7 +173,9 @@ pub struct Viewer {
     /// The probability overlay: shown, how, and whether the map is on the GPU.
     overlay_on: bool,
     overlay: OverlaySettings,
-    overlay_installed: bool,
+    /// The part of the scene (full-resolution pixels) whose map is on the GPU, and the map's
+    /// texels there.
+    overlay_installed: Option<(Window, (usize, usize))>,
     /// The probability map changed: upload it (or drop it) at the next frame.
     overlay_dirty: bool,
     /// Probability maps uploaded so far.
@@ -182,6 +189,23 @@ pub struct Viewer {
     /// Start a prediction at the next frame.
     predict_pending: bool,
     predict_job: Option<crate::app::predict::PredictJob>,
+    /// The weights the running prediction uses.
+    predicting_with: Option<PathBuf>,
+    /// The running prediction was cancelled because the view moved on.
+    superseded: bool,
+    /// The running prediction started by itself (the camera settled).
+    auto_job: bool,
+    /// What was predicted (or tried) last, not tried again by itself.
+    predicted: Option<model::PredictionKey>,
+    /// The tiles of a large scene predicted so far.
+    prob_tiles: crate::model::ProbabilityTiles,
+    /// The probability map of the part of a large scene predicted last.
+    view_probabilities: Option<(Window, crate::annotate::revectorize::Probabilities)>,
+    /// The camera in the last frame, and when it last moved.
+    camera_seen: (egui::Vec2, f32, egui::Rect),
+    camera_moved_at: std::time::Instant,
+    /// The scene came with predictions of its own (a file): the model waits to be asked.
+    own_predictions: bool,
     /// What the last prediction gave, or why it failed.
     predict_status: Option<Result<String, String>>,
     finetune_job: Option<crate::app::finetune::FinetuneJob>,
@@ -247,7 +271,7 @@ impl Viewer {
             edit_message: None,
             overlay_on: true,
             overlay: OverlaySettings::default(),
-            overlay_installed: false,
+            overlay_installed: None,
             overlay_dirty: true,
             overlay_uploads: 0,
             inspect_cache: Default::default(),
@@ -260,6 +284,15 @@ impl Viewer {
             weights: None,
             predict_pending: false,
             predict_job: None,
+            predicting_with: None,
+            superseded: false,
+            auto_job: false,
+            predicted: None,
+            prob_tiles: Default::default(),
+            view_probabilities: None,
+            camera_seen: (egui::Vec2::ZERO, 0.0, egui::Rect::NOTHING),
+            camera_moved_at: std::time::Instant::now(),
+            own_predictions: false,
             predict_status: None,
             finetune_job: None,
             finetune_steps: 100,
@@ -436,7 +469,16 @@ impl Viewer {
         self.overlay_dirty = true;
         self.inspect_cache = Default::default();
         self.predict_job = None;
+        self.predicting_with = None;
         self.predict_status = None;
+        self.predicted = None;
+        self.prob_tiles.clear();
+        self.view_probabilities = None;
+        self.own_predictions = self
+            .scene
+            .layers
+            .iter()
+            .any(|l| l.role == crate::annotate::Role::Predictions);
         self.finetune_job = None;
         self.editor = None;
         self.tool = Tool::Navigate;
@@ -633,7 +675,6 @@ impl Viewer {
                     pane,
                     tile: Some(key),
                     uniform,
-                    overlay: None,
                 },
             ));
         }
@@ -706,26 +747,37 @@ impl Viewer {
             if self.state.pixel_grid && !tiled && screen_px_per_texel >= GRID_FROM {
                 uniform.grid = screen_px_per_texel;
             }
-            let overlay = (self.overlay_on && self.overlay_installed && !tiled).then(|| {
-                let mut o = OverlayUniform::new(
-                    &self.overlay,
-                    self.scene.bands.width,
-                    self.scene.bands.height,
-                );
-                o.window = uniform.window;
-                o
-            });
             ui.painter().add(egui_wgpu::Callback::new_paint_callback(
                 rect,
                 ViewCallback {
                     pane: index,
                     tile: None,
                     uniform,
-                    overlay,
                 },
             ));
             if let Some(render) = render {
                 self.draw_tiles(ui, render, index, rect, &settings);
+            }
+            if self.overlay_on
+                && let Some((region, (tw, th))) = self.overlay_installed
+            {
+                // The pane's window onto the scene, in the map's part of it.
+                let (rx, ry) = (region.x as f32, region.y as f32);
+                let (rw, rh) = (region.width as f32, region.height as f32);
+                let mut o = OverlayUniform::new(&self.overlay, tw, th);
+                o.window = [
+                    (self.center.x - half.x - rx) / rw,
+                    (self.center.y - half.y - ry) / rh,
+                    2.0 * half.x / rw,
+                    2.0 * half.y / rh,
+                ];
+                ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                    rect,
+                    OverlayCallback {
+                        pane: index,
+                        uniform: o,
+                    },
+                ));
             }
             let painter = ui.painter().with_clip_rect(rect);
             self.draw_layers(&painter, rect);

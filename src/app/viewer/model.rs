@@ -9,12 +9,30 @@ use eframe::{egui, egui_wgpu};
 use crate::annotate::{Layer, Role};
 use crate::app::finetune::{FinetuneRequest, start_finetune};
 use crate::app::gpu::install_probabilities;
-use crate::app::predict::{PredictRequest, Predicted, start_prediction};
+use crate::app::predict::{PredictRequest, Predicted, TiledRegion, start_prediction};
+use crate::model::{ProbTile, tiles_covering};
 use crate::raster::Window;
 use crate::render::Colormap;
 use crate::render::overlay::OverlaySettings;
 
 use super::Viewer;
+
+/// How long the camera stays still before the model predicts what is in view.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// The most probability tiles (512 px) a view may need for the model to run by itself; a
+/// larger view waits for the Predict button.
+pub const AUTO_TILES: usize = 16;
+
+/// The overlay's texture is at most this many texels a side (a larger map is shown coarser).
+const OVERLAY_TEXELS: usize = 4096;
+
+/// What a prediction was of: with which weights, the whole scene or the tiles of a view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PredictionKey {
+    Whole(PathBuf),
+    Tiles(PathBuf, Vec<ProbTile>),
+}
 
 impl Viewer {
     /// The weights the Predict button runs; `predict_now` starts at the next frame.
@@ -32,7 +50,22 @@ impl Viewer {
         };
         let ctx = ctx.clone();
         self.predict_status = None;
-        let region = self.scene.tiled.map(|_| self.view_window());
+        self.superseded = false;
+        self.auto_job = false;
+        let region = self.scene.tiled.map(|size| {
+            let tiles = self.tiles_in_view();
+            let cached = tiles
+                .iter()
+                .filter_map(|t| self.prob_tiles.get(&weights, *t).map(|v| (*t, v)))
+                .collect();
+            TiledRegion {
+                size,
+                tiles,
+                cached,
+            }
+        });
+        self.predicted = Some(self.prediction_key(&weights));
+        self.predicting_with = Some(weights.clone());
         self.predict_job = Some(start_prediction(
             PredictRequest {
                 files: self.scene.files.clone(),
@@ -42,6 +75,94 @@ impl Viewer {
             },
             move || ctx.request_repaint(),
         ));
+    }
+
+    /// The probability tiles the first pane shows (a scene drawn by tiles), nearest the
+    /// centre first.
+    fn tiles_in_view(&self) -> Vec<ProbTile> {
+        self.scene
+            .tiled
+            .map_or_else(Vec::new, |size| tiles_covering(self.view_window(), size))
+    }
+
+    /// What predicting now with `weights` would be of.
+    fn prediction_key(&self, weights: &std::path::Path) -> PredictionKey {
+        if self.scene.tiled.is_some() {
+            let mut tiles = self.tiles_in_view();
+            tiles.sort();
+            PredictionKey::Tiles(weights.to_path_buf(), tiles)
+        } else {
+            PredictionKey::Whole(weights.to_path_buf())
+        }
+    }
+
+    /// Whether the model runs by itself once the camera settles.
+    pub fn set_auto_predict(&mut self, on: bool) {
+        self.state.auto_predict = on;
+    }
+
+    /// The probability map of the part of a large scene predicted last, and where it lies.
+    pub fn view_probabilities(
+        &self,
+    ) -> Option<(Window, &crate::annotate::revectorize::Probabilities)> {
+        self.view_probabilities.as_ref().map(|(r, p)| (*r, p))
+    }
+
+    /// Probability tiles of a large scene kept from earlier predictions.
+    pub fn probability_tiles_kept(&self) -> usize {
+        self.prob_tiles.len()
+    }
+
+    /// Starts the model on the view once the camera has been still for [`SETTLE`], unless this
+    /// view was predicted (or tried) already; a prediction of a view the camera has left is
+    /// cancelled (the tiles it finished are kept).
+    fn auto_prediction(&mut self, ctx: &egui::Context) {
+        let camera = (self.center, self.zoom, self.first_pane);
+        if camera != self.camera_seen {
+            self.camera_seen = camera;
+            self.camera_moved_at = std::time::Instant::now();
+            if let Some(job) = &self.predict_job
+                && self.auto_job
+                && self.predicted.as_ref()
+                    != self
+                        .weights
+                        .as_ref()
+                        .map(|w| self.prediction_key(w))
+                        .as_ref()
+            {
+                self.superseded = true;
+                job.cancel();
+            }
+        }
+        let Some(weights) = &self.weights else {
+            return;
+        };
+        let laid_out = self.scene.tiled.is_none() || self.first_pane.is_positive();
+        if !self.state.auto_predict
+            || self.own_predictions
+            || !laid_out
+            || self.predict_job.is_some()
+            || self.finetune_job.is_some()
+            || self.loading.is_some()
+        {
+            return;
+        }
+        let key = self.prediction_key(weights);
+        if self.predicted.as_ref() == Some(&key) {
+            return;
+        }
+        if let PredictionKey::Tiles(_, tiles) = &key
+            && (tiles.is_empty() || tiles.len() > AUTO_TILES)
+        {
+            return;
+        }
+        let still = self.camera_moved_at.elapsed();
+        if still < SETTLE {
+            ctx.request_repaint_after(SETTLE - still);
+            return;
+        }
+        self.predict(ctx);
+        self.auto_job = true;
     }
 
     /// The full-resolution pixels the first pane shows (clamped to the scene).
@@ -128,6 +249,7 @@ impl Viewer {
             self.predict_pending = false;
             self.predict(ctx);
         }
+        self.auto_prediction(ctx);
         if let Some(job) = &self.finetune_job
             && let Some(result) = job.poll()
         {
@@ -147,16 +269,29 @@ impl Viewer {
         let Some(job) = &self.predict_job else {
             return;
         };
+        // Tiles finished so far are kept, whatever becomes of the job.
+        if let Some(weights) = &self.predicting_with {
+            for (tile, values) in job.progress().take_tiles() {
+                self.prob_tiles.insert(weights, tile, values);
+            }
+        }
         let Some(result) = job.poll() else {
             return;
         };
         let cancelled = job.cancelled();
         self.predict_job = None;
-        self.predict_status = Some(match result {
-            Ok(predicted) => Ok(self.take_prediction(predicted)),
-            Err(_) if cancelled => Err("cancelled".into()),
-            Err(e) => Err(e),
-        });
+        self.predicting_with = None;
+        self.predict_status = match result {
+            Ok(predicted) => Some(Ok(self.take_prediction(predicted))),
+            // The view moved on: the next one is predicted when the camera settles.
+            Err(_) if cancelled && self.superseded => None,
+            Err(_) if cancelled => Some(Err("cancelled".into())),
+            Err(e) => Some(Err(e)),
+        };
+        if self.predict_status.is_none() {
+            // Let the view where the camera is now be predicted.
+            self.predicted = None;
+        }
     }
 
     /// Installs a finished prediction: the probability map, and a predictions layer in place
@@ -167,7 +302,7 @@ impl Viewer {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
-        let whole = predicted.probabilities.is_some();
+        let whole = predicted.region.is_none();
         let layer_path = PathBuf::from(if whole {
             format!("{name} (predicted)")
         } else {
@@ -191,11 +326,16 @@ impl Viewer {
         }
         self.scene.layers.retain(|l| l.path != layer_path);
         self.scene.layers.push(layer);
-        if whole {
-            self.scene.probabilities = predicted.probabilities;
-            self.overlay_dirty = true;
-            self.score_probabilities();
+        match predicted.region {
+            None => {
+                self.scene.probabilities = predicted.probabilities;
+                self.score_probabilities();
+            }
+            Some(region) => {
+                self.view_probabilities = predicted.probabilities.map(|p| (region, p));
+            }
         }
+        self.overlay_dirty = true;
         self.rescore();
         format!(
             "{count} buildings in {:.1} s on {}",
@@ -234,10 +374,15 @@ impl Viewer {
                 0.0
             };
             let device = job.device();
+            let unit = if self.scene.tiled.is_some() {
+                "tiles"
+            } else {
+                "windows"
+            };
             let text = if total == 0 {
                 "loading the model…".to_string()
             } else {
-                format!("{done}/{total} windows, {:.0} s", job.elapsed_s())
+                format!("{done}/{total} {unit}, {:.0} s", job.elapsed_s())
             };
             ui.horizontal(|ui| {
                 ui.add(
@@ -268,6 +413,30 @@ impl Viewer {
                 .on_disabled_hover_text("choose weights first");
             if button.clicked() {
                 self.predict(ui.ctx());
+            }
+        }
+        ui.checkbox(
+            &mut self.state.auto_predict,
+            "predict when the view settles",
+        )
+        .on_hover_text(if self.own_predictions {
+            "this scene came with predictions of its own: the model waits for Predict"
+        } else {
+            "run the model on what is in view once the camera stops (a large scene: the \
+                 512 px tiles in view at full resolution, kept, so panning back is instant)"
+        });
+        if self.scene.tiled.is_some() {
+            let tiles = self.tiles_in_view().len();
+            if self.state.auto_predict && tiles > AUTO_TILES {
+                ui.weak(format!(
+                    "{tiles} tiles in view: zoom in to {AUTO_TILES} or fewer for the model to \
+                     run by itself"
+                ));
+            }
+            if !self.prob_tiles.is_empty() {
+                let kept = self.prob_tiles.len();
+                let unit = if kept == 1 { "tile" } else { "tiles" };
+                ui.weak(format!("{kept} {unit} predicted and kept"));
             }
         }
         self.overlay_ui(ui);
@@ -349,26 +518,43 @@ impl Viewer {
 }
 
 impl Viewer {
-    /// Puts the scene's probability map on the GPU for the overlay after it changed (one
-    /// upload per map; the overlay's settings are uniforms).
+    /// Puts the probability map on the GPU for the overlay after it changed: the scene's, or
+    /// that of the part of a large scene predicted last (one upload per map; the overlay's
+    /// settings are uniforms).
     pub(super) fn sync_overlay(&mut self, render: &egui_wgpu::RenderState) {
         if !std::mem::take(&mut self.overlay_dirty) {
             return;
         }
-        let probs = self
-            .scene
-            .probabilities
-            .as_ref()
-            .filter(|_| self.scene.tiled.is_none())
-            .map(|p| (p.values.as_slice(), p.width, p.height));
-        let uploading = probs.is_some();
-        match install_probabilities(render, probs) {
+        let (w, h) = self.scene.size();
+        let whole = Window {
+            x: 0,
+            y: 0,
+            width: w,
+            height: h,
+        };
+        let map = match self.scene.tiled {
+            None => self.scene.probabilities.as_ref().map(|p| (whole, p)),
+            Some(_) => self.view_probabilities.as_ref().map(|(r, p)| (*r, p)),
+        };
+        // A map larger than the overlay's texture is shown at every k-th pixel.
+        let coarse = map.and_then(|(_, p)| {
+            let k = p.width.max(p.height).div_ceil(OVERLAY_TEXELS);
+            (k > 1).then(|| every_kth(&p.values, p.width, p.height, k))
+        });
+        let texels = map.map(|(region, p)| {
+            let (values, tw, th) = match &coarse {
+                Some((v, tw, th)) => (v.as_slice(), *tw, *th),
+                None => (p.values.as_slice(), p.width, p.height),
+            };
+            (region, values, tw, th)
+        });
+        match install_probabilities(render, texels.map(|(_, v, tw, th)| (v, tw, th))) {
             Ok(()) => {
-                self.overlay_installed = uploading;
-                self.overlay_uploads += usize::from(uploading);
+                self.overlay_installed = texels.map(|(region, _, tw, th)| (region, (tw, th)));
+                self.overlay_uploads += usize::from(texels.is_some());
             }
             Err(e) => {
-                self.overlay_installed = false;
+                self.overlay_installed = None;
                 self.predict_status = Some(Err(format!("the probability overlay: {e}")));
             }
         }
@@ -376,7 +562,7 @@ impl Viewer {
 
     /// The probability overlay is drawn (a map is on the GPU and the overlay is on).
     pub fn overlay_shown(&self) -> bool {
-        self.overlay_on && self.overlay_installed
+        self.overlay_on && self.overlay_installed.is_some()
     }
 
     /// Probability maps uploaded so far (one per map, none for overlay settings).
@@ -390,7 +576,7 @@ impl Viewer {
     }
 
     fn overlay_ui(&mut self, ui: &mut egui::Ui) {
-        if self.scene.probabilities.is_none() || self.scene.tiled.is_some() {
+        if self.overlay_installed.is_none() {
             return;
         }
         ui.horizontal(|ui| {
@@ -420,4 +606,14 @@ impl Viewer {
              is the mask the footprints are traced from",
         );
     }
+}
+
+/// Every `k`-th pixel of a `width` x `height` map, from the first: the map shown coarser.
+fn every_kth(values: &[f32], width: usize, height: usize, k: usize) -> (Vec<f32>, usize, usize) {
+    let (w, h) = (width.div_ceil(k), height.div_ceil(k));
+    let mut out = Vec::with_capacity(w * h);
+    for y in (0..height).step_by(k) {
+        out.extend(values[y * width..(y + 1) * width].iter().step_by(k));
+    }
+    (out, w, h)
 }
