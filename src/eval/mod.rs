@@ -106,12 +106,14 @@ struct Shape<'a> {
 
 impl<'a> Shape<'a> {
     fn new(polygon: &'a MultiPolygon<f64>) -> Self {
+        let convex = convex_ring(polygon);
         Self {
             polygon,
             area: polygon.unsigned_area(),
             bbox: polygon.bounding_rect(),
-            valid: polygon.is_valid(),
-            convex: convex_ring(polygon).is_some(),
+            // Most buildings are simple convex rings, valid without the full check.
+            valid: convex.is_some_and(simple_convex) || polygon.is_valid(),
+            convex: convex.is_some(),
         }
     }
 
@@ -156,6 +158,49 @@ fn convex_ring(polygon: &MultiPolygon<f64>) -> Option<&[Coord<f64>]> {
         }
     }
     (sign != 0.0).then_some(ring)
+}
+
+/// Whether a closed ring that turns one way (see [`convex_ring`]) is a simple convex polygon
+/// beyond doubt: finite, no repeated or doubling-back points, and winding once (its edges'
+/// x and y directions each change sign at most twice; a pentagram, which also turns one way,
+/// changes more often). Such a ring is valid; any other is left to the full check.
+fn simple_convex(ring: &[Coord<f64>]) -> bool {
+    let n = ring.len() - 1;
+    if ring.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+        return false;
+    }
+    let edge = |i: usize| {
+        let (a, b) = (ring[i % n], ring[(i + 1) % n]);
+        (b.x - a.x, b.y - a.y)
+    };
+    let (mut x_changes, mut y_changes) = (0, 0);
+    let (mut last_dx, mut last_dy) = (0.0f64, 0.0f64);
+    // Once around from the first edge, then the first edge again to close the count.
+    for i in 0..=n {
+        let (dx, dy) = edge(i);
+        if dx == 0.0 && dy == 0.0 {
+            return false; // a repeated point
+        }
+        let (px, py) = edge(i + n - 1);
+        // Collinear neighbours must go on, not back.
+        let cross = px * dy - py * dx;
+        if cross == 0.0 && px * dx + py * dy <= 0.0 {
+            return false;
+        }
+        if dx != 0.0 {
+            if last_dx != 0.0 && dx.signum() != last_dx.signum() {
+                x_changes += 1;
+            }
+            last_dx = dx;
+        }
+        if dy != 0.0 {
+            if last_dy != 0.0 && dy.signum() != last_dy.signum() {
+                y_changes += 1;
+            }
+            last_dy = dy;
+        }
+    }
+    x_changes <= 2 && y_changes <= 2
 }
 
 /// Counter-clockwise copy of a closed ring, without the repeated last point.
@@ -239,13 +284,22 @@ pub fn evaluate_image(
     params: EvalParams,
 ) -> ImageEval {
     let truth: Vec<Shape> = truth.iter().map(Shape::new).collect();
+    let proposals: Vec<(Shape, f64)> = proposals.iter().map(|(p, c)| (Shape::new(p), *c)).collect();
+    evaluate_shapes(&truth, &proposals, params)
+}
+
+/// [`evaluate_image`] on shapes already measured.
+fn evaluate_shapes(truth: &[Shape], proposals: &[(Shape, f64)], params: EvalParams) -> ImageEval {
     // Remaining ground truth, in file order.
     let mut pool: Vec<usize> = (0..truth.len())
         .filter(|&i| truth.get(i).is_some_and(|t| t.area >= params.min_area))
         .collect();
-    let shapes: Vec<Shape> = proposals.iter().map(|(p, _)| Shape::new(p)).collect();
     let mut order: Vec<usize> = (0..proposals.len())
-        .filter(|&i| shapes.get(i).is_some_and(|s| s.area > params.min_area))
+        .filter(|&i| {
+            proposals
+                .get(i)
+                .is_some_and(|(s, _)| s.area > params.min_area)
+        })
         .collect();
     // A stable sort keeps the file order among equal confidences.
     order.sort_by(|&a, &b| {
@@ -254,7 +308,7 @@ pub fn evaluate_image(
     });
     let mut result = ImageEval::default();
     for index in order {
-        let Some(original) = shapes.get(index) else {
+        let Some((original, _)) = proposals.get(index) else {
             continue;
         };
         let repaired;
@@ -339,7 +393,10 @@ pub fn aoi_of(image_id: &str) -> Option<&str> {
 }
 
 /// Ground truth and proposals (with confidence) of one image.
-type ImageInputs = (Vec<MultiPolygon<f64>>, Vec<(MultiPolygon<f64>, f64)>);
+type ImageInputs<'a> = (
+    Vec<&'a MultiPolygon<f64>>,
+    Vec<(&'a MultiPolygon<f64>, f64)>,
+);
 
 /// Evaluates proposals against ground truth read from SpaceNet CSVs. Proposals without a
 /// Confidence column all count as confidence 1 (file order).
@@ -354,14 +411,14 @@ pub fn evaluate_rows(
             .entry(row.image_id.as_str())
             .or_default()
             .0
-            .push(row.polygon.clone());
+            .push(&row.polygon);
     }
     for row in proposals {
         per_image
             .entry(row.image_id.as_str())
             .or_default()
             .1
-            .push((row.polygon.clone(), row.confidence.unwrap_or(1.0)));
+            .push((&row.polygon, row.confidence.unwrap_or(1.0)));
     }
     let mut evaluation = Evaluation {
         params: Some(params),
@@ -370,7 +427,9 @@ pub fn evaluate_rows(
     // Images are independent: score them on every core.
     let images: Vec<(&str, ImageInputs)> = per_image.into_iter().collect();
     let scored = crate::parallel::map_on_all_cores(&images, |(id, (t, p))| {
-        (id.to_string(), evaluate_image(t, p, params))
+        let truth: Vec<Shape> = t.iter().map(|p| Shape::new(p)).collect();
+        let proposals: Vec<(Shape, f64)> = p.iter().map(|(p, c)| (Shape::new(p), *c)).collect();
+        (id.to_string(), evaluate_shapes(&truth, &proposals, params))
     });
     for (id, image) in scored {
         evaluation.total.add(image.counts);
@@ -383,6 +442,58 @@ pub fn evaluate_rows(
 mod tests {
     use super::*;
     use geo::{MultiPolygon, polygon};
+
+    /// The shortcut to validity never calls valid what geo's full check does not: random
+    /// convex rings (collinear points, both orientations), pentagrams and other stars (which
+    /// turn one way), rings doubling back and with repeated points.
+    #[test]
+    fn simple_convex_rings_are_valid_by_the_full_check() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let (mut fast, mut full, mut turning_one_way_refused) = (0, 0, 0);
+        for case in 0..4000 {
+            let n = rng.random_range(3..9);
+            let step = match case % 4 {
+                0 | 1 => 1,                  // convex
+                2 => rng.random_range(2..4), // a star: winds more than once
+                _ => 1,
+            };
+            let radius = rng.random_range(1.0..20.0);
+            let mut pts: Vec<(f64, f64)> = (0..n)
+                .map(|k| {
+                    let a = std::f64::consts::TAU * ((k * step) % n) as f64 / n as f64;
+                    ((radius * a.cos()).round(), (radius * a.sin()).round())
+                })
+                .collect();
+            if case % 4 == 3 {
+                // Repeat a point, or put a midpoint in (collinear), or double back.
+                let i = rng.random_range(0..n);
+                let (a, b) = (pts[i], pts[(i + 1) % n]);
+                match rng.random_range(0..3) {
+                    0 => pts.insert(i, a),
+                    1 => pts.insert(i + 1, ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)),
+                    _ => pts.insert(i + 1, (2.0 * b.0 - a.0, 2.0 * b.1 - a.1)),
+                }
+            }
+            if rng.random_bool(0.5) {
+                pts.reverse();
+            }
+            let polygon = MultiPolygon(vec![geo::Polygon::new(pts.into(), vec![])]);
+            if let Some(ring) = convex_ring(&polygon) {
+                if simple_convex(ring) {
+                    fast += 1;
+                    assert!(polygon.is_valid(), "called valid: {polygon:?}");
+                } else {
+                    turning_one_way_refused += 1;
+                }
+            }
+            full += usize::from(polygon.is_valid());
+        }
+        // The shortcut takes most valid rings (the point of it).
+        assert!(fast * 10 >= full * 7, "{fast} of {full} valid rings");
+        // Stars and rings doubling back turn one way too: the shortcut must refuse them.
+        assert!(turning_one_way_refused > 100, "{turning_one_way_refused}");
+    }
 
     #[test]
     fn convex_clipping_agrees_with_boolean_ops() {

@@ -7,7 +7,7 @@ use std::path::Path;
 use geo::{MultiPolygon, Polygon};
 
 use super::IoError;
-use super::wkt_text::parse_polygon_wkt;
+use super::wkt_text::parse_polygon_wkt_bytes;
 
 /// WKT of a polygon, exterior then interior rings, each closed.
 ///
@@ -123,26 +123,29 @@ pub struct CsvFootprint {
 }
 
 /// Reads a SpaceNet CSV (`ImageId`, `BuildingId` or `TileBuildingId`, `PolygonWKT_Pix`, and
-/// optionally `Confidence`; other columns are ignored). Any bad row is an error naming its line.
+/// optionally `Confidence`; other columns are ignored). Any bad row is an error naming its line
+/// (the first bad one in the file).
+///
+/// A SpaceNet evaluation reads hundreds of thousands of rows: the file is read whole and cut
+/// into one part per core at line ends outside quotes, and each part is parsed (fields and
+/// WKT) on its own thread.
 pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
     let format = |reason: String| IoError::Format {
         path: path.to_path_buf(),
         reason,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
-        .map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => IoError::File {
-                path: path.to_path_buf(),
-                source,
-            },
-            other => format(format!("{other:?}")),
-        })?;
+    let bytes = std::fs::read(path).map_err(|source| IoError::File {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let headers = reader
         .headers()
         .map_err(|e| format(format!("cannot read the header line: {e}")))?
         .clone();
+    let body_start = usize::try_from(reader.position().byte())
+        .unwrap_or(bytes.len())
+        .min(bytes.len());
     let column = |names: &[&str]| {
         headers
             .iter()
@@ -154,44 +157,218 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
             headers.iter().collect::<Vec<_>>().join(",")
         ))
     };
-    let image_col = column(&["ImageId"]).ok_or_else(|| missing("ImageId"))?;
-    let id_col = column(&["BuildingId", "TileBuildingId"])
-        .ok_or_else(|| missing("BuildingId or TileBuildingId"))?;
-    let wkt_col = column(&["PolygonWKT_Pix"]).ok_or_else(|| missing("PolygonWKT_Pix"))?;
-    let conf_col = column(&["Confidence"]);
-    // Fields first (sequential: the CSV reader is a stream), then the WKT, which is most of
-    // the work, parsed on every core.
+    let columns = Columns {
+        count: headers.len(),
+        image: column(&["ImageId"]).ok_or_else(|| missing("ImageId"))?,
+        id: column(&["BuildingId", "TileBuildingId"])
+            .ok_or_else(|| missing("BuildingId or TileBuildingId"))?,
+        wkt: column(&["PolygonWKT_Pix"]).ok_or_else(|| missing("PolygonWKT_Pix"))?,
+        confidence: column(&["Confidence"]),
+    };
+    let body = &bytes[body_start..];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let starts = part_starts(body, threads);
+    // Each part with the number of lines before it (the header's included).
+    let mut parts = Vec::with_capacity(starts.len());
+    let mut lines_before = count_byte(&bytes[..body_start], b'\n');
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(body.len());
+        parts.push((&body[start..end], lines_before));
+        lines_before += count_byte(&body[start..end], b'\n');
+    }
+    let parsed = crate::parallel::map_on_all_cores(&parts, |&(part, lines_before)| {
+        read_part(part, lines_before, &columns).map_err(format)
+    });
     let mut rows = Vec::new();
-    let mut wkts = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = record
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(i + 2, |p| p.line() as usize);
-        let record = record.map_err(|e| format(format!("line {}: {e}", i + 2)))?;
-        let field = |col: usize| record.get(col).unwrap_or("").trim();
-        let confidence = match conf_col {
-            None => None,
-            Some(c) => Some(field(c).parse::<f64>().map_err(|_| {
-                format(format!(
-                    "line {line}: Confidence {:?} is not a number",
-                    field(c)
-                ))
-            })?),
+    for part in parsed {
+        rows.extend(part?);
+    }
+    Ok(rows)
+}
+
+/// Where the columns the reader needs are, and how many the header has.
+struct Columns {
+    count: usize,
+    image: usize,
+    id: usize,
+    wkt: usize,
+    confidence: Option<usize>,
+}
+
+fn count_byte(bytes: &[u8], byte: u8) -> usize {
+    bytes.iter().filter(|&&b| b == byte).count()
+}
+
+/// Offsets in `body` (CSV records after the header) where up to `parts` parts start: each at
+/// the beginning of a line outside quotes, the first at 0.
+fn part_starts(body: &[u8], parts: usize) -> Vec<usize> {
+    let mut starts = vec![0];
+    let (mut pos, mut quotes) = (0, 0);
+    for k in 1..parts.max(1) {
+        let target = body.len() * k / parts;
+        if target <= pos {
+            continue;
+        }
+        quotes += count_byte(&body[pos..target], b'"');
+        pos = target;
+        // On to the end of a line that is not inside a quoted field.
+        loop {
+            match body[pos..].iter().position(|&b| b == b'\n') {
+                None => {
+                    pos = body.len();
+                    break;
+                }
+                Some(i) => {
+                    quotes += count_byte(&body[pos..pos + i], b'"');
+                    pos += i + 1;
+                    if quotes % 2 == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        if pos < body.len() && starts.last().is_some_and(|&last| pos > last) {
+            starts.push(pos);
+        }
+    }
+    starts
+}
+
+/// The rows of one part of a SpaceNet CSV (no header), `lines_before` lines into the file;
+/// the error names the line.
+fn read_part(
+    part: &[u8],
+    lines_before: usize,
+    columns: &Columns,
+) -> Result<Vec<CsvFootprint>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(part);
+    let mut rows = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let at = lines_before + reader.position().line() as usize;
+        let more = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| format!("line {at}: {e}"))?;
+        if !more {
+            break;
+        }
+        let line = lines_before + record.position().map_or(1, |p| p.line() as usize);
+        if record.len() != columns.count {
+            return Err(format!(
+                "line {line}: {} fields, the header has {}",
+                record.len(),
+                columns.count
+            ));
+        }
+        let field = |col: usize| {
+            let bytes = record.get(col).unwrap_or(b"");
+            std::str::from_utf8(bytes)
+                .map(str::trim)
+                .map_err(|_| format!("line {line}: column {} is not UTF-8", col + 1))
         };
-        wkts.push(field(wkt_col).to_string());
+        let confidence = match columns.confidence {
+            None => None,
+            Some(c) => {
+                let text = field(c)?;
+                Some(
+                    text.parse::<f64>()
+                        .map_err(|_| format!("line {line}: Confidence {text:?} is not a number"))?,
+                )
+            }
+        };
+        let wkt = record.get(columns.wkt).unwrap_or(b"");
+        let polygon = parse_polygon_wkt_bytes(wkt).map_err(|e| format!("line {line}: {e}"))?;
         rows.push(CsvFootprint {
-            image_id: field(image_col).to_string(),
-            building_id: field(id_col).to_string(),
-            polygon: MultiPolygon(vec![]),
+            image_id: field(columns.image)?.to_string(),
+            building_id: field(columns.id)?.to_string(),
+            polygon,
             confidence,
             line,
         });
     }
-    let parsed = crate::parallel::map_on_all_cores(&wkts, |w| parse_polygon_wkt(w));
-    for (row, polygon) in rows.iter_mut().zip(parsed) {
-        row.polygon = polygon.map_err(|e| format(format!("line {}: {e}", row.line)))?;
-    }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows with quoted fields holding commas, quotes and line breaks, cut into any number of
+    /// parts: the parts read together give what one reading gives, line numbers included.
+    #[test]
+    fn parts_cut_at_line_ends_outside_quotes_read_as_the_whole() {
+        let mut text = String::from("ImageId,BuildingId,PolygonWKT_Pix,Confidence\n");
+        let mut expected_lines = Vec::new();
+        let mut line = 2;
+        for i in 0..60 {
+            let id = match i % 3 {
+                0 => format!("{i}"),
+                1 => format!("\"{i}\nsecond line\""),
+                _ => format!("\"{i} \"\"quoted\"\", with a comma\""),
+            };
+            text.push_str(&format!(
+                "img{},{id},\"POLYGON (({i} 0, {i} 1, 1 1, {i} 0))\",0.{i}\n",
+                i / 7
+            ));
+            expected_lines.push(line);
+            line += 1 + usize::from(i % 3 == 1);
+        }
+        let header_end = text.find('\n').unwrap() + 1;
+        let body = &text.as_bytes()[header_end..];
+        let columns = Columns {
+            count: 4,
+            image: 0,
+            id: 1,
+            wkt: 2,
+            confidence: Some(3),
+        };
+        let whole = read_part(body, 1, &columns).unwrap();
+        assert_eq!(whole.len(), 60);
+        assert_eq!(
+            whole.iter().map(|r| r.line).collect::<Vec<_>>(),
+            expected_lines
+        );
+        assert_eq!(whole[1].building_id, "1\nsecond line");
+        assert_eq!(whole[2].building_id, "2 \"quoted\", with a comma");
+        for parts in 2..40 {
+            let starts = part_starts(body, parts);
+            assert!(starts.len() > 1, "{parts} parts");
+            let mut rows = Vec::new();
+            let mut lines_before = 1;
+            for (k, &start) in starts.iter().enumerate() {
+                let end = starts.get(k + 1).copied().unwrap_or(body.len());
+                rows.extend(read_part(&body[start..end], lines_before, &columns).unwrap());
+                lines_before += count_byte(&body[start..end], b'\n');
+            }
+            assert_eq!(rows, whole, "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn a_bad_row_is_named_by_its_line_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.csv");
+        let mut text = String::from("ImageId,BuildingId,PolygonWKT_Pix\n");
+        for i in 0..5000 {
+            text.push_str(&format!("a,{i},\"POLYGON ((0 0, 1 0, 1 1, 0 0))\"\n"));
+        }
+        text.push_str("a,5000,\"POLYGON ((0 0, 1 0\"\n");
+        text.push_str("a,5001\n");
+        std::fs::write(&path, text).unwrap();
+        let message = read_spacenet_csv(&path).unwrap_err().to_string();
+        assert!(message.contains("line 5002: bad WKT"), "{message}");
+        std::fs::write(
+            &path,
+            "ImageId,BuildingId,PolygonWKT_Pix\na,0,POLYGON EMPTY\na,1\n",
+        )
+        .unwrap();
+        let message = read_spacenet_csv(&path).unwrap_err().to_string();
+        assert!(
+            message.contains("line 3: 2 fields, the header has 3"),
+            "{message}"
+        );
+    }
 }

@@ -19,7 +19,7 @@ pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
 /// assert!(sarscope::io::parse_polygon_wkt("POINT (1 2)").is_err());
 /// ```
 pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, String> {
-    if let Some(polygon) = parse_plain_polygon(text.trim()) {
+    if let Some(polygon) = parse_plain_polygon(text.trim().as_bytes()) {
         return Ok(MultiPolygon(vec![polygon]));
     }
     let text = with_dimension_tag(text.trim());
@@ -41,24 +41,21 @@ pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, String> {
 /// finite numbers, read directly (a SpaceNet evaluation reads hundreds of thousands of them).
 /// `None` for anything else, which the `wkt` crate then reads (or refuses with its message):
 /// the two agree on every polygon this takes (tested).
-fn parse_plain_polygon(text: &str) -> Option<Polygon<f64>> {
-    let body = text
-        .strip_prefix("POLYGON")?
-        .trim_start()
-        .strip_prefix('(')?
-        .strip_suffix(')')?;
-    let mut rings: Vec<LineString<f64>> = Vec::new();
-    let mut rest = body.trim_start();
+fn parse_plain_polygon(text: &[u8]) -> Option<Polygon<f64>> {
+    let mut cursor = Cursor {
+        bytes: text.strip_prefix(b"POLYGON")?,
+        at: 0,
+    };
+    cursor.expect(b'(')?;
+    let mut rings: Vec<LineString<f64>> = Vec::with_capacity(1);
     let mut dims = None;
     loop {
-        let inner = rest.strip_prefix('(')?;
-        let end = inner.find(')')?;
-        let mut coords = Vec::new();
-        for point in inner[..end].split(',') {
+        cursor.expect(b'(')?;
+        let mut coords = Vec::with_capacity(8);
+        loop {
             let mut values = [0.0f64; 3];
             let mut count = 0;
-            for token in point.split_ascii_whitespace() {
-                let value = token.parse::<f64>().ok().filter(|v| v.is_finite())?;
+            while let Some(value) = cursor.number() {
                 *values.get_mut(count)? = value;
                 count += 1;
             }
@@ -68,20 +65,88 @@ fn parse_plain_polygon(text: &str) -> Option<Polygon<f64>> {
             }
             let [x, y, _] = values;
             coords.push(Coord { x, y });
-        }
-        if coords.is_empty() {
-            return None;
+            match cursor.next()? {
+                b',' => continue,
+                b')' => break,
+                _ => return None,
+            }
         }
         rings.push(LineString(coords));
-        rest = inner[end + 1..].trim_start();
-        if rest.is_empty() {
-            break;
+        match cursor.next()? {
+            b',' => continue,
+            b')' => break,
+            _ => return None,
         }
-        rest = rest.strip_prefix(',')?.trim_start();
+    }
+    // Nothing but blanks after the last parenthesis.
+    if cursor.peek().is_some() {
+        return None;
     }
     let mut rings = rings.into_iter();
     let exterior = rings.next()?;
     Some(Polygon::new(exterior, rings.collect()))
+}
+
+/// [`parse_polygon_wkt`] of a CSV field's bytes: the common shape read without a UTF-8 check
+/// of the whole text (its numbers are ASCII), anything else as text.
+pub fn parse_polygon_wkt_bytes(bytes: &[u8]) -> Result<MultiPolygon<f64>, String> {
+    let bytes = bytes.trim_ascii();
+    if let Some(polygon) = parse_plain_polygon(bytes) {
+        return Ok(MultiPolygon(vec![polygon]));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "the WKT is not UTF-8".to_string())?;
+    parse_polygon_wkt(text)
+}
+
+/// Bytes of WKT read left to right, blanks skipped between tokens.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    /// The next byte that is not a blank, without taking it.
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.bytes.get(self.at) {
+            if !b.is_ascii_whitespace() {
+                return Some(b);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    /// Takes the next byte that is not a blank.
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.next()? == byte).then_some(())
+    }
+
+    /// Takes a finite number if one comes next (`None`, taking nothing, before `,` or `)`).
+    fn number(&mut self) -> Option<f64> {
+        let start = self.at
+            + self
+                .bytes
+                .get(self.at..)?
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())?;
+        let length = self.bytes[start..]
+            .iter()
+            .position(|&b| !(b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')))
+            .unwrap_or(self.bytes.len() - start);
+        if length == 0 {
+            return None;
+        }
+        let token = std::str::from_utf8(&self.bytes[start..start + length]).ok()?;
+        let value = token.parse::<f64>().ok().filter(|v| v.is_finite())?;
+        self.at = start + length;
+        Some(value)
+    }
 }
 
 /// Shapely and GDAL write 3D WKT without the `Z` tag (`POLYGON ((1 2 0, ...))`, as in the
@@ -155,7 +220,7 @@ mod tests {
         }
         let mut direct = 0;
         for text in &texts {
-            if let Some(polygon) = parse_plain_polygon(text) {
+            if let Some(polygon) = parse_plain_polygon(text.as_bytes()) {
                 direct += 1;
                 assert_eq!(Some(MultiPolygon(vec![polygon])), by_crate(text), "{text}");
             }
@@ -177,7 +242,7 @@ mod tests {
             "POLYGON (())",
             "POLYGON ((0 0 abc, 1 0 abc, 1 1 abc, 0 0 abc))",
         ] {
-            assert_eq!(parse_plain_polygon(text), None, "{text}");
+            assert_eq!(parse_plain_polygon(text.as_bytes()), None, "{text}");
         }
     }
 }

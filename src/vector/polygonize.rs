@@ -45,27 +45,85 @@ pub struct Footprint {
 /// and the pixels of each component (ascending), components in raster order of their first
 /// pixel. Works on runs of set pixels joined with a union-find, so it touches each pixel once.
 pub fn components(mask: &[bool], width: usize, height: usize) -> (Vec<u32>, Vec<Vec<usize>>) {
-    // Runs of set pixels, row by row: (row, first column, end column).
-    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
-    let mut row_start = Vec::with_capacity(height + 1); // index of each row's first run
-    for y in 0..height {
-        row_start.push(runs.len());
-        let row = mask.get(y * width..(y + 1) * width).unwrap_or(&[]);
-        let mut x = 0;
-        while x < row.len() {
-            if row.get(x).copied().unwrap_or(false) {
-                let x0 = x;
-                while row.get(x).copied().unwrap_or(false) {
-                    x += 1;
-                }
-                runs.push((y, x0, x));
-            } else {
-                x += 1;
+    let rows = (0..height).map(|y| mask.get(y * width..(y + 1) * width).unwrap_or(&[]));
+    let (runs, row_start) = runs_of(rows, |&set| set);
+    let grouped = group_runs(&runs, &row_start);
+    let mut labels = vec![0u32; mask.len()];
+    let mut members: Vec<Vec<usize>> = Vec::with_capacity(grouped.len());
+    for (k, component) in grouped.iter().enumerate() {
+        let mut pixels = Vec::new();
+        for &(y, x0, x1) in component {
+            let range = y * width + x0..y * width + x1;
+            if let Some(slots) = labels.get_mut(range.clone()) {
+                slots.fill(k as u32 + 1);
             }
+            pixels.extend(range);
+        }
+        // The runs are in raster order: the pixels are ascending.
+        members.push(pixels);
+    }
+    (labels, members)
+}
+
+/// A run of set pixels in one row: (row, first column, end column).
+type Run = (usize, usize, usize);
+
+/// The runs of pixels that are `set`, row by row, and the index of each row's first run
+/// (one more entry at the end).
+fn runs_of<'a, T: 'a>(
+    rows: impl Iterator<Item = &'a [T]>,
+    set: impl Fn(&T) -> bool,
+) -> (Vec<Run>, Vec<usize>) {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut row_start = Vec::new();
+    for (y, row) in rows.enumerate() {
+        row_start.push(runs.len());
+        // 64 pixels at a time as the bits of a word (a loop the compiler vectorizes), runs
+        // found from the bits' transitions.
+        let mut open: Option<usize> = None;
+        for (c, chunk) in row.chunks(64).enumerate() {
+            let mut bits = 0u64;
+            for (j, v) in chunk.iter().enumerate() {
+                bits |= u64::from(set(v)) << j;
+            }
+            let (base, n) = (c * 64, chunk.len());
+            let mut j = 0;
+            while j < n {
+                match open {
+                    // The next clear bit ends the run (none: it goes on past this chunk).
+                    Some(x0) => {
+                        let k = (!bits >> j).trailing_zeros() as usize;
+                        if j + k >= n {
+                            break;
+                        }
+                        runs.push((y, x0, base + j + k));
+                        open = None;
+                        j += k;
+                    }
+                    // The next set bit starts one.
+                    None => {
+                        let k = (bits >> j).trailing_zeros() as usize;
+                        if j + k >= n {
+                            break;
+                        }
+                        open = Some(base + j + k);
+                        j += k;
+                    }
+                }
+            }
+        }
+        if let Some(x0) = open {
+            runs.push((y, x0, row.len()));
         }
     }
     row_start.push(runs.len());
-    // Union-find over runs; a run joins every run above it that it overlaps (4-connectivity).
+    (runs, row_start)
+}
+
+/// Runs grouped into 4-connected components (a union-find: a run joins every run above it
+/// that it overlaps), components in raster order of their first run, each one's runs in
+/// raster order.
+fn group_runs(runs: &[Run], row_start: &[usize]) -> Vec<Vec<Run>> {
     let mut parent: Vec<usize> = (0..runs.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while let Some(&p) = parent.get(i) {
@@ -80,7 +138,8 @@ pub fn components(mask: &[bool], width: usize, height: usize) -> (Vec<u32>, Vec<
         }
         i
     }
-    for y in 1..height {
+    let rows = row_start.len().saturating_sub(1);
+    for y in 1..rows {
         let (above, here) = (
             row_start.get(y - 1).copied().unwrap_or(0)..row_start.get(y).copied().unwrap_or(0),
             row_start.get(y).copied().unwrap_or(0)..row_start.get(y + 1).copied().unwrap_or(0),
@@ -119,34 +178,26 @@ pub fn components(mask: &[bool], width: usize, height: usize) -> (Vec<u32>, Vec<
             }
         }
     }
-    // Number the components by their first run, fill labels and member lists.
-    let mut labels = vec![0u32; mask.len()];
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    let mut id_of_root: Vec<u32> = vec![0; runs.len()];
-    for (r, &(y, x0, x1)) in runs.iter().enumerate() {
+    let mut groups: Vec<Vec<Run>> = Vec::new();
+    let mut group_of_root: Vec<usize> = vec![usize::MAX; runs.len()];
+    for (r, &run) in runs.iter().enumerate() {
         let rt = root(&mut parent, r);
-        let id = match id_of_root.get(rt).copied() {
-            Some(0) | None => {
-                members.push(Vec::new());
-                let id = members.len() as u32;
-                if let Some(slot) = id_of_root.get_mut(rt) {
-                    *slot = id;
-                }
-                id
+        let slot = group_of_root.get(rt).copied().unwrap_or(usize::MAX);
+        let g = if slot == usize::MAX {
+            groups.push(Vec::new());
+            let g = groups.len() - 1;
+            if let Some(s) = group_of_root.get_mut(rt) {
+                *s = g;
             }
-            Some(id) => id,
+            g
+        } else {
+            slot
         };
-        let list = members.get_mut(id as usize - 1);
-        let range = y * width + x0..y * width + x1;
-        if let Some(slots) = labels.get_mut(range.clone()) {
-            slots.fill(id);
-        }
-        if let Some(list) = list {
-            list.extend(range);
+        if let Some(group) = groups.get_mut(g) {
+            group.push(run);
         }
     }
-    // Each list grows in raster order of its own runs: already ascending.
-    (labels, members)
+    groups
 }
 
 type Vertex = (u32, u32);
@@ -214,13 +265,7 @@ pub fn trace(
     if pixels.is_empty() {
         return Polygon::new(LineString(vec![]), vec![]);
     }
-    let columns = x_hi - x_lo + 2;
-    let mut grid = EdgeGrid {
-        x0: x_lo as u32,
-        y0: y_lo as u32,
-        columns,
-        out: vec![[NONE; 2]; columns * (y_hi - y_lo + 2)],
-    };
+    let mut grid = EdgeGrid::new(x_lo, y_lo, x_hi, y_hi);
     // Directed boundary edges, start -> end, component on the left (x right, y down).
     for &i in pixels {
         let (x, y) = ((i % width) as i64, (i / width) as i64);
@@ -238,31 +283,120 @@ pub fn trace(
             grid.add((xu + 1, yu + 1), (xu + 1, yu));
         }
     }
-    let mut rings: Vec<Vec<Vertex>> = Vec::new();
-    for start_index in 0..grid.out.len() {
-        while grid.out.get(start_index).is_some_and(|s| s[0] != NONE) {
-            let start = grid.vertex(start_index as u32);
-            let mut ring = vec![start];
-            let mut prev: Option<Vertex> = None;
-            let mut here = start;
-            while let Some(next) = take_next(&mut grid, prev, here) {
-                if next == start {
-                    break;
-                }
-                ring.push(next);
-                prev = Some(here);
-                here = next;
-            }
-            ring.push(start);
-            rings.push(ring);
+    grid.polygon()
+}
+
+/// [`trace`] from a component's runs (in raster order, as [`group_runs`] gives them): the
+/// same polygon, with work in proportion to the outline instead of the area.
+fn trace_runs(runs: &[Run]) -> Polygon<f64> {
+    let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
+        return Polygon::new(LineString(vec![]), vec![]);
+    };
+    let x_lo = runs.iter().map(|r| r.1).min().unwrap_or(0);
+    let x_hi = runs
+        .iter()
+        .map(|r| r.2)
+        .max()
+        .unwrap_or(1)
+        .saturating_sub(1);
+    let mut grid = EdgeGrid::new(x_lo, first.0, x_hi, last.0);
+    // The runs of each row, as ranges into `runs`.
+    let mut rows: Vec<std::ops::Range<usize>> = Vec::with_capacity(last.0 - first.0 + 1);
+    let mut i = 0;
+    for y in first.0..=last.0 {
+        let start = i;
+        while runs.get(i).is_some_and(|r| r.0 == y) {
+            i += 1;
+        }
+        rows.push(start..i);
+    }
+    let row_runs = |y: usize| -> &[Run] {
+        y.checked_sub(first.0)
+            .and_then(|k| rows.get(k))
+            .and_then(|r| runs.get(r.clone()))
+            .unwrap_or(&[])
+    };
+    for &(y, x0, x1) in runs {
+        let (yu, x0u, x1u) = (y as u32, x0 as u32, x1 as u32);
+        grid.add((x0u, yu), (x0u, yu + 1));
+        grid.add((x1u, yu + 1), (x1u, yu));
+        let above = if y > 0 { row_runs(y - 1) } else { &[] };
+        for_uncovered(x0, x1, above, |x| {
+            let xu = x as u32;
+            grid.add((xu + 1, yu), (xu, yu));
+        });
+        for_uncovered(x0, x1, row_runs(y + 1), |x| {
+            let xu = x as u32;
+            grid.add((xu, yu + 1), (xu + 1, yu + 1));
+        });
+    }
+    grid.polygon()
+}
+
+/// Calls `f` for each column of `x0..x1` that none of `runs` (one row's, in order) covers.
+fn for_uncovered(x0: usize, x1: usize, runs: &[Run], mut f: impl FnMut(usize)) {
+    let mut x = x0;
+    for &(_, r0, r1) in runs {
+        if r1 <= x {
+            continue;
+        }
+        if r0 >= x1 {
+            break;
+        }
+        for c in x..r0.min(x1) {
+            f(c);
+        }
+        x = x.max(r1);
+        if x >= x1 {
+            return;
         }
     }
-    // The exterior is the ring of largest extent (negative shoelace area in y-down order).
-    let mut rings: Vec<LineString<f64>> = rings.into_iter().map(compact_ring).collect();
-    rings.sort_by(|a, b| signed_area(a).total_cmp(&signed_area(b)));
-    let mut iter = rings.into_iter();
-    let exterior = iter.next().unwrap_or_else(|| LineString(vec![]));
-    Polygon::new(exterior, iter.collect())
+    for c in x..x1 {
+        f(c);
+    }
+}
+
+impl EdgeGrid {
+    /// The vertices around pixels `x_lo..=x_hi` x `y_lo..=y_hi`, no edges yet.
+    fn new(x_lo: usize, y_lo: usize, x_hi: usize, y_hi: usize) -> Self {
+        let columns = x_hi - x_lo + 2;
+        Self {
+            x0: x_lo as u32,
+            y0: y_lo as u32,
+            columns,
+            out: vec![[NONE; 2]; columns * (y_hi - y_lo + 2)],
+        }
+    }
+
+    /// The rings the edges make, exterior first.
+    fn polygon(mut self) -> Polygon<f64> {
+        let grid = &mut self;
+        let mut rings: Vec<Vec<Vertex>> = Vec::new();
+        for start_index in 0..grid.out.len() {
+            while grid.out.get(start_index).is_some_and(|s| s[0] != NONE) {
+                let start = grid.vertex(start_index as u32);
+                let mut ring = vec![start];
+                let mut prev: Option<Vertex> = None;
+                let mut here = start;
+                while let Some(next) = take_next(grid, prev, here) {
+                    if next == start {
+                        break;
+                    }
+                    ring.push(next);
+                    prev = Some(here);
+                    here = next;
+                }
+                ring.push(start);
+                rings.push(ring);
+            }
+        }
+        // The exterior is the ring of largest extent (negative shoelace area in y-down order).
+        let mut rings: Vec<LineString<f64>> = rings.into_iter().map(compact_ring).collect();
+        rings.sort_by(|a, b| signed_area(a).total_cmp(&signed_area(b)));
+        let mut iter = rings.into_iter();
+        let exterior = iter.next().unwrap_or_else(|| LineString(vec![]));
+        Polygon::new(exterior, iter.collect())
+    }
 }
 
 /// Takes the edge leaving `v`; at a saddle (two edges leave), the left turn relative to the
@@ -272,7 +406,10 @@ fn take_next(grid: &mut EdgeGrid, prev: Option<Vertex>, v: Vertex) -> Option<Ver
     let slots = *grid.out.get(iv)?;
     let pick = match (slots, prev) {
         ([NONE, _], _) => return None,
-        ([_, NONE], _) | (_, None) => 0,
+        ([_, NONE], _) => 0,
+        // Two ways out where a ring starts: the lower vertex index, whatever order the edges
+        // came in.
+        (_, None) => usize::from(slots[1] < slots[0]),
         (_, Some(p)) => {
             let din = (
                 i64::from(v.0) - i64::from(p.0),
@@ -348,48 +485,65 @@ pub fn vectorize(
     height: usize,
     params: VectorizeParams,
 ) -> Vec<Footprint> {
-    let mask: Vec<bool> = probs.iter().map(|p| *p > params.threshold).collect();
-    let (labels, members) = components(&mask, width, height);
-    let mut footprints = Vec::new();
-    for (k, pixels) in members.iter().enumerate() {
-        if pixels.len() < params.min_area {
-            continue;
-        }
-        let label = k as u32 + 1;
-        let traced = trace(&labels, width, height, label, pixels);
-        let mut polygon = if params.simplify > 0.0 {
-            let simplified = traced.simplify(params.simplify);
-            if simplified.is_valid() {
-                simplified
-            } else {
-                traced
+    // Runs of building pixels grouped into components: no mask, no label image; the outline
+    // is traced from the runs.
+    let rows = (0..height).map(|y| probs.get(y * width..(y + 1) * width).unwrap_or(&[]));
+    let (runs, row_start) = runs_of(rows, |&p| p > params.threshold);
+    let kept: Vec<(Vec<Run>, usize)> = group_runs(&runs, &row_start)
+        .into_iter()
+        .map(|c| {
+            let pixels = c.iter().map(|&(_, x0, x1)| x1 - x0).sum();
+            (c, pixels)
+        })
+        .filter(|&(_, pixels)| pixels >= params.min_area)
+        .collect();
+    // Buildings are independent: traced, simplified and checked on every core.
+    let polygons = crate::parallel::map_on_all_cores(&kept, |(component, _)| {
+        outline(trace_runs(component), params.simplify)
+    });
+    kept.iter()
+        .zip(polygons)
+        .enumerate()
+        .map(|(id, ((component, pixels), polygon))| {
+            let sum: f64 = component
+                .iter()
+                .filter_map(|&(y, x0, x1)| probs.get(y * width + x0..y * width + x1))
+                .flatten()
+                .map(|&p| f64::from(p))
+                .sum();
+            Footprint {
+                id,
+                area_px: polygon.unsigned_area(),
+                polygon,
+                confidence: sum / (*pixels).max(1) as f64,
+                pixels: *pixels,
             }
-        } else {
-            traced
-        };
-        if !polygon.is_valid()
-            && let Ok(fixed) = polygon.make_valid()
-            && let Some(largest) = fixed
+        })
+        .collect()
+}
+
+/// One component's polygon from its traced outline: simplified when that stays valid,
+/// repaired (its largest part) when even the traced outline is not valid.
+fn outline(traced: Polygon<f64>, tolerance: f64) -> Polygon<f64> {
+    if tolerance > 0.0 {
+        let simplified = traced.simplify(tolerance);
+        if simplified.is_valid() {
+            return simplified;
+        }
+    }
+    if traced.is_valid() {
+        return traced;
+    }
+    traced
+        .make_valid()
+        .ok()
+        .and_then(|fixed| {
+            fixed
                 .0
                 .into_iter()
                 .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
-        {
-            polygon = largest;
-        }
-        let sum: f64 = pixels
-            .iter()
-            .filter_map(|&i| probs.get(i))
-            .map(|&p| f64::from(p))
-            .sum();
-        footprints.push(Footprint {
-            id: footprints.len(),
-            area_px: polygon.unsigned_area(),
-            polygon,
-            confidence: sum / pixels.len().max(1) as f64,
-            pixels: pixels.len(),
-        });
-    }
-    footprints
+        })
+        .unwrap_or(traced)
 }
 
 #[cfg(test)]
@@ -459,6 +613,64 @@ mod tests {
                 assert!(pixels.iter().all(|&i| labels[i] == k as u32 + 1));
             }
         }
+    }
+
+    #[test]
+    fn runs_of_wide_rows_match_a_plain_scan() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for case in 0..300 {
+            let width = rng.random_range(0..300);
+            let density = rng.random_range(0.0..1.0);
+            let rows: Vec<Vec<bool>> = (0..3)
+                .map(|_| (0..width).map(|_| rng.random_bool(density)).collect())
+                .collect();
+            let (runs, row_start) = runs_of(rows.iter().map(|r| r.as_slice()), |&b| b);
+            let mut expected = Vec::new();
+            for (y, row) in rows.iter().enumerate() {
+                let mut x = 0;
+                while x < width {
+                    if row[x] {
+                        let x0 = x;
+                        while x < width && row[x] {
+                            x += 1;
+                        }
+                        expected.push((y, x0, x));
+                    } else {
+                        x += 1;
+                    }
+                }
+            }
+            assert_eq!(runs, expected, "case {case}, width {width}");
+            assert_eq!(row_start.len(), 4);
+        }
+    }
+
+    /// Tracing from runs gives exactly the polygon tracing from pixels gives, holes, saddles
+    /// (pixels touching diagonally) and all.
+    #[test]
+    fn tracing_runs_equals_tracing_pixels_on_random_masks() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut saddles = 0;
+        for case in 0..300 {
+            let (w, h) = (rng.random_range(1..30), rng.random_range(1..30));
+            let density = rng.random_range(0.2..0.9);
+            let mask: Vec<bool> = (0..w * h).map(|_| rng.random_bool(density)).collect();
+            let (labels, members) = components(&mask, w, h);
+            let rows = (0..h).map(|y| &mask[y * w..(y + 1) * w]);
+            let (runs, row_start) = runs_of(rows, |&m| m);
+            let grouped = group_runs(&runs, &row_start);
+            assert_eq!(grouped.len(), members.len(), "case {case}");
+            for (k, (component, pixels)) in grouped.iter().zip(&members).enumerate() {
+                let by_pixels = trace(&labels, w, h, k as u32 + 1, pixels);
+                let by_runs = trace_runs(component);
+                assert_eq!(by_runs, by_pixels, "case {case}, component {k}");
+                saddles += usize::from(!by_pixels.is_valid());
+            }
+        }
+        // Components touching themselves at a corner were among them.
+        assert!(saddles > 0);
     }
 
     const EXACT: VectorizeParams = VectorizeParams {
