@@ -297,3 +297,46 @@ fn the_view_of_a_large_scene_is_predicted_by_itself_by_tiles_kept_for_panning_ba
     assert_eq!(again, region);
     assert!(map_again.values == map, "the kept tiles are the same map");
 }
+
+/// A scene opens and the model predicts it by itself (the camera is still), unless the user
+/// turned that off or the scene came with predictions of its own.
+#[test]
+fn a_scene_is_predicted_when_it_opens_unless_it_has_predictions_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    let open = || {
+        let mut h = harness_for(load_scene(std::slice::from_ref(&written.tif)).unwrap());
+        h.state_mut().set_weights(Some(shipped()), false);
+        h
+    };
+    let frames_for = |h: &mut Harness<'static, Viewer>, seconds: f64| {
+        let started = Instant::now();
+        while started.elapsed().as_secs_f64() < seconds && !h.state().predicting() {
+            h.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+
+    let mut h = open();
+    h.state_mut().set_auto_predict(true);
+    wait_for_auto_start(&mut h);
+    run_until(&mut h, |v| !v.predicting(), "the prediction");
+    h.get_by_label_contains("sarscope_unet11_synth (predicted)");
+
+    let mut own = open();
+    own.state_mut().set_auto_predict(true);
+    own.state_mut()
+        .add_layer(written.csv.clone(), sarscope::annotate::Role::Predictions)
+        .unwrap();
+    frames_for(&mut own, 1.5);
+    assert!(
+        !own.state().predicting(),
+        "the scene's own predictions stay what is scored"
+    );
+
+    let mut off = open();
+    off.state_mut().set_auto_predict(false);
+    frames_for(&mut off, 1.5);
+    assert!(!off.state().predicting(), "asked not to");
+}

@@ -29,6 +29,8 @@ impl Viewer {
         let layer =
             Layer::open(&path, role, self.scene.grid.as_ref()).map_err(|e| e.to_string())?;
         self.scene.layers.push(layer);
+        // Predictions of the user's own: the model no longer runs by itself over them.
+        self.own_predictions |= role == Role::Predictions;
         self.rescore();
         Ok(())
     }
