@@ -1,8 +1,10 @@
 //! Masks and polygons: probability maps to building footprints, and footprints back to
 //! pixel masks.
 
+mod convex;
 mod polygonize;
 mod rasterize;
 
+pub use convex::{is_simple_convex, simple_convex, turns_one_way};
 pub use polygonize::{Footprint, VectorizeParams, components, trace, vectorize};
 pub use rasterize::rasterize;

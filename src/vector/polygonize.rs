@@ -78,37 +78,36 @@ fn runs_of<'a, T: 'a>(
     let mut row_start = Vec::new();
     for (y, row) in rows.enumerate() {
         row_start.push(runs.len());
-        // 64 pixels at a time as the bits of a word (a loop the compiler vectorizes), runs
-        // found from the bits' transitions.
+        // 64 pixels at a time: their flags first (a loop the compiler vectorizes); a block
+        // all in or all out (most of a mask) goes whole, a mixed one pixel by pixel.
         let mut open: Option<usize> = None;
+        let mut flags = [0u8; 64];
         for (c, chunk) in row.chunks(64).enumerate() {
-            let mut bits = 0u64;
-            for (j, v) in chunk.iter().enumerate() {
-                bits |= u64::from(set(v)) << j;
-            }
             let (base, n) = (c * 64, chunk.len());
-            let mut j = 0;
-            while j < n {
-                match open {
-                    // The next clear bit ends the run (none: it goes on past this chunk).
-                    Some(x0) => {
-                        let k = (!bits >> j).trailing_zeros() as usize;
-                        if j + k >= n {
-                            break;
-                        }
-                        runs.push((y, x0, base + j + k));
+            for (f, v) in flags.iter_mut().zip(chunk) {
+                *f = u8::from(set(v));
+            }
+            let flags = &flags[..n];
+            let any = flags.iter().fold(0u8, |a, &f| a | f);
+            let all = flags.iter().fold(1u8, |a, &f| a & f);
+            if any == 0 {
+                if let Some(x0) = open.take() {
+                    runs.push((y, x0, base));
+                }
+                continue;
+            }
+            if all == 1 {
+                open.get_or_insert(base);
+                continue;
+            }
+            for (j, &f) in flags.iter().enumerate() {
+                match (open, f) {
+                    (None, 1) => open = Some(base + j),
+                    (Some(x0), 0) => {
+                        runs.push((y, x0, base + j));
                         open = None;
-                        j += k;
                     }
-                    // The next set bit starts one.
-                    None => {
-                        let k = (bits >> j).trailing_zeros() as usize;
-                        if j + k >= n {
-                            break;
-                        }
-                        open = Some(base + j + k);
-                        j += k;
-                    }
+                    _ => {}
                 }
             }
         }
@@ -478,12 +477,27 @@ fn signed_area(ring: &LineString<f64>) -> f64 {
         / 2.0
 }
 
+/// Runs in a map from which its buildings are outlined on every core.
+const PARALLEL_RUNS: usize = 100_000;
+
 /// Building polygons of a probability map (row-major, `width` x `height`, pixel coordinates).
 pub fn vectorize(
     probs: &[f32],
     width: usize,
     height: usize,
     params: VectorizeParams,
+) -> Vec<Footprint> {
+    vectorize_from(probs, width, height, params, PARALLEL_RUNS)
+}
+
+/// [`vectorize`], its buildings outlined on every core when the map has more than
+/// `parallel_from` runs.
+fn vectorize_from(
+    probs: &[f32],
+    width: usize,
+    height: usize,
+    params: VectorizeParams,
+    parallel_from: usize,
 ) -> Vec<Footprint> {
     // Runs of building pixels grouped into components: no mask, no label image; the outline
     // is traced from the runs.
@@ -497,10 +511,16 @@ pub fn vectorize(
         })
         .filter(|&(_, pixels)| pixels >= params.min_area)
         .collect();
-    // Buildings are independent: traced, simplified and checked on every core.
-    let polygons = crate::parallel::map_on_all_cores(&kept, |(component, _)| {
-        outline(trace_runs(component), params.simplify)
-    });
+    // Buildings are independent: traced, simplified and checked on every core when there are
+    // enough of them to pay for the threads (a tile's ~200 buildings take about a millisecond:
+    // threads made it slower).
+    let outline_of =
+        |(component, _): &(Vec<Run>, usize)| outline(trace_runs(component), params.simplify);
+    let polygons: Vec<Polygon<f64>> = if runs.len() > parallel_from {
+        crate::parallel::map_on_all_cores(&kept, outline_of)
+    } else {
+        kept.iter().map(outline_of).collect()
+    };
     kept.iter()
         .zip(polygons)
         .enumerate()
@@ -527,7 +547,7 @@ pub fn vectorize(
 fn outline(traced: Polygon<f64>, tolerance: f64) -> Polygon<f64> {
     if tolerance > 0.0 {
         let simplified = traced.simplify(tolerance);
-        if simplified.is_valid() {
+        if super::is_simple_convex(&simplified) || simplified.is_valid() {
             return simplified;
         }
     }
@@ -612,6 +632,51 @@ mod tests {
                 );
                 assert!(pixels.iter().all(|&i| labels[i] == k as u32 + 1));
             }
+        }
+    }
+
+    #[test]
+    fn outlining_on_every_core_gives_the_same_buildings() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let (w, h) = (300, 200);
+        let probs: Vec<f32> = (0..w * h).map(|_| rng.random_range(0.0..1.0)).collect();
+        let params = VectorizeParams {
+            min_area: 3,
+            ..VectorizeParams::default()
+        };
+        let alone = vectorize_from(&probs, w, h, params, usize::MAX);
+        assert!(alone.len() > 100, "{} buildings", alone.len());
+        let parallel = vectorize_from(&probs, w, h, params, 0);
+        assert_eq!(parallel.len(), alone.len());
+        // Rings compared from their least vertex: geo's repair of an outline touching itself
+        // starts its rings anywhere (it goes through a hash map), on one core or several.
+        let from_least = |ring: &LineString<f64>| {
+            let open = &ring.0[..ring.0.len().saturating_sub(1)];
+            let least = (0..open.len())
+                .min_by(|&a, &b| {
+                    (open[a].x, open[a].y)
+                        .partial_cmp(&(open[b].x, open[b].y))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                })
+                .unwrap_or(0);
+            let mut v = open.to_vec();
+            v.rotate_left(least);
+            v
+        };
+        let rings = |p: &Polygon<f64>| {
+            let mut out = vec![from_least(p.exterior())];
+            let mut holes: Vec<_> = p.interiors().iter().map(from_least).collect();
+            holes.sort_by(|a, b| a[0].x.total_cmp(&b[0].x).then(a[0].y.total_cmp(&b[0].y)));
+            out.extend(holes);
+            out
+        };
+        for (a, b) in parallel.iter().zip(&alone) {
+            assert_eq!(
+                (a.id, a.pixels, a.confidence, a.area_px),
+                (b.id, b.pixels, b.confidence, b.area_px)
+            );
+            assert_eq!(rings(&a.polygon), rings(&b.polygon), "building {}", a.id);
         }
     }
 
