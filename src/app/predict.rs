@@ -29,7 +29,7 @@ pub const MAX_PREDICT_PIXELS: usize = 8192 * 8192;
 pub struct Predicted {
     pub weights: PathBuf,
     /// The probability map of the scene, or of `region`.
-    pub probabilities: Option<Probabilities>,
+    pub probabilities: Probabilities,
     /// The part of a scene drawn by tiles that was predicted (`None`: all of it).
     pub region: Option<Window>,
     /// In scene pixels, the model's confidence (mean probability) on each.
@@ -113,16 +113,15 @@ fn predict(
         .first()
         .ok_or_else(|| ModelError::Input("no scene file".into()))?;
     let image_id = first.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let (card, map, window, device, scene) = match &request.region {
-        None => {
-            let (card, map, device, scene) = predict_whole(&request, first, shared, wake)?;
-            (card, map, None, device, scene)
-        }
-        Some(region) => {
-            let (card, map, window, device, scene) =
-                predict_tiles(&request, region, first, shared, wake)?;
-            (card, map, Some(window), device, scene)
-        }
+    let Mapped {
+        card,
+        map,
+        region: window,
+        device,
+        scene,
+    } = match &request.region {
+        None => predict_whole(&request, first, shared, wake)?,
+        Some(region) => predict_tiles(&request, region, first, shared, wake)?,
     };
     let found = vectorize(
         &map.probs,
@@ -146,16 +145,26 @@ fn predict(
     }
     Ok(Predicted {
         weights: request.weights,
-        probabilities: Some(Probabilities {
+        probabilities: Probabilities {
             values: map.probs,
             width: map.width,
             height: map.height,
-        }),
+        },
         region: window,
         footprints,
         device,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// A probability map and what made it: the card (for vectorizing it), the part of the scene
+/// it covers (`None`: all), the device, the scene.
+struct Mapped {
+    card: ModelCard,
+    map: ProbabilityMap,
+    region: Option<Window>,
+    device: String,
+    scene: Scene,
 }
 
 /// Hands the model's windows done to the job's progress and says whether to go on.
@@ -175,7 +184,7 @@ fn predict_whole(
     first: &Path,
     shared: &Shared<WindowProgress>,
     wake: &dyn Fn(),
-) -> Result<(ModelCard, ProbabilityMap, String, Scene), ModelError> {
+) -> Result<Mapped, ModelError> {
     let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
     shared.set_device(&device.description);
     wake();
@@ -200,7 +209,13 @@ fn predict_whole(
         &params,
         &mut window_progress(shared, wake),
     )?;
-    Ok((loaded.card, map, device.description, scene))
+    Ok(Mapped {
+        card: loaded.card,
+        map,
+        region: None,
+        device: device.description,
+        scene,
+    })
 }
 
 /// Predicts the tiles of `region` the viewer does not have (handing each to it as it comes),
@@ -211,7 +226,7 @@ fn predict_tiles(
     first: &Path,
     shared: &Shared<WindowProgress>,
     wake: &dyn Fn(),
-) -> Result<(ModelCard, ProbabilityMap, Window, String, Scene), ModelError> {
+) -> Result<Mapped, ModelError> {
     let extent = tiles_extent(&region.tiles, region.size);
     if extent.width * extent.height == 0 {
         return Err(ModelError::Input("nothing of the scene is in view".into()));
@@ -281,5 +296,11 @@ fn predict_tiles(
         height: extent.height,
         probs: assemble(extent, &tiles),
     };
-    Ok((card, map, extent, device, scene))
+    Ok(Mapped {
+        card,
+        map,
+        region: Some(extent),
+        device,
+        scene,
+    })
 }

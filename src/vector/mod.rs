@@ -6,5 +6,5 @@ mod polygonize;
 mod rasterize;
 
 pub use convex::{is_simple_convex, simple_convex, turns_one_way};
-pub use polygonize::{Footprint, VectorizeParams, components, trace, vectorize};
+pub use polygonize::{Footprint, VectorizeParams, vectorize};
 pub use rasterize::rasterize;

@@ -41,30 +41,6 @@ pub struct Footprint {
     pub area_px: f64,
 }
 
-/// 4-connected components of `mask`: a label per pixel (0 = background, 1.. = component)
-/// and the pixels of each component (ascending), components in raster order of their first
-/// pixel. Works on runs of set pixels joined with a union-find, so it touches each pixel once.
-pub fn components(mask: &[bool], width: usize, height: usize) -> (Vec<u32>, Vec<Vec<usize>>) {
-    let rows = (0..height).map(|y| mask.get(y * width..(y + 1) * width).unwrap_or(&[]));
-    let (runs, row_start) = runs_of(rows, |&set| set);
-    let grouped = group_runs(&runs, &row_start);
-    let mut labels = vec![0u32; mask.len()];
-    let mut members: Vec<Vec<usize>> = Vec::with_capacity(grouped.len());
-    for (k, component) in grouped.iter().enumerate() {
-        let mut pixels = Vec::new();
-        for &(y, x0, x1) in component {
-            let range = y * width + x0..y * width + x1;
-            if let Some(slots) = labels.get_mut(range.clone()) {
-                slots.fill(k as u32 + 1);
-            }
-            pixels.extend(range);
-        }
-        // The runs are in raster order: the pixels are ascending.
-        members.push(pixels);
-    }
-    (labels, members)
-}
-
 /// A run of set pixels in one row: (row, first column, end column).
 type Run = (usize, usize, usize);
 
@@ -214,6 +190,46 @@ struct EdgeGrid {
 const NONE: u32 = u32::MAX;
 
 impl EdgeGrid {
+    /// The vertices around pixels `x_lo..=x_hi` x `y_lo..=y_hi`, no edges yet.
+    fn new(x_lo: usize, y_lo: usize, x_hi: usize, y_hi: usize) -> Self {
+        let columns = x_hi - x_lo + 2;
+        Self {
+            x0: x_lo as u32,
+            y0: y_lo as u32,
+            columns,
+            out: vec![[NONE; 2]; columns * (y_hi - y_lo + 2)],
+        }
+    }
+
+    /// The rings the edges make, exterior first.
+    fn polygon(mut self) -> Polygon<f64> {
+        let mut rings: Vec<Vec<Vertex>> = Vec::new();
+        for start_index in 0..self.out.len() {
+            while self.out.get(start_index).is_some_and(|s| s[0] != NONE) {
+                let start = self.vertex(start_index as u32);
+                let mut ring = vec![start];
+                let mut prev: Option<Vertex> = None;
+                let mut here = start;
+                while let Some(next) = take_next(&mut self, prev, here) {
+                    if next == start {
+                        break;
+                    }
+                    ring.push(next);
+                    prev = Some(here);
+                    here = next;
+                }
+                ring.push(start);
+                rings.push(ring);
+            }
+        }
+        // The exterior is the ring of largest extent (negative shoelace area in y-down order).
+        let mut rings: Vec<LineString<f64>> = rings.into_iter().map(compact_ring).collect();
+        rings.sort_by(|a, b| signed_area(a).total_cmp(&signed_area(b)));
+        let mut iter = rings.into_iter();
+        let exterior = iter.next().unwrap_or_else(|| LineString(vec![]));
+        Polygon::new(exterior, iter.collect())
+    }
+
     fn index(&self, v: Vertex) -> usize {
         (v.1 - self.y0) as usize * self.columns + (v.0 - self.x0) as usize
     }
@@ -238,55 +254,11 @@ impl EdgeGrid {
     }
 }
 
-/// The outline of one component on pixel edges: exterior first, then holes. The component
-/// lies on the left of every ring's direction; at a vertex where two of its pixels touch only
-/// diagonally the ring turns towards the component, so diagonal pixels stay apart
-/// (4-connectivity).
-pub fn trace(
-    labels: &[u32],
-    width: usize,
-    height: usize,
-    label: u32,
-    pixels: &[usize],
-) -> Polygon<f64> {
-    let inside = |x: i64, y: i64| {
-        x >= 0
-            && y >= 0
-            && (x as usize) < width
-            && (y as usize) < height
-            && labels.get(y as usize * width + x as usize) == Some(&label)
-    };
-    let (mut x_lo, mut y_lo, mut x_hi, mut y_hi) = (usize::MAX, usize::MAX, 0, 0);
-    for &i in pixels {
-        let (x, y) = (i % width, i / width);
-        (x_lo, y_lo, x_hi, y_hi) = (x_lo.min(x), y_lo.min(y), x_hi.max(x), y_hi.max(y));
-    }
-    if pixels.is_empty() {
-        return Polygon::new(LineString(vec![]), vec![]);
-    }
-    let mut grid = EdgeGrid::new(x_lo, y_lo, x_hi, y_hi);
-    // Directed boundary edges, start -> end, component on the left (x right, y down).
-    for &i in pixels {
-        let (x, y) = ((i % width) as i64, (i / width) as i64);
-        let (xu, yu) = (x as u32, y as u32);
-        if !inside(x, y - 1) {
-            grid.add((xu + 1, yu), (xu, yu));
-        }
-        if !inside(x - 1, y) {
-            grid.add((xu, yu), (xu, yu + 1));
-        }
-        if !inside(x, y + 1) {
-            grid.add((xu, yu + 1), (xu + 1, yu + 1));
-        }
-        if !inside(x + 1, y) {
-            grid.add((xu + 1, yu + 1), (xu + 1, yu));
-        }
-    }
-    grid.polygon()
-}
-
-/// [`trace`] from a component's runs (in raster order, as [`group_runs`] gives them): the
-/// same polygon, with work in proportion to the outline instead of the area.
+/// The outline of one component on pixel edges, from its runs (in raster order, as
+/// [`group_runs`] gives them): exterior first, then holes. The component lies on the left of
+/// every ring's direction; at a vertex where two of its pixels touch only diagonally the ring
+/// turns towards the component, so diagonal pixels stay apart (4-connectivity). The work is in
+/// proportion to the outline, not the area.
 fn trace_runs(runs: &[Run]) -> Polygon<f64> {
     let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
         return Polygon::new(LineString(vec![]), vec![]);
@@ -352,49 +324,6 @@ fn for_uncovered(x0: usize, x1: usize, runs: &[Run], mut f: impl FnMut(usize)) {
     }
     for c in x..x1 {
         f(c);
-    }
-}
-
-impl EdgeGrid {
-    /// The vertices around pixels `x_lo..=x_hi` x `y_lo..=y_hi`, no edges yet.
-    fn new(x_lo: usize, y_lo: usize, x_hi: usize, y_hi: usize) -> Self {
-        let columns = x_hi - x_lo + 2;
-        Self {
-            x0: x_lo as u32,
-            y0: y_lo as u32,
-            columns,
-            out: vec![[NONE; 2]; columns * (y_hi - y_lo + 2)],
-        }
-    }
-
-    /// The rings the edges make, exterior first.
-    fn polygon(mut self) -> Polygon<f64> {
-        let grid = &mut self;
-        let mut rings: Vec<Vec<Vertex>> = Vec::new();
-        for start_index in 0..grid.out.len() {
-            while grid.out.get(start_index).is_some_and(|s| s[0] != NONE) {
-                let start = grid.vertex(start_index as u32);
-                let mut ring = vec![start];
-                let mut prev: Option<Vertex> = None;
-                let mut here = start;
-                while let Some(next) = take_next(grid, prev, here) {
-                    if next == start {
-                        break;
-                    }
-                    ring.push(next);
-                    prev = Some(here);
-                    here = next;
-                }
-                ring.push(start);
-                rings.push(ring);
-            }
-        }
-        // The exterior is the ring of largest extent (negative shoelace area in y-down order).
-        let mut rings: Vec<LineString<f64>> = rings.into_iter().map(compact_ring).collect();
-        rings.sort_by(|a, b| signed_area(a).total_cmp(&signed_area(b)));
-        let mut iter = rings.into_iter();
-        let exterior = iter.next().unwrap_or_else(|| LineString(vec![]));
-        Polygon::new(exterior, iter.collect())
     }
 }
 
@@ -569,6 +498,80 @@ fn outline(traced: Polygon<f64>, tolerance: f64) -> Polygon<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The plain ways, the references for the run-based ones: a label image, then each
+    // component's pixels looked at one by one.
+
+    /// 4-connected components of `mask`: a label per pixel (0 = background, 1.. = component)
+    /// and the pixels of each component (ascending), components in raster order of their first
+    /// pixel. Works on runs of set pixels joined with a union-find, so it touches each pixel once.
+    fn components(mask: &[bool], width: usize, height: usize) -> (Vec<u32>, Vec<Vec<usize>>) {
+        let rows = (0..height).map(|y| mask.get(y * width..(y + 1) * width).unwrap_or(&[]));
+        let (runs, row_start) = runs_of(rows, |&set| set);
+        let grouped = group_runs(&runs, &row_start);
+        let mut labels = vec![0u32; mask.len()];
+        let mut members: Vec<Vec<usize>> = Vec::with_capacity(grouped.len());
+        for (k, component) in grouped.iter().enumerate() {
+            let mut pixels = Vec::new();
+            for &(y, x0, x1) in component {
+                let range = y * width + x0..y * width + x1;
+                if let Some(slots) = labels.get_mut(range.clone()) {
+                    slots.fill(k as u32 + 1);
+                }
+                pixels.extend(range);
+            }
+            // The runs are in raster order: the pixels are ascending.
+            members.push(pixels);
+        }
+        (labels, members)
+    }
+
+    /// The outline of one component on pixel edges: exterior first, then holes. The component
+    /// lies on the left of every ring's direction; at a vertex where two of its pixels touch only
+    /// diagonally the ring turns towards the component, so diagonal pixels stay apart
+    /// (4-connectivity).
+    fn trace(
+        labels: &[u32],
+        width: usize,
+        height: usize,
+        label: u32,
+        pixels: &[usize],
+    ) -> Polygon<f64> {
+        let inside = |x: i64, y: i64| {
+            x >= 0
+                && y >= 0
+                && (x as usize) < width
+                && (y as usize) < height
+                && labels.get(y as usize * width + x as usize) == Some(&label)
+        };
+        let (mut x_lo, mut y_lo, mut x_hi, mut y_hi) = (usize::MAX, usize::MAX, 0, 0);
+        for &i in pixels {
+            let (x, y) = (i % width, i / width);
+            (x_lo, y_lo, x_hi, y_hi) = (x_lo.min(x), y_lo.min(y), x_hi.max(x), y_hi.max(y));
+        }
+        if pixels.is_empty() {
+            return Polygon::new(LineString(vec![]), vec![]);
+        }
+        let mut grid = EdgeGrid::new(x_lo, y_lo, x_hi, y_hi);
+        // Directed boundary edges, start -> end, component on the left (x right, y down).
+        for &i in pixels {
+            let (x, y) = ((i % width) as i64, (i / width) as i64);
+            let (xu, yu) = (x as u32, y as u32);
+            if !inside(x, y - 1) {
+                grid.add((xu + 1, yu), (xu, yu));
+            }
+            if !inside(x - 1, y) {
+                grid.add((xu, yu), (xu, yu + 1));
+            }
+            if !inside(x, y + 1) {
+                grid.add((xu, yu + 1), (xu + 1, yu + 1));
+            }
+            if !inside(x + 1, y) {
+                grid.add((xu + 1, yu + 1), (xu + 1, yu));
+            }
+        }
+        grid.polygon()
+    }
 
     fn mask_of(rows: &[&str]) -> (Vec<f32>, usize, usize) {
         let w = rows.first().map_or(0, |r| r.len());

@@ -328,11 +328,11 @@ impl Viewer {
         self.scene.layers.push(layer);
         match predicted.region {
             None => {
-                self.scene.probabilities = predicted.probabilities;
+                self.scene.probabilities = Some(predicted.probabilities);
                 self.score_probabilities();
             }
             Some(region) => {
-                self.view_probabilities = predicted.probabilities.map(|p| (region, p));
+                self.view_probabilities = Some((region, predicted.probabilities));
             }
         }
         self.overlay_dirty = true;
