@@ -101,8 +101,8 @@ struct Shape<'a> {
     area: f64,
     bbox: Option<Rect<f64>>,
     valid: bool,
-    /// True for one convex part without holes (most buildings): IoU by convex clipping.
-    convex: bool,
+    /// The outline of one convex part without holes (most buildings): IoU by convex clipping.
+    convex: Option<&'a [Coord<f64>]>,
 }
 
 impl<'a> Shape<'a> {
@@ -114,16 +114,13 @@ impl<'a> Shape<'a> {
             bbox: polygon.bounding_rect(),
             // Most buildings are simple convex rings, valid without the full check.
             valid: convex.is_some_and(simple_convex) || polygon.is_valid(),
-            convex: convex.is_some(),
+            convex,
         }
     }
 
     /// [`iou`] with the areas already known.
     fn iou(&self, other: &Shape) -> f64 {
-        if self.convex
-            && other.convex
-            && let (Some(a), Some(b)) = (convex_ring(self.polygon), convex_ring(other.polygon))
-        {
+        if let (Some(a), Some(b)) = (self.convex, other.convex) {
             let inter = convex_intersection_area(a, b);
             let union = self.area + other.area - inter;
             return if union > 0.0 { inter / union } else { 0.0 };
@@ -339,6 +336,24 @@ type ImageInputs<'a> = (
     Vec<(&'a MultiPolygon<f64>, f64)>,
 );
 
+/// The inputs of image `id`: the ones at hand when the row before was of the same image,
+/// else those in `per_image` (or new ones), the ones at hand put back there.
+fn image_inputs<'a, 'b>(
+    per_image: &'b mut BTreeMap<&'a str, ImageInputs<'a>>,
+    at_hand: &'b mut Option<(&'a str, ImageInputs<'a>)>,
+    id: &'a str,
+) -> &'b mut ImageInputs<'a> {
+    if at_hand.as_ref().is_none_or(|(held, _)| *held != id) {
+        if let Some((held, inputs)) = at_hand.take() {
+            per_image.insert(held, inputs);
+        }
+        *at_hand = Some((id, per_image.remove(id).unwrap_or_default()));
+    }
+    &mut at_hand
+        .get_or_insert_with(|| (id, ImageInputs::default()))
+        .1
+}
+
 /// Evaluates proposals against ground truth read from SpaceNet CSVs. Proposals without a
 /// Confidence column all count as confidence 1 (file order).
 pub fn evaluate_rows(
@@ -346,20 +361,21 @@ pub fn evaluate_rows(
     proposals: &[CsvFootprint],
     params: EvalParams,
 ) -> Evaluation {
+    // Rows of one image mostly follow each other: the image of the row before is tried first.
     let mut per_image: BTreeMap<&str, ImageInputs> = BTreeMap::new();
+    let mut last: Option<(&str, ImageInputs)> = None;
     for row in truth {
-        per_image
-            .entry(row.image_id.as_str())
-            .or_default()
+        image_inputs(&mut per_image, &mut last, &row.image_id)
             .0
             .push(&row.polygon);
     }
     for row in proposals {
-        per_image
-            .entry(row.image_id.as_str())
-            .or_default()
+        image_inputs(&mut per_image, &mut last, &row.image_id)
             .1
             .push((&row.polygon, row.confidence.unwrap_or(1.0)));
+    }
+    if let Some((id, inputs)) = last {
+        per_image.insert(id, inputs);
     }
     let mut evaluation = Evaluation {
         params: Some(params),
@@ -405,7 +421,7 @@ mod tests {
         for _ in 0..500 {
             let (a, b) = (shape(&mut rng), shape(&mut rng));
             let (sa, sb) = (Shape::new(&a), Shape::new(&b));
-            assert!(sa.convex && sb.convex);
+            assert!(sa.convex.is_some() && sb.convex.is_some());
             let fast = sa.iou(&sb);
             let exact = iou(&a, &b);
             // geo's BooleanOps snaps coordinates to a fixed grid (~1e-9 relative here).
@@ -417,7 +433,7 @@ mod tests {
         let l = MultiPolygon(vec![
             polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 1.), (x: 1., y: 1.), (x: 1., y: 4.), (x: 0., y: 4.)],
         ]);
-        assert!(!Shape::new(&l).convex);
+        assert!(Shape::new(&l).convex.is_none());
     }
 
     fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {

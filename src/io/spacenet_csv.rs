@@ -168,20 +168,26 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
     let body = &bytes[body_start..];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let starts = part_starts(body, threads);
-    // Each part with the number of lines before it (the header's included).
-    let mut parts = Vec::with_capacity(starts.len());
-    let mut lines_before = count_byte(&bytes[..body_start], b'\n');
-    for (k, &start) in starts.iter().enumerate() {
-        let end = starts.get(k + 1).copied().unwrap_or(body.len());
-        parts.push((&body[start..end], lines_before));
-        lines_before += count_byte(&body[start..end], b'\n');
-    }
-    let parsed = crate::parallel::map_on_all_cores(&parts, |&(part, lines_before)| {
-        read_part(part, lines_before, &columns).map_err(format)
+    let parts: Vec<&[u8]> = starts
+        .iter()
+        .enumerate()
+        .map(|(k, &start)| &body[start..starts.get(k + 1).copied().unwrap_or(body.len())])
+        .collect();
+    // Each part read with its line numbers counted from its own start, and its lines counted:
+    // the numbers are made the file's afterwards (the header's lines included).
+    let parsed = crate::parallel::map_on_all_cores(&parts, |part| {
+        (read_part(part, 0, &columns), count_byte(part, b'\n'))
     });
     let mut rows = Vec::new();
-    for part in parsed {
-        rows.extend(part?);
+    let mut lines_before = count_byte(&bytes[..body_start], b'\n');
+    for (part, lines) in parsed {
+        let mut part =
+            part.map_err(|(line, e)| format(format!("line {}: {e}", line + lines_before)))?;
+        for row in &mut part {
+            row.line += lines_before;
+        }
+        rows.append(&mut part);
+        lines_before += lines;
     }
     Ok(rows)
 }
@@ -196,7 +202,7 @@ struct Columns {
 }
 
 fn count_byte(bytes: &[u8], byte: u8) -> usize {
-    bytes.iter().filter(|&&b| b == byte).count()
+    memchr::memchr_iter(byte, bytes).count()
 }
 
 /// Offsets in `body` (CSV records after the header) where up to `parts` parts start: each at
@@ -213,7 +219,7 @@ fn part_starts(body: &[u8], parts: usize) -> Vec<usize> {
         pos = target;
         // On to the end of a line that is not inside a quoted field.
         loop {
-            match body[pos..].iter().position(|&b| b == b'\n') {
+            match memchr::memchr(b'\n', &body[pos..]) {
                 None => {
                     pos = body.len();
                     break;
@@ -235,12 +241,12 @@ fn part_starts(body: &[u8], parts: usize) -> Vec<usize> {
 }
 
 /// The rows of one part of a SpaceNet CSV (no header), `lines_before` lines into the file;
-/// the error names the line.
+/// an error is the line it is on and what is wrong there.
 fn read_part(
     part: &[u8],
     lines_before: usize,
     columns: &Columns,
-) -> Result<Vec<CsvFootprint>, String> {
+) -> Result<Vec<CsvFootprint>, (usize, String)> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -251,23 +257,22 @@ fn read_part(
         let at = lines_before + reader.position().line() as usize;
         let more = reader
             .read_byte_record(&mut record)
-            .map_err(|e| format!("line {at}: {e}"))?;
+            .map_err(|e| (at, e.to_string()))?;
         if !more {
             break;
         }
         let line = lines_before + record.position().map_or(1, |p| p.line() as usize);
         if record.len() != columns.count {
-            return Err(format!(
-                "line {line}: {} fields, the header has {}",
-                record.len(),
-                columns.count
+            return Err((
+                line,
+                format!("{} fields, the header has {}", record.len(), columns.count),
             ));
         }
         let field = |col: usize| {
             let bytes = record.get(col).unwrap_or(b"");
             std::str::from_utf8(bytes)
                 .map(str::trim)
-                .map_err(|_| format!("line {line}: column {} is not UTF-8", col + 1))
+                .map_err(|_| (line, format!("column {} is not UTF-8", col + 1)))
         };
         let confidence = match columns.confidence {
             None => None,
@@ -275,12 +280,12 @@ fn read_part(
                 let text = field(c)?;
                 Some(
                     text.parse::<f64>()
-                        .map_err(|_| format!("line {line}: Confidence {text:?} is not a number"))?,
+                        .map_err(|_| (line, format!("Confidence {text:?} is not a number")))?,
                 )
             }
         };
         let wkt = record.get(columns.wkt).unwrap_or(b"");
-        let polygon = parse_polygon_wkt_bytes(wkt).map_err(|e| format!("line {line}: {e}"))?;
+        let polygon = parse_polygon_wkt_bytes(wkt).map_err(|e| (line, e))?;
         rows.push(CsvFootprint {
             image_id: field(columns.image)?.to_string(),
             building_id: field(columns.id)?.to_string(),
