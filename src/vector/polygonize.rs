@@ -60,12 +60,13 @@ fn runs_of<'a, T: 'a>(
         let mut flags = [0u8; 64];
         for (c, chunk) in row.chunks(64).enumerate() {
             let (base, n) = (c * 64, chunk.len());
+            let (mut any, mut all) = (0u8, 1u8);
             for (f, v) in flags.iter_mut().zip(chunk) {
                 *f = u8::from(set(v));
+                any |= *f;
+                all &= *f;
             }
             let flags = &flags[..n];
-            let any = flags.iter().fold(0u8, |a, &f| a | f);
-            let all = flags.iter().fold(1u8, |a, &f| a & f);
             if any == 0 {
                 if let Some(x0) = open.take() {
                     runs.push((y, x0, base));
@@ -207,7 +208,8 @@ impl EdgeGrid {
         for start_index in 0..self.out.len() {
             while self.out.get(start_index).is_some_and(|s| s[0] != NONE) {
                 let start = self.vertex(start_index as u32);
-                let mut ring = vec![start];
+                let mut ring = Vec::with_capacity(64);
+                ring.push(start);
                 let mut prev: Option<Vertex> = None;
                 let mut here = start;
                 while let Some(next) = take_next(&mut self, prev, here) {
@@ -369,23 +371,26 @@ fn take_next(grid: &mut EdgeGrid, prev: Option<Vertex>, v: Vertex) -> Option<Ver
 
 /// Closed ring of pixel corners without the vertices in the middle of straight runs.
 fn compact_ring(ring: Vec<Vertex>) -> LineString<f64> {
-    let pts: Vec<Coord<f64>> = ring
-        .iter()
-        .map(|&(x, y)| Coord {
-            x: f64::from(x),
-            y: f64::from(y),
-        })
-        .collect();
-    let n = pts.len().saturating_sub(1); // last repeats the first
+    let coord = |&(x, y): &Vertex| Coord {
+        x: f64::from(x),
+        y: f64::from(y),
+    };
+    let n = ring.len().saturating_sub(1); // last repeats the first
     let mut kept: Vec<Coord<f64>> = Vec::with_capacity(n + 1);
+    let d = |p: &Vertex, q: &Vertex| {
+        (
+            i64::from(q.0) - i64::from(p.0),
+            i64::from(q.1) - i64::from(p.1),
+        )
+    };
     for i in 0..n {
-        let prev = pts.get((i + n - 1) % n).copied();
-        let here = pts.get(i).copied();
-        let next = pts.get((i + 1) % n).copied();
+        let prev = ring.get((i + n - 1) % n);
+        let here = ring.get(i);
+        let next = ring.get((i + 1) % n);
         if let (Some(a), Some(b), Some(c)) = (prev, here, next) {
-            let cross = (b.x - a.x) * (c.y - b.y) - (b.y - a.y) * (c.x - b.x);
-            if cross != 0.0 {
-                kept.push(b);
+            let ((ux, uy), (vx, vy)) = (d(a, b), d(b, c));
+            if ux * vy - uy * vx != 0 {
+                kept.push(coord(b));
             }
         }
     }
