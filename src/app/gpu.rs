@@ -21,16 +21,18 @@ struct TileResources {
     tiles: LruCache<TileKey, PaneBindings>,
 }
 
-fn pane_bindings(
+/// A uniform buffer (of `U`, written at each draw) and its bind group with `texture`, per pane.
+fn pane_bindings<U>(
     state: &egui_wgpu::RenderState,
-    pipeline: &ViewPipeline,
+    pipeline: &TexturePipeline,
     texture: &wgpu::TextureView,
+    label: &str,
 ) -> PaneBindings {
     (0..PANES)
         .map(|_| {
             let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("view uniform"),
-                size: std::mem::size_of::<ViewUniform>() as u64,
+                label: Some(label),
+                size: std::mem::size_of::<U>() as u64,
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
@@ -53,7 +55,7 @@ pub fn install_tile(
     let Some(view) = renderer.callback_resources.get::<ViewResources>() else {
         return Ok(());
     };
-    let bindings = pane_bindings(state, &view.pipeline, &texture);
+    let bindings = pane_bindings::<ViewUniform>(state, &view.pipeline, &texture, "view uniform");
     let tiles = match renderer.callback_resources.get_mut::<TileResources>() {
         Some(tiles) => tiles,
         None => {
@@ -110,7 +112,7 @@ pub fn install_scene(state: &egui_wgpu::RenderState, bands: &Bands) -> Result<()
         Some(old) => old.pipeline,
         None => ViewPipeline::view(&state.device, state.target_format),
     };
-    let panes = pane_bindings(state, &pipeline, &texture);
+    let panes = pane_bindings::<ViewUniform>(state, &pipeline, &texture, "view uniform");
     renderer
         .callback_resources
         .insert(ViewResources { pipeline, panes });
@@ -122,7 +124,7 @@ pub fn install_scene(state: &egui_wgpu::RenderState, bands: &Bands) -> Result<()
 /// The probability overlay on the GPU: its pipeline, the map, a uniform per pane.
 struct OverlayResources {
     pipeline: TexturePipeline,
-    panes: Vec<(wgpu::Buffer, wgpu::BindGroup)>,
+    panes: PaneBindings,
 }
 
 /// Uploads a probability map for the overlay (or, with `None`, drops the one there).
@@ -140,18 +142,7 @@ pub fn install_probabilities(
         Some(old) => old.pipeline,
         None => overlay::pipeline(&state.device, state.target_format),
     };
-    let panes = (0..PANES)
-        .map(|_| {
-            let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("overlay uniform"),
-                size: std::mem::size_of::<OverlayUniform>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            let bind_group = pipeline.bind_group(&state.device, &texture, &uniform);
-            (uniform, bind_group)
-        })
-        .collect();
+    let panes = pane_bindings::<OverlayUniform>(state, &pipeline, &texture, "overlay uniform");
     renderer
         .callback_resources
         .insert(OverlayResources { pipeline, panes });

@@ -203,6 +203,19 @@ pub(super) fn upload_texture(
     Ok(texture.create_view(&wgpu::TextureViewDescriptor::default()))
 }
 
+/// A uniform buffer holding `uniform`, for one-off draws.
+fn uniform_buffer<U: bytemuck::Pod>(
+    device: &wgpu::Device,
+    uniform: &U,
+    label: &str,
+) -> wgpu::Buffer {
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: bytemuck::bytes_of(uniform),
+        usage: wgpu::BufferUsages::UNIFORM,
+    })
+}
+
 /// Uploads interleaved bands (see [`super::interleave`]) as one RGBA float texture: the only
 /// upload a scene needs; every view setting is a uniform.
 pub fn upload_bands(
@@ -297,13 +310,7 @@ impl OffscreenRenderer {
         if out_width == 0 || out_height == 0 {
             return Err(RenderError::Size(out_width, out_height));
         }
-        let buffer = self
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("view uniform"),
-                contents: bytemuck::bytes_of(uniform),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
+        let buffer = uniform_buffer(&self.device, uniform, "view uniform");
         let bind_group = self.pipeline.bind_group(&self.device, &scene.view, &buffer);
         self.draw(&self.pipeline.pipeline, &bind_group, out_width, out_height)
     }
@@ -324,7 +331,7 @@ impl OffscreenRenderer {
         }
         let texture = upload_probabilities(&self.device, &self.queue, probs, width, height)?;
         let uniform = OverlayUniform::new(settings, width, height);
-        let buffer = overlay::uniform_buffer(&self.device, &uniform);
+        let buffer = uniform_buffer(&self.device, &uniform, "overlay uniform");
         let bind_group = self.overlay.bind_group(&self.device, &texture, &buffer);
         self.draw(&self.overlay.pipeline, &bind_group, out_width, out_height)
     }

@@ -2,8 +2,6 @@
 //! probabilities drawn over a scene view, above a threshold, in a colormap, at an opacity. Its
 //! pipeline, uniform and upload, and its CPU twin (the oracle of the GPU test).
 
-use wgpu::util::DeviceExt;
-
 use super::gpu::{TexturePipeline, upload_texture};
 use super::{Colormap, RenderError, WHOLE_SCENE};
 
@@ -128,15 +126,6 @@ pub fn upload_probabilities(
         wgpu::TextureFormat::R32Float,
         "probabilities",
     )
-}
-
-/// A uniform buffer holding `uniform`, for one-off draws.
-pub(super) fn uniform_buffer(device: &wgpu::Device, uniform: &OverlayUniform) -> wgpu::Buffer {
-    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("overlay uniform"),
-        contents: bytemuck::bytes_of(uniform),
-        usage: wgpu::BufferUsages::UNIFORM,
-    })
 }
 
 #[cfg(test)]

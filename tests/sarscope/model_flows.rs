@@ -18,17 +18,29 @@ fn shipped() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_unet11_synth.bpk")
 }
 
-/// Runs frames until `done` or a minute and a half passes.
-fn run_until(h: &mut Harness<'static, Viewer>, done: impl Fn(&Viewer) -> bool, what: &str) {
+/// Runs frames until `done` or `limit` passes; whether it was done.
+fn step_until(
+    h: &mut Harness<'static, Viewer>,
+    done: impl Fn(&Viewer) -> bool,
+    limit: Duration,
+) -> bool {
     let started = Instant::now();
     while !done(h.state()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(90),
-            "{what} did not finish in 90 s"
-        );
+        if started.elapsed() >= limit {
+            return false;
+        }
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
+    true
+}
+
+/// Runs frames until `done` or a minute and a half passes.
+fn run_until(h: &mut Harness<'static, Viewer>, done: impl Fn(&Viewer) -> bool, what: &str) {
+    assert!(
+        step_until(h, done, Duration::from_secs(90)),
+        "{what} did not finish in 90 s"
+    );
     h.step();
 }
 
@@ -208,15 +220,10 @@ fn predicting_the_view_of_a_large_scene_finds_its_buildings_in_place() {
 
 /// Runs frames until a prediction starts by itself (the camera settled), for at most 10 s.
 fn wait_for_auto_start(h: &mut Harness<'static, Viewer>) {
-    let started = Instant::now();
-    while !h.state().predicting() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no prediction started by itself in 10 s"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        step_until(h, Viewer::predicting, Duration::from_secs(10)),
+        "no prediction started by itself in 10 s"
+    );
 }
 
 /// On a scene drawn by tiles the model runs by itself once the camera settles, on the 512 px
@@ -310,13 +317,6 @@ fn a_scene_is_predicted_when_it_opens_unless_it_has_predictions_of_its_own() {
         h.state_mut().set_weights(Some(shipped()), false);
         h
     };
-    let frames_for = |h: &mut Harness<'static, Viewer>, seconds: f64| {
-        let started = Instant::now();
-        while started.elapsed().as_secs_f64() < seconds && !h.state().predicting() {
-            h.step();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
 
     let mut h = open();
     h.state_mut().set_auto_predict(true);
@@ -329,7 +329,7 @@ fn a_scene_is_predicted_when_it_opens_unless_it_has_predictions_of_its_own() {
     own.state_mut()
         .add_layer(written.csv.clone(), sarscope::annotate::Role::Predictions)
         .unwrap();
-    frames_for(&mut own, 1.5);
+    step_until(&mut own, Viewer::predicting, Duration::from_millis(1500));
     assert!(
         !own.state().predicting(),
         "the scene's own predictions stay what is scored"
@@ -337,6 +337,6 @@ fn a_scene_is_predicted_when_it_opens_unless_it_has_predictions_of_its_own() {
 
     let mut off = open();
     off.state_mut().set_auto_predict(false);
-    frames_for(&mut off, 1.5);
+    step_until(&mut off, Viewer::predicting, Duration::from_millis(1500));
     assert!(!off.state().predicting(), "asked not to");
 }
