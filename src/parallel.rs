@@ -25,3 +25,21 @@ pub fn map_on_all_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Syn
             .collect()
     })
 }
+
+/// `a()` and `b()` at the same time (`b` on this thread), both results. A panic in either is
+/// passed on to the caller.
+///
+/// ```
+/// let (a, b) = sarscope::parallel::join(|| 1 + 1, || "two");
+/// assert_eq!((a, b), (2, "two"));
+/// ```
+pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let first = scope.spawn(a);
+        let second = b();
+        let first = first
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    })
+}

@@ -43,10 +43,23 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "--min-area must be >= 0 and --iou in [0, 1)"
     );
     let scene = args.scene.as_ref().map(Scene::open).transpose()?;
-    let truth = load(&args.truth, scene.as_ref(), args.scene.as_deref())
-        .context("reading the ground truth")?;
-    let pred = load(&args.pred, scene.as_ref(), args.scene.as_deref())
-        .context("reading the predictions")?;
+    // The two files are read at the same time (a data set's CSVs are tens of megabytes each;
+    // a scene, which GeoJSON needs, is used on one thread only).
+    let (truth, pred) = match &scene {
+        None => crate::parallel::join(
+            || load(&args.truth, None, None),
+            || load(&args.pred, None, None),
+        ),
+        Some(scene) => {
+            let path = args.scene.as_deref();
+            (
+                load(&args.truth, Some(scene), path),
+                load(&args.pred, Some(scene), path),
+            )
+        }
+    };
+    let truth = truth.context("reading the ground truth")?;
+    let pred = pred.context("reading the predictions")?;
     let params = EvalParams {
         min_area: args.min_area,
         iou_threshold: args.iou,
@@ -142,14 +155,14 @@ fn load(
             scene_path.display()
         )
     })?;
-    let image_id = image_id_of(scene_path);
+    let image_id: std::sync::Arc<str> = image_id_of(scene_path).into();
     Ok(pixel
         .into_iter()
         .zip(&layer.properties)
         .enumerate()
         .map(|(i, (polygon, props))| CsvFootprint {
             image_id: image_id.clone(),
-            building_id: i.to_string(),
+            building_id: i.to_string().into(),
             polygon,
             confidence: ["confidence", "Confidence"]
                 .iter()

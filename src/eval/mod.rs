@@ -101,12 +101,13 @@ struct Shape<'a> {
     area: f64,
     bbox: Option<Rect<f64>>,
     valid: bool,
-    /// The outline of one convex part without holes (most buildings): IoU by convex clipping.
-    convex: Option<&'a [Coord<f64>]>,
+    /// The outline of one convex part without holes (most buildings), as a span of the
+    /// image's [`Outlines`]: IoU by convex clipping.
+    convex: Option<(usize, usize)>,
 }
 
 impl<'a> Shape<'a> {
-    fn new(polygon: &'a MultiPolygon<f64>) -> Self {
+    fn new(polygon: &'a MultiPolygon<f64>, outlines: &mut Outlines) -> Self {
         let convex = convex_ring(polygon);
         Self {
             polygon,
@@ -114,14 +115,14 @@ impl<'a> Shape<'a> {
             bbox: polygon.bounding_rect(),
             // Most buildings are simple convex rings, valid without the full check.
             valid: convex.is_some_and(simple_convex) || polygon.is_valid(),
-            convex,
+            convex: convex.map(|ring| outlines.add(ring)),
         }
     }
 
     /// [`iou`] with the areas already known.
-    fn iou(&self, other: &Shape) -> f64 {
+    fn iou(&self, other: &Shape, outlines: &mut Outlines) -> f64 {
         if let (Some(a), Some(b)) = (self.convex, other.convex) {
-            let inter = convex_intersection_area(a, b);
+            let inter = outlines.intersection_area(a, b);
             let union = self.area + other.area - inter;
             return if union > 0.0 { inter / union } else { 0.0 };
         }
@@ -141,67 +142,72 @@ fn convex_ring(polygon: &MultiPolygon<f64>) -> Option<&[Coord<f64>]> {
     turns_one_way(ring).then_some(ring)
 }
 
-/// Counter-clockwise copy of a closed ring, without the repeated last point.
-fn ccw_open(ring: &[Coord<f64>]) -> Vec<Coord<f64>> {
-    let mut out = ring[..ring.len() - 1].to_vec();
-    let twice_area: f64 = out
-        .iter()
-        .zip(out.iter().cycle().skip(1))
-        .map(|(p, q)| p.x * q.y - q.x * p.y)
-        .sum();
-    if twice_area < 0.0 {
-        out.reverse();
-    }
-    out
+/// The convex outlines of an image's shapes, counter-clockwise without the repeated last
+/// point, side by side in one buffer (spans of it name them), and the clipping's scratch
+/// space: scoring an image allocates nothing per pair.
+#[derive(Default)]
+struct Outlines {
+    points: Vec<Coord<f64>>,
+    subject: Vec<Coord<f64>>,
+    next: Vec<Coord<f64>>,
 }
 
-/// Area of the intersection of two convex polygons (closed rings): Sutherland-Hodgman
-/// clipping of one by the other's edges, then the shoelace formula.
-fn convex_intersection_area(a: &[Coord<f64>], b: &[Coord<f64>]) -> f64 {
-    let clip = ccw_open(b);
-    let mut subject = ccw_open(a);
-    let mut next = Vec::with_capacity(subject.len() + clip.len());
-    for (i, &p) in clip.iter().enumerate() {
-        let q = clip[(i + 1) % clip.len()];
-        let side = |x: Coord<f64>| (q.x - p.x) * (x.y - p.y) - (q.y - p.y) * (x.x - p.x);
-        next.clear();
-        for (j, &s) in subject.iter().enumerate() {
-            let e = subject[(j + 1) % subject.len()];
-            let (ds, de) = (side(s), side(e));
-            if ds >= 0.0 {
-                next.push(s);
-            }
-            if (ds >= 0.0) != (de >= 0.0) {
-                let t = ds / (ds - de);
-                next.push(Coord {
-                    x: s.x + t * (e.x - s.x),
-                    y: s.y + t * (e.y - s.y),
-                });
-            }
+impl Outlines {
+    /// Adds a closed convex ring; its span.
+    fn add(&mut self, ring: &[Coord<f64>]) -> (usize, usize) {
+        let start = self.points.len();
+        let open = &ring[..ring.len().saturating_sub(1)];
+        self.points.extend_from_slice(open);
+        if twice_signed_area(open) < 0.0 {
+            self.points[start..].reverse();
         }
-        std::mem::swap(&mut subject, &mut next);
-        if subject.len() < 3 {
-            return 0.0;
-        }
+        (start, self.points.len())
     }
-    let twice: f64 = subject
-        .iter()
-        .zip(subject.iter().cycle().skip(1))
-        .map(|(p, q)| p.x * q.y - q.x * p.y)
-        .sum();
-    (twice / 2.0).abs()
+
+    /// Area of the intersection of two outlines: Sutherland-Hodgman clipping of one by the
+    /// other's edges, then the shoelace formula.
+    fn intersection_area(&mut self, a: (usize, usize), b: (usize, usize)) -> f64 {
+        let Self {
+            points,
+            subject,
+            next,
+        } = self;
+        let clip = &points[b.0..b.1];
+        subject.clear();
+        subject.extend_from_slice(&points[a.0..a.1]);
+        for (i, &p) in clip.iter().enumerate() {
+            let q = clip[(i + 1) % clip.len()];
+            let side = |x: Coord<f64>| (q.x - p.x) * (x.y - p.y) - (q.y - p.y) * (x.x - p.x);
+            next.clear();
+            for (j, &s) in subject.iter().enumerate() {
+                let e = subject[(j + 1) % subject.len()];
+                let (ds, de) = (side(s), side(e));
+                if ds >= 0.0 {
+                    next.push(s);
+                }
+                if (ds >= 0.0) != (de >= 0.0) {
+                    let t = ds / (ds - de);
+                    next.push(Coord {
+                        x: s.x + t * (e.x - s.x),
+                        y: s.y + t * (e.y - s.y),
+                    });
+                }
+            }
+            std::mem::swap(subject, next);
+            if subject.len() < 3 {
+                return 0.0;
+            }
+        }
+        (twice_signed_area(subject) / 2.0).abs()
+    }
 }
 
-fn boxes_overlap(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => {
-            a.min().x <= b.max().x
-                && b.min().x <= a.max().x
-                && a.min().y <= b.max().y
-                && b.min().y <= a.max().y
-        }
-        _ => false,
-    }
+/// Twice the signed area of an open ring (positive counter-clockwise).
+fn twice_signed_area(ring: &[Coord<f64>]) -> f64 {
+    ring.iter()
+        .zip(ring.iter().cycle().skip(1))
+        .map(|(p, q)| p.x * q.y - q.x * p.y)
+        .sum()
 }
 
 /// IoU of two valid polygons; 0 when they do not overlap.
@@ -221,17 +227,44 @@ pub fn evaluate_image(
     proposals: &[(MultiPolygon<f64>, f64)],
     params: EvalParams,
 ) -> ImageEval {
-    let truth: Vec<Shape> = truth.iter().map(Shape::new).collect();
-    let proposals: Vec<(Shape, f64)> = proposals.iter().map(|(p, c)| (Shape::new(p), *c)).collect();
-    evaluate_shapes(&truth, &proposals, params)
+    let truth: Vec<&MultiPolygon<f64>> = truth.iter().collect();
+    let proposals: Vec<(&MultiPolygon<f64>, f64)> =
+        proposals.iter().map(|(p, c)| (p, *c)).collect();
+    evaluate_refs(&truth, &proposals, params)
+}
+
+/// [`evaluate_image`] of polygons held elsewhere.
+fn evaluate_refs(
+    truth: &[&MultiPolygon<f64>],
+    proposals: &[(&MultiPolygon<f64>, f64)],
+    params: EvalParams,
+) -> ImageEval {
+    let mut outlines = Outlines::default();
+    let truth: Vec<Shape> = truth.iter().map(|p| Shape::new(p, &mut outlines)).collect();
+    let proposals: Vec<(Shape, f64)> = proposals
+        .iter()
+        .map(|(p, c)| (Shape::new(p, &mut outlines), *c))
+        .collect();
+    evaluate_shapes(&truth, &proposals, &mut outlines, params)
 }
 
 /// [`evaluate_image`] on shapes already measured.
-fn evaluate_shapes(truth: &[Shape], proposals: &[(Shape, f64)], params: EvalParams) -> ImageEval {
+fn evaluate_shapes(
+    truth: &[Shape],
+    proposals: &[(Shape, f64)],
+    outlines: &mut Outlines,
+    params: EvalParams,
+) -> ImageEval {
     // Remaining ground truth, in file order.
-    let mut pool: Vec<usize> = (0..truth.len())
-        .filter(|&i| truth.get(i).is_some_and(|t| t.area >= params.min_area))
-        .collect();
+    // Remaining ground truth: the boxes of those large enough, and what is taken.
+    let pool = BoxIndex::new(
+        truth
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.area >= params.min_area)
+            .filter_map(|(i, t)| Some((t.bbox?, i))),
+    );
+    let mut taken = vec![false; truth.len()];
     let mut order: Vec<usize> = (0..proposals.len())
         .filter(|&i| {
             proposals
@@ -256,30 +289,32 @@ fn evaluate_shapes(truth: &[Shape], proposals: &[(Shape, f64)], params: EvalPara
                 .polygon
                 .make_valid()
                 .unwrap_or_else(|_| MultiPolygon(vec![]));
-            proposal = Shape::new(&repaired);
+            proposal = Shape::new(&repaired, outlines);
         }
-        let mut best: Option<(usize, f64)> = None; // (position in pool, iou)
-        if proposal.area > 0.0 {
-            for (pos, &t) in pool.iter().enumerate() {
-                let Some(gt) = truth.get(t) else { continue };
-                if !boxes_overlap(proposal.bbox, gt.bbox) {
+        // The remaining ground truth of highest IoU, the first in file order on ties; those
+        // whose boxes miss the proposal's score 0 and are not looked at.
+        let mut best: Option<(usize, f64)> = None; // (truth index, iou)
+        if let Some(bbox) = proposal.bbox.filter(|_| proposal.area > 0.0) {
+            for t in pool.overlapping(bbox) {
+                let Some(gt) = truth.get(t).filter(|_| !taken[t]) else {
                     continue;
-                }
+                };
                 let score = if proposal.valid && gt.valid {
-                    proposal.iou(gt)
+                    proposal.iou(gt, outlines)
                 } else {
                     0.0
                 };
-                if best.is_none_or(|(_, b)| score > b) {
-                    best = Some((pos, score));
+                if best.is_none_or(|(bt, b)| score > b || (score == b && t < bt)) {
+                    best = Some((t, score));
                 }
             }
         }
         let best_iou = best.map_or(0.0, |(_, s)| s);
         let matched = match best {
-            Some((pos, score)) if score > params.iou_threshold => {
+            Some((t, score)) if score > params.iou_threshold => {
                 result.counts.tp += 1;
-                Some(pool.remove(pos))
+                taken[t] = true;
+                Some(t)
             }
             _ => {
                 result.counts.fp += 1;
@@ -292,12 +327,47 @@ fn evaluate_shapes(truth: &[Shape], proposals: &[(Shape, f64)], params: EvalPara
             iou: best_iou,
         });
     }
-    result.missed = pool
-        .into_iter()
-        .filter(|&t| truth.get(t).is_some_and(|g| g.area > 0.0))
+    let mut missed: Vec<usize> = pool
+        .boxes
+        .iter()
+        .map(|&(_, t)| t)
+        // (Without a box a polygon is empty: no area, never missed.)
+        .filter(|&t| !taken[t] && truth.get(t).is_some_and(|g| g.area > 0.0))
         .collect();
-    result.counts.fn_ = result.missed.len() as u64;
+    missed.sort_unstable();
+    result.counts.fn_ = missed.len() as u64;
+    result.missed = missed;
     result
+}
+
+/// Boxes with an index each, found by the boxes they meet: sorted by their left edge, so that
+/// those that can meet `[x0, x1]` across are the ones whose left edge is in
+/// `[x0 - widest, x1]` (two binary searches), then checked.
+struct BoxIndex {
+    boxes: Vec<(Rect<f64>, usize)>,
+    widest: f64,
+}
+
+impl BoxIndex {
+    fn new(boxes: impl Iterator<Item = (Rect<f64>, usize)>) -> Self {
+        let mut boxes: Vec<(Rect<f64>, usize)> = boxes.collect();
+        boxes.sort_by(|a, b| a.0.min().x.total_cmp(&b.0.min().x));
+        let widest = boxes.iter().map(|(r, _)| r.width()).fold(0.0, f64::max);
+        Self { boxes, widest }
+    }
+
+    /// The indices of the boxes that meet `query` (touching counts), in no set order.
+    fn overlapping(&self, query: Rect<f64>) -> impl Iterator<Item = usize> + '_ {
+        let (q0, q1) = (query.min(), query.max());
+        let from = self
+            .boxes
+            .partition_point(|(r, _)| r.min().x < q0.x - self.widest);
+        let to = self.boxes.partition_point(|(r, _)| r.min().x <= q1.x);
+        self.boxes[from..to.max(from)]
+            .iter()
+            .filter(move |(r, _)| r.max().x >= q0.x && r.min().y <= q1.y && r.max().y >= q0.y)
+            .map(|&(_, i)| i)
+    }
 }
 
 /// The metric over a data set: per image (every ImageId of either file) and in total.
@@ -384,9 +454,7 @@ pub fn evaluate_rows(
     // Images are independent: score them on every core.
     let images: Vec<(&str, ImageInputs)> = per_image.into_iter().collect();
     let scored = crate::parallel::map_on_all_cores(&images, |(id, (t, p))| {
-        let truth: Vec<Shape> = t.iter().map(|p| Shape::new(p)).collect();
-        let proposals: Vec<(Shape, f64)> = p.iter().map(|(p, c)| (Shape::new(p), *c)).collect();
-        (id.to_string(), evaluate_shapes(&truth, &proposals, params))
+        (id.to_string(), evaluate_refs(t, p, params))
     });
     for (id, image) in scored {
         evaluation.total.add(image.counts);
@@ -420,9 +488,10 @@ mod tests {
         let mut overlapping = 0;
         for _ in 0..500 {
             let (a, b) = (shape(&mut rng), shape(&mut rng));
-            let (sa, sb) = (Shape::new(&a), Shape::new(&b));
+            let mut outlines = Outlines::default();
+            let (sa, sb) = (Shape::new(&a, &mut outlines), Shape::new(&b, &mut outlines));
             assert!(sa.convex.is_some() && sb.convex.is_some());
-            let fast = sa.iou(&sb);
+            let fast = sa.iou(&sb, &mut outlines);
             let exact = iou(&a, &b);
             // geo's BooleanOps snaps coordinates to a fixed grid (~1e-9 relative here).
             assert!((fast - exact).abs() < 1e-7, "{fast} vs {exact}");
@@ -433,7 +502,7 @@ mod tests {
         let l = MultiPolygon(vec![
             polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 1.), (x: 1., y: 1.), (x: 1., y: 4.), (x: 0., y: 4.)],
         ]);
-        assert!(Shape::new(&l).convex.is_none());
+        assert!(Shape::new(&l, &mut Outlines::default()).convex.is_none());
     }
 
     fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {

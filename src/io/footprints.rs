@@ -202,17 +202,17 @@ pub fn read_footprints(path: &Path) -> Result<Footprints, IoError> {
         Format::Csv => {
             let rows = read_spacenet_csv(path)?;
             // Images with only a `POLYGON EMPTY` row keep no footprint; the first id names the set.
-            let image_id = rows.first().map(|r| r.image_id.clone());
+            let image_id = rows.first().map(|r| r.image_id.to_string());
             let items = rows
                 .into_iter()
                 .filter(|r| !r.polygon.0.is_empty())
                 .map(|r| Footprint {
-                    id: r.building_id,
+                    id: r.building_id.into(),
                     source: "imported".into(),
                     confidence: r.confidence,
                     area_m2: None,
                     iou: None,
-                    image_id: Some(r.image_id),
+                    image_id: Some(r.image_id.to_string()),
                     polygon: r.polygon,
                 })
                 .collect();

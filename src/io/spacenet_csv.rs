@@ -1,8 +1,12 @@
 //! The SpaceNet CSV: `ImageId,TileBuildingId,PolygonWKT_Pix`, one row per footprint in pixel
 //! coordinates, and one `POLYGON EMPTY` row for an image without buildings.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Arc;
+
+use compact_str::CompactString;
 
 use geo::{MultiPolygon, Polygon};
 
@@ -111,9 +115,10 @@ pub fn image_id_of(path: &Path) -> String {
 /// One row of a SpaceNet CSV.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CsvFootprint {
-    pub image_id: String,
-    /// `BuildingId` or `TileBuildingId`, as written.
-    pub building_id: String,
+    /// Shared by the rows of one image that follow each other.
+    pub image_id: Arc<str>,
+    /// `BuildingId` or `TileBuildingId`, as written (short ones held inline).
+    pub building_id: CompactString,
     /// Pixel coordinates; empty for a `POLYGON EMPTY` row (an image without buildings).
     pub polygon: MultiPolygon<f64>,
     /// `Confidence` when the file has that column.
@@ -175,13 +180,11 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
         .collect();
     // Each part read with its line numbers counted from its own start, and its lines counted:
     // the numbers are made the file's afterwards (the header's lines included).
-    let parsed = crate::parallel::map_on_all_cores(&parts, |part| {
-        (read_part(part, 0, &columns), count_byte(part, b'\n'))
-    });
-    let mut rows = Vec::new();
+    let parsed = crate::parallel::map_on_all_cores(&parts, |part| read_part(part, 0, &columns));
+    let mut rows = Vec::with_capacity(parsed.iter().flatten().map(|(rows, _)| rows.len()).sum());
     let mut lines_before = count_byte(&bytes[..body_start], b'\n');
-    for (part, lines) in parsed {
-        let mut part =
+    for part in parsed {
+        let (mut part, lines) =
             part.map_err(|(line, e)| format(format!("line {}: {e}", line + lines_before)))?;
         for row in &mut part {
             row.line += lines_before;
@@ -241,35 +244,27 @@ fn part_starts(body: &[u8], parts: usize) -> Vec<usize> {
 }
 
 /// The rows of one part of a SpaceNet CSV (no header), `lines_before` lines into the file;
-/// an error is the line it is on and what is wrong there.
+/// with the line breaks it holds; an error is the line it is on and what is wrong there.
 fn read_part(
     part: &[u8],
     lines_before: usize,
     columns: &Columns,
-) -> Result<Vec<CsvFootprint>, (usize, String)> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(part);
+) -> Result<(Vec<CsvFootprint>, usize), (usize, String)> {
     let mut rows = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let at = lines_before + reader.position().line() as usize;
-        let more = reader
-            .read_byte_record(&mut record)
-            .map_err(|e| (at, e.to_string()))?;
-        if !more {
-            break;
-        }
-        let line = lines_before + record.position().map_or(1, |p| p.line() as usize);
-        if record.len() != columns.count {
+    let mut records = Records::new(part);
+    let mut fields = Vec::with_capacity(columns.count);
+    // Rows of one image follow each other: they share its id.
+    let mut image_id: Option<Arc<str>> = None;
+    while let Some(line) = records.next_record(&mut fields) {
+        let line = lines_before + line;
+        if fields.len() != columns.count {
             return Err((
                 line,
-                format!("{} fields, the header has {}", record.len(), columns.count),
+                format!("{} fields, the header has {}", fields.len(), columns.count),
             ));
         }
         let field = |col: usize| {
-            let bytes = record.get(col).unwrap_or(b"");
+            let bytes = fields.get(col).map_or(&b""[..], |f| f.as_ref());
             std::str::from_utf8(bytes)
                 .map(str::trim)
                 .map_err(|_| (line, format!("column {} is not UTF-8", col + 1)))
@@ -284,17 +279,119 @@ fn read_part(
                 )
             }
         };
-        let wkt = record.get(columns.wkt).unwrap_or(b"");
+        let wkt = fields.get(columns.wkt).map_or(&b""[..], |f| f.as_ref());
         let polygon = parse_polygon_wkt_bytes(wkt).map_err(|e| (line, e))?;
+        let image = field(columns.image)?;
+        let image_id = match &image_id {
+            Some(id) if **id == *image => Arc::clone(id),
+            _ => Arc::clone(image_id.insert(image.into())),
+        };
         rows.push(CsvFootprint {
-            image_id: field(columns.image)?.to_string(),
-            building_id: field(columns.id)?.to_string(),
+            image_id,
+            building_id: field(columns.id)?.into(),
             polygon,
             confidence,
             line,
         });
     }
-    Ok(rows)
+    Ok((rows, records.breaks))
+}
+
+/// The records of CSV text as the `csv` crate reads them (RFC 4180): fields end at commas and
+/// records at line ends outside quotes; a quoted field may hold commas, line breaks and
+/// doubled quotes (one quote), and bytes after its closing quote are part of it; blank lines
+/// are skipped. Fields are found with `memchr`: a long quoted WKT is passed in one search.
+struct Records<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    /// Line breaks passed.
+    breaks: usize,
+}
+
+impl<'a> Records<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            at: 0,
+            breaks: 0,
+        }
+    }
+
+    /// The next record's fields into `fields`, and the (1-based) line it starts on; `None`
+    /// after the last.
+    fn next_record(&mut self, fields: &mut Vec<Cow<'a, [u8]>>) -> Option<usize> {
+        while let Some(&b) = self.bytes.get(self.at) {
+            match b {
+                b'\n' => self.breaks += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            self.at += 1;
+        }
+        if self.at >= self.bytes.len() {
+            return None;
+        }
+        let line = self.breaks + 1;
+        fields.clear();
+        loop {
+            let field = self.field();
+            fields.push(field);
+            if self.bytes.get(self.at) != Some(&b',') {
+                return Some(line); // at a line end, or the end
+            }
+            self.at += 1;
+        }
+    }
+
+    fn field(&mut self) -> Cow<'a, [u8]> {
+        let bytes = self.bytes;
+        let rest = &bytes[self.at..];
+        let to_end = |from: usize| {
+            memchr::memchr3(b',', b'\n', b'\r', &rest[from..]).map_or(rest.len(), |i| from + i)
+        };
+        if rest.first() != Some(&b'"') {
+            let end = to_end(0);
+            self.at += end;
+            return Cow::Borrowed(&rest[..end]);
+        }
+        let mut text = Cow::Borrowed(&rest[..0]);
+        let mut at = 1;
+        loop {
+            let close = memchr::memchr(b'"', &rest[at..]).map(|i| at + i);
+            let inside = &rest[at..close.unwrap_or(rest.len())];
+            // (Line breaks in a field are rare: looked for first, counted when there.)
+            if memchr::memchr(b'\n', inside).is_some() {
+                self.breaks += count_byte(inside, b'\n');
+            }
+            append(&mut text, inside);
+            let Some(close) = close else {
+                at = rest.len(); // no closing quote: the field runs to the end
+                break;
+            };
+            at = close + 1;
+            if rest.get(at) != Some(&b'"') {
+                break;
+            }
+            append(&mut text, b"\"");
+            at += 1;
+        }
+        let end = to_end(at);
+        append(&mut text, &rest[at..end]);
+        self.at += end;
+        text
+    }
+}
+
+/// Appends to a field, borrowing while it is one piece.
+fn append<'a>(field: &mut Cow<'a, [u8]>, more: &'a [u8]) {
+    if more.is_empty() {
+        return;
+    }
+    if field.is_empty() {
+        *field = Cow::Borrowed(more);
+    } else {
+        field.to_mut().extend_from_slice(more);
+    }
 }
 
 #[cfg(test)]
@@ -330,7 +427,7 @@ mod tests {
             wkt: 2,
             confidence: Some(3),
         };
-        let whole = read_part(body, 1, &columns).unwrap();
+        let (whole, _) = read_part(body, 1, &columns).unwrap();
         assert_eq!(whole.len(), 60);
         assert_eq!(
             whole.iter().map(|r| r.line).collect::<Vec<_>>(),
@@ -345,10 +442,65 @@ mod tests {
             let mut lines_before = 1;
             for (k, &start) in starts.iter().enumerate() {
                 let end = starts.get(k + 1).copied().unwrap_or(body.len());
-                rows.extend(read_part(&body[start..end], lines_before, &columns).unwrap());
-                lines_before += count_byte(&body[start..end], b'\n');
+                let (part, lines) = read_part(&body[start..end], lines_before, &columns).unwrap();
+                assert_eq!(lines, count_byte(&body[start..end], b'\n'));
+                rows.extend(part);
+                lines_before += lines;
             }
             assert_eq!(rows, whole, "{parts} parts");
+        }
+    }
+
+    /// Random texts of the pieces CSV quoting is made of: the records and fields are the
+    /// `csv` crate's, each on the line where its first byte is.
+    #[test]
+    fn records_are_split_as_the_csv_crate_splits_them() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let pieces = [
+            "a",
+            "17",
+            " ",
+            "\"",
+            "\"\"",
+            ",",
+            ",",
+            "\n",
+            "\r\n",
+            "\r",
+            "\"q,\nr\"",
+            "POLYGON ((0 0, 1 1))",
+        ];
+        for _ in 0..5000 {
+            let text: String = (0..rng.random_range(0..30))
+                .map(|_| pieces[rng.random_range(0..pieces.len())])
+                .collect();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut expected = Vec::new();
+            let mut record = csv::ByteRecord::new();
+            while reader.read_byte_record(&mut record).unwrap() {
+                // The crate's position is where its reading began, blank lines before the
+                // record included: the record's own line is after them.
+                let from = record.position().unwrap().byte() as usize;
+                let first = from
+                    + text.as_bytes()[from..]
+                        .iter()
+                        .position(|b| !matches!(b, b'\r' | b'\n'))
+                        .unwrap();
+                let line = 1 + text[..first].matches('\n').count();
+                expected.push((line, record.iter().map(<[u8]>::to_vec).collect::<Vec<_>>()));
+            }
+            let mut records = Records::new(text.as_bytes());
+            let mut fields = Vec::new();
+            let mut got = Vec::new();
+            while let Some(line) = records.next_record(&mut fields) {
+                got.push((line, fields.iter().map(|f| f.to_vec()).collect::<Vec<_>>()));
+            }
+            assert_eq!(got, expected, "{text:?}");
+            assert_eq!(records.breaks, text.matches('\n').count(), "{text:?}");
         }
     }
 

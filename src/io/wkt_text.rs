@@ -47,33 +47,12 @@ fn parse_plain_polygon(text: &[u8]) -> Option<Polygon<f64>> {
         at: 0,
     };
     cursor.expect(b'(')?;
-    let mut rings: Vec<LineString<f64>> = Vec::with_capacity(1);
     let mut dims = None;
+    let exterior = cursor.ring(&mut dims)?;
+    let mut interiors = Vec::new();
     loop {
-        cursor.expect(b'(')?;
-        let mut coords = Vec::with_capacity(8);
-        loop {
-            let mut values = [0.0f64; 3];
-            let mut count = 0;
-            while let Some(value) = cursor.number() {
-                *values.get_mut(count)? = value;
-                count += 1;
-            }
-            // Every point with the same number of coordinates, 2 or 3 (the crate's rule).
-            if count < 2 || *dims.get_or_insert(count) != count {
-                return None;
-            }
-            let [x, y, _] = values;
-            coords.push(Coord { x, y });
-            match cursor.next()? {
-                b',' => continue,
-                b')' => break,
-                _ => return None,
-            }
-        }
-        rings.push(LineString(coords));
         match cursor.next()? {
-            b',' => continue,
+            b',' => interiors.push(cursor.ring(&mut dims)?),
             b')' => break,
             _ => return None,
         }
@@ -82,9 +61,7 @@ fn parse_plain_polygon(text: &[u8]) -> Option<Polygon<f64>> {
     if cursor.peek().is_some() {
         return None;
     }
-    let mut rings = rings.into_iter();
-    let exterior = rings.next()?;
-    Some(Polygon::new(exterior, rings.collect()))
+    Some(Polygon::new(exterior, interiors))
 }
 
 /// [`parse_polygon_wkt`] of a CSV field's bytes: the common shape read without a UTF-8 check
@@ -96,6 +73,11 @@ pub fn parse_polygon_wkt_bytes(bytes: &[u8]) -> Result<MultiPolygon<f64>, String
     }
     let text = std::str::from_utf8(bytes).map_err(|_| "the WKT is not UTF-8".to_string())?;
     parse_polygon_wkt(text)
+}
+
+/// A byte of a number token: a digit, a sign, a decimal point or an exponent's `e`.
+fn number_byte(b: u8) -> bool {
+    b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')
 }
 
 /// Bytes of WKT read left to right, blanks skipped between tokens.
@@ -123,11 +105,37 @@ impl Cursor<'_> {
         Some(b)
     }
 
+    /// A ring, `(x y[ z], ...)`: every point with the same number of coordinates as the
+    /// first of the polygon (`dims`), 2 or 3 (the `wkt` crate's rule).
+    fn ring(&mut self, dims: &mut Option<usize>) -> Option<LineString<f64>> {
+        self.expect(b'(')?;
+        let mut coords = Vec::with_capacity(8);
+        loop {
+            let mut values = [0.0f64; 3];
+            let mut count = 0;
+            while let Some(value) = self.number() {
+                *values.get_mut(count)? = value;
+                count += 1;
+            }
+            if count < 2 || *dims.get_or_insert(count) != count {
+                return None;
+            }
+            let [x, y, _] = values;
+            coords.push(Coord { x, y });
+            match self.next()? {
+                b',' => continue,
+                b')' => return Some(LineString(coords)),
+                _ => return None,
+            }
+        }
+    }
+
     fn expect(&mut self, byte: u8) -> Option<()> {
         (self.next()? == byte).then_some(())
     }
 
-    /// Takes a finite number if one comes next (`None`, taking nothing, before `,` or `)`).
+    /// Takes a finite number if one comes next (`None`, taking nothing, before `,` or `)`):
+    /// a whole token of the bytes the `wkt` crate reads as a number (`1-2` is none).
     fn number(&mut self) -> Option<f64> {
         let start = self.at
             + self
@@ -135,15 +143,14 @@ impl Cursor<'_> {
                 .get(self.at..)?
                 .iter()
                 .position(|b| !b.is_ascii_whitespace())?;
-        let length = self.bytes[start..]
-            .iter()
-            .position(|&b| !(b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')))
-            .unwrap_or(self.bytes.len() - start);
-        if length == 0 {
+        let rest = &self.bytes[start..];
+        if !rest.first().copied().is_some_and(number_byte) {
             return None;
         }
-        let token = std::str::from_utf8(&self.bytes[start..start + length]).ok()?;
-        let value = token.parse::<f64>().ok().filter(|v| v.is_finite())?;
+        let (value, length) = fast_float2::parse_partial::<f64, _>(rest).ok()?;
+        if rest.get(length).copied().is_some_and(number_byte) || !value.is_finite() {
+            return None;
+        }
         self.at = start + length;
         Some(value)
     }
@@ -204,9 +211,34 @@ mod tests {
             "POLYGON((0 0,4 0,4 2,0 2,0 0),(1 1,2 1,2 1.5,1 1))",
             "POLYGON ((0 0, 4 0, 4 2))",
             "POLYGON ((1e2 -3.5E-1, 7 8, 9 10, 1e2 -3.5E-1))",
+            "POLYGON ((+1 .5, 2. -0, 3.25e+1 4, +1 .5))",
+            "POLYGON ((1-2 3, 4 5, 6 7, 1-2 3))",
+            "POLYGON ((1e 3, 4 5, 6 7, 1e 3))",
+            "POLYGON ((0.1000000000000000055511151231257827021181583404541015625 2, 4 5, 6 7, 1 3))",
         ]
         .map(String::from)
         .to_vec();
+        // Numbers of every length, written the ways a float can be (shortest, fixed, exponent,
+        // more digits than a double holds).
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(9);
+        for _ in 0..2000 {
+            use rand::Rng;
+            let mut number = || {
+                let v: f64 =
+                    rng.random_range(-1000.0..1000.0) * 10f64.powi(rng.random_range(-8..8));
+                match rng.random_range(0..5) {
+                    0 => format!("{v}"),
+                    1 => format!("{v:.3}"),
+                    2 => format!("{v:e}"),
+                    3 => format!("{v:.30}"),
+                    _ => format!("{}", v.round()),
+                }
+            };
+            let ring: Vec<String> = (0..4)
+                .map(|_| format!("{} {}", number(), number()))
+                .collect();
+            texts.push(format!("POLYGON (({}, {}))", ring.join(", "), ring[0]));
+        }
         // Every pixel polygon of SpaceNet's own sample CSVs.
         for file in ["SN2_sample_truth.csv", "SN2_sample_preds.csv"] {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -7,14 +7,15 @@ use geo::{Coord, Polygon};
 /// every corner that is not straight: a convex outline, or a star that winds more than once
 /// (see [`simple_convex`]).
 pub fn turns_one_way(ring: &[Coord<f64>]) -> bool {
-    if ring.len() < 4 {
+    let Some(last) = last_edge(ring) else {
         return false;
-    }
-    let n = ring.len() - 1;
+    };
+    // Each corner between an edge and the next, the last edge's corner with the first too.
     let mut sign = 0.0f64;
-    for i in 0..n {
-        let (a, b, c) = (ring[i], ring[(i + 1) % n], ring[(i + 2) % n]);
-        let cross = (b.x - a.x) * (c.y - b.y) - (b.y - a.y) * (c.x - b.x);
+    let mut prev = last;
+    for edge in edges(ring) {
+        let cross = prev.x * edge.y - prev.y * edge.x;
+        prev = edge;
         if cross == 0.0 {
             continue;
         }
@@ -32,28 +33,27 @@ pub fn turns_one_way(ring: &[Coord<f64>]) -> bool {
 /// x and y directions each change sign at most twice; a pentagram, which also turns one way,
 /// changes more often). Such a ring is valid; any other is left to the full check.
 pub fn simple_convex(ring: &[Coord<f64>]) -> bool {
-    let n = ring.len() - 1;
+    let Some(last) = last_edge(ring) else {
+        return false;
+    };
     if ring.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
         return false;
     }
-    let edge = |i: usize| {
-        let (a, b) = (ring[i % n], ring[(i + 1) % n]);
-        (b.x - a.x, b.y - a.y)
-    };
     let (mut x_changes, mut y_changes) = (0, 0);
     let (mut last_dx, mut last_dy) = (0.0f64, 0.0f64);
+    let mut prev = last;
     // Once around from the first edge, then the first edge again to close the count.
-    for i in 0..=n {
-        let (dx, dy) = edge(i);
+    for edge in edges(ring).chain(edges(ring).take(1)) {
+        let (dx, dy) = (edge.x, edge.y);
         if dx == 0.0 && dy == 0.0 {
             return false; // a repeated point
         }
-        let (px, py) = edge(i + n - 1);
         // Collinear neighbours must go on, not back.
-        let cross = px * dy - py * dx;
-        if cross == 0.0 && px * dx + py * dy <= 0.0 {
+        let cross = prev.x * dy - prev.y * dx;
+        if cross == 0.0 && prev.x * dx + prev.y * dy <= 0.0 {
             return false;
         }
+        prev = edge;
         if dx != 0.0 {
             if last_dx != 0.0 && dx.signum() != last_dx.signum() {
                 x_changes += 1;
@@ -68,6 +68,20 @@ pub fn simple_convex(ring: &[Coord<f64>]) -> bool {
         }
     }
     x_changes <= 2 && y_changes <= 2
+}
+
+/// The edges of a closed ring as vectors, first to last.
+fn edges(ring: &[Coord<f64>]) -> impl Iterator<Item = Coord<f64>> + '_ {
+    ring.windows(2).map(|w| w[1] - w[0])
+}
+
+/// The last edge of a closed ring of at least 4 points (3 corners), which the first edge
+/// follows around the ring.
+fn last_edge(ring: &[Coord<f64>]) -> Option<Coord<f64>> {
+    match ring {
+        [.., a, b] if ring.len() >= 4 => Some(*b - *a),
+        _ => None,
+    }
 }
 
 /// A polygon without holes whose outline is a simple convex ring: valid, without geo's

@@ -123,7 +123,7 @@ fn vectorize_cli_writes_a_csv_that_scores_perfectly_against_itself() {
     assert!(rows.len() >= 40, "{} rows", rows.len());
     assert!(
         rows.iter()
-            .all(|r| r.image_id == "sample_fp_mask_from_geojson" && r.confidence.is_some())
+            .all(|r| &*r.image_id == "sample_fp_mask_from_geojson" && r.confidence.is_some())
     );
     let out = sarscope(&[
         OsStr::new("eval"),
