@@ -14,7 +14,7 @@ use geo::{Area, BooleanOps, BoundingRect, Coord, MakeValid, MultiPolygon, Rect, 
 use serde::Serialize;
 
 use crate::io::CsvFootprint;
-use crate::vector::{simple_convex, turns_one_way};
+use crate::vector::{is_valid_polygon, simple_convex, turns_one_way};
 
 /// The metric's parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -114,7 +114,7 @@ impl<'a> Shape<'a> {
             area: polygon.unsigned_area(),
             bbox: polygon.bounding_rect(),
             // Most buildings are simple convex rings, valid without the full check.
-            valid: convex.is_some_and(simple_convex) || polygon.is_valid(),
+            valid: convex.is_some_and(simple_convex) || is_valid(polygon),
             convex: convex.map(|ring| outlines.add(ring)),
         }
     }
@@ -127,6 +127,14 @@ impl<'a> Shape<'a> {
             return if union > 0.0 { inter / union } else { 0.0 };
         }
         iou_of(self.polygon, self.area, other.polygon, other.area)
+    }
+}
+
+/// geo's validity, a single part checked the quicker way ([`is_valid_polygon`]).
+fn is_valid(polygon: &MultiPolygon<f64>) -> bool {
+    match polygon.0.as_slice() {
+        [part] => is_valid_polygon(part),
+        _ => polygon.is_valid(),
     }
 }
 

@@ -4,7 +4,9 @@
 mod convex;
 mod polygonize;
 mod rasterize;
+mod valid;
 
 pub use convex::{is_simple_convex, simple_convex, turns_one_way};
 pub use polygonize::{Footprint, VectorizeParams, vectorize};
 pub use rasterize::rasterize;
+pub use valid::is_valid_polygon;

@@ -1,7 +1,7 @@
 //! Probability map -> building polygons: threshold, 4-connected components, outlines traced
 //! on pixel edges with their holes (what `rasterio.features.shapes` gives), simplification.
 
-use geo::{Area, Coord, LineString, MakeValid, Polygon, Simplify, Validation};
+use geo::{Area, Coord, LineString, MakeValid, Polygon, Simplify};
 use serde::Serialize;
 
 /// How a probability map becomes polygons. The defaults are the SpaceNet 6 baseline's.
@@ -54,37 +54,43 @@ fn runs_of<'a, T: 'a>(
     let mut row_start = Vec::new();
     for (y, row) in rows.enumerate() {
         row_start.push(runs.len());
-        // 64 pixels at a time: their flags first (a loop the compiler vectorizes); a block
-        // all in or all out (most of a mask) goes whole, a mixed one pixel by pixel.
+        // 64 pixels at a time: their flags first (a loop the compiler vectorizes), packed
+        // into the bits of a word; a block all in or all out (most of a mask) goes whole, a
+        // mixed one by the bits where a run starts or ends.
         let mut open: Option<usize> = None;
         let mut flags = [0u8; 64];
         for (c, chunk) in row.chunks(64).enumerate() {
             let (base, n) = (c * 64, chunk.len());
-            let (mut any, mut all) = (0u8, 1u8);
             for (f, v) in flags.iter_mut().zip(chunk) {
                 *f = u8::from(set(v));
-                any |= *f;
-                all &= *f;
             }
-            let flags = &flags[..n];
-            if any == 0 {
+            flags[n..].fill(0);
+            let bits = pack_bits(&flags);
+            let full = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+            if bits == 0 {
                 if let Some(x0) = open.take() {
                     runs.push((y, x0, base));
                 }
                 continue;
             }
-            if all == 1 {
+            if bits == full {
                 open.get_or_insert(base);
                 continue;
             }
-            for (j, &f) in flags.iter().enumerate() {
-                match (open, f) {
-                    (None, 1) => open = Some(base + j),
-                    (Some(x0), 0) => {
-                        runs.push((y, x0, base + j));
-                        open = None;
+            // Each pixel's left neighbour (the block before's last pixel for the first).
+            let before = (bits << 1) | u64::from(open.is_some());
+            let mut starts = bits & !before;
+            let mut ends = !bits & before & full;
+            while starts | ends != 0 {
+                let (s, e) = (starts.trailing_zeros(), ends.trailing_zeros());
+                if s < e {
+                    open = Some(base + s as usize);
+                    starts &= starts - 1;
+                } else {
+                    if let Some(x0) = open.take() {
+                        runs.push((y, x0, base + e as usize));
                     }
-                    _ => {}
+                    ends &= ends - 1;
                 }
             }
         }
@@ -94,6 +100,19 @@ fn runs_of<'a, T: 'a>(
     }
     row_start.push(runs.len());
     (runs, row_start)
+}
+
+/// 64 flags (0 or 1) as the bits of a word, flag `i` in bit `i`: 8 at a time, each byte's
+/// flag moved to its place by one multiplication (the products' bits never overlap).
+fn pack_bits(flags: &[u8; 64]) -> u64 {
+    let mut bits = 0u64;
+    for (k, eight) in flags.chunks_exact(8).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(eight);
+        let byte = u64::from_le_bytes(word).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        bits |= byte << (8 * k);
+    }
+    bits
 }
 
 /// Runs grouped into 4-connected components (a union-find: a run joins every run above it
@@ -462,8 +481,7 @@ fn vectorize_from(
             let sum: f64 = component
                 .iter()
                 .filter_map(|&(y, x0, x1)| probs.get(y * width + x0..y * width + x1))
-                .flatten()
-                .map(|&p| f64::from(p))
+                .map(sum_f64)
                 .sum();
             Footprint {
                 id,
@@ -476,16 +494,29 @@ fn vectorize_from(
         .collect()
 }
 
+/// The sum of `values` in f64, over 8 partial sums (no chain of dependent additions).
+fn sum_f64(values: &[f32]) -> f64 {
+    let mut lanes = [0f64; 8];
+    let chunks = values.chunks_exact(8);
+    let rest: f64 = chunks.remainder().iter().map(|&v| f64::from(v)).sum();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += f64::from(v);
+        }
+    }
+    lanes.iter().sum::<f64>() + rest
+}
+
 /// One component's polygon from its traced outline: simplified when that stays valid,
 /// repaired (its largest part) when even the traced outline is not valid.
 fn outline(traced: Polygon<f64>, tolerance: f64) -> Polygon<f64> {
     if tolerance > 0.0 {
         let simplified = traced.simplify(tolerance);
-        if super::is_simple_convex(&simplified) || simplified.is_valid() {
+        if super::is_simple_convex(&simplified) || super::is_valid_polygon(&simplified) {
             return simplified;
         }
     }
-    if traced.is_valid() {
+    if super::is_valid_polygon(&traced) {
         return traced;
     }
     traced
@@ -503,6 +534,7 @@ fn outline(traced: Polygon<f64>, tolerance: f64) -> Polygon<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::Validation;
 
     // The plain ways, the references for the run-based ones: a label image, then each
     // component's pixels looked at one by one.
