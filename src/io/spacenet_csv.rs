@@ -250,7 +250,8 @@ fn read_part(
     lines_before: usize,
     columns: &Columns,
 ) -> Result<(Vec<CsvFootprint>, usize), (usize, String)> {
-    let mut rows = Vec::new();
+    // A row a line, mostly: room for them all at once.
+    let mut rows = Vec::with_capacity(count_byte(part, b'\n') + 1);
     let mut records = Records::new(part);
     let mut fields = Vec::with_capacity(columns.count);
     // Rows of one image follow each other: they share its id.
