@@ -23,7 +23,7 @@ use clap::Parser;
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 use egui_kittest::{Harness, wgpu::WgpuTestRenderer};
-use sarscope::app::{Layout, SceneData, Viewer, load_scene};
+use sarscope::app::{App, Layout, SceneData, Viewer, load_scene};
 use sarscope::render::{ViewMode, cpu};
 use sarscope::synth::{SynthConfig, generate};
 
@@ -54,16 +54,15 @@ fn harness(
     render: &egui_wgpu::RenderState,
     scene: SceneData,
     size: [f32; 2],
-) -> anyhow::Result<Harness<'static, Viewer>> {
+) -> anyhow::Result<Harness<'static, App>> {
     let viewer = Viewer::new(render, scene, None)?;
-    let for_ui = render.clone();
+    // As eframe runs the app: `App::ui` on the window's root `Ui` (kittest's `build_ui*`
+    // would wrap it in a panel frame that paints the whole window first, which the window
+    // never does).
     Ok(Harness::builder()
         .with_size(size)
         .renderer(WgpuTestRenderer::from_render_state(render.clone()))
-        .build_ui_state(
-            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
-            viewer,
-        ))
+        .build_eframe(|_| App { viewer }))
 }
 
 /// A frame's target, kept between frames as a window's swapchain would be.
@@ -88,7 +87,7 @@ fn target(render: &egui_wgpu::RenderState, size: [u32; 2]) -> wgpu::TextureView 
 /// Draws the harness's last frame into `view` as eframe does, and waits for the GPU.
 fn draw(
     render: &egui_wgpu::RenderState,
-    harness: &Harness<'static, Viewer>,
+    harness: &Harness<'static, App>,
     view: &wgpu::TextureView,
     size: [u32; 2],
 ) -> anyhow::Result<()> {
@@ -183,10 +182,10 @@ fn pan_large_scene(
         // A diagonal pan across the whole scene, one screen at a time.
         let f = i as f32 / (steps - 1) as f32;
         let centre = egui::vec2(500.0 + f * 19_700.0, 500.0 + f * 19_700.0 * 0.7);
-        h.state_mut().set_camera(centre, 1.0);
-        let before_tiles = h.state().tile_counts().0;
+        h.state_mut().viewer.set_camera(centre, 1.0);
+        let before_tiles = h.state().viewer.tile_counts().0;
         let t = Instant::now();
-        while h.state().tile_counts().0 == before_tiles && t.elapsed().as_secs_f64() < 10.0 {
+        while h.state().viewer.tile_counts().0 == before_tiles && t.elapsed().as_secs_f64() < 10.0 {
             std::thread::sleep(std::time::Duration::from_millis(2));
             h.step();
         }
@@ -195,7 +194,7 @@ fn pan_large_scene(
         draw(&render, &h, &view, size)?;
         peak = peak.max(rss_mib().unwrap_or(0.0));
     }
-    let (uploaded, resident) = h.state().tile_counts();
+    let (uploaded, resident) = h.state().viewer.tile_counts();
     println!(
         "20,700 x 20,700 x 4 float32 scene (VRT mosaic): opened in {:.0} ms; panned at 1:1 over {steps} screens: {uploaded} tiles read and uploaded, {resident} on the GPU at the end, first tile after a move in {:.0} ms (median); resident memory peak {peak:.0} MiB ({:.0} MiB before opening; target < 1 GB)",
         opened * 1e3,
@@ -228,14 +227,14 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..5 {
         let t = Instant::now();
         let ctx = h.ctx.clone();
-        h.state_mut().open(&ctx, vec![tif.clone()]);
-        while h.state().is_loading() {
+        h.state_mut().viewer.open(&ctx, vec![tif.clone()]);
+        while h.state().viewer.is_loading() {
             std::thread::sleep(std::time::Duration::from_micros(200));
             h.step();
         }
         draw(&render, &h, &view, small)?;
         first.push(t.elapsed().as_secs_f64());
-        anyhow::ensure!(h.state().error().is_none(), "{:?}", h.state().error());
+        anyhow::ensure!(h.state().viewer.error().is_none(), "{:?}", h.state().viewer.error());
     }
     drop(h);
 
@@ -244,10 +243,10 @@ fn main() -> anyhow::Result<()> {
     let scene = load_scene(std::slice::from_ref(&tif))?;
     let texels = scene.bands.texels.clone();
     let mut h = harness(&render, scene, [size[0] as f32, size[1] as f32])?;
-    h.state_mut().state_mut().layout = Layout::Grid;
+    h.state_mut().viewer.state_mut().layout = Layout::Grid;
     h.run();
     let view = target(&render, size);
-    let uploads = h.state().texture_uploads();
+    let uploads = h.state().viewer.texture_uploads();
     let mut frames = Vec::new();
     let centre = egui::pos2(960.0, 540.0);
     h.drag_at(centre);
@@ -274,7 +273,7 @@ fn main() -> anyhow::Result<()> {
             ViewMode::Vh,
             ViewMode::Vv,
         ] {
-            let settings = h.state_mut().settings(mode);
+            let settings = h.state_mut().viewer.settings(mode);
             let rgba = cpu::render(&texels, 900, 900, &settings, 636, 508);
             std::hint::black_box(rgba);
         }
@@ -282,7 +281,7 @@ fn main() -> anyhow::Result<()> {
     }
     let cpu_frame = median(cpu_runs);
 
-    println!("adapter: {}", h.state().adapter());
+    println!("adapter: {}", h.state().viewer.adapter());
     println!(
         "open to first frame, 900x900x4 tile, in a running viewer: {:.1} ms (median of 5; target < 150 ms); {:.1} ms when the device is made and the shader compiled first",
         median(first) * 1e3,
@@ -300,7 +299,7 @@ fn main() -> anyhow::Result<()> {
     );
     println!(
         "texture uploads during the timed frames: {}",
-        h.state().texture_uploads() - uploads
+        h.state().viewer.texture_uploads() - uploads
     );
     drop(h);
     pan_large_scene(&tif, &demo)?;

@@ -55,9 +55,10 @@ pub fn run(scene: SceneData, model: ModelSetup) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("the viewer failed: {e}"))
 }
 
-/// eframe's side of the viewer: the frame's wgpu state and the storage of settings.
-struct App {
-    viewer: Viewer,
+/// eframe's side of the viewer: the frame's wgpu state and the storage of settings. Public
+/// for the render bench, which drives it as eframe does (the root `Ui`, nothing around it).
+pub struct App {
+    pub viewer: Viewer,
 }
 
 impl eframe::App for App {
