@@ -234,7 +234,11 @@ fn main() -> anyhow::Result<()> {
         }
         draw(&render, &h, &view, small)?;
         first.push(t.elapsed().as_secs_f64());
-        anyhow::ensure!(h.state().viewer.error().is_none(), "{:?}", h.state().viewer.error());
+        anyhow::ensure!(
+            h.state().viewer.error().is_none(),
+            "{:?}",
+            h.state().viewer.error()
+        );
     }
     drop(h);
 

@@ -37,6 +37,7 @@ pub(crate) fn open_dataset(path: &Path) -> Result<Dataset, RasterError> {
 /// Opens any GDAL dataset name (a file, or a connection string such as
 /// `DERIVED_SUBDATASET:INTENSITY:file`); errors name `path`.
 fn open_gdal(name: &std::ffi::OsStr, path: &Path) -> Result<Dataset, RasterError> {
+    decode_on_every_core();
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_RASTER
             | GdalOpenFlags::GDAL_OF_READONLY
@@ -53,6 +54,20 @@ fn open_gdal(name: &std::ffi::OsStr, path: &Path) -> Result<Dataset, RasterError
         });
     }
     Ok(dataset)
+}
+
+/// GDAL decodes a compressed GeoTIFF's blocks on every core when `GDAL_NUM_THREADS` says so
+/// (a 900x900x4 DEFLATE tile opens in half the time on two cores); set once, unless the user
+/// has set it.
+fn decode_on_every_core() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let set =
+            gdal::config::get_config_option("GDAL_NUM_THREADS", "").is_ok_and(|v| !v.is_empty());
+        if !set && let Err(e) = gdal::config::set_config_option("GDAL_NUM_THREADS", "ALL_CPUS") {
+            tracing::debug!("GDAL_NUM_THREADS not set: {e}");
+        }
+    });
 }
 
 pub(crate) type RoleHint = (Option<Polarization>, RoleSource);

@@ -100,6 +100,7 @@ fn stretch_key(stretch: Stretch) -> StretchKey {
 struct Loading {
     files: Vec<PathBuf>,
     result: mpsc::Receiver<anyhow::Result<SceneData>>,
+    started: std::time::Instant,
 }
 
 /// The viewer: a scene on the GPU and how it is shown.
@@ -412,7 +413,11 @@ impl Viewer {
             let _ = sender.send(load_scene(&worker_files));
             ctx.request_repaint();
         });
-        self.loading = Some(Loading { files, result });
+        self.loading = Some(Loading {
+            files,
+            result,
+            started: std::time::Instant::now(),
+        });
     }
 
     /// Takes a scene the worker has read, if one is ready.
@@ -946,13 +951,18 @@ impl Viewer {
     fn status_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(loading) = &self.loading {
             ui.horizontal(|ui| {
-                ui.spinner();
                 let names: Vec<String> = loading
                     .files
                     .iter()
                     .map(|f| f.display().to_string())
                     .collect();
-                ui.label(format!("Opening {}…", names.join(", ")));
+                // The time so far, a few times a second (the reader wakes the window when it is
+                // done): a spinner would redraw the window at full rate, which on a software
+                // renderer takes the cores the reader needs.
+                let seconds = loading.started.elapsed().as_secs_f32();
+                ui.label(format!("Opening {}… {seconds:.1} s", names.join(", ")));
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(250));
             });
         }
         if let Some(error) = &self.error {
