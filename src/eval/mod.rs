@@ -513,6 +513,49 @@ mod tests {
         assert!(Shape::new(&l, &mut Outlines::default()).convex.is_none());
     }
 
+    /// The boxes found are exactly those a scan of all of them finds (touching included),
+    /// with boxes of every width (one much wider than the rest too).
+    #[test]
+    fn the_box_index_finds_what_a_scan_finds() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut rect = |rng: &mut rand_chacha::ChaCha8Rng, wide: bool| {
+            let (x, y) = (
+                rng.random_range(0..100) as f64,
+                rng.random_range(0..100) as f64,
+            );
+            let w = rng.random_range(0..if wide { 80 } else { 8 }) as f64;
+            Rect::new(
+                Coord { x, y },
+                Coord {
+                    x: x + w,
+                    y: y + rng.random_range(0..8) as f64,
+                },
+            )
+        };
+        for case in 0..200 {
+            let boxes: Vec<Rect<f64>> = (0..rng.random_range(0..60))
+                .map(|k| rect(&mut rng, case % 2 == 0 && k == 0))
+                .collect();
+            let index = BoxIndex::new(boxes.iter().copied().zip(0..));
+            for _ in 0..20 {
+                let q = rect(&mut rng, false);
+                let mut found: Vec<usize> = index.overlapping(q).collect();
+                found.sort_unstable();
+                let scan: Vec<usize> = (0..boxes.len())
+                    .filter(|&i| {
+                        let b = boxes[i];
+                        b.min().x <= q.max().x
+                            && q.min().x <= b.max().x
+                            && b.min().y <= q.max().y
+                            && q.min().y <= b.max().y
+                    })
+                    .collect();
+                assert_eq!(found, scan);
+            }
+        }
+    }
+
     fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![polygon![
             (x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side)
