@@ -519,7 +519,7 @@ mod tests {
     fn the_box_index_finds_what_a_scan_finds() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        let mut rect = |rng: &mut rand_chacha::ChaCha8Rng, wide: bool| {
+        let rect = |rng: &mut rand_chacha::ChaCha8Rng, wide: bool| {
             let (x, y) = (
                 rng.random_range(0..100) as f64,
                 rng.random_range(0..100) as f64,
