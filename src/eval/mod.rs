@@ -263,7 +263,6 @@ fn evaluate_shapes(
     outlines: &mut Outlines,
     params: EvalParams,
 ) -> ImageEval {
-    // Remaining ground truth, in file order.
     // Remaining ground truth: the boxes of those large enough, and what is taken.
     let pool = BoxIndex::new(
         truth

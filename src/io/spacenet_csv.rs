@@ -180,7 +180,7 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
         .collect();
     // Each part read with its line numbers counted from its own start, and its lines counted:
     // the numbers are made the file's afterwards (the header's lines included).
-    let parsed = crate::parallel::map_on_all_cores(&parts, |part| read_part(part, 0, &columns));
+    let parsed = crate::parallel::map_on_all_cores(&parts, |part| read_part(part, &columns));
     let mut rows = Vec::with_capacity(parsed.iter().flatten().map(|(rows, _)| rows.len()).sum());
     let mut lines_before = count_byte(&bytes[..body_start], b'\n');
     for part in parsed {
@@ -243,11 +243,10 @@ fn part_starts(body: &[u8], parts: usize) -> Vec<usize> {
     starts
 }
 
-/// The rows of one part of a SpaceNet CSV (no header), `lines_before` lines into the file;
-/// with the line breaks it holds; an error is the line it is on and what is wrong there.
+/// The rows of one part of a SpaceNet CSV (no header), their lines counted from the part's
+/// start, with the line breaks it holds; an error is the line it is on and what is wrong there.
 fn read_part(
     part: &[u8],
-    lines_before: usize,
     columns: &Columns,
 ) -> Result<(Vec<CsvFootprint>, usize), (usize, String)> {
     // A row a line, mostly: room for them all at once.
@@ -257,7 +256,6 @@ fn read_part(
     // Rows of one image follow each other: they share its id.
     let mut image_id: Option<Arc<str>> = None;
     while let Some(line) = records.next_record(&mut fields) {
-        let line = lines_before + line;
         if fields.len() != columns.count {
             return Err((
                 line,
@@ -428,7 +426,15 @@ mod tests {
             wkt: 2,
             confidence: Some(3),
         };
-        let (whole, _) = read_part(body, 1, &columns).unwrap();
+        // A part's rows, `lines_before` lines into the file (as read_spacenet_csv makes them).
+        let read_at = |part: &[u8], lines_before: usize| {
+            let (mut rows, lines) = read_part(part, &columns).unwrap();
+            for row in &mut rows {
+                row.line += lines_before;
+            }
+            (rows, lines)
+        };
+        let (whole, _) = read_at(body, 1);
         assert_eq!(whole.len(), 60);
         assert_eq!(
             whole.iter().map(|r| r.line).collect::<Vec<_>>(),
@@ -443,7 +449,7 @@ mod tests {
             let mut lines_before = 1;
             for (k, &start) in starts.iter().enumerate() {
                 let end = starts.get(k + 1).copied().unwrap_or(body.len());
-                let (part, lines) = read_part(&body[start..end], lines_before, &columns).unwrap();
+                let (part, lines) = read_at(&body[start..end], lines_before);
                 assert_eq!(lines, count_byte(&body[start..end], b'\n'));
                 rows.extend(part);
                 lines_before += lines;

@@ -22,6 +22,11 @@ pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, String> {
     if let Some(polygon) = parse_plain_polygon(text.trim().as_bytes()) {
         return Ok(MultiPolygon(vec![polygon]));
     }
+    parse_by_crate(text)
+}
+
+/// [`parse_polygon_wkt`] by the `wkt` crate: any WKT, its messages for what it refuses.
+fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, String> {
     let text = with_dimension_tag(text.trim());
     let wkt: wkt::Wkt<f64> = text.parse().map_err(|e| format!("bad WKT: {e}"))?;
     let geometry: Geometry<f64> = wkt.try_into().map_err(|e| format!("bad WKT: {e}"))?;
@@ -72,7 +77,7 @@ pub fn parse_polygon_wkt_bytes(bytes: &[u8]) -> Result<MultiPolygon<f64>, String
         return Ok(MultiPolygon(vec![polygon]));
     }
     let text = std::str::from_utf8(bytes).map_err(|_| "the WKT is not UTF-8".to_string())?;
-    parse_polygon_wkt(text)
+    parse_by_crate(text)
 }
 
 /// A byte of a number token: a digit, a sign, a decimal point or an exponent's `e`.
@@ -134,19 +139,14 @@ impl Cursor<'_> {
         (self.next()? == byte).then_some(())
     }
 
-    /// Takes a finite number if one comes next (`None`, taking nothing, before `,` or `)`):
+    /// Takes a finite number if one comes next (`None`, taking only blanks, before `,` or `)`):
     /// a whole token of the bytes the `wkt` crate reads as a number (`1-2` is none).
     fn number(&mut self) -> Option<f64> {
-        let start = self.at
-            + self
-                .bytes
-                .get(self.at..)?
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())?;
-        let rest = &self.bytes[start..];
-        if !rest.first().copied().is_some_and(number_byte) {
+        if !number_byte(self.peek()?) {
             return None;
         }
+        let start = self.at;
+        let rest = &self.bytes[start..];
         let (value, length) = fast_float2::parse_partial::<f64, _>(rest).ok()?;
         if rest.get(length).copied().is_some_and(number_byte) || !value.is_finite() {
             return None;
