@@ -15,12 +15,14 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use clap::Parser;
 use sarscope::model::{
-    DeviceChoice, InferParams, Normalization, Rotation, UNet11, UNet11Config, model_input,
-    predict_planes, select_device,
+    ConvForm, DeviceChoice, InferParams, Normalization, Rotation, UNet11, UNet11Config, conv_as,
+    model_input, predict_planes, select_device,
 };
 use sarscope::synth::{SynthConfig, generate};
 
@@ -47,6 +49,13 @@ struct Args {
     /// Windows per forward pass on the GPU (CPU: 1, like the peer).
     #[arg(long, default_value_t = 4)]
     gpu_batch: usize,
+    /// Time each layer alone (batch 1, the window's shapes) instead of the whole network, the
+    /// 3x3 convolutions in both forms (`ConvForm`); PyTorch times the same layers.
+    #[arg(long)]
+    layers: bool,
+    /// Also time the window with the 3x3 convolutions in the form the device does not use.
+    #[arg(long)]
+    all_forms: bool,
     /// cargo bench passes --bench; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -55,9 +64,6 @@ struct Args {
 /// Multiply-adds of a UNet11 forward pass at `h` x `w` (per layer: weight size x the number of
 /// output pixels for a convolution, of input pixels for a transposed one).
 fn macs(config: &UNet11Config, h: usize, w: usize) -> f64 {
-    const SCALE: [usize; 20] = [
-        1, 2, 4, 4, 8, 8, 16, 16, 32, 32, 16, 16, 8, 8, 4, 4, 2, 2, 1, 1,
-    ];
     config
         .layers()
         .iter()
@@ -97,7 +103,84 @@ struct Row {
     engine: String,
     window_side: usize,
     window_s: f64,
+    /// The window in the other form of the convolutions (burn only, `--all-forms`).
+    variants: Vec<(ConvForm, f64)>,
+    /// Why the tile was not timed, if it failed.
+    tile_error: Option<String>,
     tile_s: Option<f64>,
+}
+
+/// Spatial scale of each layer's input in the forward pass (window side / scale), in the order
+/// of [`UNet11Config::layers`].
+const SCALE: [usize; 20] = [
+    1, 2, 4, 4, 8, 8, 16, 16, 32, 32, 16, 16, 8, 8, 4, 4, 2, 2, 1, 1,
+];
+
+/// One layer timed alone: name, kind (`conv3`, `conv1`, `up`), in and out channels, input side.
+type LayerPlan = (String, &'static str, usize, usize, usize);
+
+fn layer_plan(config: &UNet11Config, window: usize) -> Vec<LayerPlan> {
+    config
+        .layers()
+        .iter()
+        .zip(SCALE)
+        .map(|(l, s)| {
+            let (kind, cin, cout) = if l.ours.ends_with(".up") {
+                ("up", l.weight[0], l.weight[1])
+            } else if l.weight[2] == 1 {
+                ("conv1", l.weight[1], l.weight[0])
+            } else {
+                ("conv3", l.weight[1], l.weight[0])
+            };
+            (l.ours.to_string(), kind, cin, cout, window / s)
+        })
+        .collect()
+}
+
+/// Seconds per layer on `device` (median of `repeat` after a warm-up), each ending in a scalar
+/// read-back: a convolution as the backend's and in im2col form; an up-convolution as the
+/// backend's transposed one.
+fn time_layers(
+    device: &Device,
+    plan: &[LayerPlan],
+    repeat: usize,
+) -> anyhow::Result<Vec<Vec<f64>>> {
+    let sync = |y: Tensor<4>| -> anyhow::Result<()> {
+        let v: f32 = y
+            .sum()
+            .try_into_scalar()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        anyhow::ensure!(v.is_finite());
+        Ok(())
+    };
+    let mut out = Vec::with_capacity(plan.len());
+    for (name, kind, cin, cout, side) in plan {
+        eprintln!("  layer {name}");
+        let x = Tensor::<4>::random(
+            [1, *cin, *side, *side],
+            burn::tensor::Distribution::Uniform(-1.0, 1.0),
+            device,
+        );
+        if *kind == "up" {
+            let up = ConvTranspose2dConfig::new([*cin, *cout], [3, 3])
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .with_padding_out([1, 1])
+                .init(device);
+            out.push(vec![timed(repeat, || sync(up.forward(x.clone())))?]);
+        } else {
+            let k = if *kind == "conv3" { 3 } else { 1 };
+            let conv = Conv2dConfig::new([*cin, *cout], [k, k])
+                .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
+                .init(device);
+            let mut times = Vec::new();
+            for form in [ConvForm::Backend, ConvForm::Im2col] {
+                times.push(timed(repeat, || sync(conv_as(&conv, x.clone(), form)))?);
+            }
+            out.push(times);
+        }
+    }
+    Ok(out)
 }
 
 fn forward_window(
@@ -105,10 +188,11 @@ fn forward_window(
     device: &Device,
     data: &[f32],
     side: usize,
+    form: ConvForm,
 ) -> anyhow::Result<()> {
     let x = Tensor::<4>::from_data(TensorData::new(data.to_vec(), [1, 4, side, side]), device);
     let y = model
-        .forward(x)
+        .forward_with(x, form)
         .try_into_data()
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     // Touch the logits: on wgpu a read-back resolves lazily and the wait for the GPU happens at
@@ -144,9 +228,23 @@ fn bench_burn(
         "burn on {}: timing a {side}x{side} window",
         chosen.description
     );
+    let form = ConvForm::for_device(&chosen.device);
     let window_s = timed(args.repeat, || {
-        forward_window(&model, &chosen.device, &window, side)
+        forward_window(&model, &chosen.device, &window, side, form)
     })?;
+    let mut variants = Vec::new();
+    if args.all_forms {
+        let other = match form {
+            ConvForm::Backend => ConvForm::Im2col,
+            ConvForm::Im2col => ConvForm::Backend,
+        };
+        eprintln!("  the window with {other:?} convolutions");
+        let t = timed(args.repeat, || {
+            forward_window(&model, &chosen.device, &window, side, other)
+        })?;
+        variants.push((other, t));
+    }
+    let mut tile_error = None;
     let tile_s = if software {
         eprintln!("  (software adapter: the 900x900 tile is skipped)");
         None
@@ -170,15 +268,162 @@ fn bench_burn(
                 &mut |_| true,
             )?;
             Ok(())
-        })?;
-        Some(tile)
+        });
+        // A failed tile (memory, say) leaves the window's numbers standing.
+        tile.map_err(|e| tile_error = Some(format!("{e:#}"))).ok()
     };
     Ok(Some(Row {
         engine: format!("burn, {}", chosen.description),
         window_side: side,
         window_s,
+        variants,
         tile_s,
+        tile_error,
     }))
+}
+
+/// Runs the PyTorch peer script on `device` with `extra` arguments; its one JSON line.
+fn run_peer(
+    args: &Args,
+    device: &str,
+    threads: usize,
+    extra: &[String],
+) -> anyhow::Result<serde_json::Value> {
+    let script = args.peer_script.clone().unwrap_or_else(|| {
+        let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/unet11_torch.py");
+        if built.is_file() {
+            built
+        } else {
+            PathBuf::from("benches/unet11_torch.py")
+        }
+    });
+    let out = Command::new(&args.python)
+        .arg(&script)
+        .args(["--device", device, "--threads", &threads.to_string()])
+        .args(["--repeat", &args.repeat.to_string()])
+        .args(extra)
+        .output()
+        .with_context(|| format!("running {} {}", args.python, script.display()))?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr).trim_end());
+    }
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("peer output: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `--layers`: each layer alone on burn and on PyTorch, per engine.
+fn bench_layers(args: &Args, config: &UNet11Config, threads: usize) -> anyhow::Result<()> {
+    let mut engines = Vec::new();
+    if args.device == "all" || args.device == "cpu" {
+        engines.push((DeviceChoice::Cpu, "cpu"));
+    }
+    if args.device == "all" || args.device == "gpu" {
+        engines.push((DeviceChoice::Gpu, "cuda"));
+    }
+    for (choice, torch_device) in engines {
+        let chosen = match select_device(choice) {
+            Ok(chosen) => chosen,
+            Err(e) => {
+                println!("note: {choice:?} not run: {e}");
+                continue;
+            }
+        };
+        if choice == DeviceChoice::Gpu && !chosen.is_gpu {
+            println!("no wgpu adapter: burn wgpu not run");
+            continue;
+        }
+        let software =
+            chosen.description.contains("llvmpipe") || chosen.description.contains("lavapipe");
+        let side = if software {
+            args.software_window
+        } else {
+            args.window
+        };
+        let plan = layer_plan(config, side);
+        eprintln!(
+            "burn on {}: timing {} layers",
+            chosen.description,
+            plan.len()
+        );
+        let ours = time_layers(&chosen.device, &plan, args.repeat)?;
+        let peer = if args.python == "none" || software {
+            None
+        } else {
+            let list: Vec<serde_json::Value> = plan
+                .iter()
+                .map(|(n, k, i, o, s)| serde_json::json!([n, k, i, o, s]))
+                .collect();
+            let layers = serde_json::Value::Array(list).to_string();
+            match run_peer(args, torch_device, threads, &["--layers".into(), layers]) {
+                Ok(json) => Some(json),
+                Err(e) => {
+                    println!("note: PyTorch {torch_device} peer not run: {e:#}");
+                    None
+                }
+            }
+        };
+        println!(
+            "\nper layer, {side}x{side} window, batch 1: burn on {}{}",
+            chosen.description,
+            peer.as_ref()
+                .map(|p| format!(" vs PyTorch {} on {torch_device}", p["torch"]))
+                .unwrap_or_default()
+        );
+        println!(
+            "{:<12} {:>5} {:>5} {:>5} {:>7} {:>9} {:>9} {:>8} {:>9} {:>7}",
+            "layer",
+            "in",
+            "out",
+            "side",
+            "GFLOP",
+            "burn ms",
+            "im2col",
+            "TFLOP/s",
+            "torch ms",
+            "ratio"
+        );
+        let (mut sum_ours, mut sum_best, mut sum_peer) = (0.0, 0.0, 0.0);
+        let ms = |t: Option<&f64>| t.map(|t| format!("{:.3}", t * 1e3)).unwrap_or_default();
+        for ((name, kind, cin, cout, s), times) in plan.iter().zip(&ours) {
+            let k = if *kind == "conv1" { 1.0 } else { 9.0 };
+            let flop = 2.0 * k * (*cin * *cout * s * s) as f64;
+            let torch_s = peer
+                .as_ref()
+                .and_then(|p| p["layers"][name.as_str()].as_f64());
+            let plain = times[0];
+            let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+            sum_ours += plain;
+            sum_best += best;
+            sum_peer += torch_s.unwrap_or(0.0);
+            println!(
+                "{:<12} {:>5} {:>5} {:>5} {:>7.2} {:>9.3} {:>9} {:>8.2} {:>9} {:>7}",
+                name,
+                cin,
+                cout,
+                s,
+                flop / 1e9,
+                plain * 1e3,
+                ms(times.get(1)),
+                flop / best / 1e12,
+                ms(torch_s.as_ref()),
+                torch_s
+                    .map(|t| format!("{:.2}x", best / t))
+                    .unwrap_or_default(),
+            );
+        }
+        println!(
+            "sum: burn {:.3} ms as the backend's, {:.3} ms in the best form of each layer; PyTorch {:.3} ms",
+            sum_ours * 1e3,
+            sum_best * 1e3,
+            sum_peer * 1e3
+        );
+    }
+    println!(
+        "(burn ms: the backend's convolution; im2col: the convolution as one matrix product; \
+         TFLOP/s and ratio (vs PyTorch, lower is better) for the faster form; every time \
+         includes one scalar read-back)"
+    );
+    Ok(())
 }
 
 fn bench_torch(
@@ -188,42 +433,24 @@ fn bench_torch(
     size: (usize, usize),
     threads: usize,
 ) -> anyhow::Result<Row> {
-    let script = args.peer_script.clone().unwrap_or_else(|| {
-        let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/unet11_torch.py");
-        if built.is_file() {
-            built
-        } else {
-            PathBuf::from("benches/unet11_torch.py")
-        }
-    });
     eprintln!("PyTorch on {device}: timing");
-    let out = Command::new(&args.python)
-        .arg(&script)
-        .args(["--input", &input_file.to_string_lossy()])
-        .args([
-            "--height",
-            &size.1.to_string(),
-            "--width",
-            &size.0.to_string(),
-        ])
-        .args(["--window", &args.window.to_string(), "--device", device])
-        .args([
-            "--threads",
-            &threads.to_string(),
-            "--repeat",
-            &args.repeat.to_string(),
-        ])
-        .args([
-            "--batch",
-            &(if device == "cpu" { 1 } else { args.gpu_batch }).to_string(),
-        ])
-        .output()
-        .with_context(|| format!("running {} {}", args.python, script.display()))?;
-    if !out.status.success() {
-        bail!("{}", String::from_utf8_lossy(&out.stderr).trim_end());
-    }
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .with_context(|| format!("peer output: {}", String::from_utf8_lossy(&out.stdout)))?;
+    let json = run_peer(
+        args,
+        device,
+        threads,
+        &[
+            "--input".into(),
+            input_file.to_string_lossy().into_owned(),
+            "--height".into(),
+            size.1.to_string(),
+            "--width".into(),
+            size.0.to_string(),
+            "--window".into(),
+            args.window.to_string(),
+            "--batch".into(),
+            (if device == "cpu" { 1 } else { args.gpu_batch }).to_string(),
+        ],
+    )?;
     let number = |k: &str| {
         json[k]
             .as_f64()
@@ -243,6 +470,8 @@ fn bench_torch(
         ),
         window_side: args.window,
         window_s: number("window_s")?,
+        variants: Vec::new(),
+        tile_error: None,
         tile_s: Some(number("tile_s")?),
     })
 }
@@ -265,6 +494,9 @@ fn main() -> anyhow::Result<()> {
         .map(|n| n.get())
         .unwrap_or(1);
 
+    if args.layers {
+        return bench_layers(&args, &config, threads);
+    }
     let mut rows: Vec<Row> = Vec::new();
     let mut peers: Vec<Row> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
@@ -280,17 +512,18 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let mut gpu_is_real = false;
     if want("gpu") {
+        let mut real_gpu = false;
         match bench_burn(&args, DeviceChoice::Gpu, &input, size) {
             Ok(Some(r)) => {
-                gpu_is_real = r.tile_s.is_some();
+                // A software adapter runs a smaller window: no CUDA peer for that.
+                real_gpu = r.window_side == args.window;
                 rows.push(r);
             }
             Ok(None) => notes.push("no wgpu adapter: burn wgpu not run".into()),
             Err(e) => notes.push(format!("burn wgpu not run: {e:#}")),
         }
-        if gpu_is_real && args.python != "none" {
+        if real_gpu && args.python != "none" {
             match bench_torch(&args, "cuda", &input_file, size, threads) {
                 Ok(r) => peers.push(r),
                 Err(e) => notes.push(format!("PyTorch CUDA peer not run: {e:#}")),
@@ -346,6 +579,21 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|| "-".into()),
             ratio
         );
+        if let Some(e) = &r.tile_error {
+            println!("  the tile failed: {e}");
+        }
+        for (form, t) in &r.variants {
+            println!(
+                "{:<70} {:>10.3} s {:>10.1} {:>11} {:>16}",
+                format!("  same window, {form:?} convolutions"),
+                t,
+                flops / t / 1e9,
+                "-",
+                peer.filter(|_| r.window_side == args.window)
+                    .map(|p| format!("{:.2}x", t / p.window_s))
+                    .unwrap_or_else(|| "-".into())
+            );
+        }
     }
     println!("(vs PyTorch: burn time / PyTorch time for the window / the tile; lower is better)");
     for n in notes {

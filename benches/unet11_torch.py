@@ -17,27 +17,66 @@ import time
 
 import numpy as np
 import torch
+from torch import nn
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "fixtures"))
 from make_unet11 import UNet11, offsets  # noqa: E402  (the fixture's baseline network, tiling)
 
 
+def time_layers(layers, dev, repeat):
+    """Seconds of each layer alone on a random input of batch 1 (median of `repeat` runs after
+    one warm-up), the same layers the Rust bench times."""
+    out = {}
+    gen = torch.Generator(device="cpu").manual_seed(0)
+    for name, kind, cin, cout, side in layers:
+        if kind == "up":
+            layer = nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=1)
+        else:
+            k = 3 if kind == "conv3" else 1
+            layer = nn.Conv2d(cin, cout, k, padding=k // 2)
+        layer = layer.to(dev).eval()
+        x = (torch.rand(1, cin, side, side, generator=gen) * 2 - 1).to(dev)
+        runs = []
+        with torch.inference_mode():
+            for i in range(repeat + 1):
+                if dev.type == "cuda":
+                    torch.cuda.synchronize()
+                t = time.perf_counter()
+                y = layer(x).sum().item()  # the same scalar read-back as the Rust side
+                if i > 0:
+                    runs.append(time.perf_counter() - t)
+        out[name] = statistics.median(runs)
+        del y
+    return {"torch": torch.__version__, "layers": out}
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--input", type=pathlib.Path, required=True)
-    ap.add_argument("--height", type=int, required=True)
-    ap.add_argument("--width", type=int, required=True)
+    ap.add_argument("--input", type=pathlib.Path)
+    ap.add_argument("--height", type=int)
+    ap.add_argument("--width", type=int)
     ap.add_argument("--window", type=int, default=512)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument(
+        "--layers",
+        default="",
+        help="per-layer mode: JSON list of [name, kind, cin, cout, side] (kind conv3, conv1 or up); "
+        "prints seconds per layer instead of the window and tile",
+    )
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True
+    if args.layers:
+        print(json.dumps(time_layers(json.loads(args.layers), dev, args.repeat)))
+        return
+    if args.input is None or args.height is None or args.width is None:
+        ap.error("--input, --height and --width are needed unless --layers is given")
     x = np.fromfile(args.input, dtype="<f4").reshape(1, 4, args.height, args.width)
     tile = torch.from_numpy(x).to(dev)
     model = UNet11(1).to(dev).eval()

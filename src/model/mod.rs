@@ -34,5 +34,7 @@ pub use tiles::{
     ProbTile, ProbabilityTiles, TILE, TILES_KEPT, TileProbabilities, assemble, crop,
     tiles_covering, tiles_extent,
 };
-pub use unet::{DecoderBlock, LayerSpec, UNet11, UNet11Config};
+pub use unet::{
+    ConvForm, DecoderBlock, IM2COL_BYTES, LayerSpec, UNet11, UNet11Config, conv_as, conv_by_matmul,
+};
 pub use weights::{LoadedModel, WeightsFormat, card_path, load_weights, save_weights};

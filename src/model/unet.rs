@@ -11,6 +11,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
+use burn::tensor::ops::PadMode;
 
 /// The shape of a UNet11.
 #[derive(Config, Debug, PartialEq, Eq)]
@@ -222,9 +223,151 @@ impl DecoderBlock {
     /// # Shapes
     /// - input: `[batch, cin, h, w]`
     /// - output: `[batch, cout, 2h, 2w]`
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.up.forward(relu(self.conv.forward(x))))
+    fn forward(&self, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
+        relu(self.up.forward(relu(conv_as(&self.conv, x, form))))
     }
+}
+
+/// How the network's 3x3 convolutions are computed. Both forms give the same numbers (to float
+/// rounding) and differ in speed by backend (`benches/unet11.rs -- --layers` times each layer
+/// both ways). The decoder's transposed convolutions are always the backend's: on an H200,
+/// burn wgpu's transposed kernel beat the same layer written as four ordinary convolutions
+/// (its output phases) by 1.7 to 8 times, and so did flex's by 2 to 5 times here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvForm {
+    /// The backend's convolution.
+    Backend,
+    /// One matrix product over the input's shifted copies ([`conv_by_matmul`]).
+    Im2col,
+}
+
+impl ConvForm {
+    /// The faster form on `device`: burn flex's own convolution (an im2col and a tuned matrix
+    /// product already); on the GPU backends the matrix product, since without matrix units
+    /// their only dense convolution is a direct kernel (an H200: 1-6 TFLOP/s direct, 4-8 as one
+    /// matrix product, by layer).
+    pub fn for_device(device: &Device) -> Self {
+        if *device == Device::flex() {
+            Self::Backend
+        } else {
+            Self::Im2col
+        }
+    }
+}
+
+/// `conv` (one of the network's: stride 1, padded to keep the size) computed as `form` says.
+pub fn conv_as(conv: &Conv2d, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
+    match form {
+        ConvForm::Backend => conv.forward(x),
+        ConvForm::Im2col => {
+            let [_, _, kh, kw] = conv.weight.dims();
+            let pad = |k: usize| (k / 2, (k - 1) / 2);
+            conv_by_matmul(
+                x,
+                conv.weight.val(),
+                conv.bias.as_ref().map(|b| b.val()),
+                [pad(kh), pad(kw)],
+            )
+        }
+    }
+}
+
+/// The most bytes of shifted input copies [`conv_by_matmul`] makes at once. GPU buffers have
+/// a size limit (an H200 refused 3.6 GB: the last layer of a batch of four 512 px windows), so
+/// larger inputs are done a few images, or a band of rows, at a time.
+pub const IM2COL_BYTES: usize = 1 << 30;
+
+/// A stride-1 convolution as matrix products: the `k * k` shifted copies of the padded input
+/// stacked as `[batch, cin * k * k, pixels]` (im2col) and multiplied by the weight seen as
+/// `[cout, cin * k * k]`, at most [`IM2COL_BYTES`] of copies at a time. Backends without a
+/// tuned convolution (burn's GPU backends without matrix units run a direct kernel) tune
+/// matrix products far better.
+///
+/// `pad` is `(before, after)` for rows and for columns.
+///
+/// # Shapes
+/// - input: `[batch, cin, h, w]`, weight `[cout, cin, kh, kw]`, bias `[cout]`
+/// - output: `[batch, cout, h + pad_rows - kh + 1, w + pad_cols - kw + 1]`
+pub fn conv_by_matmul(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    pad: [(usize, usize); 2],
+) -> Tensor<4> {
+    conv_by_matmul_within(x, weight, bias, pad, IM2COL_BYTES)
+}
+
+/// [`conv_by_matmul`] making at most `budget` bytes of shifted copies at once (at least one
+/// output row's).
+fn conv_by_matmul_within(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    pad: [(usize, usize); 2],
+    budget: usize,
+) -> Tensor<4> {
+    let [batch, cin, h, w] = x.dims();
+    let [cout, _, kh, kw] = weight.dims();
+    let x = if pad == [(0, 0); 2] {
+        x
+    } else {
+        x.pad(pad, PadMode::Constant(0.0))
+    };
+    let oh = h + pad[0].0 + pad[0].1 + 1 - kh;
+    let ow = w + pad[1].0 + pad[1].1 + 1 - kw;
+    let weight = weight.reshape([1, cout, cin * kh * kw]);
+    // Output rows per product: whole images while they fit, else bands of rows.
+    let row_bytes = cin * kh * kw * ow * std::mem::size_of::<f32>();
+    let rows = (budget / row_bytes.max(1)).max(1);
+    let images = (rows / oh.max(1)).clamp(1, batch.max(1));
+    let mut parts = Vec::new();
+    for b0 in (0..batch).step_by(images) {
+        let b1 = (b0 + images).min(batch);
+        let mut bands = Vec::new();
+        for r0 in (0..oh).step_by(rows.min(oh).max(1)) {
+            let r1 = (r0 + rows).min(oh);
+            let input = x
+                .clone()
+                .slice([b0..b1, 0..cin, r0..r1 + kh - 1, 0..ow + kw - 1]);
+            bands.push(im2col_product(
+                input,
+                weight.clone(),
+                [kh, kw],
+                [r1 - r0, ow],
+            ));
+        }
+        parts.push(Tensor::cat(bands, 2));
+    }
+    let out = Tensor::cat(parts, 0);
+    match bias {
+        Some(b) => out + b.reshape([1, cout, 1, 1]),
+        None => out,
+    }
+}
+
+/// One product of [`conv_by_matmul`]: `input` already padded, `weight` as `[1, cout, cin * k *
+/// k]`, the output `size` rows by columns.
+fn im2col_product(
+    input: Tensor<4>,
+    weight: Tensor<3>,
+    [kh, kw]: [usize; 2],
+    [oh, ow]: [usize; 2],
+) -> Tensor<4> {
+    let [batch, cin, _, _] = input.dims();
+    let [_, cout, _] = weight.dims();
+    let mut taps = Vec::with_capacity(kh * kw);
+    for ky in 0..kh {
+        for kx in 0..kw {
+            taps.push(
+                input
+                    .clone()
+                    .slice([0..batch, 0..cin, ky..ky + oh, kx..kx + ow]),
+            );
+        }
+    }
+    // [batch, cin, taps, oh, ow]: the tap index runs fastest within a channel, as in the weight.
+    let cols = Tensor::stack::<5>(taps, 2).reshape([batch, cin * kh * kw, oh * ow]);
+    weight.matmul(cols).reshape([batch, cout, oh, ow])
 }
 
 /// The network. Build it with [`UNet11Config::init`], load weights with
@@ -256,20 +399,27 @@ impl UNet11 {
     /// - input: `[batch, in_channels, H, W]`, H and W multiples of 32
     /// - output: `[batch, 1, H, W]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let conv1 = relu(self.conv1.forward(x));
-        let conv2 = relu(self.conv2.forward(self.pool.forward(conv1.clone())));
-        let conv3s = relu(self.conv3s.forward(self.pool.forward(conv2.clone())));
-        let conv3 = relu(self.conv3.forward(conv3s));
-        let conv4s = relu(self.conv4s.forward(self.pool.forward(conv3.clone())));
-        let conv4 = relu(self.conv4.forward(conv4s));
-        let conv5s = relu(self.conv5s.forward(self.pool.forward(conv4.clone())));
-        let conv5 = relu(self.conv5.forward(conv5s));
-        let center = self.center.forward(self.pool.forward(conv5.clone()));
-        let dec5 = self.dec5.forward(Tensor::cat(vec![center, conv5], 1));
-        let dec4 = self.dec4.forward(Tensor::cat(vec![dec5, conv4], 1));
-        let dec3 = self.dec3.forward(Tensor::cat(vec![dec4, conv3], 1));
-        let dec2 = self.dec2.forward(Tensor::cat(vec![dec3, conv2], 1));
-        let dec1 = relu(self.dec1.forward(Tensor::cat(vec![dec2, conv1], 1)));
+        let form = ConvForm::for_device(&x.device());
+        self.forward_with(x, form)
+    }
+
+    /// [`UNet11::forward`] with the 3x3 convolutions computed in the given form.
+    pub fn forward_with(&self, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
+        let conv = |layer: &Conv2d, x| conv_as(layer, x, form);
+        let conv1 = relu(conv(&self.conv1, x));
+        let conv2 = relu(conv(&self.conv2, self.pool.forward(conv1.clone())));
+        let conv3s = relu(conv(&self.conv3s, self.pool.forward(conv2.clone())));
+        let conv3 = relu(conv(&self.conv3, conv3s));
+        let conv4s = relu(conv(&self.conv4s, self.pool.forward(conv3.clone())));
+        let conv4 = relu(conv(&self.conv4, conv4s));
+        let conv5s = relu(conv(&self.conv5s, self.pool.forward(conv4.clone())));
+        let conv5 = relu(conv(&self.conv5, conv5s));
+        let center = self.center.forward(self.pool.forward(conv5.clone()), form);
+        let dec5 = self.dec5.forward(Tensor::cat(vec![center, conv5], 1), form);
+        let dec4 = self.dec4.forward(Tensor::cat(vec![dec5, conv4], 1), form);
+        let dec3 = self.dec3.forward(Tensor::cat(vec![dec4, conv3], 1), form);
+        let dec2 = self.dec2.forward(Tensor::cat(vec![dec3, conv2], 1), form);
+        let dec1 = relu(conv(&self.dec1, Tensor::cat(vec![dec2, conv1], 1)));
         self.final_conv.forward(dec1)
     }
 }
@@ -277,6 +427,8 @@ impl UNet11 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::tensor::module::conv2d;
+    use burn::tensor::ops::ConvOptions;
 
     #[test]
     fn the_baseline_has_the_published_parameter_count() {
@@ -305,6 +457,82 @@ mod tests {
                 .validate()
                 .is_err()
         );
+    }
+
+    fn assert_close(got: Tensor<4>, want: Tensor<4>, tolerance: f32) {
+        let diff = (got - want.clone()).abs().max().into_scalar::<f32>();
+        let scale = want.abs().max().into_scalar::<f32>();
+        assert!(
+            diff <= tolerance * scale.max(1.0),
+            "max diff {diff} (scale {scale})"
+        );
+    }
+
+    /// The im2col form equals the backend's convolution: 3x3 and 1x1 "same" convolutions, a
+    /// 2x2 one padded at the end only, with and without bias, odd sizes, a batch of three.
+    #[test]
+    fn the_im2col_convolution_is_the_convolution() {
+        let device = Device::flex();
+        let uniform = burn::tensor::Distribution::Uniform(-1.0, 1.0);
+        for (cin, cout, k, h, w, bias) in [
+            (3, 5, 3, 7, 4, true),
+            (6, 2, 1, 3, 5, true),
+            (4, 4, 3, 1, 1, false),
+        ] {
+            let conv = Conv2dConfig::new([cin, cout], [k, k])
+                .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
+                .with_bias(bias)
+                .with_initializer(Initializer::Uniform {
+                    min: -1.0,
+                    max: 1.0,
+                })
+                .init(&device);
+            let x = Tensor::<4>::random([3, cin, h, w], uniform, &device);
+            let got = conv_as(&conv, x.clone(), ConvForm::Im2col);
+            assert_eq!(got.dims(), [3, cout, h, w]);
+            assert_close(got, conv.forward(x), 1e-5);
+        }
+        let x = Tensor::<4>::random([2, 3, 5, 6], uniform, &device);
+        let weight = Tensor::<4>::random([4, 3, 2, 2], uniform, &device);
+        let bias = Tensor::<1>::random([4], uniform, &device);
+        let options = ConvOptions::new_with_padding([1, 1], [(0, 1), (0, 1)], [1, 1], 1);
+        let want = conv2d(x.clone(), weight.clone(), Some(bias.clone()), options);
+        let got = conv_by_matmul(
+            x.clone(),
+            weight.clone(),
+            Some(bias.clone()),
+            [(0, 1), (0, 1)],
+        );
+        assert_eq!(got.dims(), [2, 4, 5, 6]);
+        assert_close(got, want.clone(), 1e-5);
+        // Done in parts: one output row is 3 * 4 * 6 * 4 = 288 bytes of copies; budgets for
+        // the whole batch, one image, one image and a band of 2 rows then 1 (ragged), 1 row.
+        for rows in [10, 5, 2, 1, 0] {
+            let got = conv_by_matmul_within(
+                x.clone(),
+                weight.clone(),
+                Some(bias.clone()),
+                [(0, 1), (0, 1)],
+                rows * 288,
+            );
+            assert_eq!(got.dims(), [2, 4, 5, 6]);
+            assert_close(got, want.clone(), 1e-5);
+        }
+    }
+
+    /// The whole network gives the same logits in both forms.
+    #[test]
+    fn every_form_gives_the_same_logits() {
+        let device = Device::flex();
+        let model = UNet11Config::new().with_width_divisor(16).init(&device);
+        let x = Tensor::<4>::random(
+            [2, 4, 32, 64],
+            burn::tensor::Distribution::Uniform(-1.0, 1.0),
+            &device,
+        );
+        let want = model.forward_with(x.clone(), ConvForm::Backend);
+        let got = model.forward_with(x, ConvForm::Im2col);
+        assert_close(got, want, 1e-4);
     }
 
     #[test]
