@@ -242,12 +242,13 @@ pub enum ConvForm {
 }
 
 impl ConvForm {
-    /// The faster form on `device`: burn flex's own convolution (an im2col and a tuned matrix
-    /// product already); on the GPU backends the matrix product, since without matrix units
-    /// their only dense convolution is a direct kernel (an H200: 1-6 TFLOP/s direct, 4-8 as one
-    /// matrix product, by layer).
+    /// The form for `device`. burn flex: its own convolution (im2col was 1-4x slower there, by
+    /// layer). GPU backends: the matrix product, since without matrix units their only dense
+    /// convolution is a direct kernel (an H200: 1-6 TFLOP/s direct, 4-8 as one matrix product).
+    /// Training (an autodiff device) keeps the backend's convolution: the backward pass would
+    /// keep every layer's copies, ~2.3 GB per full-width 512 px window.
     pub fn for_device(device: &Device) -> Self {
-        if *device == Device::flex() {
+        if *device == Device::flex() || device.is_autodiff() {
             Self::Backend
         } else {
             Self::Im2col

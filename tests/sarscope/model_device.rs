@@ -5,7 +5,8 @@
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use sarscope::model::{
-    DeviceChoice, SharedWgpu, UNet11Config, select_device_sharing, shareable_device_descriptor,
+    ConvForm, DeviceChoice, SharedWgpu, UNet11Config, select_device_sharing,
+    shareable_device_descriptor,
 };
 
 /// A device as `app::run` has eframe create it, made here without a window.
@@ -52,6 +53,14 @@ fn the_model_runs_on_the_viewers_device_as_on_the_cpu() {
     } else {
         assert!(auto.is_gpu, "{}", auto.description);
     }
+
+    // On the GPU the 3x3 convolutions run as matrix products, except when training.
+    assert_eq!(ConvForm::for_device(&gpu.device), ConvForm::Im2col);
+    assert_eq!(
+        ConvForm::for_device(&gpu.device.clone().autodiff()),
+        ConvForm::Backend
+    );
+    assert_eq!(ConvForm::for_device(&Device::flex()), ConvForm::Backend);
 
     let config = UNet11Config::new().with_width_divisor(32);
     let cpu = Device::flex();
