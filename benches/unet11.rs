@@ -21,8 +21,8 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 use clap::Parser;
 use sarscope::model::{
-    ConvForm, DeviceChoice, InferParams, Normalization, Rotation, UNet11, UNet11Config, conv_as,
-    model_input, predict_planes, select_device,
+    ConvForm, DeviceChoice, InferParams, ModelDevice, Normalization, Rotation, UNet11,
+    UNet11Config, conv_as, model_input, predict_planes, select_device,
 };
 use sarscope::synth::{SynthConfig, generate};
 
@@ -212,17 +212,11 @@ fn bench_burn(
     size: (usize, usize),
 ) -> anyhow::Result<Option<Row>> {
     let chosen = select_device(choice)?;
-    let software =
-        chosen.description.contains("llvmpipe") || chosen.description.contains("lavapipe");
     if choice == DeviceChoice::Gpu && !chosen.is_gpu {
         return Ok(None);
     }
     let model = UNet11Config::baseline().init(&chosen.device);
-    let side = if software {
-        args.software_window
-    } else {
-        args.window
-    };
+    let (side, software) = window_side(args, &chosen);
     let window = window_of(input, size.0, size.1, side);
     eprintln!(
         "burn on {}: timing a {side}x{side} window",
@@ -282,6 +276,19 @@ fn bench_burn(
     }))
 }
 
+/// The window side to time on `chosen`, and whether it is a software adapter (llvmpipe, where a
+/// full window takes minutes and the side shrinks to `--software-window`).
+fn window_side(args: &Args, chosen: &ModelDevice) -> (usize, bool) {
+    let software =
+        chosen.description.contains("llvmpipe") || chosen.description.contains("lavapipe");
+    let side = if software {
+        args.software_window
+    } else {
+        args.window
+    };
+    (side, software)
+}
+
 /// Runs the PyTorch peer script on `device` with `extra` arguments; its one JSON line.
 fn run_peer(
     args: &Args,
@@ -332,13 +339,7 @@ fn bench_layers(args: &Args, config: &UNet11Config, threads: usize) -> anyhow::R
             println!("no wgpu adapter: burn wgpu not run");
             continue;
         }
-        let software =
-            chosen.description.contains("llvmpipe") || chosen.description.contains("lavapipe");
-        let side = if software {
-            args.software_window
-        } else {
-            args.window
-        };
+        let (side, software) = window_side(args, &chosen);
         let plan = layer_plan(config, side);
         eprintln!(
             "burn on {}: timing {} layers",
