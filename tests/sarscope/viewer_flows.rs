@@ -9,7 +9,7 @@ use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, wgpu::WgpuTestRenderer};
 use sarscope::app::{Layout, Viewer, load_scene};
-use sarscope::render::{Stretch, ViewMode};
+use sarscope::render::{Display, Stretch, ViewMode, stretch_limits};
 
 use crate::common::shared_data;
 
@@ -358,4 +358,48 @@ fn the_live_score_equals_sarscope_eval_on_the_same_files() {
     let (green, red) = ([60, 220, 90], [240, 60, 60]);
     assert!(count_colour(&after, green) > count_colour(&before, green) + 500);
     assert!(count_colour(&after, red) > count_colour(&before, red) + 100);
+}
+
+/// The reader thread prepares the new scene's stretch limits for the view the open began in
+/// (here a grid, in dB, with a sigma stretch): the first frame shows exactly the limits the UI
+/// thread would have computed itself.
+#[test]
+fn a_scene_opens_with_the_limits_its_view_would_compute() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = viewer_harness(dir.path());
+    harness.run();
+    let stretch = Stretch::Sigma { k: 1.5 };
+    {
+        let view = harness.state_mut().state_mut();
+        view.layout = Layout::Grid;
+        view.db = true;
+        view.stretch = stretch;
+    }
+    harness.run();
+    let other = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 1).unwrap();
+    let next = tempfile::tempdir().unwrap();
+    let written = other.write(next.path()).unwrap();
+    let ctx = harness.ctx.clone();
+    harness.state_mut().open(&ctx, vec![written.tif.clone()]);
+    wait_for_loading(&mut harness);
+    assert_eq!(harness.state().error(), None);
+
+    let scene = load_scene(&[written.tif]).unwrap();
+    let composite = harness.state().state().composite;
+    for mode in [
+        ViewMode::Hh,
+        ViewMode::Hv,
+        composite,
+        ViewMode::Vh,
+        ViewMode::Vv,
+    ] {
+        let display = Display {
+            mode,
+            input: scene.bands.input,
+            db: true,
+        };
+        let want = stretch_limits(&scene.bands.texels, &display, stretch);
+        let got = harness.state_mut().settings(mode);
+        assert_eq!((got.lo, got.hi), want, "{mode:?}");
+    }
 }

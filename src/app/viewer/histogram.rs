@@ -11,6 +11,15 @@ const BINS: usize = 128;
 /// How near (screen points) a press must be to a limit line to grab it.
 const GRAB: f32 = 8.0;
 
+/// The panel's bins of `display`'s output `channel`.
+pub(super) fn bins(
+    texels: &[[f32; 4]],
+    display: &crate::render::Display,
+    channel: usize,
+) -> Vec<(f64, f64)> {
+    histogram(texels, display, channel, BINS)
+}
+
 impl Viewer {
     pub(super) fn histogram_ui(&mut self, ui: &mut egui::Ui) {
         let mode = self.focused_mode();
@@ -24,7 +33,7 @@ impl Viewer {
         let bins = self
             .histograms
             .entry((display, channel))
-            .or_insert_with(|| histogram(texels, &display, channel, BINS))
+            .or_insert_with(|| bins(texels, &display, channel))
             .clone();
         ui.label(format!(
             "{}{} · {} stretch",
