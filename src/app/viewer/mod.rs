@@ -110,10 +110,9 @@ struct Loading {
 /// for the view as it was when the open began, so the UI thread does not stall on them in the
 /// first frame (35-65 ms for a 900x900 tile on 2 cores); a view changed meanwhile computes its
 /// own as before.
-#[derive(Default)]
 struct Statistics {
     limits: Vec<((Display, StretchKey), Limits)>,
-    histogram: Option<((Display, usize), Bins)>,
+    histogram: ((Display, usize), Bins),
 }
 
 /// The view an open will show: which statistics to compute for it.
@@ -148,7 +147,7 @@ impl StatisticsFor {
         let shown = display(mode);
         Statistics {
             limits,
-            histogram: Some(((shown, channel), histogram::bins(texels, &shown, channel))),
+            histogram: ((shown, channel), histogram::bins(texels, &shown, channel)),
         }
     }
 }
@@ -514,7 +513,8 @@ impl Viewer {
                 self.scene = scene;
                 self.scene_changed();
                 self.stretch_cache.extend(statistics.limits);
-                self.histograms.extend(statistics.histogram);
+                let (key, bins) = statistics.histogram;
+                self.histograms.insert(key, bins);
             }
             Err(e) => {
                 let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
@@ -612,7 +612,6 @@ impl Viewer {
         self.center = egui::vec2(w / 2.0, h / 2.0);
     }
 
-    /// The panes' rectangles and modes for the current layout.
     /// The modes of the panes in view, in the order of [`Self::panes`].
     fn pane_modes(&self) -> Vec<ViewMode> {
         match self.state.layout {
@@ -627,6 +626,7 @@ impl Viewer {
         }
     }
 
+    /// The panes' rectangles and modes for the current layout.
     fn panes(&self, area: egui::Rect) -> Vec<(egui::Rect, ViewMode)> {
         match self.state.layout {
             Layout::Single => vec![(area, self.state.mode)],
