@@ -190,6 +190,11 @@ pub fn predict_planes(
             .try_into_data()
             .map_err(|e| ModelError::Device(format!("reading the logits back: {e:?}")))?;
         // On wgpu the bytes resolve lazily: this first access is where the GPU work is waited for.
+        // Narrower weights give f32 logits, but a backend may keep flex32's tag on them (the
+        // same bytes).
+        let logits = logits
+            .try_cast_as::<f32>()
+            .map_err(|e| ModelError::Device(format!("logits are not float: {e:?}")))?;
         let logits = logits
             .as_slice::<f32>()
             .map_err(|e| ModelError::Device(format!("logits are not float32: {e:?}")))?;

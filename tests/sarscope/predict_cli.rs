@@ -153,6 +153,43 @@ fn several_inputs_go_to_a_folder() {
     assert_eq!(a, b);
 }
 
+/// `--precision f16` computes in float16 and still writes a float32 map within f16's reach of
+/// the float32 one (11 significant bits through the network: probabilities within ~1e-3).
+#[test]
+fn a_float16_map_is_near_the_float32_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let tile = demo_tile(dir.path());
+    let f32_out = dir.path().join("f32.tif");
+    let f16_out = dir.path().join("f16.tif");
+    let run = predict(&[&tile], &[], &f32_out);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("float32"),
+        "{}",
+        text(&run.stdout)
+    );
+    let run = predict(&[&tile], &["--precision", "f16"], &f16_out);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("float16"),
+        "{}",
+        text(&run.stdout)
+    );
+    let (map, half) = read_probs(&f16_out);
+    assert_eq!(map.band_count(), 1);
+    let (_, full) = read_probs(&f32_out);
+    let worst = full
+        .iter()
+        .zip(&half)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(
+        worst > 0.0,
+        "the f16 map equals the f32 one: f16 was not used"
+    );
+    assert!(worst < 1e-2, "f16 probabilities off by {worst}");
+}
+
 #[test]
 fn predict_reports_bad_weights_and_inputs() {
     let dir = tempfile::tempdir().unwrap();
