@@ -33,6 +33,8 @@ struct WgpuProbe {
     device: Device,
     description: String,
     software: bool,
+    /// Why the model must not run on this adapter even when asked to ([`spirv_refusal`]).
+    refusal: Option<String>,
 }
 
 /// burn's wgpu runtime can be set up once per process: the probe's result is kept.
@@ -47,10 +49,42 @@ fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
         let info = setup.adapter.get_info();
         Ok(WgpuProbe {
             device,
-            description: format!("wgpu: {:?}, {}", info.backend, info.name),
+            description: format!(
+                "wgpu: {:?}{}, {}",
+                info.backend,
+                compiler_note(&info),
+                info.name
+            ),
             software: info.device_type == wgpu::DeviceType::Cpu,
+            refusal: spirv_refusal(&info),
         })
     })
+}
+
+/// With the `vulkan` feature burn's kernels reach a Vulkan adapter as SPIR-V (cubecl's own
+/// compiler, the path to cooperative matrices) rather than WGSL: the description says so.
+fn compiler_note(info: &wgpu::AdapterInfo) -> &'static str {
+    if cfg!(feature = "vulkan") && info.backend == wgpu::Backend::Vulkan {
+        " (SPIR-V)"
+    } else {
+        ""
+    }
+}
+
+/// Why the `vulkan` build must not run burn's kernels on a software Vulkan adapter: Mesa's
+/// lavapipe (22.3, Debian 12) crashes compiling cubecl's SPIR-V (a segfault in pipeline
+/// creation, measured). `None` where the kernels can run.
+fn spirv_refusal(info: &wgpu::AdapterInfo) -> Option<String> {
+    (cfg!(feature = "vulkan")
+        && info.backend == wgpu::Backend::Vulkan
+        && info.device_type == wgpu::DeviceType::Cpu)
+        .then(|| {
+            format!(
+                "{} is a software Vulkan adapter, which crashes on the SPIR-V kernels of a build \
+                 with the `vulkan` feature: use the CPU, or a build without that feature",
+                info.name
+            )
+        })
 }
 
 fn cpu() -> ModelDevice {
@@ -117,6 +151,7 @@ fn shared_probe(shared: &SharedWgpu) -> &'static Result<WgpuProbe, String> {
                 info.backend, info.name
             ),
             software: info.device_type == wgpu::DeviceType::Cpu,
+            refusal: None,
         })
     })
 }
@@ -145,6 +180,15 @@ pub fn select_device_sharing(
         );
         return Ok(chosen);
     }
+    if cfg!(feature = "vulkan") && info.backend == wgpu::Backend::Vulkan {
+        // cubecl creates the Vulkan devices its SPIR-V kernels run on with extensions
+        // (cooperative matrices, 8- and 16-bit types) that the viewer's device was created
+        // without: the model gets a device of its own on the same GPU.
+        let mut chosen = select_device(choice)?;
+        chosen.description +=
+            " (its own device: the viewer's lacks the SPIR-V kernels' extensions)";
+        return Ok(chosen);
+    }
     match shared_probe(shared) {
         Ok(probe) => Ok(ModelDevice {
             device: probe.device.clone(),
@@ -165,6 +209,9 @@ pub fn select_device(choice: DeviceChoice) -> Result<ModelDevice, ModelError> {
     match choice {
         DeviceChoice::Cpu => Ok(cpu()),
         DeviceChoice::Gpu => match wgpu_probe() {
+            Ok(WgpuProbe {
+                refusal: Some(why), ..
+            }) => Err(ModelError::Device(why.clone())),
             Ok(probe) => Ok(ModelDevice {
                 device: probe.device.clone(),
                 description: probe.description.clone(),
