@@ -18,7 +18,7 @@ use anyhow::{Context, bail};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::prelude::*;
-use burn::tensor::TensorData;
+use burn::tensor::{FloatDType, TensorData};
 use clap::Parser;
 use sarscope::model::{
     ConvForm, DeviceChoice, InferParams, ModelDevice, Normalization, Rotation, UNet11,
@@ -56,9 +56,26 @@ struct Args {
     /// Also time the window with the 3x3 convolutions in the form the device does not use.
     #[arg(long)]
     all_forms: bool,
+    /// Precisions of the weights to time on the GPU, comma separated: f32, flex32 (f32 in
+    /// memory, f16 operands inside matrix products where the device has matrix units), f16.
+    /// Each after the first is compared with the first: the largest logit difference.
+    #[arg(long, default_value = "f32", value_delimiter = ',', value_parser = parse_precision)]
+    precision: Vec<FloatDType>,
     /// cargo bench passes --bench; ignored.
     #[arg(long, hide = true)]
     bench: bool,
+}
+
+fn parse_precision(s: &str) -> Result<FloatDType, String> {
+    match s {
+        "f32" => Ok(FloatDType::F32),
+        "flex32" => Ok(FloatDType::Flex32),
+        "f16" => Ok(FloatDType::F16),
+        "bf16" => Ok(FloatDType::BF16),
+        other => Err(format!(
+            "unknown precision {other:?} (f32, flex32, f16, bf16)"
+        )),
+    }
 }
 
 /// Multiply-adds of a UNet11 forward pass at `h` x `w` (per layer: weight size x the number of
@@ -108,6 +125,8 @@ struct Row {
     /// Why the tile was not timed, if it failed.
     tile_error: Option<String>,
     tile_s: Option<f64>,
+    /// How far the logits are from the first precision's (`--precision`), if this is another.
+    deviation: Option<String>,
 }
 
 /// Spatial scale of each layer's input in the forward pass (window side / scale), in the order
@@ -189,7 +208,7 @@ fn forward_window(
     data: &[f32],
     side: usize,
     form: ConvForm,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<f32>> {
     let x = Tensor::<4>::from_data(TensorData::new(data.to_vec(), [1, 4, side, side]), device);
     let y = model
         .forward_with(x, form)
@@ -198,11 +217,13 @@ fn forward_window(
     // Touch the logits: on wgpu a read-back resolves lazily and the wait for the GPU happens at
     // the first access to the bytes (without this, a window "takes" 5 ms on an H200, not 133).
     let logits: Vec<f32> = y
+        .try_cast_as::<f32>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
         .as_slice::<f32>()
         .map_err(|e| anyhow::anyhow!("{e:?}"))?
         .to_vec();
     anyhow::ensure!(logits.len() == side * side);
-    Ok(())
+    Ok(logits)
 }
 
 fn bench_burn(
@@ -210,70 +231,116 @@ fn bench_burn(
     choice: DeviceChoice,
     input: &[f32],
     size: (usize, usize),
-) -> anyhow::Result<Option<Row>> {
+) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
     let chosen = select_device(choice)?;
     if choice == DeviceChoice::Gpu && !chosen.is_gpu {
-        return Ok(None);
+        return Ok((Vec::new(), Vec::new()));
     }
-    let model = UNet11Config::baseline().init(&chosen.device);
+    let base = UNet11Config::baseline().init(&chosen.device);
     let (side, software) = window_side(args, &chosen);
     let window = window_of(input, size.0, size.1, side);
-    eprintln!(
-        "burn on {}: timing a {side}x{side} window",
-        chosen.description
-    );
-    let form = ConvForm::for_device(&chosen.device);
-    let window_s = timed(args.repeat, || {
-        forward_window(&model, &chosen.device, &window, side, form)
-    })?;
-    let mut variants = Vec::new();
-    if args.all_forms {
-        let other = match form {
-            ConvForm::Backend => ConvForm::Im2col,
-            ConvForm::Im2col => ConvForm::Backend,
-        };
-        eprintln!("  the window with {other:?} convolutions");
-        let t = timed(args.repeat, || {
-            forward_window(&model, &chosen.device, &window, side, other)
-        })?;
-        variants.push((other, t));
-    }
-    let mut tile_error = None;
-    let tile_s = if software {
-        eprintln!("  (software adapter: the 900x900 tile is skipped)");
-        None
+    // The CPU runs f32 only (flex has no faster narrow path).
+    let precisions = if chosen.is_gpu {
+        args.precision.clone()
     } else {
-        eprintln!("  timing the {}x{} tile", size.0, size.1);
-        let params = InferParams {
-            batch: if chosen.is_gpu { args.gpu_batch } else { 1 },
-            window: args.window,
-            step: args.window,
-            ..InferParams::default()
-        };
-        let tile = timed(args.repeat, || {
-            predict_planes(
-                &model,
-                &chosen.device,
-                input,
-                4,
-                size.0,
-                size.1,
-                &params,
-                &mut |_| true,
-            )?;
-            Ok(())
-        });
-        // A failed tile (memory, say) leaves the window's numbers standing.
-        tile.map_err(|e| tile_error = Some(format!("{e:#}"))).ok()
+        vec![FloatDType::F32]
     };
-    Ok(Some(Row {
-        engine: format!("burn, {}", chosen.description),
-        window_side: side,
-        window_s,
-        variants,
-        tile_s,
-        tile_error,
-    }))
+    let form = ConvForm::for_device(&chosen.device);
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    let mut reference: Option<(FloatDType, Vec<f32>)> = None;
+    for precision in precisions {
+        let model = base.clone().with_precision(precision);
+        eprintln!(
+            "burn on {}, {precision:?} weights: timing a {side}x{side} window",
+            chosen.description
+        );
+        // A precision the device cannot run is reported; the others still run.
+        let logits = match forward_window(&model, &chosen.device, &window, side, form) {
+            Ok(l) => l,
+            Err(e) => {
+                failures.push(format!(
+                    "{precision:?} weights on {}: {e:#}",
+                    chosen.description
+                ));
+                continue;
+            }
+        };
+        let deviation = match &reference {
+            Some((first, r)) => {
+                let worst = r
+                    .iter()
+                    .zip(&logits)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f32, f32::max);
+                let spread = r.iter().fold(0f32, |m, v| m.max(v.abs()));
+                Some(format!(
+                    "largest logit difference from {first:?}: {worst:.2e} (logits up to {spread:.2e})"
+                ))
+            }
+            None => {
+                reference = Some((precision, logits));
+                None
+            }
+        };
+        let window_s = timed(args.repeat, || {
+            forward_window(&model, &chosen.device, &window, side, form).map(|_| ())
+        })?;
+        let mut variants = Vec::new();
+        if args.all_forms {
+            let other = match form {
+                ConvForm::Backend => ConvForm::Im2col,
+                ConvForm::Im2col => ConvForm::Backend,
+            };
+            eprintln!("  the window with {other:?} convolutions");
+            let t = timed(args.repeat, || {
+                forward_window(&model, &chosen.device, &window, side, other).map(|_| ())
+            })?;
+            variants.push((other, t));
+        }
+        let mut tile_error = None;
+        let tile_s = if software {
+            eprintln!("  (software adapter: the 900x900 tile is skipped)");
+            None
+        } else {
+            eprintln!("  timing the {}x{} tile", size.0, size.1);
+            let params = InferParams {
+                batch: if chosen.is_gpu { args.gpu_batch } else { 1 },
+                window: args.window,
+                step: args.window,
+                ..InferParams::default()
+            };
+            let tile = timed(args.repeat, || {
+                predict_planes(
+                    &model,
+                    &chosen.device,
+                    input,
+                    4,
+                    size.0,
+                    size.1,
+                    &params,
+                    &mut |_| true,
+                )?;
+                Ok(())
+            });
+            // A failed tile (memory, say) leaves the window's numbers standing.
+            tile.map_err(|e| tile_error = Some(format!("{e:#}"))).ok()
+        };
+        let engine = match precision {
+            FloatDType::F32 => format!("burn, {}", chosen.description),
+            other => format!("burn, {}, {other:?}", chosen.description),
+        };
+        rows.push(Row {
+            engine,
+            window_side: side,
+            window_s,
+            variants,
+            tile_s,
+            tile_error,
+            deviation,
+        });
+    }
+    Ok((rows, failures))
 }
 
 /// The window side to time on `chosen`, and whether it is a software adapter (llvmpipe, where a
@@ -433,25 +500,27 @@ fn bench_torch(
     input_file: &std::path::Path,
     size: (usize, usize),
     threads: usize,
+    half: bool,
 ) -> anyhow::Result<Row> {
     eprintln!("PyTorch on {device}: timing");
-    let json = run_peer(
-        args,
-        device,
-        threads,
-        &[
-            "--input".into(),
-            input_file.to_string_lossy().into_owned(),
-            "--height".into(),
-            size.1.to_string(),
-            "--width".into(),
-            size.0.to_string(),
-            "--window".into(),
-            args.window.to_string(),
-            "--batch".into(),
-            (if device == "cpu" { 1 } else { args.gpu_batch }).to_string(),
-        ],
-    )?;
+    let mut extra: Vec<String> = if half {
+        vec!["--half".into()]
+    } else {
+        Vec::new()
+    };
+    extra.extend([
+        "--input".into(),
+        input_file.to_string_lossy().into_owned(),
+        "--height".into(),
+        size.1.to_string(),
+        "--width".into(),
+        size.0.to_string(),
+        "--window".into(),
+        args.window.to_string(),
+        "--batch".into(),
+        (if device == "cpu" { 1 } else { args.gpu_batch }).to_string(),
+    ]);
+    let json = run_peer(args, device, threads, &extra)?;
     let number = |k: &str| {
         json[k]
             .as_f64()
@@ -463,7 +532,9 @@ fn bench_torch(
             json["torch"].as_str().unwrap_or("?"),
             json["device"].as_str().unwrap_or("?"),
             json["threads"],
-            if json["tf32"].as_bool() == Some(true) {
+            if half {
+                ", fp16"
+            } else if json["tf32"].as_bool() == Some(true) {
                 ", TF32 convs"
             } else {
                 ""
@@ -474,6 +545,7 @@ fn bench_torch(
         variants: Vec::new(),
         tile_error: None,
         tile_s: Some(number("tile_s")?),
+        deviation: None,
     })
 }
 
@@ -503,11 +575,11 @@ fn main() -> anyhow::Result<()> {
     let mut notes: Vec<String> = Vec::new();
     let want = |d: &str| args.device == "all" || args.device == d;
     if want("cpu") {
-        if let Some(r) = bench_burn(&args, DeviceChoice::Cpu, &input, size)? {
-            rows.push(r);
-        }
+        let (r, failed) = bench_burn(&args, DeviceChoice::Cpu, &input, size)?;
+        rows.extend(r);
+        notes.extend(failed);
         if args.python != "none" {
-            match bench_torch(&args, "cpu", &input_file, size, threads) {
+            match bench_torch(&args, "cpu", &input_file, size, threads, false) {
                 Ok(r) => peers.push(r),
                 Err(e) => notes.push(format!("PyTorch CPU peer not run: {e:#}")),
             }
@@ -516,18 +588,26 @@ fn main() -> anyhow::Result<()> {
     if want("gpu") {
         let mut real_gpu = false;
         match bench_burn(&args, DeviceChoice::Gpu, &input, size) {
-            Ok(Some(r)) => {
+            Ok((r, failed)) if !(r.is_empty() && failed.is_empty()) => {
                 // A software adapter runs a smaller window: no CUDA peer for that.
-                real_gpu = r.window_side == args.window;
-                rows.push(r);
+                real_gpu = !r.is_empty() && r.iter().all(|r| r.window_side == args.window);
+                rows.extend(r);
+                notes.extend(failed);
             }
-            Ok(None) => notes.push("no wgpu adapter: burn wgpu not run".into()),
+            Ok(_) => notes.push("no wgpu adapter: burn wgpu not run".into()),
             Err(e) => notes.push(format!("burn wgpu not run: {e:#}")),
         }
         if real_gpu && args.python != "none" {
-            match bench_torch(&args, "cuda", &input_file, size, threads) {
+            match bench_torch(&args, "cuda", &input_file, size, threads, false) {
                 Ok(r) => peers.push(r),
                 Err(e) => notes.push(format!("PyTorch CUDA peer not run: {e:#}")),
+            }
+            // burn in f16 next to PyTorch in f16 too (the TF32 peer stays the target's).
+            if args.precision.contains(&FloatDType::F16) {
+                match bench_torch(&args, "cuda", &input_file, size, threads, true) {
+                    Ok(r) => peers.push(r),
+                    Err(e) => notes.push(format!("PyTorch CUDA fp16 peer not run: {e:#}")),
+                }
             }
         }
     }
@@ -582,6 +662,9 @@ fn main() -> anyhow::Result<()> {
         );
         if let Some(e) = &r.tile_error {
             println!("  the tile failed: {e}");
+        }
+        if let Some(d) = &r.deviation {
+            println!("  {d}");
         }
         for (form, t) in &r.variants {
             println!(

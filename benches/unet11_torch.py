@@ -61,6 +61,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument(
+        "--half", action="store_true", help="weights and input in float16 (the logits summed in float32)"
+    )
+    ap.add_argument(
         "--layers",
         default="",
         help="per-layer mode: JSON list of [name, kind, cin, cout, side] (kind conv3, conv1 or up); "
@@ -80,6 +83,8 @@ def main():
     x = np.fromfile(args.input, dtype="<f4").reshape(1, 4, args.height, args.width)
     tile = torch.from_numpy(x).to(dev)
     model = UNet11(1).to(dev).eval()
+    if args.half:
+        tile, model = tile.half(), model.half()
     win = args.window
 
     def sync():
@@ -124,6 +129,7 @@ def main():
         "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
         "threads": torch.get_num_threads(),
         "tf32": bool(torch.backends.cudnn.allow_tf32) if dev.type == "cuda" else False,
+        "half": args.half,
         "window_s": timed(one_window),
         "tile_s": timed(whole_tile),
         "windows": len(corners),
