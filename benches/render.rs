@@ -113,6 +113,8 @@ fn draw_output(
         pixels_per_point: ctx.pixels_per_point(),
         size_in_pixels: size,
     };
+    let [r, g, b, a] = Viewer::clear_color(&ctx.global_style().visuals).map(f64::from);
+    let clear = wgpu::Color { r, g, b, a };
     let t = Instant::now();
     let meshes = ctx.tessellate(output.shapes.clone(), ctx.pixels_per_point());
     let tessellated = t.elapsed().as_secs_f64();
@@ -140,7 +142,8 @@ fn draw_output(
                     view,
                     resolve_target: None,
                     ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        // As eframe clears a window: to the app's clear colour.
+                        load: wgpu::LoadOp::Clear(clear),
                         store: wgpu::StoreOp::Store,
                     },
                     depth_slice: None,

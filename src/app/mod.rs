@@ -66,6 +66,10 @@ impl eframe::App for App {
         self.viewer.ui(ui, frame.wgpu_render_state());
     }
 
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        Viewer::clear_color(visuals)
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, self.viewer.state());
     }
