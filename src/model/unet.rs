@@ -432,10 +432,10 @@ impl UNet11 {
 
     /// The network with every weight and bias stored as `dtype`.
     ///
-    /// `FloatDType::Flex32` keeps f32 in memory and lets the backend compute in f16 where it has
-    /// matrix units for it (cubecl stages a flex32 matrix product's operands as f16 and
-    /// accumulates in f32): the precision of PyTorch's default TF32 convolutions (10 mantissa
-    /// bits), with f16's range inside the product. `F16` stores and computes in f16 throughout.
+    /// `FloatDType::F16` stores and computes in f16 (11 significant bits, PyTorch's TF32
+    /// convolutions keep the same): on an H200 through wgpu about half the time of f32, logits
+    /// within ~5e-4. `Flex32` (f32 in memory, f16 allowed inside matrix products) ran exactly as
+    /// f32 there (logits within 1e-7, the same time): cubecl did not narrow those products.
     pub fn with_precision(self, dtype: FloatDType) -> Self {
         struct CastWeights(FloatDType);
         impl ModuleMapper for CastWeights {
