@@ -1,9 +1,12 @@
 //! The viewer's GPU side: the view pipeline built once per window and kept in egui_wgpu's
 //! callback resources, the scene texture, one uniform buffer per pane, and the paint callback.
 
+use std::sync::Arc;
+
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
+use crate::render::outline::{OutlinePipeline, OutlineUniform, Segment};
 use crate::render::overlay::{self, OverlayUniform, upload_probabilities};
 use crate::render::pyramid::{LruCache, TileKey};
 use crate::render::{Bands, RenderError, TexturePipeline, ViewPipeline, ViewUniform, upload_bands};
@@ -116,6 +119,21 @@ pub fn install_scene(state: &egui_wgpu::RenderState, bands: &Bands) -> Result<()
     renderer
         .callback_resources
         .insert(ViewResources { pipeline, panes });
+    if renderer
+        .callback_resources
+        .get::<OutlineResources>()
+        .is_none()
+    {
+        let pipeline = OutlinePipeline::new(&state.device, state.target_format);
+        let panes = (0..PANES).map(|_| pipeline.pane(&state.device)).collect();
+        renderer.callback_resources.insert(OutlineResources {
+            pipeline,
+            panes,
+            segments: None,
+            uploaded: Arc::default(),
+            uploads: 0,
+        });
+    }
     // The tiles of the previous scene go.
     renderer.callback_resources.remove::<TileResources>();
     Ok(())
@@ -243,5 +261,99 @@ impl egui_wgpu::CallbackTrait for OverlayCallback {
             render_pass.set_bind_group(0, bind_group, &[]);
             render_pass.draw(0..3, 0..1);
         }
+    }
+}
+
+/// The footprint outlines on the GPU: the pipeline, a uniform per pane, and the segments of the
+/// last frame that drew any (rewritten only when they change, not when the camera moves).
+struct OutlineResources {
+    pipeline: OutlinePipeline,
+    panes: Vec<(wgpu::Buffer, wgpu::BindGroup)>,
+    segments: Option<wgpu::Buffer>,
+    /// What `segments` holds.
+    uploaded: Arc<Vec<Segment>>,
+    /// Writes of `segments` so far.
+    uploads: usize,
+}
+
+/// How many times the footprint outlines went up to the GPU (once per change of the outlines,
+/// never for a camera move).
+pub fn outline_uploads(state: &egui_wgpu::RenderState) -> usize {
+    let renderer = state.renderer.read();
+    renderer
+        .callback_resources
+        .get::<OutlineResources>()
+        .map_or(0, |r| r.uploads)
+}
+
+/// One pane's draw of the footprint outlines; every pane of a frame shares `segments`.
+pub struct OutlineCallback {
+    pub pane: usize,
+    pub uniform: OutlineUniform,
+    pub segments: Arc<Vec<Segment>>,
+}
+
+impl egui_wgpu::CallbackTrait for OutlineCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &egui_wgpu::ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        let Some(res) = resources.get_mut::<OutlineResources>() else {
+            return Vec::new();
+        };
+        if !Arc::ptr_eq(&res.uploaded, &self.segments) {
+            if *res.uploaded != *self.segments && !self.segments.is_empty() {
+                let bytes: &[u8] = bytemuck::cast_slice(self.segments.as_slice());
+                let fits = res
+                    .segments
+                    .as_ref()
+                    .is_some_and(|b| b.size() >= bytes.len() as u64);
+                if !fits {
+                    res.segments = Some(device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("footprint outline segments"),
+                        size: (bytes.len() as u64).next_power_of_two(),
+                        usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    }));
+                }
+                if let Some(buffer) = &res.segments {
+                    queue.write_buffer(buffer, 0, bytes);
+                    res.uploads += 1;
+                }
+            }
+            res.uploaded = Arc::clone(&self.segments);
+        }
+        if let Some((uniform, _)) = res.panes.get(self.pane) {
+            queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        render_pass: &mut wgpu::RenderPass<'static>,
+        resources: &egui_wgpu::CallbackResources,
+    ) {
+        let Some(res) = resources.get::<OutlineResources>() else {
+            return;
+        };
+        let (Some(buffer), Some((_, bind_group))) = (&res.segments, res.panes.get(self.pane))
+        else {
+            return;
+        };
+        let count = res.uploaded.len();
+        if count == 0 {
+            return;
+        }
+        let bytes = (count * std::mem::size_of::<Segment>()) as u64;
+        render_pass.set_pipeline(&res.pipeline.pipeline);
+        render_pass.set_bind_group(0, bind_group, &[]);
+        render_pass.set_vertex_buffer(0, buffer.slice(..bytes));
+        render_pass.draw(0..6, 0..count as u32);
     }
 }

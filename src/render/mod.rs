@@ -6,6 +6,7 @@ mod bands;
 mod colormap;
 pub mod cpu;
 mod gpu;
+pub mod outline;
 pub mod overlay;
 pub mod pyramid;
 mod stretch;

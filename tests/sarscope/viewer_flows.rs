@@ -128,6 +128,76 @@ fn clicking_modes_layouts_and_stretch_changes_the_view_without_uploads() {
     assert_eq!(harness.state().texture_uploads(), 1);
 }
 
+/// The footprint outlines are drawn by our shader from segments that stay on the GPU: panning
+/// moves them on screen without sending them again; hiding and showing a layer sends them.
+#[test]
+fn outlines_stay_on_the_gpu_while_the_camera_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    let render = egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let viewer = Viewer::new(&render, load_scene(&[written.tif]).unwrap(), None).unwrap();
+    let for_ui = render.clone();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .renderer(WgpuTestRenderer::from_render_state(render.clone()))
+        .build_ui_state(
+            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
+            viewer,
+        );
+    harness.run();
+    let white = [255, 255, 255];
+    // The scene view only (the panels' white text would count too).
+    let frame = |h: &mut Harness<'static, Viewer>| {
+        let image = h.render().expect("kittest renders the frame");
+        let (w, hh) = image.dimensions();
+        image::imageops::crop_imm(&image, 0, 60, w / 2, hh - 160).to_image()
+    };
+    let shown = frame(&mut harness);
+    // The ground truth's 185 outlines are white (no predictions to score them against yet);
+    // bright scene pixels count as white too.
+    let white_shown = count_colour(&shown, white);
+    let sent = sarscope::app::outline_uploads(&render);
+    assert!(sent >= 1);
+
+    let (center, zoom) = harness.state().camera();
+    for step in 1..=4 {
+        harness.state_mut().set_camera(
+            center + egui::vec2(7.0 * step as f32, 3.0 * step as f32),
+            zoom,
+        );
+        harness.run();
+    }
+    let panned = frame(&mut harness);
+    assert!(
+        difference(shown.as_raw(), panned.as_raw()) > 1.0,
+        "the view did not move"
+    );
+    assert_eq!(sarscope::app::outline_uploads(&render), sent);
+
+    let truth = harness.get_by_label_contains("ground truth");
+    truth.click();
+    harness.run();
+    let hidden = frame(&mut harness);
+    let white_hidden = count_colour(&hidden, white);
+    assert!(
+        white_shown > white_hidden + 5000,
+        "hiding the outlines took {white_shown} white pixels to {white_hidden}"
+    );
+    harness.get_by_label_contains("ground truth").click();
+    harness.run();
+    let again = frame(&mut harness);
+    let white_again = count_colour(&again, white);
+    assert!(
+        white_again.abs_diff(count_colour(&panned, white)) < white_shown / 50,
+        "shown again: {white_again} white pixels, {white_shown} before"
+    );
+    assert_eq!(sarscope::app::outline_uploads(&render), sent + 1);
+}
+
 #[test]
 fn opening_files_reads_them_off_the_ui_thread_and_keeps_the_scene_on_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,6 +10,7 @@ use geo::{BoundingRect, Contains};
 use super::Viewer;
 use crate::annotate::{Layer, Role, Scoring, f1_by_confidence};
 use crate::eval::EvalParams;
+use crate::render::outline::{Segment, ring_segments};
 
 const TP: egui::Color32 = egui::Color32::from_rgb(60, 220, 90);
 const FP: egui::Color32 = egui::Color32::from_rgb(240, 60, 60);
@@ -171,41 +172,54 @@ impl Viewer {
         }
     }
 
-    /// Outlines of the visible layers in a pane showing scene pixels around `self.center`.
-    pub(super) fn draw_layers(&self, painter: &egui::Painter, rect: egui::Rect) {
-        let to_screen = |x: f64, y: f64| self.to_screen(rect, x, y);
+    /// The edges of the visible layers' footprints that can show in `bounds` (scene pixels), in
+    /// their score's colours, `pixels_per_point` scaling the widths to screen pixels. One list
+    /// for every pane (they share the camera), drawn by the GPU ([`OutlineCallback`]).
+    ///
+    /// [`OutlineCallback`]: crate::app::gpu::OutlineCallback
+    pub(super) fn outline_segments(
+        &self,
+        bounds: egui::Rect,
+        pixels_per_point: f32,
+    ) -> Vec<Segment> {
+        let mut segments = Vec::new();
+        let mut ring_points = Vec::new();
         for (l, layer) in self.all_layers().into_iter().enumerate() {
             if !layer.visible {
                 continue;
             }
-            let width = layer.width;
             for (i, f) in layer.footprints.iter().enumerate() {
                 let Some(b) = f.polygon.bounding_rect() else {
                     continue;
                 };
-                let screen = egui::Rect::from_two_pos(
-                    to_screen(b.min().x, b.min().y),
-                    to_screen(b.max().x, b.max().y),
+                let extent = egui::Rect::from_min_max(
+                    egui::pos2(b.min().x as f32, b.min().y as f32),
+                    egui::pos2(b.max().x as f32, b.max().y as f32),
                 );
-                if !screen.intersects(rect) {
+                if !extent.intersects(bounds) {
                     continue;
                 }
                 let selected = self.selected == Some((l, i));
-                let colour = if selected {
-                    SELECTED
+                let (colour, width) = if selected {
+                    (SELECTED, 3.0)
                 } else {
-                    self.footprint_colour(l, i)
+                    (self.footprint_colour(l, i), layer.width)
                 };
-                let stroke = egui::Stroke::new(if selected { 3.0 } else { width }, colour);
+                let colour = colour.to_normalized_gamma_f32();
                 for polygon in &f.polygon.0 {
                     for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-                        let points: Vec<egui::Pos2> =
-                            ring.0.iter().map(|c| to_screen(c.x, c.y)).collect();
-                        painter.add(egui::Shape::closed_line(points, stroke));
+                        ring_points.clear();
+                        ring_points.extend(ring.0.iter().map(|c| [c.x as f32, c.y as f32]));
+                        segments.extend(ring_segments(
+                            &ring_points,
+                            colour,
+                            width * pixels_per_point,
+                        ));
                     }
                 }
             }
         }
+        segments
     }
 
     /// The footprint under scene position `p`: predictions first, then truth.

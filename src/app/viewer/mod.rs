@@ -11,18 +11,20 @@ pub use edit::{SHORTCUTS, Tool};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use eframe::egui;
 use eframe::egui_wgpu;
 use serde::{Deserialize, Serialize};
 
 use super::gpu::{
-    OverlayCallback, ViewCallback, install_scene, install_tile, tile_resident, tiles_resident,
+    OutlineCallback, OverlayCallback, ViewCallback, install_scene, install_tile, tile_resident,
+    tiles_resident,
 };
 use super::scene::{SceneData, load_scene};
 use super::tiles::TileReader;
 use crate::raster::{ToLonLat, Window};
+use crate::render::outline::OutlineUniform;
 use crate::render::overlay::{OverlaySettings, OverlayUniform};
 use crate::render::pyramid::{TileKey, level_for, top_level, visible_tiles};
 use crate::render::{
@@ -219,6 +221,10 @@ pub struct Viewer {
     show_help: bool,
     /// The first pane's rectangle in the last frame.
     first_pane: egui::Rect,
+    /// The part of the scene (scene pixels) whose footprints' outlines are on the GPU: three
+    /// views wide and high around the view when it was chosen, so that panning within a view
+    /// sends nothing; chosen again when the view leaves it or is far smaller than it.
+    outline_area: Option<egui::Rect>,
     adapter: String,
     /// The probability overlay: shown, how, and whether the map is on the GPU.
     overlay_on: bool,
@@ -348,6 +354,7 @@ impl Viewer {
             finetune_steps: 100,
             show_help: false,
             first_pane: egui::Rect::NOTHING,
+            outline_area: None,
             adapter: format!("{:?}, {}", info.backend, info.name),
         };
         viewer.scene_changed();
@@ -780,6 +787,22 @@ impl Viewer {
         let (w, h) = (w as f32, h as f32);
         let tiled = self.scene.tiled.is_some();
         let pixels_per_point = ui.ctx().pixels_per_point();
+        // The footprints' edges, once for every pane: what any pane can show of the scene.
+        let seen = panes
+            .iter()
+            .map(|(rect, _)| {
+                egui::Rect::from_center_size(self.center.to_pos2(), rect.size() / self.zoom)
+            })
+            .reduce(|a, b| a.union(b));
+        self.outline_area = seen.map(|seen| match self.outline_area {
+            Some(area) if area.contains_rect(seen) && area.width() <= 6.0 * seen.width() => area,
+            _ => seen.expand2(seen.size()),
+        });
+        let outlines = Arc::new(
+            self.outline_area
+                .map(|area| self.outline_segments(area, pixels_per_point))
+                .unwrap_or_default(),
+        );
         let mut hovered = None;
         for (index, &(rect, mode)) in panes.iter().enumerate() {
             let response = ui.interact(
@@ -861,8 +884,19 @@ impl Viewer {
                     },
                 ));
             }
+            ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                rect,
+                OutlineCallback {
+                    pane: index,
+                    uniform: OutlineUniform {
+                        window: uniform.window,
+                        scene: [w, h],
+                        viewport: (rect.size() * pixels_per_point).into(),
+                    },
+                    segments: Arc::clone(&outlines),
+                },
+            ));
             let painter = ui.painter().with_clip_rect(rect);
-            self.draw_layers(&painter, rect);
             self.draw_edit_overlay(&painter, rect);
             if panes.len() > 1 {
                 ui.painter().text(
