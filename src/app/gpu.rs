@@ -9,7 +9,9 @@ use eframe::egui_wgpu::{self, wgpu};
 use crate::render::outline::{OutlinePipeline, OutlineUniform, Segment};
 use crate::render::overlay::{self, OverlayUniform, upload_probabilities};
 use crate::render::pyramid::{LruCache, TileKey};
-use crate::render::{Bands, RenderError, TexturePipeline, ViewPipeline, ViewUniform, upload_bands};
+use crate::render::{
+    Bands, RenderError, TexturePipeline, ViewPipeline, ViewUniform, per_draw_uniform, upload_bands,
+};
 
 /// Panes at most (the linked grid: four polarizations and a composite).
 pub const PANES: usize = 5;
@@ -33,12 +35,7 @@ fn pane_bindings<U>(
 ) -> PaneBindings {
     (0..PANES)
         .map(|_| {
-            let uniform = state.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: std::mem::size_of::<U>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
+            let uniform = per_draw_uniform::<U>(&state.device, label);
             let bind_group = pipeline.bind_group(&state.device, texture, &uniform);
             (uniform, bind_group)
         })

@@ -61,30 +61,28 @@ fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
     })
 }
 
-/// With the `vulkan` feature burn's kernels reach a Vulkan adapter as SPIR-V (cubecl's own
-/// compiler, the path to cooperative matrices) rather than WGSL: the description says so.
+/// Whether burn's kernels reach this adapter as SPIR-V (cubecl's own compiler, the path to
+/// cooperative matrices) rather than WGSL: Vulkan adapters in a build with the `vulkan` feature.
+fn runs_spirv(info: &wgpu::AdapterInfo) -> bool {
+    cfg!(feature = "vulkan") && info.backend == wgpu::Backend::Vulkan
+}
+
+/// " (SPIR-V)" for the device's description where [`runs_spirv`].
 fn compiler_note(info: &wgpu::AdapterInfo) -> &'static str {
-    if cfg!(feature = "vulkan") && info.backend == wgpu::Backend::Vulkan {
-        " (SPIR-V)"
-    } else {
-        ""
-    }
+    if runs_spirv(info) { " (SPIR-V)" } else { "" }
 }
 
 /// Why the `vulkan` build must not run burn's kernels on a software Vulkan adapter: Mesa's
 /// lavapipe (22.3, Debian 12) crashes compiling cubecl's SPIR-V (a segfault in pipeline
 /// creation, measured). `None` where the kernels can run.
 fn spirv_refusal(info: &wgpu::AdapterInfo) -> Option<String> {
-    (cfg!(feature = "vulkan")
-        && info.backend == wgpu::Backend::Vulkan
-        && info.device_type == wgpu::DeviceType::Cpu)
-        .then(|| {
-            format!(
-                "{} is a software Vulkan adapter, which crashes on the SPIR-V kernels of a build \
+    (runs_spirv(info) && info.device_type == wgpu::DeviceType::Cpu).then(|| {
+        format!(
+            "{} is a software Vulkan adapter, which crashes on the SPIR-V kernels of a build \
                  with the `vulkan` feature: use the CPU, or a build without that feature",
-                info.name
-            )
-        })
+            info.name
+        )
+    })
 }
 
 fn cpu() -> ModelDevice {
@@ -180,7 +178,7 @@ pub fn select_device_sharing(
         );
         return Ok(chosen);
     }
-    if cfg!(feature = "vulkan") && info.backend == wgpu::Backend::Vulkan {
+    if runs_spirv(&info) {
         // cubecl creates the Vulkan devices its SPIR-V kernels run on with extensions
         // (cooperative matrices, 8- and 16-bit types) that the viewer's device was created
         // without: the model gets a device of its own on the same GPU.

@@ -14,7 +14,8 @@ mod stretch;
 pub use bands::Bands;
 pub use colormap::Colormap;
 pub use gpu::{
-    OffscreenRenderer, RenderError, SceneTexture, TexturePipeline, ViewPipeline, upload_bands,
+    OffscreenRenderer, RenderError, SceneTexture, TexturePipeline, ViewPipeline, per_draw_uniform,
+    upload_bands,
 };
 pub use stretch::{Display, Stretch, histogram, stretch_limits};
 

@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use super::gpu::{per_draw_uniform, uniform_entry};
+
 /// One polygon edge. Keep in sync with `struct Segment` in shaders/outline.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -65,16 +67,7 @@ impl OutlinePipeline {
         });
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some(label),
-            entries: &[wgpu::BindGroupLayoutEntry {
-                binding: 0,
-                visibility: wgpu::ShaderStages::VERTEX,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Uniform,
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
-            }],
+            entries: &[uniform_entry(0, wgpu::ShaderStages::VERTEX)],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some(label),
@@ -118,12 +111,7 @@ impl OutlinePipeline {
 
     /// A uniform buffer for one pane and its bind group.
     pub fn pane(&self, device: &wgpu::Device) -> (wgpu::Buffer, wgpu::BindGroup) {
-        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("outline uniform"),
-            size: std::mem::size_of::<OutlineUniform>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let uniform = per_draw_uniform::<OutlineUniform>(device, "outline uniform");
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("outline"),
             layout: &self.layout,
