@@ -402,6 +402,24 @@ fn main() -> anyhow::Result<()> {
             h.state().viewer.error()
         );
     }
+    // A switch of the view's settings: the first frame of a combination not drawn before
+    // builds its pipeline; going back to one drawn before builds nothing.
+    let mut switch = |mode: ViewMode| -> anyhow::Result<f64> {
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            h.state_mut().viewer.state_mut().mode = mode;
+            let t = Instant::now();
+            h.step();
+            draw(&render, &h, &view, small)?;
+            runs.push(t.elapsed().as_secs_f64());
+        }
+        // The first frame; the later ones, for the same settings drawn again.
+        Ok(runs[0])
+    };
+    let built_before = sarscope::app::view_pipeline_builds(&render);
+    let new_combination = switch(ViewMode::Sinclair)?;
+    let back = switch(ViewMode::Span)?;
+    let built = sarscope::app::view_pipeline_builds(&render) - built_before;
     drop(h);
 
     let size = [1920u32, 1080];
@@ -429,6 +447,11 @@ fn main() -> anyhow::Result<()> {
         "open to first frame, 900x900x4 tile, in a running viewer: {:.1} ms (median of 5; target < 150 ms); {:.1} ms when the device is made and the shader compiled first",
         median(first) * 1e3,
         cold * 1e3
+    );
+    println!(
+        "switching the view's settings (1280x860): first frame of a combination not drawn before {:.1} ms ({built} pipeline built), of one drawn before {:.1} ms",
+        new_combination * 1e3,
+        back * 1e3
     );
     println!(
         "5-pane grid at 1920x1080, egui frame + paint callbacks, GPU finished: {:.2} ms/frame (median of {}; target <= 33 ms on lavapipe, <= 2 ms on a GPU)",

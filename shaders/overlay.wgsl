@@ -4,12 +4,15 @@
 // The CPU twin is render::overlay::overlay_pixel; keep them in sync.
 // Built after shaders/common.wgsl (the pipeline concatenates the two).
 
-// Keep in sync with `OverlayUniform` in src/render/overlay.rs.
+// Colormap::id, a pipeline constant (`OverlayUniform::constants`), as view.wgsl's settings.
+override COLORMAP: u32 = 2u;
+
+// Keep in sync with `OverlayUniform` in src/render/overlay.rs (`_colormap` is COLORMAP).
 struct Overlay {
     window: vec4<f32>, // uv = window.xy + target_uv * window.zw, as in view.wgsl
     src_width: u32,
     src_height: u32,
-    colormap: u32,
+    _colormap: u32,
     _pad: u32,
     opacity: f32,
     threshold: f32,
@@ -33,6 +36,6 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     if (!(p >= overlay.threshold)) {
         return vec4<f32>(0.0);
     }
-    let c = apply_colormap(overlay.colormap, clamp(p, 0.0, 1.0));
+    let c = apply_colormap(COLORMAP, clamp(p, 0.0, 1.0));
     return vec4<f32>(c, overlay.opacity);
 }

@@ -175,7 +175,7 @@ pub struct ViewCallback {
 impl egui_wgpu::CallbackTrait for ViewCallback {
     fn prepare(
         &self,
-        _device: &wgpu::Device,
+        device: &wgpu::Device,
         queue: &wgpu::Queue,
         _screen: &egui_wgpu::ScreenDescriptor,
         _encoder: &mut wgpu::CommandEncoder,
@@ -192,6 +192,10 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         };
         if let Some((uniform, _)) = buffer {
             queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
+        }
+        // This draw's pipeline, built here the first time its settings are drawn.
+        if let Some(res) = resources.get::<ViewResources>() {
+            res.pipeline.specialized(device, &self.uniform.constants());
         }
         Vec::new()
     }
@@ -214,7 +218,10 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         let Some((_, bind_group)) = bindings.and_then(|b| b.get(self.pane)) else {
             return;
         };
-        render_pass.set_pipeline(&res.pipeline.pipeline);
+        let Some(pipeline) = res.pipeline.built(&self.uniform.constants()) else {
+            return;
+        };
+        render_pass.set_pipeline(&pipeline);
         render_pass.set_bind_group(0, bind_group, &[]);
         render_pass.draw(0..3, 0..1);
     }
@@ -230,17 +237,17 @@ pub struct OverlayCallback {
 impl egui_wgpu::CallbackTrait for OverlayCallback {
     fn prepare(
         &self,
-        _device: &wgpu::Device,
+        device: &wgpu::Device,
         queue: &wgpu::Queue,
         _screen: &egui_wgpu::ScreenDescriptor,
         _encoder: &mut wgpu::CommandEncoder,
         resources: &mut egui_wgpu::CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
-        if let Some((uniform, _)) = resources
-            .get::<OverlayResources>()
-            .and_then(|res| res.panes.get(self.pane))
-        {
-            queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
+        if let Some(res) = resources.get::<OverlayResources>() {
+            if let Some((uniform, _)) = res.panes.get(self.pane) {
+                queue.write_buffer(uniform, 0, bytemuck::bytes_of(&self.uniform));
+            }
+            res.pipeline.specialized(device, &self.uniform.constants());
         }
         Vec::new()
     }
@@ -253,8 +260,9 @@ impl egui_wgpu::CallbackTrait for OverlayCallback {
     ) {
         if let Some(overlay) = resources.get::<OverlayResources>()
             && let Some((_, bind_group)) = overlay.panes.get(self.pane)
+            && let Some(pipeline) = overlay.pipeline.built(&self.uniform.constants())
         {
-            render_pass.set_pipeline(&overlay.pipeline.pipeline);
+            render_pass.set_pipeline(&pipeline);
             render_pass.set_bind_group(0, bind_group, &[]);
             render_pass.draw(0..3, 0..1);
         }
@@ -281,6 +289,16 @@ pub fn outline_uploads(state: &egui_wgpu::RenderState) -> usize {
         .callback_resources
         .get::<OutlineResources>()
         .map_or(0, |r| r.uploads)
+}
+
+/// How many view pipelines were built: one per combination of discrete view settings drawn
+/// (mode, input scale, dB, gamma, colormap, sampling, pixel grid), never one per frame.
+pub fn view_pipeline_builds(state: &egui_wgpu::RenderState) -> usize {
+    let renderer = state.renderer.read();
+    renderer
+        .callback_resources
+        .get::<ViewResources>()
+        .map_or(0, |r| r.pipeline.builds())
 }
 
 /// One pane's draw of the footprint outlines; every pane of a frame shares `segments`.

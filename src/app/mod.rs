@@ -12,7 +12,7 @@ mod viewer;
 
 use eframe::{egui, egui_wgpu};
 
-pub use gpu::outline_uploads;
+pub use gpu::{outline_uploads, view_pipeline_builds};
 pub use scene::{SceneData, load_probabilities, load_scene};
 pub use viewer::{Layout, SHORTCUTS, Tool, ViewState, Viewer};
 

@@ -2,6 +2,8 @@
 //! included): the same pipeline the viewer draws with, for `sarscope render` and the tests.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use wgpu::util::DeviceExt;
 
@@ -64,16 +66,36 @@ pub struct OffscreenRenderer {
     pub adapter: String,
 }
 
-/// A pipeline that draws one triangle over its target with a fragment shader reading one
+/// Pipelines that draw one triangle over their target with a fragment shader reading one
 /// unfilterable float texture (binding 0) and one uniform buffer (binding 1): the scene view
-/// and the probability overlay. Built once per target format.
+/// and the probability overlay. One shader module and layout per target format; a pipeline
+/// per combination of the shader's pipeline constants (its `override`s: the discrete
+/// settings), built the first time it is drawn and kept.
 pub struct TexturePipeline {
-    pub pipeline: wgpu::RenderPipeline,
+    shader: wgpu::ShaderModule,
+    pipeline_layout: wgpu::PipelineLayout,
     pub layout: wgpu::BindGroupLayout,
+    format: wgpu::TextureFormat,
+    blend: Option<wgpu::BlendState>,
+    label: &'static str,
+    variants: Mutex<Variants>,
 }
 
-/// The view shader's pipeline.
+/// The pipelines built so far, by their constants' names and values (bits), and how many
+/// times one was built.
+#[derive(Default)]
+struct Variants {
+    pipelines: HashMap<Vec<(&'static str, u64)>, wgpu::RenderPipeline>,
+    builds: usize,
+}
+
+/// The view shader's pipelines.
 pub type ViewPipeline = TexturePipeline;
+
+/// A pipeline's key: its constants' names and values.
+fn variant_key(constants: &[(&'static str, f64)]) -> Vec<(&'static str, u64)> {
+    constants.iter().map(|&(k, v)| (k, v.to_bits())).collect()
+}
 
 impl TexturePipeline {
     /// `source`: WGSL with `vs_main` and `fs_main`; `blend`: how it draws over the target
@@ -81,7 +103,7 @@ impl TexturePipeline {
     pub fn new(
         device: &wgpu::Device,
         format: wgpu::TextureFormat,
-        label: &str,
+        label: &'static str,
         source: &'static str,
         blend: Option<wgpu::BlendState>,
     ) -> Self {
@@ -114,11 +136,37 @@ impl TexturePipeline {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
+        Self {
+            shader,
+            pipeline_layout,
+            layout,
+            format,
+            blend,
+            label,
+            variants: Mutex::default(),
+        }
+    }
+
+    fn variants(&self) -> std::sync::MutexGuard<'_, Variants> {
+        // A panic while the map was held leaves it whole (an insert either happened or not).
+        self.variants.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The pipeline for `constants` (values of the shader's `override`s), built on first use.
+    pub fn specialized(
+        &self,
+        device: &wgpu::Device,
+        constants: &[(&'static str, f64)],
+    ) -> wgpu::RenderPipeline {
+        let key = variant_key(constants);
+        if let Some(pipeline) = self.variants().pipelines.get(&key) {
+            return pipeline.clone();
+        }
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some(label),
-            layout: Some(&pipeline_layout),
+            label: Some(self.label),
+            layout: Some(&self.pipeline_layout),
             vertex: wgpu::VertexState {
-                module: &shader,
+                module: &self.shader,
                 entry_point: Some("vs_main"),
                 compilation_options: Default::default(),
                 buffers: &[],
@@ -127,19 +175,39 @@ impl TexturePipeline {
             depth_stencil: None,
             multisample: wgpu::MultisampleState::default(),
             fragment: Some(wgpu::FragmentState {
-                module: &shader,
+                module: &self.shader,
                 entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    ..Default::default()
+                },
                 targets: &[Some(wgpu::ColorTargetState {
-                    format,
-                    blend,
+                    format: self.format,
+                    blend: self.blend,
                     write_mask: wgpu::ColorWrites::ALL,
                 })],
             }),
             multiview_mask: None,
             cache: None,
         });
-        Self { pipeline, layout }
+        let mut variants = self.variants();
+        variants.builds += 1;
+        variants.pipelines.insert(key, pipeline.clone());
+        pipeline
+    }
+
+    /// The pipeline built for `constants` by [`Self::specialized`] before, if any (for a
+    /// draw, where no device is at hand).
+    pub fn built(&self, constants: &[(&'static str, f64)]) -> Option<wgpu::RenderPipeline> {
+        self.variants()
+            .pipelines
+            .get(&variant_key(constants))
+            .cloned()
+    }
+
+    /// How many times a pipeline was built (once per combination of constants drawn).
+    pub fn builds(&self) -> usize {
+        self.variants().builds
     }
 
     /// The scene view (`shaders/view.wgsl`), drawn opaque.
@@ -329,7 +397,10 @@ impl OffscreenRenderer {
         }
         let buffer = uniform_buffer(&self.device, uniform, "view uniform");
         let bind_group = self.pipeline.bind_group(&self.device, &scene.view, &buffer);
-        self.draw(&self.pipeline.pipeline, &bind_group, out_width, out_height)
+        let pipeline = self
+            .pipeline
+            .specialized(&self.device, &uniform.constants());
+        self.draw(&pipeline, &bind_group, out_width, out_height)
     }
 
     /// The probability overlay of `probs` (`width` x `height`) alone, on a transparent target
@@ -350,7 +421,8 @@ impl OffscreenRenderer {
         let uniform = OverlayUniform::new(settings, width, height);
         let buffer = uniform_buffer(&self.device, &uniform, "overlay uniform");
         let bind_group = self.overlay.bind_group(&self.device, &texture, &buffer);
-        self.draw(&self.overlay.pipeline, &bind_group, out_width, out_height)
+        let pipeline = self.overlay.specialized(&self.device, &uniform.constants());
+        self.draw(&pipeline, &bind_group, out_width, out_height)
     }
 
     /// One full-target triangle through `pipeline` on a transparent target, read back.

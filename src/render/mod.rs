@@ -205,7 +205,8 @@ impl ViewSettings {
     }
 }
 
-/// The shader's uniform. Keep in sync with `struct View` in shaders/view.wgsl.
+/// One draw of the view shader: its uniform (keep in sync with `struct View` in
+/// shaders/view.wgsl) and, through [`Self::constants`], its pipeline.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct ViewUniform {
@@ -255,6 +256,22 @@ impl ViewUniform {
             grid: 0.0,
             _pad: [0; 2],
         }
+    }
+
+    /// The view shader's pipeline constants for this draw: its discrete settings, which pick
+    /// the pipeline (`override`s in shaders/view.wgsl; the shader does not read them here).
+    pub fn constants(&self) -> [(&'static str, f64); 8] {
+        let flag = |on: bool| f64::from(u8::from(on));
+        [
+            ("MODE", f64::from(self.mode)),
+            ("INPUT", f64::from(self.input)),
+            ("DB", flag(self.db == 1)),
+            ("GAMMA", flag(self.gamma != 1.0)),
+            ("COLORMAP", f64::from(self.colormap)),
+            ("BILINEAR", flag(self.sampling == 1)),
+            ("GRID", flag(self.grid > 0.0)),
+            ("CHECKER", flag(self.checker > 0.5)),
+        ]
     }
 }
 

@@ -56,6 +56,13 @@ impl OverlayUniform {
     }
 }
 
+impl OverlayUniform {
+    /// The overlay shader's pipeline constants (its colormap), as [`super::ViewUniform::constants`].
+    pub fn constants(&self) -> [(&'static str, f64); 1] {
+        [("COLORMAP", f64::from(self.colormap))]
+    }
+}
+
 /// The overlay colour of probability `p` (RGBA in 0..=1, not premultiplied): what the shader
 /// returns.
 pub fn overlay_pixel(p: f32, settings: &OverlaySettings) -> [f32; 4] {

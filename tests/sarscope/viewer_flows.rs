@@ -22,19 +22,27 @@ fn viewer_harness(dir: &std::path::Path) -> Harness<'static, Viewer> {
 
 /// The viewer on `scene`, in a 1280x860 window.
 pub fn harness_for(scene: sarscope::app::SceneData) -> Harness<'static, Viewer> {
+    harness_and_render(scene).0
+}
+
+/// The viewer on `scene`, in a 1280x860 window, and its wgpu device.
+fn harness_and_render(
+    scene: sarscope::app::SceneData,
+) -> (Harness<'static, Viewer>, egui_wgpu::RenderState) {
     let render = egui_kittest::wgpu::create_render_state(
         egui_kittest::wgpu::default_wgpu_setup(),
         egui_wgpu::RendererOptions::PREDICTABLE,
     );
     let viewer = Viewer::new(&render, scene, None).unwrap();
     let for_ui = render.clone();
-    Harness::builder()
+    let harness = Harness::builder()
         .with_size([1280.0, 860.0])
-        .renderer(WgpuTestRenderer::from_render_state(render))
+        .renderer(WgpuTestRenderer::from_render_state(render.clone()))
         .build_ui_state(
             move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
             viewer,
-        )
+        );
+    (harness, render)
 }
 
 /// The middle of the window (inside the scene view in both layouts), as RGB bytes.
@@ -125,6 +133,46 @@ fn clicking_modes_layouts_and_stretch_changes_the_view_without_uploads() {
     assert!(difference(&stretched, &scene_pixels(&mut harness)) > 1.0);
 
     // Everything above was uniforms: the scene's texture went up once.
+    assert_eq!(harness.state().texture_uploads(), 1);
+}
+
+/// The view shader is specialized: each combination of discrete settings is a pipeline of its
+/// own (a software renderer runs every branch of an uber-shader), built the first time it is
+/// drawn; settings drawn before build nothing, and neither does a frame.
+#[test]
+fn a_view_pipeline_is_built_once_per_combination_of_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    let (mut harness, render) = harness_and_render(load_scene(&[written.tif]).unwrap());
+    harness.run();
+    let builds = || sarscope::app::view_pipeline_builds(&render);
+    // (Pipelines are built when a frame is drawn, which `scene_pixels` does.)
+    let span = scene_pixels(&mut harness);
+    assert_eq!(builds(), 1, "span");
+    harness.get_by_label("pauli").click();
+    harness.run();
+    scene_pixels(&mut harness);
+    assert_eq!(builds(), 2, "pauli");
+    harness.get_by_label("dB").click();
+    harness.run();
+    let pauli_db = scene_pixels(&mut harness);
+    assert_eq!(builds(), 3, "pauli in dB");
+    // Back to what was drawn before: nothing built, and the same picture.
+    harness.get_by_label("dB").click();
+    harness.get_by_label("span").click();
+    harness.run();
+    assert_eq!(scene_pixels(&mut harness), span);
+    assert_eq!(builds(), 3, "span again");
+    harness.get_by_label("pauli").click();
+    harness.get_by_label("dB").click();
+    harness.run();
+    assert_eq!(scene_pixels(&mut harness), pauli_db);
+    for _ in 0..3 {
+        harness.step();
+        scene_pixels(&mut harness);
+    }
+    assert_eq!(builds(), 3, "frames");
     assert_eq!(harness.state().texture_uploads(), 1);
 }
 
