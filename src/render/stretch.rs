@@ -27,13 +27,23 @@ impl Display {
         Some(if self.db { c.map(db) } else { c })
     }
 
-    /// The finite display values of each channel over a regular sample of `texels`.
+    /// Distinct output channels: 3 for the RGB modes, 1 for the others (whose three are one).
+    fn distinct_channels(&self) -> usize {
+        if self.mode.is_rgb() { 3 } else { 1 }
+    }
+
+    /// The finite display values of each distinct output channel (see
+    /// [`Self::distinct_channels`]; the others stay empty) over a regular sample of `texels`.
     fn sample(&self, texels: &[[f32; 4]]) -> [Vec<f32>; 3] {
         let step = (texels.len() / SAMPLE).max(1);
+        let channels = self.distinct_channels();
         let mut values: [Vec<f32>; 3] = Default::default();
+        for v in values.iter_mut().take(channels) {
+            v.reserve(texels.len() / step + 1);
+        }
         for t in texels.iter().step_by(step) {
             let Some(c) = self.values(*t) else { continue };
-            for (k, v) in c.into_iter().enumerate() {
+            for (k, v) in c.into_iter().enumerate().take(channels) {
                 if v.is_finite() {
                     values[k].push(v);
                 }
@@ -110,6 +120,10 @@ pub fn stretch_limits(
         lo[k] = l;
         hi[k] = if h > l { h } else { l + 1.0 };
     }
+    // A one-channel mode's three channels are the same values: the same limits.
+    if display.distinct_channels() == 1 {
+        (lo, hi) = ([lo[0]; 3], [hi[0]; 3]);
+    }
     (lo, hi)
 }
 
@@ -131,6 +145,12 @@ pub fn histogram(
     bins: usize,
 ) -> Vec<(f64, f64)> {
     let mut values = display.sample(texels);
+    // A one-channel mode's channels are all the first.
+    let channel = if display.distinct_channels() == 1 {
+        0
+    } else {
+        channel
+    };
     let Some(vals) = values.get_mut(channel).filter(|v| !v.is_empty()) else {
         return Vec::new();
     };
@@ -198,6 +218,41 @@ mod tests {
         let flat = vec![[5.0; 4], [NODATA; 4], [f32::INFINITY; 4]];
         let (lo, hi) = stretch_limits(&flat, &HH, Stretch::MinMax);
         assert_eq!((lo[0], hi[0]), (5.0, 6.0));
+    }
+
+    /// A one-channel mode's statistics come from its one channel: the same limits on all
+    /// three, each the nearest-rank percentile of that channel's values; RGB modes' differ.
+    #[test]
+    fn a_one_channel_mode_has_one_set_of_limits() {
+        let texels: Vec<[f32; 4]> = (0..5_000u32)
+            .map(|i| {
+                [
+                    (i * 7 % 101) as f32,
+                    (i % 13) as f32,
+                    (i * 3 % 17) as f32,
+                    1.0,
+                ]
+            })
+            .collect();
+        let span = Display {
+            mode: ViewMode::Span,
+            ..HH
+        };
+        let mut sums: Vec<f32> = texels.iter().map(|t| t.iter().sum()).collect();
+        sums.sort_by(f32::total_cmp);
+        let rank = |p: f64| sums[((p / 100.0) * (sums.len() - 1) as f64).round() as usize];
+        let (lo, hi) = stretch_limits(&texels, &span, Stretch::default());
+        assert_eq!((lo, hi), ([rank(2.0); 3], [rank(98.0); 3]));
+        assert_eq!(
+            histogram(&texels, &span, 2, 20),
+            histogram(&texels, &span, 0, 20)
+        );
+        let pauli = Display {
+            mode: ViewMode::Pauli,
+            ..HH
+        };
+        let (_, hi) = stretch_limits(&texels, &pauli, Stretch::MinMax);
+        assert!(hi[0] != hi[1] && hi[1] != hi[2], "{hi:?}");
     }
 
     #[test]
