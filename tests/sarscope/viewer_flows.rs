@@ -280,6 +280,37 @@ fn opening_files_reads_them_off_the_ui_thread_and_keeps_the_scene_on_errors() {
     );
 }
 
+/// While a file opens, the status bar says so on its hints' line: the bar keeps its height and
+/// the window its layout (laying it out again cost lavapipe two more frames, taken from the
+/// reader on the same cores).
+#[test]
+fn a_file_opening_is_shown_in_place_of_the_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = viewer_harness(dir.path());
+    harness.run();
+    let ctx = harness.ctx.clone();
+    let hints = harness.get_by_label_contains("drop files to open").rect();
+    // The demo tile again: reading it takes tens of milliseconds, the frame after the call
+    // one or two.
+    let tile = harness.state().scene().files.clone();
+    harness.state_mut().open(&ctx, tile);
+    harness.step();
+    assert!(harness.state().is_loading(), "read before the next frame");
+    let opening = harness.get_by_label_contains("Opening").rect();
+    assert_eq!(opening.min.y, hints.min.y, "not on the hints' line");
+    assert!(
+        harness
+            .query_by_label_contains("drop files to open")
+            .is_none()
+    );
+    wait_for_loading(&mut harness);
+    assert_eq!(harness.state().error(), None);
+    assert_eq!(
+        harness.get_by_label_contains("drop files to open").rect(),
+        hints
+    );
+}
+
 /// Resident memory of this process in MiB (Linux).
 fn rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
