@@ -54,9 +54,7 @@ impl OverlayUniform {
             _pad1: [0.0; 2],
         }
     }
-}
 
-impl OverlayUniform {
     /// The overlay shader's pipeline constants (its colormap), as [`super::ViewUniform::constants`].
     pub fn constants(&self) -> [(&'static str, f64); 1] {
         [("COLORMAP", f64::from(self.colormap))]
