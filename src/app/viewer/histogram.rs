@@ -20,6 +20,20 @@ pub(super) fn bins(
     histogram(texels, display, channel, BINS)
 }
 
+/// A plot in the side panel: fixed axes (the panel scrolls, it does not pan or zoom the plot),
+/// and no background of its own. The panel's colour shows through, as the panels' own fill is
+/// left to the frame's clear colour: a software renderer (lavapipe) shades every pixel egui
+/// fills at ~65 ns, and the histogram's background and filled bars (~120,000 px) took 9-18 ms
+/// of the 1920x1080 grid frame.
+pub(super) fn panel_plot(id: &str, height: f32) -> egui_plot::Plot<'_> {
+    egui_plot::Plot::new(id)
+        .height(height)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show_background(false)
+}
+
 impl Viewer {
     pub(super) fn histogram_ui(&mut self, ui: &mut egui::Ui) {
         let mode = self.focused_mode();
@@ -52,23 +66,32 @@ impl Viewer {
             [a, b, ..] => b.0 - a.0,
             _ => 1.0,
         };
-        let bars: Vec<egui_plot::Bar> = bins
-            .iter()
-            .map(|&(x, share)| egui_plot::Bar::new(x, share).width(width))
-            .collect();
+        // The bars' outline, as steps: filled bars cost a software renderer ~10 ms a frame.
+        let mut steps = Vec::with_capacity(bins.len() * 2 + 2);
+        for &(x, share) in &bins {
+            steps.push([x - width / 2.0, share]);
+            steps.push([x + width / 2.0, share]);
+        }
+        if let (Some(first), Some(last)) = (steps.first().copied(), steps.last().copied()) {
+            steps.insert(0, [first[0], 0.0]);
+            steps.push([last[0], 0.0]);
+        }
         let limits = [settings.lo[channel], settings.hi[channel]];
         let mut dragged_to = None;
         let mut dragging = self.dragging;
-        egui_plot::Plot::new("histogram")
-            .height(180.0)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
+        // The channel's colour in an RGB mode, the text's in a one-channel one.
+        let colour = match (mode.is_rgb(), channel) {
+            (true, 0) => egui::Color32::from_rgb(230, 80, 80),
+            (true, 1) => egui::Color32::from_rgb(90, 200, 90),
+            (true, _) => egui::Color32::from_rgb(100, 140, 255),
+            (false, _) => ui.visuals().text_color(),
+        };
+        panel_plot("histogram", 180.0)
             .allow_boxed_zoom(false)
             .allow_double_click_reset(false)
             .show_y(false)
             .show(ui, |plot| {
-                plot.bar_chart(egui_plot::BarChart::new("pixels", bars));
+                plot.line(egui_plot::Line::new("pixels", steps).color(colour));
                 for (i, (name, x)) in [("low", limits[0]), ("high", limits[1])]
                     .into_iter()
                     .enumerate()

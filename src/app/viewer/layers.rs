@@ -318,11 +318,7 @@ impl Viewer {
             };
             let (by_confidence, by_probability) =
                 (line(&self.f1_curve), line(&self.probability_curve));
-            egui_plot::Plot::new("f1 by threshold")
-                .height(130.0)
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
+            super::histogram::panel_plot("f1 by threshold", 130.0)
                 .x_axis_label("threshold")
                 .y_axis_label("F1")
                 .legend(egui_plot::Legend::default())

@@ -471,11 +471,7 @@ impl Viewer {
                 }
             });
             let losses = job.progress().losses();
-            egui_plot::Plot::new("fine-tuning loss")
-                .height(90.0)
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
+            super::histogram::panel_plot("fine-tuning loss", 90.0)
                 .x_axis_label("step")
                 .y_axis_label("loss")
                 .show(ui, |plot| {
