@@ -15,9 +15,22 @@ use crate::common::shared_data;
 
 /// The viewer on the demo scene, in a 1280x860 window.
 fn viewer_harness(dir: &std::path::Path) -> Harness<'static, Viewer> {
+    harness_for(demo_scene(dir))
+}
+
+/// The demo scene, written to `dir` and read back.
+fn demo_scene(dir: &std::path::Path) -> sarscope::app::SceneData {
     let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
     let written = demo.write(dir).unwrap();
-    harness_for(load_scene(&[written.tif]).unwrap())
+    load_scene(&[written.tif]).unwrap()
+}
+
+/// A wgpu device as egui_kittest makes it (lavapipe on CI).
+fn test_render_state() -> egui_wgpu::RenderState {
+    egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    )
 }
 
 /// The viewer on `scene`, in a 1280x860 window.
@@ -29,10 +42,7 @@ pub fn harness_for(scene: sarscope::app::SceneData) -> Harness<'static, Viewer> 
 fn harness_and_render(
     scene: sarscope::app::SceneData,
 ) -> (Harness<'static, Viewer>, egui_wgpu::RenderState) {
-    let render = egui_kittest::wgpu::create_render_state(
-        egui_kittest::wgpu::default_wgpu_setup(),
-        egui_wgpu::RendererOptions::PREDICTABLE,
-    );
+    let render = test_render_state();
     let viewer = Viewer::new(&render, scene, None).unwrap();
     let for_ui = render.clone();
     let harness = Harness::builder()
@@ -181,21 +191,7 @@ fn a_view_pipeline_is_built_once_per_combination_of_settings() {
 #[test]
 fn outlines_stay_on_the_gpu_while_the_camera_moves() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
-    let written = demo.write(dir.path()).unwrap();
-    let render = egui_kittest::wgpu::create_render_state(
-        egui_kittest::wgpu::default_wgpu_setup(),
-        egui_wgpu::RendererOptions::PREDICTABLE,
-    );
-    let viewer = Viewer::new(&render, load_scene(&[written.tif]).unwrap(), None).unwrap();
-    let for_ui = render.clone();
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 860.0])
-        .renderer(WgpuTestRenderer::from_render_state(render.clone()))
-        .build_ui_state(
-            move |ui, viewer: &mut Viewer| viewer.ui(ui, Some(&for_ui)),
-            viewer,
-        );
+    let (mut harness, render) = harness_and_render(demo_scene(dir.path()));
     harness.run();
     let white = [255, 255, 255];
     // The scene view only (the panels' white text would count too).
@@ -338,13 +334,8 @@ fn egui_fill_area(harness: &Harness<'static, sarscope::app::App>) -> f64 {
 #[test]
 fn egui_fills_little_of_the_window_itself() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
-    let written = demo.write(dir.path()).unwrap();
-    let render = egui_kittest::wgpu::create_render_state(
-        egui_kittest::wgpu::default_wgpu_setup(),
-        egui_wgpu::RendererOptions::PREDICTABLE,
-    );
-    let viewer = Viewer::new(&render, load_scene(&[written.tif]).unwrap(), None).unwrap();
+    let render = test_render_state();
+    let viewer = Viewer::new(&render, demo_scene(dir.path()), None).unwrap();
     // As eframe runs the app, on the window's root `Ui` (kittest's `build_ui*` would wrap it
     // in a panel that fills the whole window).
     let mut harness = Harness::builder()
