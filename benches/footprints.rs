@@ -8,8 +8,12 @@
 //!   solaris' algorithm written with shapely 2 (solaris itself does not install here: its
 //!   package imports its TensorFlow/PyTorch training code), with identical TP/FP/FN required.
 //!
+//! Ours and the peer's alternate in rounds, a ratio per round, and the last line gives their
+//! median and range: a shared machine's speed drifts by ~1.5x over minutes, which one pair of
+//! measurements minutes apart cannot tell from a speed-up.
+//!
 //! ```text
-//! cargo bench --profile dev --bench footprints [-- --images 500 --repeat 3]
+//! cargo bench --profile dev --bench footprints [-- --images 500 --repeat 3 --rounds 3]
 //! ```
 
 use std::fmt::Write as _;
@@ -35,6 +39,9 @@ struct Args {
     images: usize,
     #[arg(long, default_value_t = 3)]
     repeat: usize,
+    /// Rounds of ours then the peer's, each giving a ratio.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// The Python with rasterio and shapely; "none" skips the peer.
     #[arg(long, default_value = "python3")]
     python: String,
@@ -112,6 +119,23 @@ fn write_eval_set(dir: &Path, images: usize) -> anyhow::Result<(usize, usize)> {
     Ok((n_truth, n_pred))
 }
 
+/// The Python peer on the same inputs: its JSON line (times, counts, versions).
+fn run_peer(args: &Args, dir: &Path, (w, h): (usize, usize)) -> anyhow::Result<serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/footprints_peer.py");
+    eprintln!("running the Python peer");
+    let out = Command::new(&args.python)
+        .arg(&script)
+        .arg(dir)
+        .args(["--width", &w.to_string(), "--height", &h.to_string()])
+        .args(["--repeat", &args.repeat.to_string()])
+        .output()
+        .with_context(|| format!("running {} {}", args.python, script.display()))?;
+    if !out.status.success() {
+        bail!("peer failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
@@ -133,9 +157,6 @@ fn main() -> anyhow::Result<()> {
         bytemuck::cast_slice::<f32, u8>(&probs),
     )?;
     let params = VectorizeParams::default();
-    let (vec_s, footprints) = timed(args.repeat * 10, || Ok(vectorize(&probs, w, h, params)))?;
-    let vec_area: f64 = footprints.iter().map(|f| f.area_px).sum();
-
     eprintln!("writing the evaluation set ({} images)", args.images);
     let (n_truth, n_pred) = write_eval_set(dir.path(), args.images)?;
     let eval_params = EvalParams::default();
@@ -147,75 +168,90 @@ fn main() -> anyhow::Result<()> {
         );
         anyhow::Ok((truth?, preds?))
     };
-    let (eval_s, evaluation) = timed(args.repeat, || {
-        let (truth, preds) = read_both()?;
-        Ok(evaluate_rows(&truth, &preds, eval_params))
-    })?;
-    let c = evaluation.total;
-    let (read_s, (truth_rows, pred_rows)) = timed(args.repeat, read_both)?;
-    let (score_s, _) = timed(args.repeat, || {
-        Ok(evaluate_rows(&truth_rows, &pred_rows, eval_params))
-    })?;
 
     println!("footprints bench: ours vs the Python tools, same inputs, same run");
-    println!(
-        "vectorize 900x900 demo mask: ours {:.2} ms, {} polygons, {:.0} px^2",
-        vec_s * 1e3,
-        footprints.len(),
-        vec_area
-    );
-    println!(
-        "eval {n_truth} truth / {n_pred} proposals (read + score): ours {eval_s:.3} s (reading {read_s:.3} s, scoring {score_s:.3} s), TP {} FP {} FN {}, F1 {:.4}",
-        c.tp,
-        c.fp,
-        c.fn_,
-        c.f1()
-    );
-    if args.python == "none" {
-        println!("note: Python peer skipped (--python none)");
-        return Ok(());
+    // Rounds of ours then the peer's: this machine's speed drifts over minutes, so each ratio
+    // compares two measurements seconds apart, and the summary gives their median and range.
+    let (mut vec_ratios, mut eval_ratios) = (Vec::new(), Vec::new());
+    for round in 1..=args.rounds.max(1) {
+        let (vec_s, footprints) = timed(args.repeat * 10, || Ok(vectorize(&probs, w, h, params)))?;
+        let vec_area: f64 = footprints.iter().map(|f| f.area_px).sum();
+        let (eval_s, evaluation) = timed(args.repeat, || {
+            let (truth, preds) = read_both()?;
+            Ok(evaluate_rows(&truth, &preds, eval_params))
+        })?;
+        let c = evaluation.total;
+        let (read_s, (truth_rows, pred_rows)) = timed(args.repeat, read_both)?;
+        let (score_s, _) = timed(args.repeat, || {
+            Ok(evaluate_rows(&truth_rows, &pred_rows, eval_params))
+        })?;
+        println!("round {round}");
+        println!(
+            "vectorize 900x900 demo mask: ours {:.2} ms, {} polygons, {:.0} px^2",
+            vec_s * 1e3,
+            footprints.len(),
+            vec_area
+        );
+        println!(
+            "eval {n_truth} truth / {n_pred} proposals (read + score): ours {eval_s:.3} s (reading {read_s:.3} s, scoring {score_s:.3} s), TP {} FP {} FN {}, F1 {:.4}",
+            c.tp,
+            c.fp,
+            c.fn_,
+            c.f1()
+        );
+        if args.python == "none" {
+            println!("note: Python peer skipped (--python none)");
+            continue;
+        }
+        let peer = run_peer(&args, dir.path(), (w, h))?;
+        let num = |k: &str| {
+            peer[k]
+                .as_f64()
+                .with_context(|| format!("no {k} in {peer}"))
+        };
+        vec_ratios.push(num("vectorize_s")? / vec_s);
+        eval_ratios.push(num("eval_s")? / eval_s);
+        println!(
+            "vectorize, rasterio {} + shapely {}: {:.2} ms, {} polygons, {:.0} px^2  ->  ours {:.1}x faster",
+            peer["rasterio"].as_str().unwrap_or("?"),
+            peer["shapely"].as_str().unwrap_or("?"),
+            num("vectorize_s")? * 1e3,
+            peer["polygons"],
+            num("area")?,
+            num("vectorize_s")? / vec_s
+        );
+        let same = peer["tp"].as_u64() == Some(c.tp)
+            && peer["fp"].as_u64() == Some(c.fp)
+            && peer["fn"].as_u64() == Some(c.fn_);
+        println!(
+            "eval, solaris' algorithm in shapely: {:.3} s, TP {} FP {} FN {}  ->  ours {:.1}x faster, counts {}",
+            num("eval_s")?,
+            peer["tp"],
+            peer["fp"],
+            peer["fn"],
+            num("eval_s")? / eval_s,
+            if same { "identical" } else { "DIFFER" }
+        );
+        if !same {
+            bail!("the metric's counts differ from the peer's");
+        }
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/footprints_peer.py");
-    eprintln!("running the Python peer");
-    let out = Command::new(&args.python)
-        .arg(&script)
-        .arg(dir.path())
-        .args(["--width", &w.to_string(), "--height", &h.to_string()])
-        .args(["--repeat", &args.repeat.to_string()])
-        .output()
-        .with_context(|| format!("running {} {}", args.python, script.display()))?;
-    if !out.status.success() {
-        bail!("peer failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let peer: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let num = |k: &str| {
-        peer[k]
-            .as_f64()
-            .with_context(|| format!("no {k} in {peer}"))
-    };
-    println!(
-        "vectorize, rasterio {} + shapely {}: {:.2} ms, {} polygons, {:.0} px^2  ->  ours {:.1}x faster",
-        peer["rasterio"].as_str().unwrap_or("?"),
-        peer["shapely"].as_str().unwrap_or("?"),
-        num("vectorize_s")? * 1e3,
-        peer["polygons"],
-        num("area")?,
-        num("vectorize_s")? / vec_s
-    );
-    let same = peer["tp"].as_u64() == Some(c.tp)
-        && peer["fp"].as_u64() == Some(c.fp)
-        && peer["fn"].as_u64() == Some(c.fn_);
-    println!(
-        "eval, solaris' algorithm in shapely: {:.3} s, TP {} FP {} FN {}  ->  ours {:.1}x faster, counts {}",
-        num("eval_s")?,
-        peer["tp"],
-        peer["fp"],
-        peer["fn"],
-        num("eval_s")? / eval_s,
-        if same { "identical" } else { "DIFFER" }
-    );
-    if !same {
-        bail!("the metric's counts differ from the peer's");
+    if !vec_ratios.is_empty() {
+        let summary = |ratios: &[f64]| {
+            let (lo, hi) = ratios
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
+            format!(
+                "median {:.1}x (range {lo:.1}-{hi:.1}x over {} rounds)",
+                median(ratios.to_vec()),
+                ratios.len()
+            )
+        };
+        println!(
+            "ours vs the peer: vectorize {} (target >= 20x), eval {} (target >= 50x)",
+            summary(&vec_ratios),
+            summary(&eval_ratios)
+        );
     }
     Ok(())
 }
