@@ -74,20 +74,20 @@ pub fn install_tile(
 
 /// Whether `key` is on the GPU.
 pub fn tile_resident(state: &egui_wgpu::RenderState, key: &TileKey) -> bool {
-    let renderer = state.renderer.read();
-    renderer
-        .callback_resources
-        .get::<TileResources>()
-        .is_some_and(|t| t.tiles.contains(key))
+    read_resource(state, |t: &TileResources| t.tiles.contains(key)).unwrap_or(false)
 }
 
 /// Tiles on the GPU now.
 pub fn tiles_resident(state: &egui_wgpu::RenderState) -> usize {
-    let renderer = state.renderer.read();
-    renderer
-        .callback_resources
-        .get::<TileResources>()
-        .map_or(0, |t| t.tiles.len())
+    read_resource(state, |t: &TileResources| t.tiles.len()).unwrap_or(0)
+}
+
+/// `f` of the renderer's resource of type `T`, if there is one.
+fn read_resource<T: Send + Sync + 'static, R>(
+    state: &egui_wgpu::RenderState,
+    f: impl FnOnce(&T) -> R,
+) -> Option<R> {
+    state.renderer.read().callback_resources.get::<T>().map(f)
 }
 
 /// GPU objects kept in the callback resources: the pipeline and, per pane, a uniform buffer
@@ -284,21 +284,13 @@ struct OutlineResources {
 /// How many times the footprint outlines went up to the GPU (once per change of the outlines,
 /// never for a camera move).
 pub fn outline_uploads(state: &egui_wgpu::RenderState) -> usize {
-    let renderer = state.renderer.read();
-    renderer
-        .callback_resources
-        .get::<OutlineResources>()
-        .map_or(0, |r| r.uploads)
+    read_resource(state, |r: &OutlineResources| r.uploads).unwrap_or(0)
 }
 
 /// How many view pipelines were built: one per combination of discrete view settings drawn
 /// (mode, input scale, dB, gamma, colormap, sampling, pixel grid), never one per frame.
 pub fn view_pipeline_builds(state: &egui_wgpu::RenderState) -> usize {
-    let renderer = state.renderer.read();
-    renderer
-        .callback_resources
-        .get::<ViewResources>()
-        .map_or(0, |r| r.pipeline.builds())
+    read_resource(state, |r: &ViewResources| r.pipeline.builds()).unwrap_or(0)
 }
 
 /// One pane's draw of the footprint outlines; every pane of a frame shares `segments`.
