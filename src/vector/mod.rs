@@ -4,6 +4,7 @@
 mod convex;
 mod polygonize;
 mod rasterize;
+mod simplify;
 mod valid;
 
 pub use convex::{is_simple_convex, simple_convex, turns_one_way};

@@ -1,7 +1,7 @@
 //! Probability map -> building polygons: threshold, 4-connected components, outlines traced
 //! on pixel edges with their holes (what `rasterio.features.shapes` gives), simplification.
 
-use geo::{Area, Coord, LineString, MakeValid, Polygon, Simplify};
+use geo::{Area, Coord, LineString, MakeValid, Polygon};
 use serde::Serialize;
 
 /// How a probability map becomes polygons. The defaults are the SpaceNet 6 baseline's.
@@ -44,28 +44,24 @@ pub struct Footprint {
 /// A run of set pixels in one row: (row, first column, end column).
 type Run = (usize, usize, usize);
 
-/// The runs of pixels that are `set`, row by row, and the index of each row's first run
-/// (one more entry at the end).
+/// The runs of set pixels, row by row, and the index of each row's first run (one more entry
+/// at the end). `block_bits` gives the pixels of up to 64 of a row as the bits of a word
+/// (pixel `i` in bit `i`, the bits past the block's end clear): [`above_bits`] for a
+/// probability map.
 fn runs_of<'a, T: 'a>(
     rows: impl Iterator<Item = &'a [T]>,
-    set: impl Fn(&T) -> bool,
+    block_bits: impl Fn(&[T]) -> u64,
 ) -> (Vec<Run>, Vec<usize>) {
     let mut runs: Vec<Run> = Vec::new();
     let mut row_start = Vec::new();
     for (y, row) in rows.enumerate() {
         row_start.push(runs.len());
-        // 64 pixels at a time: their flags first (a loop the compiler vectorizes), packed
-        // into the bits of a word; a block all in or all out (most of a mask) goes whole, a
-        // mixed one by the bits where a run starts or ends.
+        // 64 pixels at a time: a block all in or all out (most of a mask) goes whole, a mixed
+        // one by the bits where a run starts or ends.
         let mut open: Option<usize> = None;
-        let mut flags = [0u8; 64];
         for (c, chunk) in row.chunks(64).enumerate() {
             let (base, n) = (c * 64, chunk.len());
-            for (f, v) in flags.iter_mut().zip(chunk) {
-                *f = u8::from(set(v));
-            }
-            flags[n..].fill(0);
-            let bits = pack_bits(&flags);
+            let bits = block_bits(chunk);
             let full = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
             if bits == 0 {
                 if let Some(x0) = open.take() {
@@ -102,15 +98,22 @@ fn runs_of<'a, T: 'a>(
     (runs, row_start)
 }
 
-/// 64 flags (0 or 1) as the bits of a word, flag `i` in bit `i`: 8 at a time, each byte's
-/// flag moved to its place by one multiplication (the products' bits never overlap).
-fn pack_bits(flags: &[u8; 64]) -> u64 {
+/// Up to 64 probabilities as the bits of a word, a bit set where the probability is above
+/// `threshold` (never for NaN): eight compared at once and their signs gathered into a byte
+/// (SSE's `cmpps` and `movmsk` on x86-64, NEON on ARM, through `wide`), the rest one by one.
+/// The scan reads every pixel: one by one it was a fifth of vectorizing a tile; this way it
+/// takes half that time, reading the map from memory most of it.
+fn above_bits(block: &[f32], threshold: f32) -> u64 {
+    let limit = wide::f32x8::splat(threshold);
+    let (eights, rest) = block.as_chunks::<8>();
+    let whole = block.len() - rest.len();
     let mut bits = 0u64;
-    for (k, eight) in flags.chunks_exact(8).enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(eight);
-        let byte = u64::from_le_bytes(word).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-        bits |= byte << (8 * k);
+    for (k, &eight) in eights.iter().enumerate() {
+        let above = wide::f32x8::new(eight).simd_gt(limit).to_bitmask();
+        bits |= u64::from(above) << (8 * k);
+    }
+    for (i, &p) in rest.iter().enumerate() {
+        bits |= u64::from(p > threshold) << (whole + i);
     }
     bits
 }
@@ -205,6 +208,8 @@ struct EdgeGrid {
     columns: usize,
     /// Per vertex: the end vertices of its outgoing edges, `NONE` where unused.
     out: Vec<[u32; 2]>,
+    /// Edges added and not yet taken into a ring.
+    left: usize,
 }
 
 const NONE: u32 = u32::MAX;
@@ -218,6 +223,7 @@ impl EdgeGrid {
             y0: y_lo as u32,
             columns,
             out: vec![[NONE; 2]; columns * (y_hi - y_lo + 2)],
+            left: 0,
         }
     }
 
@@ -225,6 +231,10 @@ impl EdgeGrid {
     fn polygon(mut self) -> Polygon<f64> {
         let mut rings: Vec<Vec<Vertex>> = Vec::new();
         for start_index in 0..self.out.len() {
+            // Most buildings have no hole: their one ring starts at the first vertex.
+            if self.left == 0 {
+                break;
+            }
             while self.out.get(start_index).is_some_and(|s| s[0] != NONE) {
                 let start = self.vertex(start_index as u32);
                 let mut ring = Vec::with_capacity(64);
@@ -255,6 +265,17 @@ impl EdgeGrid {
         (v.1 - self.y0) as usize * self.columns + (v.0 - self.x0) as usize
     }
 
+    /// The vertex next to `v` (index `iv`) whose index is `to`: an edge joins neighbours,
+    /// one column (index +-1) or one row (index +-columns) apart, so no division is needed.
+    fn neighbour(&self, v: Vertex, iv: usize, to: u32) -> Vertex {
+        match i64::from(to) - iv as i64 {
+            1 => (v.0 + 1, v.1),
+            -1 => (v.0.saturating_sub(1), v.1),
+            d if d > 0 => (v.0, v.1 + 1),
+            _ => (v.0, v.1.saturating_sub(1)),
+        }
+    }
+
     fn vertex(&self, i: u32) -> Vertex {
         let i = i as usize;
         (
@@ -271,6 +292,7 @@ impl EdgeGrid {
             } else {
                 slots[1] = ib;
             }
+            self.left += 1;
         }
     }
 }
@@ -364,7 +386,7 @@ fn take_next(grid: &mut EdgeGrid, prev: Option<Vertex>, v: Vertex) -> Option<Ver
                 i64::from(v.0) - i64::from(p.0),
                 i64::from(v.1) - i64::from(p.1),
             );
-            let c = grid.vertex(slots[1]);
+            let c = grid.neighbour(v, iv, slots[1]);
             let dout = (
                 i64::from(c.0) - i64::from(v.0),
                 i64::from(c.1) - i64::from(v.1),
@@ -378,6 +400,7 @@ fn take_next(grid: &mut EdgeGrid, prev: Option<Vertex>, v: Vertex) -> Option<Ver
         }
     };
     let chosen = slots[pick];
+    grid.left = grid.left.saturating_sub(1);
     if let Some(s) = grid.out.get_mut(iv) {
         *s = if pick == 0 {
             [slots[1], NONE]
@@ -385,7 +408,7 @@ fn take_next(grid: &mut EdgeGrid, prev: Option<Vertex>, v: Vertex) -> Option<Ver
             [slots[0], NONE]
         };
     }
-    Some(grid.vertex(chosen))
+    Some(grid.neighbour(v, iv, chosen))
 }
 
 /// Closed ring of pixel corners without the vertices in the middle of straight runs.
@@ -394,24 +417,24 @@ fn compact_ring(ring: Vec<Vertex>) -> LineString<f64> {
         x: f64::from(x),
         y: f64::from(y),
     };
-    let n = ring.len().saturating_sub(1); // last repeats the first
-    let mut kept: Vec<Coord<f64>> = Vec::with_capacity(n + 1);
+    let corners = ring.get(..ring.len().saturating_sub(1)).unwrap_or(&[]); // last repeats the first
+    let mut kept: Vec<Coord<f64>> = Vec::with_capacity(corners.len() + 1);
     let d = |p: &Vertex, q: &Vertex| {
         (
             i64::from(q.0) - i64::from(p.0),
             i64::from(q.1) - i64::from(p.1),
         )
     };
-    for i in 0..n {
-        let prev = ring.get((i + n - 1) % n);
-        let here = ring.get(i);
-        let next = ring.get((i + 1) % n);
-        if let (Some(a), Some(b), Some(c)) = (prev, here, next) {
-            let ((ux, uy), (vx, vy)) = (d(a, b), d(b, c));
+    let mut prev = corners.last();
+    for (i, here) in corners.iter().enumerate() {
+        let next = corners.get(i + 1).or(corners.first());
+        if let (Some(a), Some(c)) = (prev, next) {
+            let ((ux, uy), (vx, vy)) = (d(a, here), d(here, c));
             if ux * vy - uy * vx != 0 {
-                kept.push(coord(b));
+                kept.push(coord(here));
             }
         }
+        prev = Some(here);
     }
     if let Some(first) = kept.first().copied() {
         kept.push(first);
@@ -455,7 +478,7 @@ fn vectorize_from(
     // Runs of building pixels grouped into components: no mask, no label image; the outline
     // is traced from the runs.
     let rows = (0..height).map(|y| probs.get(y * width..(y + 1) * width).unwrap_or(&[]));
-    let (runs, row_start) = runs_of(rows, |&p| p > params.threshold);
+    let (runs, row_start) = runs_of(rows, |block| above_bits(block, params.threshold));
     let kept: Vec<(Vec<Run>, usize)> = group_runs(&runs, &row_start)
         .into_iter()
         .map(|c| {
@@ -511,7 +534,7 @@ fn sum_f64(values: &[f32]) -> f64 {
 /// repaired (its largest part) when even the traced outline is not valid.
 fn outline(traced: Polygon<f64>, tolerance: f64) -> Polygon<f64> {
     if tolerance > 0.0 {
-        let simplified = traced.simplify(tolerance);
+        let simplified = super::simplify::simplify_outline(&traced, tolerance);
         if super::is_simple_convex(&simplified) || super::is_valid_polygon(&simplified) {
             return simplified;
         }
@@ -536,6 +559,24 @@ mod tests {
     use super::*;
     use geo::Validation;
 
+    /// Up to 64 mask pixels as the bits of a word: their flags first (a loop the compiler
+    /// vectorizes), then 8 at a time, each byte's flag moved to its place by one multiplication
+    /// (the products' bits never overlap).
+    fn set_bits(block: &[bool]) -> u64 {
+        let mut flags = [0u8; 64];
+        for (f, &v) in flags.iter_mut().zip(block) {
+            *f = u8::from(v);
+        }
+        let mut bits = 0u64;
+        for (k, eight) in flags.chunks_exact(8).enumerate() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(eight);
+            let byte = u64::from_le_bytes(word).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            bits |= byte << (8 * k);
+        }
+        bits
+    }
+
     // The plain ways, the references for the run-based ones: a label image, then each
     // component's pixels looked at one by one.
 
@@ -544,7 +585,7 @@ mod tests {
     /// pixel. Works on runs of set pixels joined with a union-find, so it touches each pixel once.
     fn components(mask: &[bool], width: usize, height: usize) -> (Vec<u32>, Vec<Vec<usize>>) {
         let rows = (0..height).map(|y| mask.get(y * width..(y + 1) * width).unwrap_or(&[]));
-        let (runs, row_start) = runs_of(rows, |&set| set);
+        let (runs, row_start) = runs_of(rows, set_bits);
         let grouped = group_runs(&runs, &row_start);
         let mut labels = vec![0u32; mask.len()];
         let mut members: Vec<Vec<usize>> = Vec::with_capacity(grouped.len());
@@ -730,7 +771,7 @@ mod tests {
             let rows: Vec<Vec<bool>> = (0..3)
                 .map(|_| (0..width).map(|_| rng.random_bool(density)).collect())
                 .collect();
-            let (runs, row_start) = runs_of(rows.iter().map(|r| r.as_slice()), |&b| b);
+            let (runs, row_start) = runs_of(rows.iter().map(|r| r.as_slice()), set_bits);
             let mut expected = Vec::new();
             for (y, row) in rows.iter().enumerate() {
                 let mut x = 0;
@@ -751,6 +792,37 @@ mod tests {
         }
     }
 
+    /// The eight-at-once comparison sets exactly the bits `p > threshold` sets, at every block
+    /// length (whole eights and the rest), for NaN, infinities and values at the threshold.
+    #[test]
+    fn above_bits_is_the_plain_comparison() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let specials = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.5, -0.0, 0.0];
+        for case in 0..2000 {
+            let n = case % 65;
+            let threshold = if case % 7 == 0 { 0.0 } else { 0.5 };
+            let block: Vec<f32> = (0..n)
+                .map(|_| {
+                    if rng.random_bool(0.2) {
+                        specials[rng.random_range(0..specials.len())]
+                    } else {
+                        rng.random_range(-1.0..2.0)
+                    }
+                })
+                .collect();
+            let expected = block
+                .iter()
+                .enumerate()
+                .fold(0u64, |bits, (i, &p)| bits | (u64::from(p > threshold) << i));
+            assert_eq!(
+                above_bits(&block, threshold),
+                expected,
+                "case {case}: {block:?}"
+            );
+        }
+    }
+
     /// Tracing from runs gives exactly the polygon tracing from pixels gives, holes, saddles
     /// (pixels touching diagonally) and all.
     #[test]
@@ -764,7 +836,7 @@ mod tests {
             let mask: Vec<bool> = (0..w * h).map(|_| rng.random_bool(density)).collect();
             let (labels, members) = components(&mask, w, h);
             let rows = (0..h).map(|y| &mask[y * w..(y + 1) * w]);
-            let (runs, row_start) = runs_of(rows, |&m| m);
+            let (runs, row_start) = runs_of(rows, set_bits);
             let grouped = group_runs(&runs, &row_start);
             assert_eq!(grouped.len(), members.len(), "case {case}");
             for (k, (component, pixels)) in grouped.iter().zip(&members).enumerate() {
