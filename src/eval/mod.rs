@@ -183,12 +183,10 @@ impl Outlines {
         let clip = &points[b.0..b.1];
         subject.clear();
         subject.extend_from_slice(&points[a.0..a.1]);
-        for (i, &p) in clip.iter().enumerate() {
-            let q = clip[(i + 1) % clip.len()];
+        for (p, q) in corners_and_next(clip) {
             let side = |x: Coord<f64>| (q.x - p.x) * (x.y - p.y) - (q.y - p.y) * (x.x - p.x);
             next.clear();
-            for (j, &s) in subject.iter().enumerate() {
-                let e = subject[(j + 1) % subject.len()];
+            for (s, e) in corners_and_next(subject) {
                 let (ds, de) = (side(s), side(e));
                 if ds >= 0.0 {
                     next.push(s);
@@ -208,6 +206,14 @@ impl Outlines {
         }
         (twice_signed_area(subject) / 2.0).abs()
     }
+}
+
+/// Each point of an open ring with the one after it, the last with the first.
+fn corners_and_next(ring: &[Coord<f64>]) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+    let first = ring.first().copied();
+    ring.iter()
+        .copied()
+        .zip(ring.iter().skip(1).copied().chain(first))
 }
 
 /// Twice the signed area of an open ring (positive counter-clockwise).

@@ -263,9 +263,16 @@ fn read_part(
             ));
         }
         let field = |col: usize| {
-            let bytes = fields.get(col).map_or(&b""[..], |f| f.as_ref());
+            // ASCII blanks trimmed from the bytes (the common case, no character decoding),
+            // any other white space from the text.
+            let bytes = fields
+                .get(col)
+                .map_or(&b""[..], |f| f.as_ref())
+                .trim_ascii();
+            let ascii_ends =
+                bytes.first().is_none_or(u8::is_ascii) && bytes.last().is_none_or(u8::is_ascii);
             std::str::from_utf8(bytes)
-                .map(str::trim)
+                .map(|text| if ascii_ends { text } else { text.trim() })
                 .map_err(|_| (line, format!("column {} is not UTF-8", col + 1)))
         };
         let confidence = match columns.confidence {
@@ -356,12 +363,19 @@ impl<'a> Records<'a> {
         let mut text = Cow::Borrowed(&rest[..0]);
         let mut at = 1;
         loop {
-            let close = memchr::memchr(b'"', &rest[at..]).map(|i| at + i);
+            // The closing quote, the line breaks before it counted on the way (one pass).
+            let mut from = at;
+            let close = loop {
+                let found = memchr::memchr2(b'"', b'\n', &rest[from..]).map(|i| from + i);
+                match found {
+                    Some(i) if rest.get(i) == Some(&b'\n') => {
+                        self.breaks += 1;
+                        from = i + 1;
+                    }
+                    _ => break found,
+                }
+            };
             let inside = &rest[at..close.unwrap_or(rest.len())];
-            // (Line breaks in a field are rare: looked for first, counted when there.)
-            if memchr::memchr(b'\n', inside).is_some() {
-                self.breaks += count_byte(inside, b'\n');
-            }
             append(&mut text, inside);
             let Some(close) = close else {
                 at = rest.len(); // no closing quote: the field runs to the end
@@ -509,6 +523,23 @@ mod tests {
             assert_eq!(got, expected, "{text:?}");
             assert_eq!(records.breaks, text.matches('\n').count(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn ids_and_confidences_are_trimmed_of_any_white_space() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spaces.csv");
+        std::fs::write(
+            &path,
+            "ImageId,BuildingId,PolygonWKT_Pix,Confidence\n \u{2003}img 1\u{a0} ,\t7 ,POLYGON EMPTY, 0.5\u{3000}\nimg 2,8,POLYGON EMPTY,1\n",
+        )
+        .unwrap();
+        let rows = read_spacenet_csv(&path).unwrap();
+        let read: Vec<(&str, &str, Option<f64>)> = rows
+            .iter()
+            .map(|r| (&*r.image_id, r.building_id.as_str(), r.confidence))
+            .collect();
+        assert_eq!(read, [("img 1", "7", Some(0.5)), ("img 2", "8", Some(1.0))]);
     }
 
     #[test]

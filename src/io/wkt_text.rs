@@ -115,24 +115,56 @@ impl Cursor<'_> {
     fn ring(&mut self, dims: &mut Option<usize>) -> Option<LineString<f64>> {
         self.expect(b'(')?;
         let mut coords = Vec::with_capacity(8);
+        // The first point's text and value: a ring closes on its first point, written the
+        // same way as a rule, and the same bytes are the same numbers.
+        let mut first: Option<(std::ops::Range<usize>, Coord<f64>)> = None;
         loop {
-            let mut values = [0.0f64; 3];
-            let mut count = 0;
-            while let Some(value) = self.number() {
-                *values.get_mut(count)? = value;
-                count += 1;
+            if let Some((text, coord)) = &first
+                && let Some(after) = self.repeats(text.clone())
+            {
+                self.at = after;
+                coords.push(*coord);
+            } else {
+                self.peek()?;
+                let start = self.at;
+                let mut end = start;
+                let mut values = [0.0f64; 3];
+                let mut count = 0;
+                while let Some(value) = self.number() {
+                    *values.get_mut(count)? = value;
+                    count += 1;
+                    end = self.at;
+                }
+                if count < 2 || *dims.get_or_insert(count) != count {
+                    return None;
+                }
+                let [x, y, _] = values;
+                coords.push(Coord { x, y });
+                first.get_or_insert((start..end, Coord { x, y }));
             }
-            if count < 2 || *dims.get_or_insert(count) != count {
-                return None;
-            }
-            let [x, y, _] = values;
-            coords.push(Coord { x, y });
             match self.next()? {
                 b',' => continue,
                 b')' => return Some(LineString(coords)),
                 _ => return None,
             }
         }
+    }
+
+    /// Where a point written byte for byte as `text` (a point's numbers, an earlier part of
+    /// the same WKT) ends, blanks after it skipped, when one comes next and is followed by `,`
+    /// or `)`.
+    fn repeats(&mut self, text: std::ops::Range<usize>) -> Option<usize> {
+        self.peek()?;
+        let written = self.bytes.get(text)?;
+        let rest = self.bytes.get(self.at..)?;
+        if !rest.starts_with(written) {
+            return None;
+        }
+        let mut after = self.at + written.len();
+        while self.bytes.get(after).is_some_and(u8::is_ascii_whitespace) {
+            after += 1;
+        }
+        matches!(self.bytes.get(after), Some(b',' | b')')).then_some(after)
     }
 
     fn expect(&mut self, byte: u8) -> Option<()> {
@@ -262,6 +294,29 @@ mod tests {
             "{direct} of {} read directly",
             texts.len()
         );
+        // A point written as the first one takes its value; one that only begins the same way
+        // is read (the fourth point: geo closes a ring left open).
+        for (text, last) in [
+            ("POLYGON ((1 2, 3 4, 5 6, 1 23))", Some((1.0, 23.0))),
+            ("POLYGON ((1 2, 3 4, 5 6, 1 2e1))", Some((1.0, 20.0))),
+            ("POLYGON ((1 2, 3 4, 5 6, 1 2.5 ))", Some((1.0, 2.5))),
+            ("POLYGON ((1 2, 3 4, 5 6, 1 2 ))", Some((1.0, 2.0))),
+            (
+                "POLYGON ((1 2 0, 3 4 0, 5 6 0, 1 2 0), (1 2 0, 2 2 0, 2 3 0, 1 2 0))",
+                Some((1.0, 2.0)),
+            ),
+            ("POLYGON ((1 2, 3 4, 5 6, 1 2 7))", None),
+        ] {
+            let direct = parse_plain_polygon(text.as_bytes());
+            let end = direct
+                .as_ref()
+                .and_then(|p| p.exterior().0.get(3))
+                .map(|c| (c.x, c.y));
+            assert_eq!(end, last, "{text}");
+            if let Some(polygon) = direct {
+                assert_eq!(Some(MultiPolygon(vec![polygon])), by_crate(text), "{text}");
+            }
+        }
         // What it leaves to the crate.
         for text in [
             "POLYGON EMPTY",
