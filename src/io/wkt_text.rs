@@ -119,7 +119,9 @@ impl Cursor<'_> {
         // same way as a rule, and the same bytes are the same numbers.
         let mut first: Option<(std::ops::Range<usize>, Coord<f64>)> = None;
         loop {
+            // (A ring has at least four points: the first three need no look.)
             if let Some((text, coord)) = &first
+                && coords.len() >= 3
                 && let Some(after) = self.repeats(text.clone())
             {
                 self.at = after;
