@@ -218,8 +218,7 @@ fn corners_and_next(ring: &[Coord<f64>]) -> impl Iterator<Item = (Coord<f64>, Co
 
 /// Twice the signed area of an open ring (positive counter-clockwise).
 fn twice_signed_area(ring: &[Coord<f64>]) -> f64 {
-    ring.iter()
-        .zip(ring.iter().cycle().skip(1))
+    corners_and_next(ring)
         .map(|(p, q)| p.x * q.y - q.x * p.y)
         .sum()
 }

@@ -559,22 +559,12 @@ mod tests {
     use super::*;
     use geo::Validation;
 
-    /// Up to 64 mask pixels as the bits of a word: their flags first (a loop the compiler
-    /// vectorizes), then 8 at a time, each byte's flag moved to its place by one multiplication
-    /// (the products' bits never overlap).
+    /// Up to 64 mask pixels as the bits of a word, pixel `i` in bit `i`.
     fn set_bits(block: &[bool]) -> u64 {
-        let mut flags = [0u8; 64];
-        for (f, &v) in flags.iter_mut().zip(block) {
-            *f = u8::from(v);
-        }
-        let mut bits = 0u64;
-        for (k, eight) in flags.chunks_exact(8).enumerate() {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(eight);
-            let byte = u64::from_le_bytes(word).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-            bits |= byte << (8 * k);
-        }
-        bits
+        block
+            .iter()
+            .enumerate()
+            .fold(0, |bits, (i, &set)| bits | (u64::from(set) << i))
     }
 
     // The plain ways, the references for the run-based ones: a label image, then each
