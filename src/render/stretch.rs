@@ -1,12 +1,18 @@
-//! Contrast stretch limits and histograms from a scene's display values (a regular sample of
-//! at most ~1 Mpx, so a 20k x 20k scene costs what a 1k x 1k one does).
+//! Contrast stretch limits and histograms from a scene's display values (a regular sample, so
+//! a 20k x 20k scene costs what a 1k x 1k one does).
 
 use serde::{Deserialize, Serialize};
 
 use super::{InputScale, NODATA, ViewMode, db};
 
-/// Pixels looked at for statistics, at most.
-const SAMPLE: usize = 1_000_000;
+/// Pixels looked at for the smallest and largest value, at most: every pixel of a tile.
+const SAMPLE_EXTREMES: usize = 1_000_000;
+
+/// Pixels looked at for percentiles, moments and histograms, at most: QGIS' estimate (250,000
+/// pixels). Their selection is most of the work of opening a tile: a 900x900 tile's every third
+/// pixel puts percentiles within ~0.03 % of rank of the exact ones and opens it ~25 ms sooner
+/// (on 2 cores).
+const SAMPLE: usize = 250_000;
 
 /// What turns a texel into display values: the view mode, the data's scale and dB display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,9 +39,10 @@ impl Display {
     }
 
     /// The finite display values of each distinct output channel (see
-    /// [`Self::distinct_channels`]; the others stay empty) over a regular sample of `texels`.
-    fn sample(&self, texels: &[[f32; 4]]) -> [Vec<f32>; 3] {
-        let step = (texels.len() / SAMPLE).max(1);
+    /// [`Self::distinct_channels`]; the others stay empty) over a regular sample of `texels`
+    /// of about `at_most` (every texel up to twice that).
+    fn sample(&self, texels: &[[f32; 4]], at_most: usize) -> [Vec<f32>; 3] {
+        let step = (texels.len() / at_most).max(1);
         let channels = self.distinct_channels();
         let mut values: [Vec<f32>; 3] = Default::default();
         for v in values.iter_mut().take(channels) {
@@ -90,7 +97,11 @@ pub fn stretch_limits(
     display: &Display,
     stretch: Stretch,
 ) -> ([f32; 3], [f32; 3]) {
-    let mut values = display.sample(texels);
+    let at_most = match stretch {
+        Stretch::MinMax => SAMPLE_EXTREMES,
+        Stretch::Percentile { .. } | Stretch::Sigma { .. } => SAMPLE,
+    };
+    let mut values = display.sample(texels, at_most);
     let mut lo = [0.0; 3];
     let mut hi = [1.0; 3];
     for k in 0..3 {
@@ -144,7 +155,7 @@ pub fn histogram(
     channel: usize,
     bins: usize,
 ) -> Vec<(f64, f64)> {
-    let mut values = display.sample(texels);
+    let mut values = display.sample(texels, SAMPLE);
     // A one-channel mode's channels are all the first.
     let channel = if display.distinct_channels() == 1 {
         0
@@ -201,6 +212,37 @@ mod tests {
             bins.iter().all(|b| (b.1 - 0.0198).abs() < 0.002),
             "{bins:?}"
         );
+    }
+
+    /// A 900x900 tile of speckle-like power values (exponentially distributed, seeded).
+    fn speckle_tile() -> Vec<[f32; 4]> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        (0..900 * 900)
+            .map(|_| [-(1.0 - rng.random::<f32>()).ln() * 40.0; 4])
+            .collect()
+    }
+
+    /// Min/max looks at every pixel of a tile: extremes off the sampled pixels count too.
+    #[test]
+    fn min_max_sees_every_pixel_of_a_tile() {
+        let mut texels = speckle_tile();
+        texels[1] = [5000.0; 4];
+        texels[5] = [1e-6; 4];
+        let (lo, hi) = stretch_limits(&texels, &HH, Stretch::MinMax);
+        assert_eq!((lo[0], hi[0]), (1e-6, 5000.0));
+    }
+
+    /// Percentiles from the sample land within 0.05 % of rank of the exact ones on a tile.
+    #[test]
+    fn sampled_percentiles_are_within_a_hair_of_the_exact_ones() {
+        let texels = speckle_tile();
+        let mut all: Vec<f32> = texels.iter().map(|t| t[0]).collect();
+        all.sort_by(f32::total_cmp);
+        let rank = |v: f32| all.partition_point(|&x| x < v) as f64 / all.len() as f64;
+        let (lo, hi) = stretch_limits(&texels, &HH, Stretch::default());
+        assert!((rank(lo[0]) - 0.02).abs() < 0.0005, "{}", rank(lo[0]));
+        assert!((rank(hi[0]) - 0.98).abs() < 0.0005, "{}", rank(hi[0]));
     }
 
     #[test]
