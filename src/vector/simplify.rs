@@ -205,7 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn off_corner_vertices_and_no_tolerance_go_through_geo() {
+    fn off_corner_or_far_vertices_and_no_tolerance_go_through_geo() {
         let ring = [
             (0.0, 0.0),
             (4.0, 0.1),
@@ -222,5 +222,10 @@ mod tests {
                 "{epsilon}"
             );
         }
+        // Far from the origin the integer products would overflow: geo's own arithmetic.
+        let far = 1_099_511_627_776.0; // 2^40
+        let big = [(0.0, 0.0), (far, 1.0), (far, far), (0.0, far), (0.0, 0.0)];
+        let big = Polygon::new(LineString::from(big.to_vec()), vec![]);
+        assert_eq!(simplify_outline(&big, 2.0), big.simplify(2.0));
     }
 }
