@@ -122,9 +122,8 @@ impl Cursor<'_> {
             // (A ring has at least four points: the first three need no look.)
             if let Some((text, coord)) = &first
                 && coords.len() >= 3
-                && let Some(after) = self.repeats(text.clone())
+                && self.take_repeat(text.clone())
             {
-                self.at = after;
                 coords.push(*coord);
             } else {
                 self.peek()?;
@@ -152,21 +151,26 @@ impl Cursor<'_> {
         }
     }
 
-    /// Where a point written byte for byte as `text` (a point's numbers, an earlier part of
-    /// the same WKT) ends, blanks after it skipped, when one comes next and is followed by `,`
-    /// or `)`.
-    fn repeats(&mut self, text: std::ops::Range<usize>) -> Option<usize> {
-        self.peek()?;
-        let written = self.bytes.get(text)?;
-        let rest = self.bytes.get(self.at..)?;
+    /// Takes a point written byte for byte as `text` (a point's numbers, an earlier part of
+    /// the same WKT) when one comes next and `,` or `)` follows it; otherwise takes nothing but
+    /// blanks.
+    fn take_repeat(&mut self, text: std::ops::Range<usize>) -> bool {
+        if self.peek().is_none() {
+            return false;
+        }
+        let start = self.at;
+        let (Some(written), Some(rest)) = (self.bytes.get(text), self.bytes.get(start..)) else {
+            return false;
+        };
         if !rest.starts_with(written) {
-            return None;
+            return false;
         }
-        let mut after = self.at + written.len();
-        while self.bytes.get(after).is_some_and(u8::is_ascii_whitespace) {
-            after += 1;
+        self.at = start + written.len();
+        if matches!(self.peek(), Some(b',' | b')')) {
+            return true;
         }
-        matches!(self.bytes.get(after), Some(b',' | b')')).then_some(after)
+        self.at = start;
+        false
     }
 
     fn expect(&mut self, byte: u8) -> Option<()> {

@@ -2,7 +2,7 @@
 //! exact integer arithmetic instead of floating-point distances.
 //!
 //! geo's `Simplify` measures every vertex's distance to the chord with a division and a
-//! `hypot`, about a third of vectorizing a tile. On integer vertices the same decisions come
+//! `hypot`: a tenth of the time of vectorizing a tile (the demo mask, profiled). On integer vertices the same decisions come
 //! from integers alone: for one chord, the squared distances share one denominator (the chord's
 //! squared length), so comparing them is comparing their numerators, and the tolerance test is
 //! one multiplication. The rules are geo 0.33's: the farthest vertex (the later one on a tie),
