@@ -17,7 +17,7 @@ pub use gpu::{
     OffscreenRenderer, RenderError, SceneTexture, TexturePipeline, ViewPipeline, per_draw_uniform,
     upload_bands,
 };
-pub use stretch::{Display, Stretch, histogram, stretch_limits};
+pub use stretch::{Display, Stretch, histogram, stretch_limits, stretch_limits_and_histogram};
 
 use serde::{Deserialize, Serialize};
 

@@ -90,6 +90,14 @@ impl Stretch {
     }
 }
 
+/// Pixels a stretch looks at, at most.
+fn sample_size(stretch: Stretch) -> usize {
+    match stretch {
+        Stretch::MinMax => SAMPLE_EXTREMES,
+        Stretch::Percentile { .. } | Stretch::Sigma { .. } => SAMPLE,
+    }
+}
+
 /// Stretch limits (low, high) per output channel; a channel without values gets 0..1, and a
 /// flat one a range of 1 above its value.
 pub fn stretch_limits(
@@ -97,11 +105,38 @@ pub fn stretch_limits(
     display: &Display,
     stretch: Stretch,
 ) -> ([f32; 3], [f32; 3]) {
-    let at_most = match stretch {
-        Stretch::MinMax => SAMPLE_EXTREMES,
-        Stretch::Percentile { .. } | Stretch::Sigma { .. } => SAMPLE,
-    };
-    let mut values = display.sample(texels, at_most);
+    let mut values = display.sample(texels, sample_size(stretch));
+    limits_of(&mut values, display, stretch)
+}
+
+/// [`stretch_limits`] and [`histogram`] of one display, from one sample where the stretch
+/// looks at the histogram's (all but min/max): what opening a scene computes for the view in
+/// focus.
+pub fn stretch_limits_and_histogram(
+    texels: &[[f32; 4]],
+    display: &Display,
+    stretch: Stretch,
+    channel: usize,
+    bins: usize,
+) -> (([f32; 3], [f32; 3]), Vec<(f64, f64)>) {
+    if sample_size(stretch) != SAMPLE {
+        return (
+            stretch_limits(texels, display, stretch),
+            histogram(texels, display, channel, bins),
+        );
+    }
+    let mut values = display.sample(texels, SAMPLE);
+    // Both reorder the values only by selection, which neither's result depends on.
+    let limits = limits_of(&mut values, display, stretch);
+    (limits, histogram_of(&mut values, display, channel, bins))
+}
+
+/// [`stretch_limits`] from the sampled values of a display's channels (reordered).
+fn limits_of(
+    values: &mut [Vec<f32>; 3],
+    display: &Display,
+    stretch: Stretch,
+) -> ([f32; 3], [f32; 3]) {
     let mut lo = [0.0; 3];
     let mut hi = [1.0; 3];
     for k in 0..3 {
@@ -155,7 +190,16 @@ pub fn histogram(
     channel: usize,
     bins: usize,
 ) -> Vec<(f64, f64)> {
-    let mut values = display.sample(texels, SAMPLE);
+    histogram_of(&mut display.sample(texels, SAMPLE), display, channel, bins)
+}
+
+/// [`histogram`] from the sampled values of a display's channels (reordered).
+fn histogram_of(
+    values: &mut [Vec<f32>; 3],
+    display: &Display,
+    channel: usize,
+    bins: usize,
+) -> Vec<(f64, f64)> {
     // A one-channel mode's channels are all the first.
     let channel = if display.distinct_channels() == 1 {
         0
@@ -295,6 +339,36 @@ mod tests {
         };
         let (_, hi) = stretch_limits(&texels, &pauli, Stretch::MinMax);
         assert!(hi[0] != hi[1] && hi[1] != hi[2], "{hi:?}");
+    }
+
+    /// Limits and histogram from one sample are those computed each from its own, for every
+    /// stretch and channel (on speckle, where the selections reorder the shared values).
+    #[test]
+    fn one_sample_for_limits_and_histogram_changes_neither() {
+        let texels: Vec<[f32; 4]> = speckle_tile()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| [t[0], t[0] * 0.3 + (i % 7) as f32, t[0] * 0.5, 2.0 * t[0]])
+            .collect();
+        for mode in [ViewMode::Span, ViewMode::Pauli] {
+            let display = Display { mode, ..HH };
+            for stretch in [
+                Stretch::default(),
+                Stretch::Sigma { k: 2.0 },
+                Stretch::MinMax,
+            ] {
+                for channel in 0..3 {
+                    assert_eq!(
+                        stretch_limits_and_histogram(&texels, &display, stretch, channel, 64),
+                        (
+                            stretch_limits(&texels, &display, stretch),
+                            histogram(&texels, &display, channel, 64)
+                        ),
+                        "{mode:?} {stretch:?} {channel}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -20,6 +20,17 @@ pub(super) fn bins(
     histogram(texels, display, channel, BINS)
 }
 
+/// The stretch limits of `display` and the panel's bins of its output `channel`, from one
+/// sample of the pixels where the stretch allows.
+pub(super) fn limits_and_bins(
+    texels: &[[f32; 4]],
+    display: &crate::render::Display,
+    stretch: crate::render::Stretch,
+    channel: usize,
+) -> (([f32; 3], [f32; 3]), Vec<(f64, f64)>) {
+    crate::render::stretch_limits_and_histogram(texels, display, stretch, channel, BINS)
+}
+
 /// A plot in the side panel: fixed axes (the panel scrolls, it does not pan or zoom the plot),
 /// and no background of its own. The panel's colour shows through, as the panels' own fill is
 /// left to the frame's clear colour: a software renderer (lavapipe) shades every pixel egui

@@ -133,6 +133,9 @@ impl StatisticsFor {
             input: scene.bands.input,
             db: self.db,
         };
+        let (histogram_mode, channel) = self.histogram;
+        let shown = display(histogram_mode);
+        let mut bins = None;
         let mut limits: Vec<((Display, StretchKey), Limits)> = Vec::new();
         // Modes the scene's bands cannot show are drawn as "unavailable": no limits to prepare.
         for &mode in self
@@ -141,15 +144,22 @@ impl StatisticsFor {
             .filter(|m| scene.bands.unavailable(**m).is_none())
         {
             let key = (display(mode), stretch_key(self.stretch));
-            if !limits.iter().any(|(k, _)| *k == key) {
+            if limits.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            if mode == histogram_mode && bins.is_none() {
+                // The view in focus: its limits and histogram from one sample.
+                let (l, b) = histogram::limits_and_bins(texels, &shown, self.stretch, channel);
+                bins = Some(b);
+                limits.push((key, l));
+            } else {
                 limits.push((key, stretch_limits(texels, &key.0, self.stretch)));
             }
         }
-        let (mode, channel) = self.histogram;
-        let shown = display(mode);
+        let bins = bins.unwrap_or_else(|| histogram::bins(texels, &shown, channel));
         Statistics {
             limits,
-            histogram: ((shown, channel), histogram::bins(texels, &shown, channel)),
+            histogram: ((shown, channel), bins),
         }
     }
 }
