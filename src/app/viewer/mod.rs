@@ -92,6 +92,27 @@ type Bins = Vec<(f64, f64)>;
 /// frame, so it allocates nothing.
 type StretchKey = (u8, u64, u64);
 
+/// The part of `content` (where a whole image would be drawn) that `clip` shows, snapped to
+/// physical pixels as egui_wgpu snaps a paint callback's viewport, and the window onto the image
+/// that part shows (left, top, width, height as shares of the image), as a shader's `window`
+/// takes it. With the snapping, the image lands where it would without it to the nearest pixel
+/// instead of being stretched by up to a pixel. None when nothing of it shows.
+fn visible_part(
+    content: egui::Rect,
+    clip: egui::Rect,
+    pixels_per_point: f32,
+) -> Option<(egui::Rect, [f32; 4])> {
+    let shown = content.intersect(clip);
+    let snap = |p: egui::Pos2| (p.to_vec2() * pixels_per_point).round() / pixels_per_point;
+    let shown = egui::Rect::from_min_max(snap(shown.min).to_pos2(), snap(shown.max).to_pos2());
+    if !(shown.width() > 0.0 && shown.height() > 0.0) {
+        return None;
+    }
+    let share = (shown.min - content.min) / content.size();
+    let size = shown.size() / content.size();
+    Some((shown, [share.x, share.y, size.x, size.y]))
+}
+
 fn stretch_key(stretch: Stretch) -> StretchKey {
     match stretch {
         Stretch::MinMax => (0, 0, 0),
@@ -751,18 +772,12 @@ impl Viewer {
             let min = rect.center() + (egui::vec2(x as f32, y as f32) - self.center) * self.zoom;
             let tile_rect =
                 egui::Rect::from_min_size(min, egui::vec2(w as f32, h as f32) * self.zoom);
-            let shown = tile_rect.intersect(rect);
-            if shown.width() <= 0.0 || shown.height() <= 0.0 {
+            let Some((shown, window)) = visible_part(tile_rect, rect, pixels_per_point) else {
                 continue;
-            }
+            };
             let (tw, th) = key.texels(size);
             let mut uniform = ViewUniform::new(settings, tw, th);
-            uniform.window = [
-                (shown.min.x - tile_rect.min.x) / tile_rect.width(),
-                (shown.min.y - tile_rect.min.y) / tile_rect.height(),
-                shown.width() / tile_rect.width(),
-                shown.height() / tile_rect.height(),
-            ];
+            uniform.window = window;
             uniform.checker = 1.0;
             let screen_px_per_texel = self.zoom * pixels_per_point * (1u32 << key.level) as f32;
             if self.state.pixel_grid && key.level == 0 && screen_px_per_texel >= GRID_FROM {
@@ -848,46 +863,56 @@ impl Viewer {
                 ));
             }
             let half = rect.size() / (2.0 * self.zoom);
+            // Where scene pixel (x, y) is on the screen.
+            let (center, zoom) = (self.center, self.zoom);
+            let on_screen = |x: f32, y: f32| rect.center() + (egui::vec2(x, y) - center) * zoom;
             let settings = self.settings(mode);
-            let mut uniform =
-                ViewUniform::new(&settings, self.scene.bands.width, self.scene.bands.height);
-            uniform.window = [
-                (self.center.x - half.x) / w,
-                (self.center.y - half.y) / h,
-                2.0 * half.x / w,
-                2.0 * half.y / h,
-            ];
-            uniform.checker = 1.0;
-            let screen_px_per_texel = self.zoom * pixels_per_point;
-            if self.state.pixel_grid && !tiled && screen_px_per_texel >= GRID_FROM {
-                uniform.grid = screen_px_per_texel;
-            }
-            ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+            // Only the part of the pane that shows the scene is shaded: at fit, the rest of a
+            // grid pane is a third of its pixels, each costing lavapipe a fragment.
+            if let Some((shown, window)) = visible_part(
+                egui::Rect::from_min_max(on_screen(0.0, 0.0), on_screen(w, h)),
                 rect,
-                ViewCallback {
-                    pane: index,
-                    tile: None,
-                    uniform,
-                },
-            ));
+                pixels_per_point,
+            ) {
+                let mut uniform =
+                    ViewUniform::new(&settings, self.scene.bands.width, self.scene.bands.height);
+                uniform.window = window;
+                uniform.checker = 1.0;
+                let screen_px_per_texel = self.zoom * pixels_per_point;
+                if self.state.pixel_grid && !tiled && screen_px_per_texel >= GRID_FROM {
+                    uniform.grid = screen_px_per_texel;
+                }
+                ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                    shown,
+                    ViewCallback {
+                        pane: index,
+                        tile: None,
+                        uniform,
+                    },
+                ));
+            }
             if let Some(render) = render {
                 self.draw_tiles(ui, render, index, rect, &settings);
             }
             if self.overlay_on
                 && let Some((region, (tw, th))) = self.overlay_installed
-            {
-                // The pane's window onto the scene, in the map's part of it.
-                let (rx, ry) = (region.x as f32, region.y as f32);
-                let (rw, rh) = (region.width as f32, region.height as f32);
-                let mut o = OverlayUniform::new(&self.overlay, tw, th);
-                o.window = [
-                    (self.center.x - half.x - rx) / rw,
-                    (self.center.y - half.y - ry) / rh,
-                    2.0 * half.x / rw,
-                    2.0 * half.y / rh,
-                ];
-                ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                && let Some((shown, window)) = visible_part(
+                    // The map's part of the scene.
+                    egui::Rect::from_min_max(
+                        on_screen(region.x as f32, region.y as f32),
+                        on_screen(
+                            (region.x + region.width) as f32,
+                            (region.y + region.height) as f32,
+                        ),
+                    ),
                     rect,
+                    pixels_per_point,
+                )
+            {
+                let mut o = OverlayUniform::new(&self.overlay, tw, th);
+                o.window = window;
+                ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                    shown,
                     OverlayCallback {
                         pane: index,
                         uniform: o,
@@ -899,7 +924,13 @@ impl Viewer {
                 OutlineCallback {
                     pane: index,
                     uniform: OutlineUniform {
-                        window: uniform.window,
+                        // The pane's window onto the scene.
+                        window: [
+                            (self.center.x - half.x) / w,
+                            (self.center.y - half.y) / h,
+                            2.0 * half.x / w,
+                            2.0 * half.y / h,
+                        ],
                         scene: [w, h],
                         viewport: (rect.size() * pixels_per_point).into(),
                     },
@@ -1122,5 +1153,48 @@ impl Viewer {
                 self.adapter
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rect(x0: f32, y0: f32, x1: f32, y1: f32) -> egui::Rect {
+        egui::Rect::from_min_max(egui::pos2(x0, y0), egui::pos2(x1, y1))
+    }
+
+    #[test]
+    fn visible_part_is_the_clipped_image_on_whole_pixels() {
+        // An image 900 points wide from x = 50.3 in a pane from 0 to 600, 2 pixels a point:
+        // its left edge lands on pixel 101 (50.5 points), its right on the pane's edge.
+        let (shown, window) = visible_part(
+            rect(50.3, -100.0, 950.3, 800.0),
+            rect(0.0, 0.0, 600.0, 400.0),
+            2.0,
+        )
+        .unwrap();
+        assert_eq!(shown, rect(50.5, 0.0, 600.0, 400.0));
+        // The window maps the shown rect back onto the image exactly: the image's pixel under
+        // a screen point is where it would be without the snapping.
+        let at = |sx: f32, sy: f32| {
+            let u = window[0] + (sx - shown.min.x) / shown.width() * window[2];
+            let v = window[1] + (sy - shown.min.y) / shown.height() * window[3];
+            (u * 900.0, v * 900.0)
+        };
+        for (sx, sy) in [(50.5, 0.0), (300.0, 123.0), (600.0, 400.0)] {
+            let (x, y) = at(sx, sy);
+            assert!((x - (sx - 50.3)).abs() < 1e-3, "{sx}: {x}");
+            assert!((y - (sy + 100.0)).abs() < 1e-3, "{sy}: {y}");
+        }
+    }
+
+    #[test]
+    fn visible_part_is_none_off_the_pane() {
+        let pane = rect(0.0, 0.0, 600.0, 400.0);
+        assert!(visible_part(rect(600.0, 0.0, 900.0, 300.0), pane, 1.0).is_none());
+        // Less than half a pixel in the pane rounds to nothing.
+        assert!(visible_part(rect(-300.0, 0.0, 0.2, 300.0), pane, 2.0).is_none());
+        assert!(visible_part(rect(-300.0, 0.0, 0.3, 300.0), pane, 2.0).is_some());
     }
 }
