@@ -90,6 +90,9 @@ impl Stretch {
     }
 }
 
+/// Histogram bins: (bin centre, share of the sampled pixels).
+pub type Bins = Vec<(f64, f64)>;
+
 /// Pixels a stretch looks at, at most.
 fn sample_size(stretch: Stretch) -> usize {
     match stretch {
@@ -118,7 +121,7 @@ pub fn stretch_limits_and_histogram(
     stretch: Stretch,
     channel: usize,
     bins: usize,
-) -> (([f32; 3], [f32; 3]), Vec<(f64, f64)>) {
+) -> (([f32; 3], [f32; 3]), Bins) {
     if sample_size(stretch) != SAMPLE {
         return (
             stretch_limits(texels, display, stretch),

@@ -27,7 +27,7 @@ pub(super) fn limits_and_bins(
     display: &crate::render::Display,
     stretch: crate::render::Stretch,
     channel: usize,
-) -> (([f32; 3], [f32; 3]), Vec<(f64, f64)>) {
+) -> (super::Limits, super::Bins) {
     crate::render::stretch_limits_and_histogram(texels, display, stretch, channel, BINS)
 }
 
