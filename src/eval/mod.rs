@@ -14,7 +14,7 @@ use geo::{Area, BooleanOps, BoundingRect, Coord, MakeValid, MultiPolygon, Rect, 
 use serde::Serialize;
 
 use crate::io::CsvFootprint;
-use crate::vector::{is_valid_polygon, simple_convex, turns_one_way};
+use crate::vector::{is_valid_polygon, ring_facts, simple_convex, turns_one_way};
 
 /// The metric's parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -108,6 +108,22 @@ struct Shape<'a> {
 
 impl<'a> Shape<'a> {
     fn new(polygon: &'a MultiPolygon<f64>, outlines: &mut Outlines) -> Self {
+        // Most buildings: one part without holes, measured in one pass over its ring.
+        if let [part] = polygon.0.as_slice()
+            && part.interiors().is_empty()
+            && let Some(facts) = ring_facts(&part.exterior().0)
+        {
+            let ring = &part.exterior().0;
+            return Self {
+                polygon,
+                area: facts.area,
+                bbox: Some(Rect::new(facts.bounds.0, facts.bounds.1)),
+                valid: facts.simple_convex || is_valid(polygon),
+                convex: facts
+                    .turns_one_way
+                    .then(|| outlines.add(ring, facts.twice_signed_area < 0.0)),
+            };
+        }
         let convex = convex_ring(polygon);
         Self {
             polygon,
@@ -115,7 +131,10 @@ impl<'a> Shape<'a> {
             bbox: polygon.bounding_rect(),
             // Most buildings are simple convex rings, valid without the full check.
             valid: convex.is_some_and(simple_convex) || is_valid(polygon),
-            convex: convex.map(|ring| outlines.add(ring)),
+            convex: convex.map(|ring| {
+                let open = &ring[..ring.len().saturating_sub(1)];
+                outlines.add(ring, twice_signed_area(open) < 0.0)
+            }),
         }
     }
 
@@ -161,12 +180,12 @@ struct Outlines {
 }
 
 impl Outlines {
-    /// Adds a closed convex ring; its span.
-    fn add(&mut self, ring: &[Coord<f64>]) -> (usize, usize) {
+    /// Adds a closed convex ring, `clockwise` or not; its span.
+    fn add(&mut self, ring: &[Coord<f64>], clockwise: bool) -> (usize, usize) {
         let start = self.points.len();
-        let open = &ring[..ring.len().saturating_sub(1)];
-        self.points.extend_from_slice(open);
-        if twice_signed_area(open) < 0.0 {
+        self.points
+            .extend_from_slice(&ring[..ring.len().saturating_sub(1)]);
+        if clockwise {
             self.points[start..].reverse();
         }
         (start, self.points.len())
@@ -252,7 +271,11 @@ fn evaluate_refs(
     proposals: &[(&MultiPolygon<f64>, f64)],
     params: EvalParams,
 ) -> ImageEval {
-    let mut outlines = Outlines::default();
+    // Room for every building as a quadrilateral (most are), besides the clipping's.
+    let mut outlines = Outlines {
+        points: Vec::with_capacity(4 * (truth.len() + proposals.len())),
+        ..Outlines::default()
+    };
     let truth: Vec<Shape> = truth.iter().map(|p| Shape::new(p, &mut outlines)).collect();
     let proposals: Vec<(Shape, f64)> = proposals
         .iter()
@@ -277,20 +300,18 @@ fn evaluate_shapes(
             .filter_map(|(i, t)| Some((t.bbox?, i))),
     );
     let mut taken = vec![false; truth.len()];
-    let mut order: Vec<usize> = (0..proposals.len())
-        .filter(|&i| {
-            proposals
-                .get(i)
-                .is_some_and(|(s, _)| s.area > params.min_area)
-        })
+    // Descending confidence, file order among equal ones: sorted by integer keys (the
+    // confidence's total order, the index), all distinct, so an unstable sort gives what a
+    // stable sort by confidence does, sooner.
+    let mut order: Vec<(std::cmp::Reverse<i64>, usize)> = proposals
+        .iter()
+        .enumerate()
+        .filter(|(_, (s, _))| s.area > params.min_area)
+        .map(|(i, (_, c))| (std::cmp::Reverse(total_order_key(*c)), i))
         .collect();
-    // A stable sort keeps the file order among equal confidences.
-    order.sort_by(|&a, &b| {
-        let conf = |i: usize| proposals.get(i).map_or(0.0, |(_, c)| *c);
-        conf(b).total_cmp(&conf(a))
-    });
+    order.sort_unstable();
     let mut result = ImageEval::default();
-    for index in order {
+    for (_, index) in order {
         let Some((original, _)) = proposals.get(index) else {
             continue;
         };
@@ -352,6 +373,12 @@ fn evaluate_shapes(
     result
 }
 
+/// An integer whose order is `f64::total_cmp`'s order of `x` (the same mapping).
+fn total_order_key(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
 /// Boxes with an index each, found by the boxes they meet: sorted by their left edge, so that
 /// those that can meet `[x0, x1]` across are the ones whose left edge is in
 /// `[x0 - widest, x1]` (two binary searches), then checked.
@@ -363,7 +390,8 @@ struct BoxIndex {
 impl BoxIndex {
     fn new(boxes: impl Iterator<Item = (Rect<f64>, usize)>) -> Self {
         let mut boxes: Vec<(Rect<f64>, usize)> = boxes.collect();
-        boxes.sort_by(|a, b| a.0.min().x.total_cmp(&b.0.min().x));
+        // (Boxes with the same left edge may come in any order: queries promise none.)
+        boxes.sort_unstable_by_key(|(r, _)| total_order_key(r.min().x));
         let widest = boxes.iter().map(|(r, _)| r.width()).fold(0.0, f64::max);
         Self { boxes, widest }
     }
@@ -481,6 +509,34 @@ mod tests {
     use geo::{MultiPolygon, polygon};
 
     #[test]
+    fn total_order_keys_order_as_total_cmp() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            5e-324,
+            0.25,
+            0.2500000000000001,
+            1.0,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for a in values {
+            for b in values {
+                assert_eq!(
+                    total_order_key(a).cmp(&total_order_key(b)),
+                    a.total_cmp(&b),
+                    "{a} {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn convex_clipping_agrees_with_boolean_ops() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
@@ -591,6 +647,42 @@ mod tests {
         assert_eq!(r.proposals[0].truth, Some(0));
         assert!((r.proposals[0].iou - 70.0 / 130.0).abs() < 1e-12);
         assert_eq!(r.missed, vec![1]);
+    }
+
+    /// Among equal confidences the file order decides: of proposals competing for one
+    /// building, the first in the file takes it, whatever the others' positions; with
+    /// confidences in several tied groups, the order taken is confidence, then file order.
+    #[test]
+    fn ties_in_confidence_go_in_file_order() {
+        let truth = vec![square(0.0, 0.0, 10.0)];
+        let params = EvalParams {
+            min_area: 0.0,
+            iou_threshold: 0.5,
+        };
+        for first in 0..40 {
+            // 40 proposals at confidence 0.5, each one overlapping the building enough.
+            let proposals: Vec<_> = (0..40)
+                .map(|k| (square(0.02 * k as f64, 0.0, 10.0), 0.5))
+                .collect();
+            let mut proposals = proposals;
+            proposals.rotate_left(first);
+            let r = evaluate_image(&truth, &proposals, params);
+            assert_eq!(r.proposals[0].proposal, 0);
+            assert_eq!(r.proposals[0].truth, Some(0));
+            let taken: Vec<usize> = r.proposals.iter().map(|m| m.proposal).collect();
+            assert_eq!(taken, (0..40).collect::<Vec<_>>());
+        }
+        // 300 proposals in five tied groups (and 0.0 before -0.0, as total_cmp orders them),
+        // in an order that a sort must move: taken as a stable sort orders them.
+        let levels = [0.3, 0.9, -0.0, 0.0, 1.0];
+        let proposals: Vec<_> = (0..300)
+            .map(|k| (square(50.0, 50.0, 10.0), levels[(k * 7 + k / 13) % 5]))
+            .collect();
+        let r = evaluate_image(&truth, &proposals, params);
+        let taken: Vec<usize> = r.proposals.iter().map(|m| m.proposal).collect();
+        let mut stable: Vec<usize> = (0..300).collect();
+        stable.sort_by(|&a, &b| proposals[b].1.total_cmp(&proposals[a].1));
+        assert_eq!(taken, stable);
     }
 
     #[test]
