@@ -14,7 +14,7 @@ use geo::{Area, BooleanOps, BoundingRect, Coord, MakeValid, MultiPolygon, Rect, 
 use serde::Serialize;
 
 use crate::io::CsvFootprint;
-use crate::vector::{is_valid_polygon, ring_facts, simple_convex, turns_one_way};
+use crate::vector::{is_valid_polygon, ring_facts};
 
 /// The metric's parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -124,17 +124,13 @@ impl<'a> Shape<'a> {
                     .then(|| outlines.add(ring, facts.twice_signed_area < 0.0)),
             };
         }
-        let convex = convex_ring(polygon);
+        // Several parts, holes, or a ring too short to turn: geo's measures and full check.
         Self {
             polygon,
             area: polygon.unsigned_area(),
             bbox: polygon.bounding_rect(),
-            // Most buildings are simple convex rings, valid without the full check.
-            valid: convex.is_some_and(simple_convex) || is_valid(polygon),
-            convex: convex.map(|ring| {
-                let open = &ring[..ring.len().saturating_sub(1)];
-                outlines.add(ring, twice_signed_area(open) < 0.0)
-            }),
+            valid: is_valid(polygon),
+            convex: None,
         }
     }
 
@@ -155,18 +151,6 @@ fn is_valid(polygon: &MultiPolygon<f64>) -> bool {
         [part] => is_valid_polygon(part),
         _ => polygon.is_valid(),
     }
-}
-
-/// The exterior ring (closed) of a single-part polygon without holes, when it is convex.
-fn convex_ring(polygon: &MultiPolygon<f64>) -> Option<&[Coord<f64>]> {
-    let [part] = polygon.0.as_slice() else {
-        return None;
-    };
-    if !part.interiors().is_empty() {
-        return None;
-    }
-    let ring = part.exterior().0.as_slice();
-    turns_one_way(ring).then_some(ring)
 }
 
 /// The convex outlines of an image's shapes, counter-clockwise without the repeated last

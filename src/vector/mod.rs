@@ -7,7 +7,7 @@ mod rasterize;
 mod simplify;
 mod valid;
 
-pub use convex::{RingFacts, is_simple_convex, ring_facts, simple_convex, turns_one_way};
+pub use convex::{RingFacts, is_simple_convex, ring_facts};
 pub use polygonize::{Footprint, VectorizeParams, vectorize};
 pub use rasterize::rasterize;
 pub use valid::is_valid_polygon;

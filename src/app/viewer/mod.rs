@@ -867,8 +867,7 @@ impl Viewer {
             let (center, zoom) = (self.center, self.zoom);
             let on_screen = |x: f32, y: f32| rect.center() + (egui::vec2(x, y) - center) * zoom;
             let settings = self.settings(mode);
-            // Only the part of the pane that shows the scene is shaded: at fit, the rest of a
-            // grid pane is a third of its pixels, each costing lavapipe a fragment.
+            // Drawn where the pane shows the scene, on whole pixels (the panel around it).
             if let Some((shown, window)) = visible_part(
                 egui::Rect::from_min_max(on_screen(0.0, 0.0), on_screen(w, h)),
                 rect,
