@@ -3,78 +3,6 @@
 
 use geo::{Coord, Polygon};
 
-/// Whether a closed ring (at least 4 points, the last repeating the first) turns one way at
-/// every corner that is not straight: a convex outline, or a star that winds more than once
-/// (see [`simple_convex`]).
-pub fn turns_one_way(ring: &[Coord<f64>]) -> bool {
-    let Some(last) = last_edge(ring) else {
-        return false;
-    };
-    // Each corner between an edge and the next, the last edge's corner with the first too.
-    let mut sign = 0.0f64;
-    let mut prev = last;
-    for edge in edges(ring) {
-        let cross = prev.x * edge.y - prev.y * edge.x;
-        prev = edge;
-        if cross == 0.0 {
-            continue;
-        }
-        if sign == 0.0 {
-            sign = cross.signum();
-        } else if cross.signum() != sign {
-            return false;
-        }
-    }
-    sign != 0.0
-}
-
-/// Whether a closed ring that turns one way (see [`turns_one_way`]) is a simple convex polygon
-/// beyond doubt: finite, no repeated or doubling-back points, and winding once (its edges'
-/// x and y directions each change sign at most twice; a pentagram, which also turns one way,
-/// changes more often). Such a ring is valid; any other is left to the full check.
-pub fn simple_convex(ring: &[Coord<f64>]) -> bool {
-    let Some(last) = last_edge(ring) else {
-        return false;
-    };
-    if ring.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
-        return false;
-    }
-    let (mut x_changes, mut y_changes) = (0, 0);
-    let (mut last_dx, mut last_dy) = (0.0f64, 0.0f64);
-    let mut prev = last;
-    // Once around from the first edge, then the first edge again to close the count.
-    for edge in edges(ring).chain(edges(ring).take(1)) {
-        let (dx, dy) = (edge.x, edge.y);
-        if dx == 0.0 && dy == 0.0 {
-            return false; // a repeated point
-        }
-        // Collinear neighbours must go on, not back.
-        let cross = prev.x * dy - prev.y * dx;
-        if cross == 0.0 && prev.x * dx + prev.y * dy <= 0.0 {
-            return false;
-        }
-        prev = edge;
-        if dx != 0.0 {
-            if last_dx != 0.0 && dx.signum() != last_dx.signum() {
-                x_changes += 1;
-            }
-            last_dx = dx;
-        }
-        if dy != 0.0 {
-            if last_dy != 0.0 && dy.signum() != last_dy.signum() {
-                y_changes += 1;
-            }
-            last_dy = dy;
-        }
-    }
-    x_changes <= 2 && y_changes <= 2
-}
-
-/// The edges of a closed ring as vectors, first to last.
-fn edges(ring: &[Coord<f64>]) -> impl Iterator<Item = Coord<f64>> + '_ {
-    ring.windows(2).map(|w| w[1] - w[0])
-}
-
 /// The last edge of a closed ring of at least 4 points (3 corners), which the first edge
 /// follows around the ring.
 fn last_edge(ring: &[Coord<f64>]) -> Option<Coord<f64>> {
@@ -85,13 +13,18 @@ fn last_edge(ring: &[Coord<f64>]) -> Option<Coord<f64>> {
 }
 
 /// What measuring a building outline takes from its closed ring, all from one pass over it
-/// (an evaluation measures hundreds of thousands): each field equals what its own function
-/// gives, bit for bit, the orientation's sign (tested).
+/// (an evaluation measures hundreds of thousands): each field equals what a computation of
+/// its own gives, bit for bit, the orientation by its sign (tested against the rules written
+/// one at a time, and against geo).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RingFacts {
-    /// [`turns_one_way`].
+    /// The ring turns one way at every corner that is not straight: a convex outline, or a
+    /// star that winds more than once.
     pub turns_one_way: bool,
-    /// [`simple_convex`], when the ring turns one way (else not computed: false).
+    /// It turns one way and is a simple convex polygon beyond doubt: finite, no repeated or
+    /// doubling-back points, and winding once (its edges' x and y directions each change sign
+    /// at most twice; a pentagram, which also turns one way, changes more often). Such a ring
+    /// is valid; any other is left to the full check.
     pub simple_convex: bool,
     /// geo's `unsigned_area` of a polygon with this exterior and no holes.
     pub area: f64,
@@ -205,14 +138,89 @@ pub fn ring_facts(ring: &[Coord<f64>]) -> Option<RingFacts> {
 /// A polygon without holes whose outline is a simple convex ring: valid, without geo's
 /// general (quadratic) check.
 pub fn is_simple_convex(polygon: &Polygon<f64>) -> bool {
-    let ring = &polygon.exterior().0;
-    polygon.interiors().is_empty() && turns_one_way(ring) && simple_convex(ring)
+    polygon.interiors().is_empty()
+        && ring_facts(&polygon.exterior().0).is_some_and(|facts| facts.simple_convex)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use geo::Validation;
+
+    // The rules one at a time, as the shortcut was first written: the reference that
+    // ring_facts' single pass is checked against.
+
+    /// Whether a closed ring (at least 4 points, the last repeating the first) turns one way at
+    /// every corner that is not straight: a convex outline, or a star that winds more than once
+    /// (see [`simple_convex`]).
+    fn turns_one_way(ring: &[Coord<f64>]) -> bool {
+        let Some(last) = last_edge(ring) else {
+            return false;
+        };
+        // Each corner between an edge and the next, the last edge's corner with the first too.
+        let mut sign = 0.0f64;
+        let mut prev = last;
+        for edge in edges(ring) {
+            let cross = prev.x * edge.y - prev.y * edge.x;
+            prev = edge;
+            if cross == 0.0 {
+                continue;
+            }
+            if sign == 0.0 {
+                sign = cross.signum();
+            } else if cross.signum() != sign {
+                return false;
+            }
+        }
+        sign != 0.0
+    }
+
+    /// Whether a closed ring that turns one way (see [`turns_one_way`]) is a simple convex polygon
+    /// beyond doubt: finite, no repeated or doubling-back points, and winding once (its edges'
+    /// x and y directions each change sign at most twice; a pentagram, which also turns one way,
+    /// changes more often). Such a ring is valid; any other is left to the full check.
+    fn simple_convex(ring: &[Coord<f64>]) -> bool {
+        let Some(last) = last_edge(ring) else {
+            return false;
+        };
+        if ring.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+            return false;
+        }
+        let (mut x_changes, mut y_changes) = (0, 0);
+        let (mut last_dx, mut last_dy) = (0.0f64, 0.0f64);
+        let mut prev = last;
+        // Once around from the first edge, then the first edge again to close the count.
+        for edge in edges(ring).chain(edges(ring).take(1)) {
+            let (dx, dy) = (edge.x, edge.y);
+            if dx == 0.0 && dy == 0.0 {
+                return false; // a repeated point
+            }
+            // Collinear neighbours must go on, not back.
+            let cross = prev.x * dy - prev.y * dx;
+            if cross == 0.0 && prev.x * dx + prev.y * dy <= 0.0 {
+                return false;
+            }
+            prev = edge;
+            if dx != 0.0 {
+                if last_dx != 0.0 && dx.signum() != last_dx.signum() {
+                    x_changes += 1;
+                }
+                last_dx = dx;
+            }
+            if dy != 0.0 {
+                if last_dy != 0.0 && dy.signum() != last_dy.signum() {
+                    y_changes += 1;
+                }
+                last_dy = dy;
+            }
+        }
+        x_changes <= 2 && y_changes <= 2
+    }
+
+    /// The edges of a closed ring as vectors, first to last.
+    fn edges(ring: &[Coord<f64>]) -> impl Iterator<Item = Coord<f64>> + '_ {
+        ring.windows(2).map(|w| w[1] - w[0])
+    }
 
     /// The shortcut to validity never calls valid what geo's full check does not: random
     /// convex rings (collinear points, both orientations), pentagrams and other stars (which
@@ -250,9 +258,9 @@ mod tests {
                 pts.reverse();
             }
             let polygon = Polygon::new(pts.into(), vec![]);
-            let ring = &polygon.exterior().0;
-            if turns_one_way(ring) {
-                if simple_convex(ring) {
+            let turns = ring_facts(&polygon.exterior().0).is_some_and(|f| f.turns_one_way);
+            if turns {
+                if is_simple_convex(&polygon) {
                     fast += 1;
                     assert!(polygon.is_valid(), "called valid: {polygon:?}");
                 } else {
