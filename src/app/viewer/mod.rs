@@ -168,7 +168,7 @@ impl StatisticsFor {
             if limits.iter().any(|(k, _)| *k == key) {
                 continue;
             }
-            if mode == histogram_mode && bins.is_none() {
+            if mode == histogram_mode {
                 // The view in focus: its limits and histogram from one sample.
                 let (l, b) = histogram::limits_and_bins(texels, &shown, self.stretch, channel);
                 bins = Some(b);
