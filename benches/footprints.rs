@@ -10,10 +10,13 @@
 //!
 //! Ours and the peer's alternate in rounds, a ratio per round, and the last line gives their
 //! median and range: a shared machine's speed drifts by ~1.5x over minutes, which one pair of
-//! measurements minutes apart cannot tell from a speed-up.
+//! measurements minutes apart cannot tell from a speed-up. Each of our measurements is the
+//! median of `--repeat` runs after half a second of warm-up; the peer's, after one run (its
+//! evaluation takes seconds).
 //!
 //! ```text
-//! cargo bench --profile dev --bench footprints [-- --images 500 --repeat 3 --rounds 3]
+//! cargo bench --profile dev --config benches/ours-as-release.toml --bench footprints \
+//!     [-- --images 500 --repeat 3 --rounds 3]
 //! ```
 
 use std::fmt::Write as _;
@@ -54,8 +57,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The median of `repeat` runs of `f`, after `f` has run for at least half a second (as
+/// criterion warms up): right after a peer's round the first few evaluations here run ~20 %
+/// slower (81, 88, 87, 71, then 67-70 ms), and a median of a few would measure that transient.
 fn timed<T>(repeat: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(f64, T)> {
+    let warm_up = Instant::now();
     let mut last = f()?;
+    while warm_up.elapsed().as_secs_f64() < 0.5 {
+        last = f()?;
+    }
     let mut runs = Vec::new();
     for _ in 0..repeat.max(1) {
         let t = Instant::now();

@@ -5,7 +5,8 @@ vectorize: what solaris' mask_to_poly_geojson does: rasterio.features.shapes on 
 (4-connectivity), shapely buffer(0), simplify(0.5, preserve_topology=True), drop < 80 px.
 eval: solaris' eval_iou_spacenet_csv algorithm (per image: truth area >= 80, proposals area > 80
 in descending confidence, stable; greedy matching at IoU > 0.5), reading the CSVs included.
-Prints one JSON line with the times (median of --repeat after one warm-up) and results.
+Prints one JSON line with the times (median of --repeat after half a second of warm-up) and
+results.
 """
 import argparse
 import csv
@@ -83,7 +84,11 @@ def evaluate(truth_path, pred_path):
 
 
 def timed(repeat, f):
+    # Warm-up as the Rust side's: at least half a second (one evaluation is longer).
+    warm_up = time.perf_counter()
     result = f()
+    while time.perf_counter() - warm_up < 0.5:
+        result = f()
     runs = []
     for _ in range(repeat):
         t = time.perf_counter()

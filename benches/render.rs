@@ -17,7 +17,7 @@
 //!   tiled pyramid.
 //!
 //! ```text
-//! cargo bench --profile dev --bench render [-- --frames 30]
+//! cargo bench --profile dev --config benches/ours-as-release.toml --bench render [-- --frames 30]
 //! ```
 
 use std::sync::{Arc, Mutex};

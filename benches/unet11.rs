@@ -3,9 +3,10 @@
 //! on wgpu, next to PyTorch on the same input in the same run (`benches/unet11_torch.py`).
 //!
 //! ```text
-//! cargo bench --profile dev --bench unet11                 # deps are opt-level 3 in dev
-//! cargo bench --profile dev --bench unet11 -- --device cpu --repeat 5
+//! cargo bench --profile dev --config benches/ours-as-release.toml --bench unet11
+//! cargo bench --profile dev --config benches/ours-as-release.toml --bench unet11 -- --device cpu --repeat 5
 //! ```
+//! (deps are opt-level 3 in the dev profile; the config builds our crate as a release build.)
 //! Prints a table with seconds, GFLOP/s and the ratio burn / PyTorch (lower is better).
 //! On a software wgpu adapter (llvmpipe) the window shrinks to `--software-window` px and the
 //! tile is skipped: a 512 window there takes minutes.
