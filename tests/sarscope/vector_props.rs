@@ -1,106 +1,125 @@
-//! Properties over many random polygons (a seeded generator, so failures reproduce).
+//! Properties over random polygons, by proptest (a failing case is shrunk to a small one and
+//! printed with the values that reproduce it).
 
 use std::ffi::OsStr;
 
 use geo::{Area, Coord, Euclidean, Length, LineString, MultiPolygon, Polygon};
-use rand::{Rng, SeedableRng};
+use proptest::prelude::*;
 use sarscope::eval::{EvalParams, evaluate_image};
 use sarscope::vector::{VectorizeParams, rasterize, vectorize};
 
 use crate::common::{sarscope, shared_data, text};
 
-/// A rotated rectangle, or an L (rectangle minus a corner), inside a 200x200 grid.
-fn random_building(rng: &mut impl Rng) -> Polygon<f64> {
-    let (cx, cy) = (rng.random_range(50.0..150.0), rng.random_range(50.0..150.0));
-    let (w, h) = (rng.random_range(8.0..60.0), rng.random_range(8.0..60.0));
-    let angle: f64 = rng.random_range(0.0..std::f64::consts::PI);
-    let local: Vec<(f64, f64)> = if rng.random_bool(0.5) {
-        vec![(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]
-    } else {
-        let (cw, ch) = (w * 0.5, h * 0.5);
-        vec![
-            (0.0, 0.0),
-            (w, 0.0),
-            (w, h - ch),
-            (w - cw, h - ch),
-            (w - cw, h),
-            (0.0, h),
-        ]
-    };
-    let (s, c) = angle.sin_cos();
-    let ring: Vec<Coord<f64>> = local
-        .iter()
-        .map(|(x, y)| {
-            let (x, y) = (x - w / 2.0, y - h / 2.0);
-            Coord {
-                x: cx + x * c - y * s,
-                y: cy + x * s + y * c,
-            }
+/// A rotated rectangle, or an L (the rectangle less a quarter at one corner), inside a 200x200
+/// grid: centre, size, angle and shape drawn by proptest.
+fn building() -> impl Strategy<Value = Polygon<f64>> {
+    (
+        (50.0..150.0f64, 50.0..150.0f64),
+        (8.0..60.0f64, 8.0..60.0f64),
+        0.0..std::f64::consts::PI,
+        any::<bool>(),
+    )
+        .prop_map(|((cx, cy), (w, h), angle, l_shaped)| {
+            let local: Vec<(f64, f64)> = if l_shaped {
+                let (cw, ch) = (w * 0.5, h * 0.5);
+                vec![
+                    (0.0, 0.0),
+                    (w, 0.0),
+                    (w, h - ch),
+                    (w - cw, h - ch),
+                    (w - cw, h),
+                    (0.0, h),
+                ]
+            } else {
+                vec![(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]
+            };
+            let (s, c) = angle.sin_cos();
+            let ring: Vec<Coord<f64>> = local
+                .iter()
+                .map(|(x, y)| {
+                    let (x, y) = (x - w / 2.0, y - h / 2.0);
+                    Coord {
+                        x: cx + x * c - y * s,
+                        y: cy + x * s + y * c,
+                    }
+                })
+                .collect();
+            Polygon::new(LineString::from(ring), vec![])
         })
-        .collect();
-    Polygon::new(LineString::from(ring), vec![])
 }
 
-#[test]
-fn vectorize_of_rasterize_recovers_the_area_within_a_pixel_along_the_outline() {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261126);
-    let exact = VectorizeParams {
-        threshold: 0.5,
-        min_area: 1,
-        simplify: 0.0,
-    };
-    for case in 0..200 {
-        let p = random_building(&mut rng);
+/// A building, the confidence of a proposal made from it, and that proposal's sideways shift
+/// in px.
+type Item = (Polygon<f64>, f64, f64);
+
+/// Buildings with their proposals, and an order to list the ground truth in.
+fn buildings_and_an_order() -> impl Strategy<Value = (Vec<Item>, Vec<usize>)> {
+    prop::collection::vec((building(), 0.0..1.0f64, -15.0..15.0f64), 1..30).prop_flat_map(|items| {
+        let order = Just((0..items.len()).collect::<Vec<_>>()).prop_shuffle();
+        (Just(items), order)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Outlines traced on pixel edges enclose exactly the rasterized pixels, and those differ
+    /// from the polygon's area by less than its perimeter (a pixel's share along the outline).
+    #[test]
+    fn vectorize_of_rasterize_recovers_the_area_within_a_pixel_along_the_outline(
+        p in building()
+    ) {
+        let exact = VectorizeParams {
+            threshold: 0.5,
+            min_area: 1,
+            simplify: 0.0,
+        };
         let mask = rasterize(&[MultiPolygon(vec![p.clone()])], 200, 200);
         let probs: Vec<f32> = mask.iter().map(|&m| if m { 1.0 } else { 0.0 }).collect();
         let found = vectorize(&probs, 200, 200, exact);
         let area: f64 = found.iter().map(|f| f.area_px).sum();
         let perimeter = Euclidean.length(p.exterior());
         let pixels = mask.iter().filter(|v| **v).count() as f64;
-        assert_eq!(
-            area, pixels,
-            "case {case}: outlines on pixel edges enclose the pixels"
-        );
-        assert!(
+        prop_assert_eq!(area, pixels);
+        prop_assert!(
             (area - p.unsigned_area()).abs() <= perimeter,
-            "case {case}: {area} px vs {} with perimeter {perimeter}",
-            p.unsigned_area()
+            "{} px vs {} with perimeter {}",
+            area,
+            p.unsigned_area(),
+            perimeter
         );
     }
-}
 
-#[test]
-fn eval_of_a_set_against_itself_is_perfect_and_truth_order_does_not_matter() {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    let params = EvalParams {
-        min_area: 20.0,
-        iou_threshold: 0.5,
-    };
-    for _ in 0..20 {
-        let n = rng.random_range(1..30);
-        let truth: Vec<MultiPolygon<f64>> = (0..n)
-            .map(|_| MultiPolygon(vec![random_building(&mut rng)]))
-            .collect();
-        let proposals: Vec<_> = truth
+    /// A set scored against itself is perfect; shifted proposals give a mix of matches and
+    /// misses, and the same counts whatever order the ground truth is listed in.
+    #[test]
+    fn eval_of_a_set_against_itself_is_perfect_and_truth_order_does_not_matter(
+        (items, order) in buildings_and_an_order()
+    ) {
+        let params = EvalParams {
+            min_area: 20.0,
+            iou_threshold: 0.5,
+        };
+        let truth: Vec<MultiPolygon<f64>> = items
             .iter()
-            .map(|t| (t.clone(), rng.random::<f64>()))
+            .map(|(p, _, _)| MultiPolygon(vec![p.clone()]))
             .collect();
-        let itself = evaluate_image(&truth, &proposals, params);
-        assert_eq!((itself.counts.fp, itself.counts.fn_), (0, 0));
-        assert_eq!(itself.counts.tp as usize, truth.len());
-        // Shifted proposals give a real mix of matches; reversing the truth changes nothing.
-        let shifted: Vec<_> = proposals
+        let itself: Vec<_> = truth
             .iter()
-            .map(|(p, c)| {
-                let dx = rng.random_range(-15.0..15.0);
-                (geo::Translate::translate(p, dx, 0.0), *c)
-            })
+            .zip(&items)
+            .map(|(t, (_, confidence, _))| (t.clone(), *confidence))
             .collect();
-        let mut reversed = truth.clone();
-        reversed.reverse();
-        assert_eq!(
+        let counts = evaluate_image(&truth, &itself, params).counts;
+        prop_assert_eq!((counts.tp as usize, counts.fp, counts.fn_), (truth.len(), 0, 0));
+        let shifted: Vec<_> = itself
+            .iter()
+            .zip(&items)
+            .map(|((p, c), (_, _, dx))| (geo::Translate::translate(p, *dx, 0.0), *c))
+            .collect();
+        let reordered: Vec<MultiPolygon<f64>> = order.iter().map(|&i| truth[i].clone()).collect();
+        prop_assert_eq!(
             evaluate_image(&truth, &shifted, params).counts,
-            evaluate_image(&reversed, &shifted, params).counts
+            evaluate_image(&reordered, &shifted, params).counts
         );
     }
 }
