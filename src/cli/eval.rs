@@ -1,11 +1,12 @@
 //! `sarscope eval`: the SpaceNet metric of predicted footprints against ground truth.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 
-use crate::eval::{Counts, EvalParams, evaluate_rows};
+use crate::eval::{Counts, EvalParams, Evaluation, ImageEval, evaluate_rows};
 use crate::io::{
     CsvFootprint, image_id_of, pixel_from_world, read_footprints_geojson, read_spacenet_csv,
     reproject,
@@ -65,6 +66,25 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         iou_threshold: args.iou,
     };
     let evaluation = evaluate_rows(&truth, &pred, params);
+    // Nothing scored differently without a word: where the invalid polygons are (printed
+    // after the report).
+    let invalid_truth = invalid_places(&evaluation, &truth, &args.truth, |e| &e.invalid_truth);
+    let invalid_pred = invalid_places(&evaluation, &pred, &args.pred, |e| &e.invalid_proposals);
+    let notes = || {
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        note_invalid(
+            &invalid_truth,
+            &args.truth,
+            "ground-truth",
+            "matches no proposal",
+        );
+        note_invalid(
+            &invalid_pred,
+            &args.pred,
+            "predicted",
+            "is repaired (make_valid) before it is matched",
+        );
+    };
     if args.json {
         let images: Vec<_> = evaluation
             .images
@@ -82,8 +102,11 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             "images": images,
             "aois": aois,
             "total": scores(&evaluation.total),
+            "invalid_truth": invalid_truth,
+            "invalid_pred": invalid_pred,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
+        notes();
         return Ok(());
     }
     println!(
@@ -117,7 +140,74 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         params.min_area,
         params.iou_threshold
     );
+    notes();
     Ok(())
+}
+
+/// A note on stderr naming the invalid polygons of one side (`places` in the file at `path`)
+/// and how solaris' rule, followed here, scores them.
+fn note_invalid(places: &[String], path: &Path, side: &str, rule: &str) {
+    const SHOWN: usize = 10;
+    let (one_is, shown) = match places.len() {
+        0 => return,
+        1 => ("is not a valid polygon", places),
+        _ => ("are not valid polygons", &places[..places.len().min(SHOWN)]),
+    };
+    let more = places.len() - shown.len();
+    eprintln!(
+        "note: {} of the {side} footprints {one_is} (self-intersecting or otherwise): {} {}{}. \
+         As solaris does, each {rule}; its area as written decides whether it counts.",
+        places.len(),
+        path.display(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// Where the footprints that `indices` names (per image, as [`evaluate_rows`] numbers them:
+/// the image's rows in file order) are in the file at `path`: `line N` of a CSV, `feature N`
+/// of a GeoJSON; in file order.
+fn invalid_places(
+    evaluation: &Evaluation,
+    rows: &[CsvFootprint],
+    path: &Path,
+    indices: impl Fn(&ImageEval) -> &Vec<usize>,
+) -> Vec<String> {
+    let wanted: HashMap<&str, &Vec<usize>> = evaluation
+        .images
+        .iter()
+        .filter(|(_, image)| !indices(image).is_empty())
+        .map(|(id, image)| (id.as_str(), indices(image)))
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut places = Vec::new();
+    for row in rows {
+        let Some(list) = wanted.get(&*row.image_id) else {
+            continue;
+        };
+        let k = seen.entry(&row.image_id).or_default();
+        if list.binary_search(k).is_ok() {
+            places.push(if is_csv(path) {
+                format!("line {}", row.line)
+            } else {
+                format!("feature {}", row.line.saturating_sub(1))
+            });
+        }
+        *k += 1;
+    }
+    places
+}
+
+fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 /// Footprints in pixel coordinates from a SpaceNet CSV, or from a GeoJSON placed on `scene`.
@@ -126,10 +216,7 @@ fn load(
     scene: Option<&Scene>,
     scene_path: Option<&Path>,
 ) -> anyhow::Result<Vec<CsvFootprint>> {
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if is_csv {
+    if is_csv(path) {
         return Ok(read_spacenet_csv(path)?);
     }
     let (Some(scene), Some(scene_path)) = (scene, scene_path) else {

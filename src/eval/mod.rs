@@ -93,6 +93,14 @@ pub struct ImageEval {
     pub proposals: Vec<ProposalMatch>,
     /// Indices of the ground truth left unmatched (the false negatives).
     pub missed: Vec<usize>,
+    /// Ground truth that is not a valid polygon (self-intersecting, a ring that touches
+    /// itself, ...; geo's rules), by index. Scored as solaris scores it: its area as written
+    /// decides whether it counts, and it matches no proposal.
+    pub invalid_truth: Vec<usize>,
+    /// Proposals that are not valid polygons, by index. Scored as solaris scores them: the area
+    /// as written decides whether one takes part, and one that does is repaired (geo's
+    /// `make_valid`, as shapely's `buffer(0)`) before it is matched.
+    pub invalid_proposals: Vec<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -354,6 +362,10 @@ fn evaluate_shapes(
     missed.sort_unstable();
     result.counts.fn_ = missed.len() as u64;
     result.missed = missed;
+    result.invalid_truth = (0..truth.len()).filter(|&i| !truth[i].valid).collect();
+    result.invalid_proposals = (0..proposals.len())
+        .filter(|&i| !proposals[i].0.valid)
+        .collect();
     result
 }
 
@@ -631,6 +643,46 @@ mod tests {
         assert_eq!(r.proposals[0].truth, Some(0));
         assert!((r.proposals[0].iou - 70.0 / 130.0).abs() < 1e-12);
         assert_eq!(r.missed, vec![1]);
+    }
+
+    /// Self-intersecting polygons are listed (by index, on both sides) and scored as solaris
+    /// scores them; valid ones are not listed.
+    #[test]
+    fn invalid_polygons_are_listed() {
+        // Two lobes of different sizes: self-intersecting, with an area as written of 200.
+        let crossed = |x: f64| -> MultiPolygon<f64> {
+            MultiPolygon(vec![polygon![
+                (x: x, y: 0.0), (x: x + 40.0, y: 20.0), (x: x + 40.0, y: 0.0), (x: x, y: 10.0)
+            ]])
+        };
+        let truth = vec![
+            square(0.0, 0.0, 10.0),
+            crossed(100.0),
+            square(300.0, 0.0, 10.0),
+        ];
+        let proposals = vec![
+            (crossed(200.0), 0.5),
+            (square(0.0, 0.0, 10.0), 0.9),
+            (crossed(100.0), 0.7),
+        ];
+        let params = EvalParams {
+            min_area: 0.0,
+            iou_threshold: 0.5,
+        };
+        let r = evaluate_image(&truth, &proposals, params);
+        assert_eq!(r.invalid_truth, vec![1]);
+        assert_eq!(r.invalid_proposals, vec![0, 2]);
+        // The invalid ground truth matches nothing, not even its own copy, repaired.
+        assert_eq!(
+            r.counts,
+            Counts {
+                tp: 1,
+                fp: 2,
+                fn_: 2
+            }
+        );
+        let valid = evaluate_image(&truth[..1], &proposals[1..2], params);
+        assert!(valid.invalid_truth.is_empty() && valid.invalid_proposals.is_empty());
     }
 
     /// Among equal confidences the file order decides: of proposals competing for one

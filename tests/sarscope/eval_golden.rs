@@ -153,6 +153,91 @@ fn eval_cli_prints_the_table_and_reports_bad_rows_by_line() {
     }
 }
 
+/// Self-intersecting polygons are scored by solaris' rule and named (file and line) on stderr
+/// and in the JSON report; valid files get no note.
+#[test]
+fn eval_names_the_invalid_polygons_it_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    let square = |x: i32| {
+        format!(
+            "\"POLYGON (({x} 0, {} 0, {} 20, {x} 20, {x} 0))\"",
+            x + 20,
+            x + 20
+        )
+    };
+    // Two lobes of different sizes crossing each other (an area as written of 800).
+    let crossed = |x: i32| {
+        format!(
+            "\"POLYGON (({x} 0, {} 40, {} 0, {x} 20, {x} 0))\"",
+            x + 80,
+            x + 80
+        )
+    };
+    let truth = dir.path().join("truth.csv");
+    std::fs::write(
+        &truth,
+        format!(
+            "ImageId,BuildingId,PolygonWKT_Pix\na,0,{}\na,1,{}\nb,0,{}\n",
+            square(0),
+            crossed(100),
+            square(0)
+        ),
+    )
+    .unwrap();
+    let pred = dir.path().join("pred.csv");
+    std::fs::write(
+        &pred,
+        format!(
+            "ImageId,BuildingId,PolygonWKT_Pix,Confidence\na,0,{},0.9\nb,0,{},0.8\nb,1,{},0.7\n",
+            square(0),
+            square(0),
+            crossed(300)
+        ),
+    )
+    .unwrap();
+    let out = eval_cli(&truth, &pred, &[]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "1 of the ground-truth footprints is not a valid polygon (self-intersecting or otherwise): {} line 3.",
+            truth.display()
+        )) && stderr.contains(&format!(
+            "1 of the predicted footprints is not a valid polygon (self-intersecting or otherwise): {} line 4.",
+            pred.display()
+        )),
+        "{stderr}"
+    );
+    // The invalid truth is missed, the invalid proposal repaired and unmatched.
+    let json: serde_json::Value =
+        serde_json::from_slice(&eval_cli(&truth, &pred, &["--json"]).stdout).unwrap();
+    assert_eq!(json["invalid_truth"], serde_json::json!(["line 3"]));
+    assert_eq!(json["invalid_pred"], serde_json::json!(["line 4"]));
+    assert_eq!(
+        (
+            &json["total"]["tp"],
+            &json["total"]["fp"],
+            &json["total"]["fn"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(1)
+        )
+    );
+    // No note for valid files.
+    let sn2 = eval_cli(
+        &shared_data("spacenet/SN2_sample_truth.csv"),
+        &shared_data("spacenet/SN2_sample_preds.csv"),
+        &["--min-area", "20"],
+    );
+    assert!(
+        !text(&sn2.stderr).contains("note:"),
+        "{}",
+        text(&sn2.stderr)
+    );
+}
+
 #[test]
 fn eval_places_geojson_on_a_scene_grid_reprojecting_as_needed() {
     // The same labels in UTM (shared/data) and in WGS 84 (fixture) score perfectly together.
