@@ -501,6 +501,12 @@ fn the_live_score_equals_sarscope_eval_on_the_same_files() {
             sarscope::io::multipolygon_wkt(&moved)
         );
     }
+    // And one self-intersecting prediction (two crossing lobes, 800 px^2 as written) in an
+    // empty corner: scored as solaris does (repaired, a false positive) and named.
+    text += &format!(
+        "{},crossed,\"POLYGON ((5 5, 85 45, 85 5, 5 25, 5 5))\",0.5\n",
+        truth_rows[0].image_id
+    );
     let preds = dir.path().join("preds.csv");
     std::fs::write(&preds, text).unwrap();
 
@@ -543,6 +549,8 @@ fn the_live_score_equals_sarscope_eval_on_the_same_files() {
     assert!((live.f1() - total["f1"].as_f64().unwrap()).abs() < 1e-12);
     assert!(live.tp > 0 && live.fp > 0 && live.fn_ > 0, "{live:?}");
     harness.get_by_label_contains(&format!("F1 {:.3}", live.f1()));
+    assert_eq!(report["invalid_pred"].as_array().map(Vec::len), Some(1));
+    harness.get_by_label("1 predicted footprint is not a valid polygon");
 
     // The predictions are drawn in the score's colours: green TP, red FP outlines appear.
     let after = harness.render().unwrap();

@@ -309,6 +309,29 @@ impl Viewer {
                 c.f1()
             ));
             ui.weak("IoU > 0.5, min area 80 px (SpaceNet 6)");
+            let invalid = |n: usize, side: &str| match n {
+                0 => None,
+                1 => Some(format!("1 {side} footprint is not a valid polygon")),
+                n => Some(format!("{n} {side} footprints are not valid polygons")),
+            };
+            for (text, rule) in [
+                (
+                    invalid(scoring.eval.invalid_proposals.len(), "predicted"),
+                    "repaired (make_valid) before it is matched",
+                ),
+                (
+                    invalid(scoring.eval.invalid_truth.len(), "ground-truth"),
+                    "never matched",
+                ),
+            ] {
+                if let Some(text) = text {
+                    ui.colored_label(ui.visuals().warn_fg_color, text)
+                        .on_hover_text(format!(
+                            "Self-intersecting or otherwise invalid. Scored as solaris scores it: \
+                         its area as written decides whether it counts, and it is {rule}."
+                        ));
+                }
+            }
         }
         if self.f1_curve.is_some() || self.probability_curve.is_some() {
             let line = |curve: &Option<Vec<(f64, f64)>>| {
