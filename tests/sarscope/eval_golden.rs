@@ -258,6 +258,31 @@ fn eval_places_geojson_on_a_scene_grid_reprojecting_as_needed() {
         json["total"]
     );
     assert_eq!(json["total"]["f1"], 1.0);
+    // A self-intersecting footprint in a GeoJSON is named by its feature (numbered from 0).
+    let mut labels: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&utm).unwrap()).unwrap();
+    let first = &labels["features"][2]["geometry"]["coordinates"][0][0];
+    let (x, y) = (first[0].as_f64().unwrap(), first[1].as_f64().unwrap());
+    labels["features"][2]["geometry"] = serde_json::json!({
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + 20.0, y + 10.0], [x + 20.0, y], [x, y + 5.0], [x, y]]]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let crossed = dir.path().join("crossed.geojson");
+    std::fs::write(&crossed, labels.to_string()).unwrap();
+    let out = eval_cli(
+        &utm,
+        &crossed,
+        &["--scene", scene.to_str().unwrap(), "--json"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["invalid_pred"], serde_json::json!(["feature 2"]));
+    assert!(
+        text(&out.stderr).contains("crossed.geojson feature 2."),
+        "{}",
+        text(&out.stderr)
+    );
     // Without a scene there are no pixel coordinates: a clear error.
     let out = eval_cli(&utm, &wgs84, &[]);
     assert!(
