@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use crate::eval::{Counts, EvalParams, Evaluation, ImageEval, evaluate_rows};
+use crate::eval::{
+    Counts, EvalParams, Evaluation, INVALID_PROPOSAL_RULE, INVALID_TRUTH_RULE, ImageEval,
+    evaluate_rows,
+};
 use crate::io::{
     CsvFootprint, image_id_of, pixel_from_world, read_footprints_geojson, read_spacenet_csv,
     reproject,
@@ -76,13 +79,13 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             &invalid_truth,
             &args.truth,
             "ground-truth",
-            "matches no proposal",
+            INVALID_TRUTH_RULE,
         );
         note_invalid(
             &invalid_pred,
             &args.pred,
             "predicted",
-            "is repaired (make_valid) before it is matched",
+            INVALID_PROPOSAL_RULE,
         );
     };
     if args.json {
@@ -156,7 +159,7 @@ fn note_invalid(places: &[String], path: &Path, side: &str, rule: &str) {
     let more = places.len() - shown.len();
     eprintln!(
         "note: {} of the {side} footprints {one_is} (self-intersecting or otherwise): {} {}{}. \
-         As solaris does, each {rule}; its area as written decides whether it counts.",
+         Scored as solaris scores them: {rule}.",
         places.len(),
         path.display(),
         shown.join(", "),
@@ -186,6 +189,7 @@ fn invalid_places(
     if wanted.is_empty() {
         return Vec::new();
     }
+    let csv = is_csv(path);
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut places = Vec::new();
     for row in rows {
@@ -194,7 +198,7 @@ fn invalid_places(
         };
         let k = seen.entry(&row.image_id).or_default();
         if list.binary_search(k).is_ok() {
-            places.push(if is_csv(path) {
+            places.push(if csv {
                 format!("line {}", row.line)
             } else {
                 format!("feature {}", row.line.saturating_sub(1))

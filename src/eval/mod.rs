@@ -85,6 +85,15 @@ pub struct ProposalMatch {
     pub iou: f64,
 }
 
+/// How solaris scores a ground-truth footprint that is not a valid polygon (a sentence's end,
+/// for messages): [`ImageEval::invalid_truth`].
+pub const INVALID_TRUTH_RULE: &str =
+    "its area as written decides whether it counts, and it matches no proposal";
+
+/// How solaris scores a proposal that is not a valid polygon: [`ImageEval::invalid_proposals`].
+pub const INVALID_PROPOSAL_RULE: &str = "its area as written decides whether it takes part, \
+     and one that does is repaired (make_valid) before it is matched";
+
 /// The metric for one image.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageEval {
@@ -94,12 +103,11 @@ pub struct ImageEval {
     /// Indices of the ground truth left unmatched (the false negatives).
     pub missed: Vec<usize>,
     /// Ground truth that is not a valid polygon (self-intersecting, a ring that touches
-    /// itself, ...; geo's rules), by index. Scored as solaris scores it: its area as written
-    /// decides whether it counts, and it matches no proposal.
+    /// itself, ...; geo's rules), by index. Scored as solaris scores it
+    /// ([`INVALID_TRUTH_RULE`]).
     pub invalid_truth: Vec<usize>,
-    /// Proposals that are not valid polygons, by index. Scored as solaris scores them: the area
-    /// as written decides whether one takes part, and one that does is repaired (geo's
-    /// `make_valid`, as shapely's `buffer(0)`) before it is matched.
+    /// Proposals that are not valid polygons, by index. Scored as solaris scores them
+    /// ([`INVALID_PROPOSAL_RULE`]; geo's `make_valid` repairs, as shapely's `buffer(0)`).
     pub invalid_proposals: Vec<usize>,
 }
 

@@ -317,18 +317,18 @@ impl Viewer {
             for (text, rule) in [
                 (
                     invalid(scoring.eval.invalid_proposals.len(), "predicted"),
-                    "repaired (make_valid) before it is matched",
+                    crate::eval::INVALID_PROPOSAL_RULE,
                 ),
                 (
                     invalid(scoring.eval.invalid_truth.len(), "ground-truth"),
-                    "never matched",
+                    crate::eval::INVALID_TRUTH_RULE,
                 ),
             ] {
                 if let Some(text) = text {
                     ui.colored_label(ui.visuals().warn_fg_color, text)
                         .on_hover_text(format!(
-                            "Self-intersecting or otherwise invalid. Scored as solaris scores it: \
-                         its area as written decides whether it counts, and it is {rule}."
+                            "Self-intersecting or otherwise invalid. Scored as solaris scores \
+                             them: {rule}."
                         ));
                 }
             }
