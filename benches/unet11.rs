@@ -157,8 +157,17 @@ fn layer_plan(config: &UNet11Config, window: usize) -> Vec<LayerPlan> {
 }
 
 /// Seconds per layer on `device` (median of `repeat` after a warm-up), each ending in a scalar
-/// read-back: a convolution as the backend's and in im2col form; an up-convolution as the
+/// read-back: a convolution as the backend's and in [`second_form`]; an up-convolution as the
 /// backend's transposed one.
+/// The form a layer is timed in besides the backend's: the device's own (banded on the CPU,
+/// im2col on a GPU), or im2col where that is the backend's.
+fn second_form(device: &Device) -> ConvForm {
+    match ConvForm::for_device(device) {
+        ConvForm::Backend => ConvForm::Im2col,
+        form => form,
+    }
+}
+
 fn time_layers(
     device: &Device,
     plan: &[LayerPlan],
@@ -193,7 +202,7 @@ fn time_layers(
                 .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
                 .init(device);
             let mut times = Vec::new();
-            for form in [ConvForm::Backend, ConvForm::Im2col] {
+            for form in [ConvForm::Backend, second_form(device)] {
                 times.push(timed(repeat, || sync(conv_as(&conv, x.clone(), form)))?);
             }
             out.push(times);
@@ -290,7 +299,7 @@ fn bench_burn(
         if args.all_forms {
             let other = match form {
                 ConvForm::Backend => ConvForm::Im2col,
-                ConvForm::Im2col => ConvForm::Backend,
+                ConvForm::Im2col | ConvForm::Banded => ConvForm::Backend,
             };
             eprintln!("  the window with {other:?} convolutions");
             let t = timed(args.repeat, || {
@@ -445,7 +454,7 @@ fn bench_layers(args: &Args, config: &UNet11Config, threads: usize) -> anyhow::R
             "side",
             "GFLOP",
             "burn ms",
-            "im2col",
+            format!("{:?}", second_form(&chosen.device)).to_lowercase(),
             "TFLOP/s",
             "torch ms",
             "ratio"
@@ -487,8 +496,8 @@ fn bench_layers(args: &Args, config: &UNet11Config, threads: usize) -> anyhow::R
         );
     }
     println!(
-        "(burn ms: the backend's convolution; im2col: the convolution as one matrix product; \
-         TFLOP/s and ratio (vs PyTorch, lower is better) for the faster form; every time \
+        "(burn ms: the backend's convolution; banded (CPU): products over bands of rows \
+         (model::cpu_conv); im2col (GPU): the convolution as one matrix product; TFLOP/s and ratio (vs PyTorch, lower is better) for the faster form; every time \
          includes one scalar read-back)"
     );
     Ok(())

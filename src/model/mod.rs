@@ -9,6 +9,7 @@
 //! ```
 
 mod card;
+pub mod cpu_conv;
 mod device;
 mod error;
 mod infer;

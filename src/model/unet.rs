@@ -15,6 +15,8 @@ use burn::tensor::FloatDType;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 
+use crate::model::cpu_conv;
+
 /// The shape of a UNet11.
 #[derive(Config, Debug, PartialEq, Eq)]
 pub struct UNet11Config {
@@ -226,32 +228,41 @@ impl DecoderBlock {
     /// - input: `[batch, cin, h, w]`
     /// - output: `[batch, cout, 2h, 2w]`
     fn forward(&self, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
-        relu(self.up.forward(relu(conv_as(&self.conv, x, form))))
+        relu(self.up.forward(conv_relu_as(&self.conv, x, form)))
     }
 }
 
-/// How the network's 3x3 convolutions are computed. Both forms give the same numbers (to float
-/// rounding) and differ in speed by backend (`benches/unet11.rs -- --layers` times each layer
-/// both ways). The decoder's transposed convolutions are always the backend's: on an H200,
-/// burn wgpu's transposed kernel beat the same layer written as four ordinary convolutions
-/// (its output phases) by 1.7 to 8 times, and so did flex's by 2 to 5 times here.
+/// How the network's 3x3 convolutions are computed. Every form gives the same numbers (to float
+/// rounding) and they differ in speed by backend (`benches/unet11.rs -- --layers` times each
+/// layer as the backend's and in the device's form). The decoder's transposed convolutions are
+/// always the backend's: on an H200, burn wgpu's transposed kernel beat the same layer written
+/// as four ordinary convolutions (its output phases) by 1.7 to 8 times, and so did flex's by 2
+/// to 5 times here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvForm {
     /// The backend's convolution.
     Backend,
     /// One matrix product over the input's shifted copies ([`conv_by_matmul`]).
     Im2col,
+    /// Products over bands of output rows with the bias and the ReLU folded in
+    /// ([`cpu_conv::conv3x3_banded`]): burn's CPU backend.
+    Banded,
 }
 
 impl ConvForm {
-    /// The form for `device`. burn flex: its own convolution (im2col was 1-4x slower there, by
-    /// layer). GPU backends: the matrix product, since without matrix units their only dense
-    /// convolution is a direct kernel (an H200: 1-6 TFLOP/s direct, 4-8 as one matrix product).
-    /// Training (an autodiff device) keeps the backend's convolution: the backward pass would
-    /// keep every layer's copies, ~2.3 GB per full-width 512 px window.
+    /// The form for `device`. burn flex: [`ConvForm::Banded`] (`--layers`: 1.1-1.3x faster
+    /// than flex's own convolution on the layers with 64 or more input channels, as fast on
+    /// conv1's 4, and the ReLU folded in; the window 1.4x faster, see [`cpu_conv`]). GPU backends:
+    /// the matrix product, since without matrix units their only dense convolution is a direct
+    /// kernel (an H200: 1-6 TFLOP/s direct, 4-8 as one matrix product). Training (an autodiff
+    /// device) keeps the backend's convolution: the backward pass needs it (banded reads values
+    /// on the host), and im2col would keep every layer's copies, ~2.3 GB per full-width 512 px
+    /// window.
     pub fn for_device(device: &Device) -> Self {
-        if *device == Device::flex() || device.is_autodiff() {
+        if device.is_autodiff() {
             Self::Backend
+        } else if *device == Device::flex() {
+            Self::Banded
         } else {
             Self::Im2col
         }
@@ -261,7 +272,10 @@ impl ConvForm {
 /// `conv` (one of the network's: stride 1, padded to keep the size) computed as `form` says.
 pub fn conv_as(conv: &Conv2d, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
     match form {
-        ConvForm::Backend => conv.forward(x),
+        ConvForm::Banded if cpu_conv::banded_applies(conv, &x) => {
+            cpu_conv::conv3x3_banded(conv, x, false)
+        }
+        ConvForm::Backend | ConvForm::Banded => conv.forward(x),
         ConvForm::Im2col => {
             let [_, _, kh, kw] = conv.weight.dims();
             let pad = |k: usize| (k / 2, (k - 1) / 2);
@@ -272,6 +286,16 @@ pub fn conv_as(conv: &Conv2d, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
                 [pad(kh), pad(kw)],
             )
         }
+    }
+}
+
+/// `relu(conv_as(conv, x, form))`, the ReLU folded into the convolution where the form allows.
+pub fn conv_relu_as(conv: &Conv2d, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
+    match form {
+        ConvForm::Banded if cpu_conv::banded_applies(conv, &x) => {
+            cpu_conv::conv3x3_banded(conv, x, true)
+        }
+        _ => relu(conv_as(conv, x, form)),
     }
 }
 
@@ -411,22 +435,22 @@ impl UNet11 {
     /// The input is cast to the weights' precision ([`UNet11::with_precision`]) and the logits
     /// come back as f32 whatever it is.
     pub fn forward_with(&self, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
-        let conv = |layer: &Conv2d, x| conv_as(layer, x, form);
+        let conv = |layer: &Conv2d, x| conv_relu_as(layer, x, form);
         let x = x.cast(self.precision());
-        let conv1 = relu(conv(&self.conv1, x));
-        let conv2 = relu(conv(&self.conv2, self.pool.forward(conv1.clone())));
-        let conv3s = relu(conv(&self.conv3s, self.pool.forward(conv2.clone())));
-        let conv3 = relu(conv(&self.conv3, conv3s));
-        let conv4s = relu(conv(&self.conv4s, self.pool.forward(conv3.clone())));
-        let conv4 = relu(conv(&self.conv4, conv4s));
-        let conv5s = relu(conv(&self.conv5s, self.pool.forward(conv4.clone())));
-        let conv5 = relu(conv(&self.conv5, conv5s));
+        let conv1 = conv(&self.conv1, x);
+        let conv2 = conv(&self.conv2, self.pool.forward(conv1.clone()));
+        let conv3s = conv(&self.conv3s, self.pool.forward(conv2.clone()));
+        let conv3 = conv(&self.conv3, conv3s);
+        let conv4s = conv(&self.conv4s, self.pool.forward(conv3.clone()));
+        let conv4 = conv(&self.conv4, conv4s);
+        let conv5s = conv(&self.conv5s, self.pool.forward(conv4.clone()));
+        let conv5 = conv(&self.conv5, conv5s);
         let center = self.center.forward(self.pool.forward(conv5.clone()), form);
         let dec5 = self.dec5.forward(Tensor::cat(vec![center, conv5], 1), form);
         let dec4 = self.dec4.forward(Tensor::cat(vec![dec5, conv4], 1), form);
         let dec3 = self.dec3.forward(Tensor::cat(vec![dec4, conv3], 1), form);
         let dec2 = self.dec2.forward(Tensor::cat(vec![dec3, conv2], 1), form);
-        let dec1 = relu(conv(&self.dec1, Tensor::cat(vec![dec2, conv1], 1)));
+        let dec1 = conv(&self.dec1, Tensor::cat(vec![dec2, conv1], 1));
         self.final_conv.forward(dec1).cast(FloatDType::F32)
     }
 
@@ -560,7 +584,9 @@ mod tests {
             &device,
         );
         let want = model.forward_with(x.clone(), ConvForm::Backend);
-        let got = model.forward_with(x, ConvForm::Im2col);
+        let got = model.forward_with(x.clone(), ConvForm::Im2col);
+        assert_close(got, want.clone(), 1e-4);
+        let got = model.forward_with(x, ConvForm::Banded);
         assert_close(got, want, 1e-4);
     }
 

@@ -54,13 +54,18 @@ fn the_model_runs_on_the_viewers_device_as_on_the_cpu() {
         assert!(auto.is_gpu, "{}", auto.description);
     }
 
-    // On the GPU the 3x3 convolutions run as matrix products, except when training.
+    // On the GPU the 3x3 convolutions run as matrix products, on the CPU as banded products,
+    // except when training (both).
     assert_eq!(ConvForm::for_device(&gpu.device), ConvForm::Im2col);
     assert_eq!(
         ConvForm::for_device(&gpu.device.clone().autodiff()),
         ConvForm::Backend
     );
-    assert_eq!(ConvForm::for_device(&Device::flex()), ConvForm::Backend);
+    assert_eq!(ConvForm::for_device(&Device::flex()), ConvForm::Banded);
+    assert_eq!(
+        ConvForm::for_device(&Device::flex().autodiff()),
+        ConvForm::Backend
+    );
 
     let config = UNet11Config::new().with_width_divisor(32);
     let cpu = Device::flex();
