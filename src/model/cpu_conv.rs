@@ -7,9 +7,9 @@
 //! product back pixel by pixel; the bias and the ReLU are two more passes over the output.
 //! Here the columns come straight from the channels-first input (each column row is a shifted
 //! copy of one input row) and each product row is one contiguous run of the output.
-//! Measured (`benches/unet11.rs`, 2 cores): a 512 px window 1.55-1.60 s instead of 2.1-2.5 s,
-//! the resident peak 547 instead of 471 MB (the bands' products and the output are both held
-//! while the output is put together: one layer's output more).
+//! Each band writes its rows of the output itself, so nothing is held but the output: the
+//! resident peak of a 512 px window is 449 MB (flex's convolution: 471; holding the bands'
+//! products until the end: 547, no faster).
 //!
 //! The bands run on rayon's pool, the one flex's products run on.
 
@@ -83,33 +83,34 @@ fn conv3x3_banded_within(conv: &Conv2d, x: Tensor<4>, relu: bool, band_bytes: us
         })
         .collect();
     let plane = cin * h * w;
-    // Each band: its columns [k, t] and the product [cout, t] (t = the band's pixels).
-    let products: Vec<Vec<f32>> = bands
+    let mut out = vec![0.0f32; batch * cout * h * w];
+    // Each band's part of the output: its rows in each of its image's cout planes (the planes
+    // are cut into bands in order, so every band owns its slices and writes them itself).
+    let per_image = h.div_ceil(rows);
+    let mut targets: Vec<Vec<&mut [f32]>> =
+        bands.iter().map(|_| Vec::with_capacity(cout)).collect();
+    for (plane_index, out_plane) in out.chunks_mut((h * w).max(1)).enumerate() {
+        let first = plane_index / cout * per_image;
+        let mut rest = out_plane;
+        for (band, target) in bands.iter().zip(&mut targets).skip(first).take(per_image) {
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut(band.rows.len() * w);
+            target.push(part);
+            rest = tail;
+        }
+    }
+    bands
         .par_iter()
-        .map(|band| {
+        .zip(targets)
+        .for_each(|(band, mut target)| {
             let t = band.rows.len() * w;
             let mut cols = vec![0.0f32; k * t];
             let image = &input[band.image * plane..(band.image + 1) * plane];
             fill_cols(&mut cols, image, [h, w], band.rows.clone());
             let cols = Tensor::<2>::from_data(TensorData::new(cols, [k, t]), &device);
+            // [cout, t]; the product of two f32 tensors is f32.
             let product = wmat.clone().matmul(cols).into_data();
-            // The product of two f32 tensors is f32.
-            product.try_into_vec::<f32>().unwrap_or_default()
-        })
-        .collect();
-    let mut out = vec![0.0f32; batch * cout * h * w];
-    out.par_chunks_mut((h * w).max(1))
-        .enumerate()
-        .for_each(|(plane_index, dst)| {
-            let (image, c) = (plane_index / cout, plane_index % cout);
-            let add = bias.get(c).copied().unwrap_or(0.0);
-            for (band, product) in bands.iter().zip(&products) {
-                let t = band.rows.len() * w;
-                let (Some(src), true) = (product.get(c * t..(c + 1) * t), band.image == image)
-                else {
-                    continue;
-                };
-                let dst = &mut dst[band.rows.start * w..band.rows.end * w];
+            let product = product.as_slice::<f32>().unwrap_or_default();
+            for ((dst, src), add) in target.iter_mut().zip(product.chunks(t)).zip(&bias) {
                 if relu {
                     // NaN passes, as burn's and PyTorch's ReLU let it.
                     for (d, s) in dst.iter_mut().zip(src) {
