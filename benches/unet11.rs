@@ -156,9 +156,6 @@ fn layer_plan(config: &UNet11Config, window: usize) -> Vec<LayerPlan> {
         .collect()
 }
 
-/// Seconds per layer on `device` (median of `repeat` after a warm-up), each ending in a scalar
-/// read-back: a convolution as the backend's and in [`second_form`]; an up-convolution as the
-/// backend's transposed one.
 /// The form a layer is timed in besides the backend's: the device's own (banded on the CPU,
 /// im2col on a GPU), or im2col where that is the backend's.
 fn second_form(device: &Device) -> ConvForm {
@@ -168,6 +165,9 @@ fn second_form(device: &Device) -> ConvForm {
     }
 }
 
+/// Seconds per layer on `device` (median of `repeat` after a warm-up), each ending in a scalar
+/// read-back: a convolution as the backend's and in [`second_form`]; an up-convolution as the
+/// backend's transposed one.
 fn time_layers(
     device: &Device,
     plan: &[LayerPlan],
@@ -497,8 +497,9 @@ fn bench_layers(args: &Args, config: &UNet11Config, threads: usize) -> anyhow::R
     }
     println!(
         "(burn ms: the backend's convolution; banded (CPU): products over bands of rows \
-         (model::cpu_conv); im2col (GPU): the convolution as one matrix product; TFLOP/s and ratio (vs PyTorch, lower is better) for the faster form; every time \
-         includes one scalar read-back)"
+         (model::cpu_conv); im2col (GPU): the convolution as one matrix product; TFLOP/s and \
+         ratio (vs PyTorch, lower is better) for the faster form; every time includes one \
+         scalar read-back)"
     );
     Ok(())
 }
