@@ -109,7 +109,11 @@ fn conv3x3_banded_within(conv: &Conv2d, x: Tensor<4>, relu: bool, band_bytes: us
             let cols = Tensor::<2>::from_data(TensorData::new(cols, [k, t]), &device);
             // [cout, t]; the product of two f32 tensors is f32.
             let product = wmat.clone().matmul(cols).into_data();
-            let product = product.as_slice::<f32>().unwrap_or_default();
+            let Ok(product) = product.as_slice::<f32>() else {
+                // Cannot happen (f32 times f32); if it did, these rows would stay zero: say so.
+                tracing::error!("banded convolution: a product was not f32; rows left at zero");
+                return;
+            };
             for ((dst, src), add) in target.iter_mut().zip(product.chunks(t)).zip(&bias) {
                 if relu {
                     // NaN passes, as burn's and PyTorch's ReLU let it.
