@@ -244,13 +244,14 @@ fn eval_places_geojson_on_a_scene_grid_reprojecting_as_needed() {
     let utm = shared_data("spacenet/geotiff_labels.geojson");
     let wgs84 = crate::common::fixture("geotiff_labels_wgs84.geojson");
     let scene = shared_data("spacenet/sample_geotiff.tif");
-    let out = eval_cli(
-        &utm,
-        &wgs84,
-        &["--scene", scene.to_str().unwrap(), "--json"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // `pred` against the UTM labels on the scene's grid: the JSON report and the notes.
+    let eval_on_scene = |pred: &Path| {
+        let out = eval_cli(&utm, pred, &["--scene", scene.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (json, text(&out.stderr))
+    };
+    let (json, _) = eval_on_scene(&wgs84);
     assert_eq!(json["images"][0]["image_id"], "sample_geotiff");
     assert!(
         json["total"]["tp"].as_u64().unwrap() >= 40,
@@ -270,19 +271,9 @@ fn eval_places_geojson_on_a_scene_grid_reprojecting_as_needed() {
     let dir = tempfile::tempdir().unwrap();
     let crossed = dir.path().join("crossed.geojson");
     std::fs::write(&crossed, labels.to_string()).unwrap();
-    let out = eval_cli(
-        &utm,
-        &crossed,
-        &["--scene", scene.to_str().unwrap(), "--json"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (json, notes) = eval_on_scene(&crossed);
     assert_eq!(json["invalid_pred"], serde_json::json!(["feature 2"]));
-    assert!(
-        text(&out.stderr).contains("crossed.geojson feature 2."),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(notes.contains("crossed.geojson feature 2."), "{notes}");
     // Without a scene there are no pixel coordinates: a clear error.
     let out = eval_cli(&utm, &wgs84, &[]);
     assert!(
