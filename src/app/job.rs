@@ -19,7 +19,7 @@ impl<P> Shared<P> {
         self.cancel.load(Ordering::Relaxed)
     }
 
-    /// Says where the work runs ("CPU (burn flex), 2 threads").
+    /// Says where the work runs ("CPU (burn flex), 2 threads, AVX-512").
     pub fn set_device(&self, text: &str) {
         if let Ok(mut device) = self.device.lock() {
             text.clone_into(&mut device);

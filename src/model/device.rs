@@ -24,7 +24,7 @@ pub enum DeviceChoice {
 #[derive(Clone, Debug)]
 pub struct ModelDevice {
     pub device: Device,
-    /// "wgpu: Vulkan, NVIDIA H100 80GB HBM3" or "CPU (burn flex), 2 threads".
+    /// "wgpu: Vulkan, NVIDIA H100 80GB HBM3" or "CPU (burn flex), 2 threads, AVX-512".
     pub description: String,
     pub is_gpu: bool,
 }
@@ -95,11 +95,34 @@ fn cpu() -> ModelDevice {
     ModelDevice {
         device: Device::flex(),
         description: format!(
-            "CPU (burn flex), {threads} thread{}",
-            if threads == 1 { "" } else { "s" }
+            "CPU (burn flex), {threads} thread{}{}",
+            if threads == 1 { "" } else { "s" },
+            cpu_kernels().map(|k| format!(", {k}")).unwrap_or_default()
         ),
         is_gpu: false,
     }
+}
+
+/// The vector instructions burn flex's matrix products (gemm) pick on this CPU at run time, as
+/// the device's description names them: "AVX-512" (the build's `x86-v4` kernels), "AVX2"
+/// (with FMA), "NEON"; `None` for plain kernels.
+fn cpu_kernels() -> Option<&'static str> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return Some("AVX-512");
+        }
+        if std::arch::is_x86_feature_detected!("fma") {
+            return Some("AVX2");
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            return Some("NEON");
+        }
+    }
+    None
 }
 
 /// The wgpu handles of a device that already exists (the viewer's), to run the model on the
@@ -238,5 +261,32 @@ pub fn select_device(choice: DeviceChoice) -> Result<ModelDevice, ModelError> {
                 Ok(chosen)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cpu_device_names_its_threads_and_the_kernels_gemm_picks() {
+        let cpu = select_device(DeviceChoice::Cpu).unwrap();
+        assert!(!cpu.is_gpu);
+        assert!(
+            cpu.description.starts_with("CPU (burn flex), "),
+            "{}",
+            cpu.description
+        );
+        assert!(cpu.description.contains(" thread"), "{}", cpu.description);
+        match cpu_kernels() {
+            Some(kernels) => assert!(
+                cpu.description.ends_with(&format!(", {kernels}")),
+                "{}",
+                cpu.description
+            ),
+            None => {
+                assert!(cpu.description.ends_with("thread") || cpu.description.ends_with("threads"))
+            }
+        }
     }
 }
