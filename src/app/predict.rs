@@ -199,7 +199,7 @@ fn predict_whole(
     }
     let rotation = rotation_by_card(first, &loaded.card.rotation, None)?;
     let mut params = InferParams::from_card(&loaded.card);
-    params.batch = if device.is_gpu { 4 } else { 1 };
+    params.batch = device.windows_per_pass();
     let map = predict_scene(
         &loaded.model,
         &loaded.card,
@@ -264,7 +264,7 @@ fn predict_tiles(
         let loaded = load_weights(&request.weights, &device.device)?;
         let rotation = rotation_by_card(first, &loaded.card.rotation, None)?;
         let mut params = InferParams::from_card(&loaded.card);
-        params.batch = if device.is_gpu { 4 } else { 1 };
+        params.batch = device.windows_per_pass();
         for (done, tile) in missing.iter().enumerate() {
             let network = tile.network_window(region.size);
             let map = predict_window(

@@ -105,7 +105,7 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
     let mut params = InferParams::from_card(&loaded.card);
     params.batch = args
         .batch
-        .unwrap_or(if device.is_gpu { 4 } else { 1 })
+        .unwrap_or_else(|| device.windows_per_pass())
         .max(1);
     let orientations = match &args.orientations {
         Some(path) => Some(Orientations::read(path)?),
