@@ -90,6 +90,28 @@ pub enum RasterError {
     Invalid { what: String, reason: String },
 }
 
+impl RasterError {
+    /// Reading band `band` of `path` failed: GDAL's reason. GDAL decodes a GeoTIFF's blocks on
+    /// worker threads (`GDAL_NUM_THREADS`, see `open`), and a failure there leaves its message
+    /// on that thread: the caller gets an error with none. Then say what it most likely means
+    /// and how to see GDAL's own words, instead of the gdal crate's empty wrapper.
+    pub(crate) fn read(path: &std::path::Path, band: usize, err: &gdal::errors::GdalError) -> Self {
+        let reason = match err {
+            gdal::errors::GdalError::CplError { msg, .. } if msg.trim().is_empty() => {
+                "GDAL could not decode it and gave no message; the file is most likely truncated \
+                 or damaged (GDAL_NUM_THREADS=1 makes GDAL say what it found)"
+                    .to_string()
+            }
+            other => gdal_reason(other),
+        };
+        Self::Read {
+            path: path.to_path_buf(),
+            band,
+            reason,
+        }
+    }
+}
+
 /// `1536` -> `"1.5 KiB"`: sizes in messages a person reads.
 pub fn human_bytes(bytes: u128) -> String {
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];

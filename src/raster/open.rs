@@ -98,11 +98,9 @@ pub(crate) fn describe_bands(
     let mut infos = Vec::with_capacity(count);
     let mut hints = Vec::with_capacity(count);
     for index in 1..=count {
-        let band = dataset.rasterband(index).map_err(|e| RasterError::Read {
-            path: path.to_path_buf(),
-            band: index,
-            reason: gdal_reason(&e),
-        })?;
+        let band = dataset
+            .rasterband(index)
+            .map_err(|e| RasterError::read(path, index, &e))?;
         let dtype = band.band_type();
         let stored_type = if dtype == GdalDataType::Unknown {
             complex_types

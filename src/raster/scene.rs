@@ -8,7 +8,7 @@ use gdal::Dataset;
 use serde::Serialize;
 
 use super::Planes;
-use super::error::{RasterError, gdal_reason};
+use super::error::RasterError;
 use super::georef::{Crs, GeoTransform};
 use super::open::{describe_bands, open_dataset};
 use super::roles::{Polarization, RoleSource, assign_roles};
@@ -285,11 +285,8 @@ impl Scene {
                 what: info.path.display().to_string(),
                 reason: "the band's file is not part of this scene".into(),
             })?;
-        let read_err = |e: gdal::errors::GdalError| RasterError::Read {
-            path: info.path.clone(),
-            band: info.source_band,
-            reason: gdal_reason(&e),
-        };
+        let read_err =
+            |e: gdal::errors::GdalError| RasterError::read(&info.path, info.source_band, &e);
         let gdal_band = source
             .dataset
             .rasterband(info.source_band)

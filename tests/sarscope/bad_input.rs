@@ -104,6 +104,49 @@ fn truncated_tiff() {
     }
 }
 
+/// A GeoTIFF whose header (written first, as GDAL writes one) is whole but whose pixels are
+/// cut: it opens, and reading its first band fails. GDAL decodes on worker threads and its
+/// message stays there; the error says what that most likely means, and with one decoding
+/// thread GDAL's own words come through, as the message promises.
+#[test]
+fn tiff_cut_after_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sarscope(&[
+        OsStr::new("demo"),
+        OsStr::new("--out"),
+        dir.path().as_os_str(),
+        OsStr::new("--size"),
+        OsStr::new("300"),
+    ]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let whole = std::fs::read(dir.path().join("synth_s0_0000.tif")).unwrap();
+    let path = tmp_file(dir.path(), "cut.tif", &whole[..whole.len() / 2]);
+
+    let err = info_fails(&[&path]);
+    contains_all(&err, &["cut.tif", "reading band 1 failed"]);
+    assert!(
+        !err.contains("CPL error class"),
+        "the gdal crate's wrapper: {err}"
+    );
+    assert!(
+        err.contains("truncated or damaged") || err.contains("IReadBlock failed"),
+        "{err}"
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sarscope"))
+        .arg("info")
+        .arg(&path)
+        .env("GDAL_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    contains_all(
+        &err,
+        &["cut.tif", "reading band 1 failed", "IReadBlock failed"],
+    );
+}
+
 #[test]
 fn text_file_renamed_tif() {
     let dir = tempfile::tempdir().unwrap();
