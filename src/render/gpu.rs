@@ -16,14 +16,23 @@ pub enum RenderError {
     NoAdapter(String),
     #[error("the GPU refused a device: {0}")]
     Device(String),
-    #[error(
-        "the scene is {width}x{height} px; this GPU takes textures up to {max} px a side (tiled drawing of larger scenes comes with the viewer)"
-    )]
+    #[error("the scene is {width}x{height} px; this GPU takes textures up to {max} px a side")]
     TooLarge {
         width: usize,
         height: usize,
         max: u32,
     },
+    #[error(
+        "an image of {width}x{height} px is more than this GPU renders at once (up to {max_side} px a side and {max_mib} MiB): ask for a smaller one"
+    )]
+    OutputTooLarge {
+        width: usize,
+        height: usize,
+        max_side: u32,
+        max_mib: u64,
+    },
+    #[error("the GPU could not hold or draw it ({0}); a smaller scene or image needs less")]
+    Gpu(String),
     #[error("reading the rendered image back failed: {0}")]
     Readback(String),
     #[error("invalid size {0}x{1}")]
@@ -266,26 +275,43 @@ pub(super) fn upload_texture(
     if width > max as usize || height > max as usize {
         return Err(RenderError::TooLarge { width, height, max });
     }
-    let texture = device.create_texture_with_data(
-        queue,
-        &wgpu::TextureDescriptor {
-            label: Some(label),
-            size: wgpu::Extent3d {
-                width: width as u32,
-                height: height as u32,
-                depth_or_array_layers: 1,
+    let texture = caught(device, || {
+        device.create_texture_with_data(
+            queue,
+            &wgpu::TextureDescriptor {
+                label: Some(label),
+                size: wgpu::Extent3d {
+                    width: width as u32,
+                    height: height as u32,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
             },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        },
-        wgpu::util::TextureDataOrder::LayerMajor,
-        bytes,
-    );
+            wgpu::util::TextureDataOrder::LayerMajor,
+            bytes,
+        )
+    })?;
     Ok(texture.create_view(&wgpu::TextureViewDescriptor::default()))
+}
+
+/// Runs `work` on `device` with wgpu's out-of-memory and validation errors caught (left alone,
+/// wgpu treats them as fatal): a texture or buffer the GPU cannot hold becomes an error.
+fn caught<T>(device: &wgpu::Device, work: impl FnOnce() -> T) -> Result<T, RenderError> {
+    let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+    let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let out = work();
+    // Innermost first.
+    let invalid = pollster::block_on(validation.pop());
+    let exhausted = pollster::block_on(memory.pop());
+    match exhausted.or(invalid) {
+        Some(e) => Err(RenderError::Gpu(e.to_string())),
+        None => Ok(out),
+    }
 }
 
 /// A uniform buffer holding `uniform`, for one-off draws.
@@ -342,8 +368,11 @@ impl OffscreenRenderer {
         }))
         .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
         let info = adapter.get_info();
+        // The adapter's limits: as large a scene and image as this GPU holds (wgpu's defaults
+        // stop at 8192 px a side and 256 MiB buffers).
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("sarscope offscreen"),
+            required_limits: adapter.limits(),
             ..Default::default()
         }))
         .map_err(|e| RenderError::Device(e.to_string()))?;
@@ -356,6 +385,12 @@ impl OffscreenRenderer {
             overlay,
             adapter: format!("{:?}, {}", info.backend, info.name),
         })
+    }
+
+    /// The largest texture side this device holds (a scene larger than that is read smaller
+    /// or drawn in tiles).
+    pub fn max_texture_side(&self) -> usize {
+        self.device.limits().max_texture_dimension_2d as usize
     }
 
     /// Uploads interleaved bands (see [`super::interleave`]) as one RGBA float texture.
@@ -433,75 +468,100 @@ impl OffscreenRenderer {
         out_width: usize,
         out_height: usize,
     ) -> Result<Vec<u8>, RenderError> {
+        // A target or read-back buffer past the device's limits fails wgpu's validation, which
+        // is fatal: refuse it here.
+        let limits = self.device.limits();
+        let too_large = || RenderError::OutputTooLarge {
+            width: out_width,
+            height: out_height,
+            max_side: limits.max_texture_dimension_2d,
+            max_mib: limits.max_buffer_size >> 20,
+        };
+        let side = |n: usize| {
+            u32::try_from(n)
+                .ok()
+                .filter(|&n| n <= limits.max_texture_dimension_2d)
+        };
+        let (Some(width), Some(height)) = (side(out_width), side(out_height)) else {
+            return Err(too_large());
+        };
+        let align = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+        // At most 4 x the largest side: within u32.
+        let padded_row = (width * 4).div_ceil(align) * align;
+        let readback_bytes = u64::from(padded_row) * u64::from(height);
+        if readback_bytes > limits.max_buffer_size {
+            return Err(too_large());
+        }
         let extent = wgpu::Extent3d {
-            width: out_width as u32,
-            height: out_height as u32,
+            width,
+            height,
             depth_or_array_layers: 1,
         };
-        let target = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("view target"),
-            size: extent,
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: OUT_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
-        let target_view = target.create_view(&wgpu::TextureViewDescriptor::default());
-        let row = out_width as u32 * 4;
-        let padded_row =
-            row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-        let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("view readback"),
-            size: u64::from(padded_row) * out_height as u64,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("view"),
+        // Out of memory (a target the GPU cannot hold) is fatal to wgpu unless caught.
+        let readback = caught(&self.device, || {
+            let target = self.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some("view target"),
+                size: extent,
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: OUT_FORMAT,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+                view_formats: &[],
             });
-        {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("view"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target_view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
+            let target_view = target.create_view(&wgpu::TextureViewDescriptor::default());
+            let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("view readback"),
+                size: readback_bytes,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
             });
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, bind_group, &[]);
-            pass.draw(0..3, 0..1);
-        }
-        encoder.copy_texture_to_buffer(
-            wgpu::TexelCopyTextureInfo {
-                texture: &target,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyBufferInfo {
-                buffer: &readback,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(padded_row),
-                    rows_per_image: Some(out_height as u32),
+            let mut encoder = self
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("view"),
+                });
+            {
+                let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                    label: Some("view"),
+                    color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                        view: &target_view,
+                        depth_slice: None,
+                        resolve_target: None,
+                        ops: wgpu::Operations {
+                            load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                            store: wgpu::StoreOp::Store,
+                        },
+                    })],
+                    depth_stencil_attachment: None,
+                    timestamp_writes: None,
+                    occlusion_query_set: None,
+                    multiview_mask: None,
+                });
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, bind_group, &[]);
+                pass.draw(0..3, 0..1);
+            }
+            encoder.copy_texture_to_buffer(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &target,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d::ZERO,
+                    aspect: wgpu::TextureAspect::All,
                 },
-            },
-            extent,
-        );
-        self.queue.submit([encoder.finish()]);
+                wgpu::TexelCopyBufferInfo {
+                    buffer: &readback,
+                    layout: wgpu::TexelCopyBufferLayout {
+                        offset: 0,
+                        bytes_per_row: Some(padded_row),
+                        rows_per_image: Some(height),
+                    },
+                },
+                extent,
+            );
+            self.queue.submit([encoder.finish()]);
+            readback
+        })?;
         let slice = readback.slice(..);
         let (sender, receiver) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |result| {
@@ -518,9 +578,9 @@ impl OffscreenRenderer {
         let mapped = slice
             .get_mapped_range()
             .map_err(|e| RenderError::Readback(e.to_string()))?;
-        let mut out = Vec::with_capacity(row as usize * out_height);
+        let mut out = Vec::with_capacity(out_width * 4 * out_height);
         for r in mapped.chunks_exact(padded_row as usize) {
-            out.extend_from_slice(&r[..row as usize]);
+            out.extend_from_slice(&r[..out_width * 4]);
         }
         drop(mapped);
         readback.unmap();

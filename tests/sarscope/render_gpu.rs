@@ -223,6 +223,38 @@ fn the_pixel_grid_marks_texel_edges() {
     assert_eq!(at(40, 24), 255);
 }
 
+/// Sizes past the device's limits are errors, not wgpu's fatal validation failures: an image
+/// wider than a texture may be, and a scene wider than that.
+#[test]
+fn sizes_past_the_gpus_limits_are_refused() {
+    use sarscope::render::RenderError;
+    let gpu = OffscreenRenderer::new().expect("a wgpu adapter (lavapipe: mesa-vulkan-drivers)");
+    let texels = vec![[1.0f32; 4]; 4];
+    let texture = gpu.upload(&texels, 2, 2).unwrap();
+    let settings = ViewSettings::stretched(
+        &texels,
+        ViewMode::Hh,
+        InputScale::Power,
+        false,
+        Stretch::MinMax,
+    );
+    let max = gpu.max_texture_side();
+    match gpu.render(&texture, &settings, max + 1, 1) {
+        Err(RenderError::OutputTooLarge { width, .. }) => assert_eq!(width, max + 1),
+        other => panic!("expected OutputTooLarge, got {:?}", other.map(|v| v.len())),
+    }
+    // The largest side is still drawn.
+    assert_eq!(
+        gpu.render(&texture, &settings, max, 1).unwrap().len(),
+        max * 4
+    );
+    let wide = vec![[1.0f32; 4]; max + 1];
+    assert!(matches!(
+        gpu.upload(&wide, max + 1, 1),
+        Err(RenderError::TooLarge { .. })
+    ));
+}
+
 /// The probability overlay through `shaders/overlay.wgsl` equals its CPU twin (colormap,
 /// opacity, threshold, NaN, values outside 0..1), at the map's size and resampled, within
 /// 2/255 (the shader's float colormap vs the CPU's, and the blend's rounding).
