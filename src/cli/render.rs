@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::raster::Scene;
+use crate::raster::{MAX_WHOLE_BYTES, Scene};
 use crate::render::{
     Bands, Colormap, Display, InputScale, OffscreenRenderer, Sampling, Stretch, ViewMode,
     ViewSettings, cpu, stretch_limits,
@@ -56,7 +56,8 @@ pub struct RenderArgs {
     /// Output PNG (RGBA; no data is transparent).
     #[arg(long)]
     pub out: PathBuf,
-    /// Output size WxH (default: the scene's).
+    /// Output size WxH (default: the scene's, or the size a scene too large for one texture is
+    /// read at).
     #[arg(long)]
     pub size: Option<String>,
     /// What the values are: power, amplitude or dB (default: dB when some are negative,
@@ -101,9 +102,61 @@ fn parse_size(text: &str) -> anyhow::Result<(usize, usize)> {
     Ok((w, h))
 }
 
+/// The longest side a scene too large to read whole is read at when no --size is given.
+const QUICKLOOK_SIDE: usize = 4096;
+
+/// The size a `width` x `height` scene of `bands` float32 bands is read at for one image of
+/// `wanted` px (or the scene's size): whole when it fits in one texture of `max_side` px a side
+/// and in [`MAX_WHOLE_BYTES`]; else scaled down, keeping its aspect, to `wanted` (or
+/// [`QUICKLOOK_SIDE`]) and to those limits.
+fn read_size(
+    (width, height): (usize, usize),
+    bands: usize,
+    max_side: usize,
+    wanted: Option<(usize, usize)>,
+) -> (usize, usize) {
+    let (w, h) = (width.max(1) as f64, height.max(1) as f64);
+    let bytes = w * h * bands.max(1) as f64 * 4.0;
+    let limit = (max_side as f64 / w)
+        .min(max_side as f64 / h)
+        .min((MAX_WHOLE_BYTES as f64 / bytes).sqrt());
+    if limit >= 1.0 {
+        return (width, height);
+    }
+    let (want_w, want_h) = wanted.unwrap_or((QUICKLOOK_SIDE, QUICKLOOK_SIDE));
+    let scale = limit.min(want_w as f64 / w).min(want_h as f64 / h);
+    let fit = |n: f64| ((n * scale).floor() as usize).clamp(1, max_side);
+    (fit(w), fit(h))
+}
+
 pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let scene = Scene::open_many(&args.files)?;
-    let planes = scene.read_full()?;
+    let gpu = if args.cpu {
+        None
+    } else {
+        Some(OffscreenRenderer::new()?)
+    };
+    // A scene larger than one texture is read smaller (GDAL's nearest neighbour, from the
+    // file's overviews where it has them): a quicklook, as the viewer's overview levels.
+    let max_side = gpu.as_ref().map_or(usize::MAX, |g| g.max_texture_side());
+    let wanted = args.size.as_deref().map(parse_size).transpose()?;
+    let (read_w, read_h) = read_size(
+        (scene.width(), scene.height()),
+        scene.band_count(),
+        max_side,
+        wanted,
+    );
+    let planes = if (read_w, read_h) == (scene.width(), scene.height()) {
+        scene.read_full()?
+    } else {
+        eprintln!(
+            "note: the scene is {}x{} px; read at {read_w}x{read_h} (1/{:.1}) to fit one image",
+            scene.width(),
+            scene.height(),
+            scene.width() as f64 / read_w as f64
+        );
+        scene.read_window(scene.full_window(), (read_w, read_h))?
+    };
     let bands = Bands::new(&scene, &planes);
     let mode = match args.mode {
         Some(mode) => mode,
@@ -128,10 +181,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     {
         bail!("--sigma and --gamma must be positive");
     }
-    let (out_w, out_h) = match &args.size {
-        Some(s) => parse_size(s)?,
-        None => (planes.width, planes.height),
-    };
+    let (out_w, out_h) = wanted.unwrap_or((planes.width, planes.height));
     let stretch = match args.stretch {
         StretchKind::Minmax => Stretch::MinMax,
         StretchKind::Percentile => Stretch::Percentile {
@@ -161,18 +211,18 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         },
     };
     let (w, h) = (bands.width, bands.height);
-    let (rgba, engine) = if args.cpu {
-        (
+    let (rgba, engine) = match &gpu {
+        None => (
             cpu::render(&bands.texels, w, h, &settings, out_w, out_h),
             "CPU".to_string(),
-        )
-    } else {
-        let gpu = OffscreenRenderer::new()?;
-        let texture = gpu.upload(&bands.texels, w, h)?;
-        (
-            gpu.render(&texture, &settings, out_w, out_h)?,
-            format!("wgpu: {}", gpu.adapter),
-        )
+        ),
+        Some(gpu) => {
+            let texture = gpu.upload(&bands.texels, w, h)?;
+            (
+                gpu.render(&texture, &settings, out_w, out_h)?,
+                format!("wgpu: {}", gpu.adapter),
+            )
+        }
     };
     image::save_buffer(
         &args.out,
@@ -185,7 +235,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     println!(
         "{}: {} of {} values {}x{} ({engine}), {} stretch {:?}..{:?}",
         args.out.display(),
-        mode.name(),
+        bands.mode_label(mode),
         display.input.name(),
         out_w,
         out_h,

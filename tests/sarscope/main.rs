@@ -14,6 +14,7 @@ mod model_golden;
 mod predict_cli;
 mod raster_formats;
 mod raster_real;
+mod render_cli;
 mod render_gpu;
 mod synth_scene;
 mod train;
