@@ -16,7 +16,6 @@ pub use gpu::{outline_uploads, view_pipeline_builds};
 pub use scene::{SceneData, load_probabilities, load_scene};
 pub use viewer::{Layout, SHORTCUTS, Tool, ViewState, Viewer};
 
-/// Opens the window (blocks until it closes).
 /// The model the viewer starts with: its weights, and whether to predict at once.
 #[derive(Clone, Debug, Default)]
 pub struct ModelSetup {
@@ -24,7 +23,16 @@ pub struct ModelSetup {
     pub predict_now: bool,
 }
 
-pub fn run(scene: SceneData, model: ModelSetup) -> anyhow::Result<()> {
+/// Files that were to be shown and did not open: the window shows why, over the scene it
+/// opened instead.
+#[derive(Debug)]
+pub struct OpenFailure {
+    pub files: Vec<std::path::PathBuf>,
+    pub error: anyhow::Error,
+}
+
+/// Opens the window (blocks until it closes).
+pub fn run(scene: SceneData, model: ModelSetup, failed: Option<OpenFailure>) -> anyhow::Result<()> {
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 860.0])
@@ -50,6 +58,9 @@ pub fn run(scene: SceneData, model: ModelSetup) -> anyhow::Result<()> {
                 .and_then(|s| eframe::get_value::<ViewState>(s, eframe::APP_KEY));
             let mut viewer = Viewer::new(render, scene, saved)?;
             viewer.set_weights(model.weights, model.predict_now);
+            if let Some(failed) = &failed {
+                viewer.open_failed(&failed.files, &failed.error);
+            }
             Ok(Box::new(App { viewer }))
         }),
     )

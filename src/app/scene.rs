@@ -33,7 +33,8 @@ pub struct SceneData {
     pub grid: Option<SceneGrid>,
     /// Footprint layers: the ground truth found beside the scene, and what the user opens.
     pub layers: Vec<Layer>,
-    /// Why ground truth beside the scene could not be read, if it could not.
+    /// Why a layer could not be opened (the ground truth beside the scene, saved edits, or one
+    /// named on the command line), if one could not.
     pub layer_error: Option<String>,
     /// The user's edits saved beside the scene by an earlier session.
     pub edits: Option<Layer>,

@@ -111,15 +111,15 @@ fn open_viewer(
     probabilities: Option<PathBuf>,
     model: crate::app::ModelSetup,
 ) -> anyhow::Result<()> {
-    let files = if files.is_empty() {
-        vec![demo::ensure_demo_scene().context("preparing the demo scene")?]
-    } else {
-        files.to_vec()
+    let demo_scene = || -> anyhow::Result<Vec<PathBuf>> {
+        Ok(vec![
+            demo::ensure_demo_scene().context("preparing the demo scene")?,
+        ])
     };
-    if cfg!(target_os = "linux")
-        && std::env::var_os("DISPLAY").is_none()
-        && std::env::var_os("WAYLAND_DISPLAY").is_none()
-    {
+    let given = !files.is_empty();
+    let files = if given { files.to_vec() } else { demo_scene()? };
+    let unset = |name: &str| std::env::var_os(name).is_none_or(|v| v.is_empty());
+    if cfg!(target_os = "linux") && unset("DISPLAY") && unset("WAYLAND_DISPLAY") {
         anyhow::bail!(
             "no display to open the viewer on (neither DISPLAY nor WAYLAND_DISPLAY is set); \
              without one, `sarscope info` and `sarscope render` work on {}",
@@ -130,25 +130,48 @@ fn open_viewer(
                 .join(" ")
         );
     }
-    let mut scene = crate::app::load_scene(&files)?;
+    // Files that do not open still open the window, on the demo scene with the error shown
+    // (as a file opened from the window leaves its scene): a viewer started from a file
+    // manager has no terminal to print to. The layers named for those files are not opened.
+    let mut scene = match crate::app::load_scene(&files) {
+        Ok(scene) => scene,
+        Err(error) if given => {
+            eprintln!("error: {error:#}; the viewer shows the demo scene instead");
+            let scene = crate::app::load_scene(&demo_scene()?)?;
+            let failed = crate::app::OpenFailure { files, error };
+            return crate::app::run(scene, model, Some(failed));
+        }
+        Err(error) => return Err(error),
+    };
+    // Layers that do not open are said in the footprint panel, as those found beside the scene.
     use crate::annotate::{Layer, Role};
+    let layer_failed = |e: &dyn std::fmt::Display| {
+        let message = e.to_string();
+        eprintln!("error: {message}");
+        message
+    };
     if let Some(path) = truth {
         // The truth given replaces the one found beside the scene.
         scene.layers.retain(|l| l.role != Role::Truth);
         scene.layer_error = None;
-        scene
-            .layers
-            .insert(0, Layer::open(&path, Role::Truth, scene.grid.as_ref())?);
+        match Layer::open(&path, Role::Truth, scene.grid.as_ref()) {
+            Ok(layer) => scene.layers.insert(0, layer),
+            Err(e) => scene.layer_error = Some(layer_failed(&e)),
+        }
     }
     if let Some(path) = predictions {
-        scene
-            .layers
-            .push(Layer::open(&path, Role::Predictions, scene.grid.as_ref())?);
+        match Layer::open(&path, Role::Predictions, scene.grid.as_ref()) {
+            Ok(layer) => scene.layers.push(layer),
+            Err(e) => scene.layer_error = Some(layer_failed(&e)),
+        }
     }
     if let Some(path) = probabilities {
-        scene.probabilities = Some(crate::app::load_probabilities(&path, scene.size())?);
+        match crate::app::load_probabilities(&path, scene.size()) {
+            Ok(map) => scene.probabilities = Some(map),
+            Err(e) => scene.layer_error = Some(layer_failed(&format!("{e:#}"))),
+        }
     }
-    crate::app::run(scene, model)
+    crate::app::run(scene, model, None)
 }
 
 /// The weights shipped in `weights/`: beside the executable's `weights/` folder first (an

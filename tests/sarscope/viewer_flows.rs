@@ -254,8 +254,21 @@ fn opening_files_reads_them_off_the_ui_thread_and_keeps_the_scene_on_errors() {
         .open(&ctx, vec![dir.path().join("absent.tif")]);
     wait_for_loading(&mut harness);
     let error = harness.state().error().unwrap().to_string();
-    assert!(error.contains("absent.tif"), "{error}");
+    assert_eq!(
+        error.matches("absent.tif").count(),
+        1,
+        "named once: {error}"
+    );
     harness.get_by_label_contains("Could not open");
+    // An error that does not name the file is given its name.
+    let named = dir.path().join("named.tif");
+    harness
+        .state_mut()
+        .open_failed(std::slice::from_ref(&named), &anyhow::anyhow!("no reason"));
+    assert_eq!(
+        harness.state().error(),
+        Some(format!("{}: no reason", named.display()).as_str())
+    );
     assert_eq!(harness.state().scene().bands.width, 900, "the demo stays");
     assert_eq!(harness.state().texture_uploads(), 1);
 

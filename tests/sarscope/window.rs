@@ -29,9 +29,13 @@ fn busyness(path: &std::path::Path) -> Option<(usize, f64)> {
     Some((colours.len(), (sum2 / n - mean * mean).max(0.0).sqrt()))
 }
 
-#[test]
-fn the_window_starts_under_xvfb_and_shows_the_demo_scene() {
-    let display = format!(":{}", 50 + std::process::id() % 200);
+/// Starts `sarscope ARGS` under its own Xvfb and waits (90 s at most) until a screenshot shows
+/// a scene; returns what the app wrote to stderr by then.
+fn window_shows_a_scene(args: &[&std::ffi::OsStr]) -> String {
+    let display = format!(
+        ":{}",
+        50 + (std::process::id() + args.len() as u32 * 7) % 200
+    );
     let _xvfb = Killed(
         Command::new("Xvfb")
             .args([
@@ -49,16 +53,20 @@ fn the_window_starts_under_xvfb_and_shows_the_demo_scene() {
     );
     std::thread::sleep(Duration::from_millis(1500));
     let cache = tempfile::tempdir().unwrap();
+    let stderr_path = cache.path().join("stderr.txt");
     let _app = Killed(
         Command::new(env!("CARGO_BIN_EXE_sarscope"))
+            .args(args)
             .env("DISPLAY", &display)
             .env_remove("WAYLAND_DISPLAY")
             .env("XDG_CACHE_HOME", cache.path())
+            .env("RUST_LOG", "error")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
             .spawn()
             .unwrap(),
     );
+    let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
     let shot = cache.path().join("shot.png");
     let started = Instant::now();
     let mut last = None;
@@ -79,10 +87,33 @@ fn the_window_starts_under_xvfb_and_shows_the_demo_scene() {
             && colours > 200
             && spread > 15.0
         {
-            return;
+            return stderr();
         }
     }
-    panic!("no scene on the screen after 90 s (distinct colours, luminance std): {last:?}");
+    panic!(
+        "no scene on the screen after 90 s (distinct colours, luminance std): {last:?}; stderr: {}",
+        stderr()
+    );
+}
+
+#[test]
+fn the_window_starts_under_xvfb_and_shows_the_demo_scene() {
+    window_shows_a_scene(&[]);
+}
+
+/// A file given on the command line that does not open still opens the window (a viewer
+/// started from a file manager has no terminal): on the demo scene, the error said.
+#[test]
+fn a_file_that_does_not_open_still_opens_the_window_on_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.tif");
+    std::fs::write(&broken, b"II*\0 not really a tiff").unwrap();
+    let stderr = window_shows_a_scene(&[broken.as_os_str()]);
+    assert!(stderr.contains("broken.tif"), "{stderr}");
+    assert!(
+        stderr.contains("the viewer shows the demo scene instead"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -260,10 +260,7 @@ impl Viewer {
             }
         });
         if let Some(e) = &self.scene.layer_error {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!("Ground truth beside the scene: {e}"),
-            );
+            ui.colored_label(ui.visuals().error_fg_color, format!("Not opened: {e}"));
         }
         let mut changed = false;
         let edits = self.editor.as_mut().map(|e| &mut e.layer);

@@ -554,11 +554,20 @@ impl Viewer {
                 let (key, bins) = statistics.histogram;
                 self.histograms.insert(key, bins);
             }
-            Err(e) => {
-                let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-                self.error = Some(format!("{}: {e:#}", names.join(", ")));
-            }
+            Err(e) => self.open_failed(&files, &e),
         }
+    }
+
+    /// Says in the status bar that `files` did not open and why; the scene shown stays.
+    pub fn open_failed(&mut self, files: &[PathBuf], error: &anyhow::Error) {
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let reason = format!("{error:#}");
+        // Most errors name the file already.
+        self.error = Some(if names.iter().any(|n| reason.contains(n.as_str())) {
+            reason
+        } else {
+            format!("{}: {reason}", names.join(", "))
+        });
     }
 
     /// Resets what belongs to the previous scene.
