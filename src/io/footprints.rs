@@ -272,9 +272,9 @@ pub fn write_footprints(path: &Path, set: &Footprints) -> Result<(), IoError> {
         Format::GeoPackage => write_gpkg(&tmp, set),
     }
     .and_then(|()| {
-        std::fs::rename(&tmp, path).map_err(|source| IoError::File {
+        std::fs::rename(&tmp, path).map_err(|error| IoError::File {
             path: path.to_path_buf(),
-            source,
+            error,
         })
     });
     if written.is_err() {
@@ -286,9 +286,9 @@ pub fn write_footprints(path: &Path, set: &Footprints) -> Result<(), IoError> {
             path: path.to_path_buf(),
             reason,
         },
-        IoError::File { source, .. } => IoError::File {
+        IoError::File { error, .. } => IoError::File {
             path: path.to_path_buf(),
-            source,
+            error,
         },
     })
 }
@@ -369,8 +369,8 @@ fn write_csv(path: &Path, set: &Footprints) -> Result<(), IoError> {
         }
         writer.write_record(&row).map_err(fail)?;
     }
-    writer.flush().map_err(|source| IoError::File {
+    writer.flush().map_err(|error| IoError::File {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }

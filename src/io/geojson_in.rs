@@ -27,9 +27,9 @@ pub fn read_footprints_geojson(path: &Path) -> Result<GeoJsonFootprints, IoError
         path: path.to_path_buf(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|source| IoError::File {
+    let text = std::fs::read_to_string(path).map_err(|error| IoError::File {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let geojson: GeoJson = text
         .parse()

@@ -64,8 +64,8 @@ pub(super) fn write_collection(
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    std::fs::write(path, text).map_err(|source| IoError::File {
+    std::fs::write(path, text).map_err(|error| IoError::File {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }

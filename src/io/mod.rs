@@ -26,11 +26,11 @@ use std::path::PathBuf;
 /// Why footprints could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
-    #[error("{}: {source}", path.display())]
+    // The reason is in the message, not chained as a source: `{:#}` would say it twice.
+    #[error("{}: {error}", path.display())]
     File {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}: {reason}", path.display())]
     Format { path: PathBuf, reason: String },

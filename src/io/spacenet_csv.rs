@@ -57,9 +57,9 @@ pub fn write_spacenet_csv(
     for (id, polygon) in polygons_pixel.iter().enumerate() {
         let _ = writeln!(text, "{image_id},{id},\"{}\"", polygon_wkt(polygon));
     }
-    std::fs::write(path, text).map_err(|source| IoError::File {
+    std::fs::write(path, text).map_err(|error| IoError::File {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -80,9 +80,9 @@ pub fn write_prediction_csv(
             polygon_wkt(polygon)
         );
     }
-    std::fs::write(path, text).map_err(|source| IoError::File {
+    std::fs::write(path, text).map_err(|error| IoError::File {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -139,9 +139,9 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
         path: path.to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|source| IoError::File {
+    let bytes = std::fs::read(path).map_err(|error| IoError::File {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let headers = reader

@@ -95,17 +95,18 @@ pub enum SynthError {
     Raster(#[from] RasterError),
     #[error(transparent)]
     Footprints(#[from] IoError),
-    #[error("{}: cannot create the folder: {source}", path.display())]
+    // The reasons are in the messages, not chained as sources: `{:#}` would say them twice.
+    #[error("{}: cannot create the folder: {error}", path.display())]
     Folder {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("a scene must be at least 64x64 pixels, not {width}x{height}")]
     TooSmall { width: usize, height: usize },
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -205,9 +206,9 @@ impl SynthScene {
     /// Writes `NAME.tif` (GeoTIFF, nodata 0), `NAME.geojson` (footprints in EPSG:32631) and
     /// `NAME.csv` (SpaceNet CSV, pixel WKT) into `dir`, creating it if needed.
     pub fn write(&self, dir: &Path) -> Result<WrittenScene, SynthError> {
-        std::fs::create_dir_all(dir).map_err(|source| SynthError::Folder {
+        std::fs::create_dir_all(dir).map_err(|error| SynthError::Folder {
             path: dir.to_path_buf(),
-            source,
+            error,
         })?;
         let written = WrittenScene {
             tif: dir.join(format!("{}.tif", self.name)),

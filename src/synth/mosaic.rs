@@ -51,8 +51,8 @@ pub fn write_mosaic_vrt(
         xml.push_str("  </VRTRasterBand>\n");
     }
     xml.push_str("</VRTDataset>\n");
-    std::fs::write(out, xml).map_err(|source| SynthError::Write {
+    std::fs::write(out, xml).map_err(|error| SynthError::Write {
         path: out.to_path_buf(),
-        source,
+        error,
     })
 }

@@ -206,4 +206,13 @@ fn export_refuses_what_it_cannot_do_and_leaves_no_partial_file() {
     assert!(text(&out.stderr).contains("broken.geojson"));
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(left.len(), 1, "only the input remains: {left:?}");
+
+    // A folder that does not exist: the file and the system's reason, said once.
+    let nowhere = dir.path().join("no such folder").join("out.geojson");
+    let geojson = shared_data("spacenet/geotiff_labels.geojson");
+    let out = export(&geojson, &nowhere, None);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("no such folder"), "{err}");
+    assert_eq!(err.matches("(os error 2)").count(), 1, "said once: {err}");
 }
