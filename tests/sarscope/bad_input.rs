@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sarscope::raster::{RasterError, Scene};
 
-use crate::common::{sarscope, shared_data, text};
+use crate::common::{demo_tile, sarscope, shared_data, text};
 
 /// Runs `sarscope info FILES`, expects failure, returns stderr.
 fn info_fails(files: &[&Path]) -> String {
@@ -111,15 +111,7 @@ fn truncated_tiff() {
 #[test]
 fn tiff_cut_after_its_header() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sarscope(&[
-        OsStr::new("demo"),
-        OsStr::new("--out"),
-        dir.path().as_os_str(),
-        OsStr::new("--size"),
-        OsStr::new("300"),
-    ]);
-    assert!(demo.status.success(), "{}", text(&demo.stderr));
-    let whole = std::fs::read(dir.path().join("synth_s0_0000.tif")).unwrap();
+    let whole = std::fs::read(demo_tile(dir.path())).unwrap();
     let path = tmp_file(dir.path(), "cut.tif", &whole[..whole.len() / 2]);
 
     let err = info_fails(&[&path]);

@@ -46,3 +46,16 @@ pub fn assert_close(got: f64, want: f64, rel: f64, floor: f64, what: &str) {
         "{what}: got {got}, want {want} (tolerance {tol})"
     );
 }
+
+/// A 300x300 demo scene written by `sarscope demo` in `dir`, returned as its .tif.
+pub fn demo_tile(dir: &Path) -> PathBuf {
+    let out = sarscope(&[
+        std::ffi::OsStr::new("demo"),
+        std::ffi::OsStr::new("--out"),
+        dir.as_os_str(),
+        std::ffi::OsStr::new("--size"),
+        std::ffi::OsStr::new("300"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    dir.join("synth_s0_0000.tif")
+}

@@ -5,25 +5,12 @@ use std::path::{Path, PathBuf};
 
 use sarscope::raster::{GeoTiffMeta, Planes, Scene, write_geotiff};
 
-use crate::common::{fixture, sarscope, shared_data, text};
+use crate::common::{demo_tile, fixture, sarscope, shared_data, text};
 
 const STRIP_FLAGGED_1: &str = "20190804111224_20190804111453";
 
 fn weights() -> PathBuf {
     fixture("unet11/unet11.pth")
-}
-
-/// A 300x300 demo scene in `dir`, returned as its .tif.
-fn demo_tile(dir: &Path) -> PathBuf {
-    let out = sarscope(&[
-        OsStr::new("demo"),
-        OsStr::new("--out"),
-        dir.as_os_str(),
-        OsStr::new("--size"),
-        OsStr::new("300"),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    dir.join("synth_s0_0000.tif")
 }
 
 fn predict(inputs: &[&Path], extra: &[&str], out: &Path) -> std::process::Output {

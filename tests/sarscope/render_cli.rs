@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use gdal::raster::Buffer;
 
-use crate::common::{sarscope, text};
+use crate::common::{demo_tile, sarscope, text};
 
 fn render(args: &[&OsStr]) -> std::process::Output {
     let mut all = vec![OsStr::new("render")];
@@ -46,15 +46,7 @@ fn png_size(path: &Path) -> (u32, u32) {
 #[test]
 fn a_demo_tile_renders_at_the_asked_size_and_matches_the_cpu_twin() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sarscope(&[
-        OsStr::new("demo"),
-        OsStr::new("--out"),
-        dir.path().as_os_str(),
-        OsStr::new("--size"),
-        OsStr::new("300"),
-    ]);
-    assert!(demo.status.success(), "{}", text(&demo.stderr));
-    let tile = dir.path().join("synth_s0_0000.tif");
+    let tile = demo_tile(dir.path());
     let gpu = dir.path().join("gpu.png");
     let cpu = dir.path().join("cpu.png");
     for (out, extra) in [(&gpu, None), (&cpu, Some("--cpu"))] {
