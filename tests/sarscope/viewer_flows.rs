@@ -615,3 +615,121 @@ fn a_scene_opens_with_the_limits_its_view_would_compute() {
         assert_eq!((got.lo, got.hi), want, "{mode:?}");
     }
 }
+
+/// The scene stays fitted to its pane as the window's size changes until the user moves the
+/// camera; the wheel zooms about the cursor (the scene pixel under it stays under it, over
+/// egui's smoothed frames); a double-click fits the scene to the pane again.
+#[test]
+fn the_view_fits_the_pane_the_wheel_zooms_about_the_cursor_and_a_double_click_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = viewer_harness(dir.path());
+    harness.run();
+    let (center, fitted) = harness.state().camera();
+    assert_eq!(center, egui::vec2(450.0, 450.0));
+    // The scene fits the pane: its 900 px take the pane's width or height, not more.
+    let corner = harness.state().screen_from_scene(900.0, 900.0);
+    let origin = harness.state().screen_from_scene(0.0, 0.0);
+    let pane = harness.state().pane_rect();
+    assert!(
+        pane.expand(0.5).contains(origin) && pane.expand(0.5).contains(corner),
+        "scene {origin:?}..{corner:?} outside the pane {pane:?}"
+    );
+    assert!(
+        (corner.x - origin.x - pane.width()).abs() < 1.0
+            || (corner.y - origin.y - pane.height()).abs() < 1.0,
+        "scene {origin:?}..{corner:?} does not fill the pane {pane:?}"
+    );
+    harness.set_size(egui::vec2(1000.0, 700.0));
+    harness.run();
+    let (_, smaller) = harness.state().camera();
+    assert!(
+        smaller < fitted * 0.95,
+        "follows the window: {fitted} -> {smaller}"
+    );
+    harness.set_size(egui::vec2(1280.0, 860.0));
+    harness.run();
+    assert_eq!(harness.state().camera().1, fitted);
+
+    let cursor = harness.state().screen_from_scene(300.0, 420.0);
+    harness.hover_at(cursor);
+    harness.step();
+    harness.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 120.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: egui::Modifiers::NONE,
+    });
+    for _ in 0..30 {
+        harness.hover_at(cursor);
+        harness.step();
+    }
+    let (_, zoom) = harness.state().camera();
+    assert!(zoom > fitted * 1.3, "zoomed in: {fitted} -> {zoom}");
+    let still = harness.state().screen_from_scene(300.0, 420.0);
+    assert!(
+        (still - cursor).length() < 1.0,
+        "pixel (300, 420) moved from {cursor:?} to {still:?}"
+    );
+
+    // Both clicks in one frame: kittest gives each queued event a frame of 0.25 s, and egui's
+    // double-click is two clicks within 0.3 s.
+    harness.hover_at(cursor);
+    harness.step();
+    for pressed in [true, false, true, false] {
+        harness.input_mut().events.push(egui::Event::PointerButton {
+            pos: cursor,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.step();
+    harness.run();
+    assert_eq!(harness.state().camera(), (center, fitted), "fitted again");
+    // Moved by the user, the camera stays where it is when the window changes.
+    harness
+        .state_mut()
+        .set_camera(egui::vec2(200.0, 200.0), 2.0);
+    harness.set_size(egui::vec2(1000.0, 700.0));
+    harness.run();
+    assert_eq!(harness.state().camera(), (egui::vec2(200.0, 200.0), 2.0));
+}
+
+/// What eframe stores at exit (the view settings and the recent scenes) brings the next run's
+/// viewer back to them.
+#[test]
+fn view_settings_and_recent_scenes_persist_between_runs() {
+    use sarscope::app::ViewState;
+    use sarscope::render::Colormap;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = viewer_harness(dir.path());
+    harness.run();
+    let ctx = harness.ctx.clone();
+    let capella = shared_data("capella/sar_masked.tif");
+    harness.state_mut().open(&ctx, vec![capella.clone()]);
+    wait_for_loading(&mut harness);
+    {
+        let state = harness.state_mut().state_mut();
+        state.mode = ViewMode::Hv;
+        state.layout = Layout::Grid;
+        state.db = true;
+        state.colormap = Colormap::Magma;
+        state.gamma = 0.7;
+    }
+    harness.run();
+    // eframe keeps it as RON; any serde round trip shows the same.
+    let stored = serde_json::to_string(harness.state().state()).unwrap();
+    let saved: ViewState = serde_json::from_str(&stored).unwrap();
+    assert_eq!(saved.recent.first(), Some(&vec![capella]));
+
+    let render = test_render_state();
+    let next = Viewer::new(&render, demo_scene(dir.path()), Some(saved)).unwrap();
+    let state = next.state();
+    assert_eq!(state.mode, ViewMode::Hv);
+    assert_eq!(state.layout, Layout::Grid);
+    assert!(state.db);
+    assert_eq!(state.colormap, Colormap::Magma);
+    assert_eq!(state.gamma, 0.7);
+    assert!(!state.recent.is_empty());
+}

@@ -16,10 +16,10 @@ impl Viewer {
             ui.selectable_value(&mut self.state.layout, Layout::Single, "single");
             ui.selectable_value(&mut self.state.layout, Layout::Grid, "grid");
             if self.state.layout != before {
-                self.fitted = false;
+                self.refit();
             }
             if ui.button("fit").clicked() {
-                self.fitted = false;
+                self.refit();
             }
             if ui
                 .button("1:1")
@@ -27,6 +27,7 @@ impl Viewer {
                 .clicked()
             {
                 self.zoom = 1.0 / ui.ctx().pixels_per_point();
+                self.auto_fit = false;
             }
             ui.separator();
             self.modes_ui(ui);

@@ -195,7 +195,12 @@ pub struct Viewer {
     zoom: f32,
     /// The scene pixel at the centre of the view.
     center: egui::Vec2,
-    fitted: bool,
+    /// The camera follows the pane's size (fitted) until the user moves it: egui's first
+    /// frames lay the side panel out before its width settles, and a resized window keeps the
+    /// scene whole.
+    auto_fit: bool,
+    /// The pane the camera was last fitted to.
+    fitted_to: Option<egui::Rect>,
     /// Limits computed from the scene's statistics, per display and stretch.
     stretch_cache: HashMap<(Display, StretchKey), Limits>,
     /// Histogram bins per display and output channel.
@@ -325,7 +330,8 @@ impl Viewer {
             scene,
             zoom: 1.0,
             center: egui::Vec2::ZERO,
-            fitted: false,
+            auto_fit: true,
+            fitted_to: None,
             stretch_cache: HashMap::new(),
             manual: HashMap::new(),
             histograms: HashMap::new(),
@@ -428,7 +434,12 @@ impl Viewer {
     pub fn set_camera(&mut self, center: egui::Vec2, zoom: f32) {
         self.center = center;
         self.zoom = zoom;
-        self.fitted = true;
+        self.auto_fit = false;
+    }
+
+    /// The last frame's first pane (the single view, or the grid's top left).
+    pub fn pane_rect(&self) -> egui::Rect {
+        self.first_pane
     }
 
     /// Where scene pixel position (`x`, `y`) was on screen in the last frame's first pane.
@@ -620,7 +631,7 @@ impl Viewer {
         self.stretch_cache.clear();
         self.histograms.clear();
         self.manual.clear();
-        self.fitted = false;
+        self.refit();
         self.error = None;
         let files = self.scene.files.clone();
         if !files.is_empty() {
@@ -650,6 +661,13 @@ impl Viewer {
             }
         }
         text
+    }
+
+    /// Fits the scene to the pane from the next frame on, and keeps it fitted as the pane's
+    /// size changes until the user moves the camera.
+    fn refit(&mut self) {
+        self.auto_fit = true;
+        self.fitted_to = None;
     }
 
     fn fit(&mut self, rect: egui::Rect) {
@@ -811,11 +829,12 @@ impl Viewer {
         if let Some((first, _)) = panes.first() {
             self.first_pane = *first;
         }
-        if !self.fitted {
-            if let Some((first, _)) = panes.first() {
-                self.fit(*first);
-            }
-            self.fitted = true;
+        if self.auto_fit
+            && let Some((first, _)) = panes.first()
+            && self.fitted_to != Some(*first)
+        {
+            self.fit(*first);
+            self.fitted_to = Some(*first);
         }
         let (w, h) = self.scene.size();
         let (w, h) = (w as f32, h as f32);
@@ -845,13 +864,14 @@ impl Viewer {
                 egui::Sense::click_and_drag(),
             );
             let editing = self.edit_pointer(&response, rect);
-            if response.dragged() && !editing {
+            if response.dragged() && !editing && response.drag_delta() != egui::Vec2::ZERO {
                 self.center -= response.drag_delta() / self.zoom;
+                self.auto_fit = false;
             }
             if self.tool != Tool::Navigate {
                 // The tools use clicks themselves.
             } else if response.double_clicked() {
-                self.fit(rect);
+                self.refit();
             } else if response.clicked()
                 && let Some(pointer) = response.interact_pointer_pos()
             {
@@ -865,6 +885,7 @@ impl Viewer {
                     let under = self.center + (pointer - rect.center()) / self.zoom;
                     self.zoom = (self.zoom * factor).clamp(0.01, 256.0);
                     self.center = under - (pointer - rect.center()) / self.zoom;
+                    self.auto_fit = false;
                 }
                 hovered = Some((
                     self.center + (pointer - rect.center()) / self.zoom,
