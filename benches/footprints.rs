@@ -19,6 +19,9 @@
 //!     [-- --images 500 --repeat 3 --rounds 3]
 //! ```
 
+mod common;
+use common::*;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -50,11 +53,6 @@ struct Args {
     python: String,
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// The median of `repeat` runs of `f`, after `f` has run for at least half a second (as

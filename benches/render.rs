@@ -20,6 +20,9 @@
 //! cargo bench --profile dev --config benches/ours-as-release.toml --bench render [-- --frames 30]
 //! ```
 
+mod common;
+use common::*;
+
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -28,8 +31,9 @@ use clap::Parser;
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 use egui_kittest::{Harness, wgpu::WgpuTestRenderer};
-use sarscope::app::{App, Layout, SceneData, Viewer, load_scene};
+use sarscope::app::{App, Layout, Viewer};
 use sarscope::render::{ViewMode, cpu};
+use sarscope::session::{SceneData, load_scene};
 use sarscope::synth::{SynthConfig, generate};
 
 #[derive(Parser, Debug)]
@@ -39,11 +43,6 @@ struct Args {
     frames: usize,
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// A device as eframe makes one (its default renderer options, not kittest's predictable
@@ -271,14 +270,6 @@ const GRID: [ViewMode; 5] = [
     ViewMode::Vh,
     ViewMode::Vv,
 ];
-
-/// Resident memory of this process in MiB (Linux).
-fn rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
 
 /// Pans a 20,700 px mosaic of the demo tile at 1:1 and reports the largest resident memory.
 fn pan_large_scene(

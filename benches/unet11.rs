@@ -11,6 +11,9 @@
 //! On a software wgpu adapter (llvmpipe) the window shrinks to `--software-window` px and the
 //! tile is skipped: a 512 window there takes minutes.
 
+mod common;
+use common::*;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
@@ -87,11 +90,6 @@ fn macs(config: &UNet11Config, h: usize, w: usize) -> f64 {
         .zip(SCALE)
         .map(|(l, s)| l.weight.iter().product::<usize>() as f64 * ((h / s) * (w / s)) as f64)
         .sum()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn timed(repeat: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<f64> {

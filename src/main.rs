@@ -10,7 +10,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     sarscope::cli::quiet_gdal();
-    match sarscope::cli::run(std::env::args_os()) {
+    let outcome = sarscope::cli::run(std::env::args_os()).and_then(|start| match start {
+        Some(start) => sarscope::app::run(start),
+        None => Ok(()),
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -62,7 +62,7 @@ impl Layer {
         };
         let set = match (set.space, grid) {
             (crate::io::Space::Pixel, _) => set,
-            (_, Some(grid)) => set.into_pixel(grid).map_err(place)?,
+            (_, Some(grid)) => set.into_pixel(grid).map_err(|e| place(e.to_string()))?,
             (_, None) => {
                 return Err(place(
                     "its footprints are in a CRS and the scene has no geotransform".into(),
@@ -179,7 +179,7 @@ pub fn f1_by_confidence(
 /// Vectorized buildings as a layer's footprints: ids from 1, source "model", the mean
 /// probability as confidence, the area in m² when a pixel's area is known.
 pub fn model_footprints(
-    found: Vec<crate::vector::Footprint>,
+    found: Vec<crate::vector::TracedBuilding>,
     image_id: Option<String>,
     pixel_m2: Option<f64>,
 ) -> Vec<Footprint> {

@@ -2,37 +2,23 @@
 //! egui_wgpu paint callback. The bands go up to the GPU once; mode, scale, stretch, colormap,
 //! sampling, pan and zoom are uniforms.
 
-pub mod finetune;
 mod gpu;
-mod job;
-pub mod predict;
-mod scene;
-mod tiles;
 mod viewer;
 
 use eframe::{egui, egui_wgpu};
 
 pub use gpu::{outline_uploads, view_pipeline_builds};
-pub use scene::{SceneData, load_probabilities, load_scene};
-pub use viewer::{Layout, SHORTCUTS, Tool, ViewState, Viewer};
+pub use viewer::{Camera, Layout, SHORTCUTS, Tool, ViewState, Viewer};
 
-/// The model the viewer starts with: its weights, and whether to predict at once.
-#[derive(Clone, Debug, Default)]
-pub struct ModelSetup {
-    pub weights: Option<std::path::PathBuf>,
-    pub predict_now: bool,
-}
-
-/// Files that were to be shown and did not open: the window shows why, over the scene it
-/// opened instead.
-#[derive(Debug)]
-pub struct OpenFailure {
-    pub files: Vec<std::path::PathBuf>,
-    pub error: anyhow::Error,
-}
+use crate::session::ViewerStart;
 
 /// Opens the window (blocks until it closes).
-pub fn run(scene: SceneData, model: ModelSetup, failed: Option<OpenFailure>) -> anyhow::Result<()> {
+pub fn run(start: ViewerStart) -> anyhow::Result<()> {
+    let ViewerStart {
+        scene,
+        model,
+        failed,
+    } = start;
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 860.0])

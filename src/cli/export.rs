@@ -5,12 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use geo::Area;
 
-use crate::io::{
-    Footprints, Format, SceneGrid, Space, image_id_of, read_footprints, write_footprints,
-};
+use crate::io::{Format, SceneGrid, Space, image_id_of, read_footprints};
 use crate::raster::Scene;
+use crate::session::export_footprints;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -41,8 +39,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         (set.space, to_pixel),
         (Space::Pixel, false) | (Space::World { .. }, true)
     );
+    let grid = scene.as_ref().and_then(SceneGrid::of);
     if need_scene {
-        let Some(scene) = &scene else {
+        if scene.is_none() {
             bail!(
                 "{} holds {} coordinates and {} holds {}: pass --scene with the image they belong to",
                 args.input.display(),
@@ -50,46 +49,25 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
                 args.out.display(),
                 if to_pixel { "pixel" } else { "CRS" },
             );
-        };
-        let grid = SceneGrid::of(scene)
-            .context("the scene has no geotransform, so pixels cannot be placed in a CRS")?;
-        set = if to_pixel {
-            set.into_pixel(&grid).map_err(anyhow::Error::msg)?
-        } else {
-            set.into_world(&grid)
-        };
+        }
+        if grid.is_none() {
+            bail!("the scene has no geotransform, so pixels cannot be placed in a CRS");
+        }
     }
     if let Some(s) = &args.scene
         && set.image_id.is_none()
     {
         set.image_id = Some(image_id_of(s));
     }
-    fill_areas(&mut set);
-    if args.wgs84 {
-        if to_pixel {
-            bail!("--wgs84 writes longitude/latitude; a SpaceNet CSV holds pixels");
-        }
-        set = set.into_wgs84().map_err(anyhow::Error::msg)?;
+    if args.wgs84 && to_pixel {
+        bail!("--wgs84 writes longitude/latitude; a SpaceNet CSV holds pixels");
     }
-    write_footprints(&args.out, &set)?;
+    let written = export_footprints(&args.out, set, grid.as_ref(), args.wgs84)?;
     println!(
         "{}: {} footprints from {}",
         args.out.display(),
-        set.items.len(),
+        written.items.len(),
         args.input.display()
     );
     Ok(())
-}
-
-/// Areas in m^2 for footprints in a projected CRS that have none.
-fn fill_areas(set: &mut Footprints) {
-    if let Space::World { epsg: Some(epsg) } = set.space
-        && epsg != 4326
-    {
-        for f in &mut set.items {
-            if f.area_m2.is_none() {
-                f.area_m2 = Some(f.polygon.unsigned_area());
-            }
-        }
-    }
 }

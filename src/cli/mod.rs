@@ -1,5 +1,5 @@
-//! The command line: `sarscope [FILE...]`, `sarscope info`, `sarscope demo`, `sarscope eval`,
-//! `sarscope vectorize`, `sarscope predict`, `sarscope render`.
+//! The command line: `sarscope [FILE...]` (the viewer, which the binary opens), `sarscope info`,
+//! `demo`, `eval`, `vectorize`, `predict`, `render`, `export` and `train`.
 
 mod demo;
 mod eval;
@@ -16,6 +16,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+
+use crate::session::{GivenLayers, ModelSetup, OpenFailure, ViewerStart, load_scene};
 
 /// sarscope: building footprints in SAR imagery.
 ///
@@ -70,8 +72,10 @@ pub enum Command {
     Train(train::TrainArgs),
 }
 
-/// Runs the command line `args` (the first item is the program name).
-pub fn run<I, T>(args: I) -> anyhow::Result<()>
+/// Runs the command line `args` (the first item is the program name). A subcommand runs here;
+/// without one, what the viewer's window is to start with comes back, for the binary to open
+/// it (the window lives in `app`, above this layer).
+pub fn run<I, T>(args: I) -> anyhow::Result<Option<ViewerStart>>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -87,37 +91,39 @@ where
         Some(Command::Export(args)) => export::run(&args),
         Some(Command::Train(args)) => train::run_cli(&args),
         None => {
-            let model = crate::app::ModelSetup {
+            let model = ModelSetup {
                 predict_now: cli.predict || (cli.files.is_empty() && cli.predictions.is_none()),
                 weights: cli.weights.clone().or_else(shipped_weights),
             };
-            open_viewer(
-                &cli.files,
-                cli.truth,
-                cli.predictions,
-                cli.probabilities,
-                model,
-            )
+            let given = GivenLayers {
+                truth: cli.truth,
+                predictions: cli.predictions,
+                probabilities: cli.probabilities,
+            };
+            return viewer_start(&cli.files, given, model).map(Some);
         }
     }
+    .map(|()| None)
 }
 
-/// Opens the viewer on `files` (one scene), or on the demo scene when none is given, with
+/// What the viewer opens on: `files` (one scene), or the demo scene when none is given, with
 /// footprint layers.
-fn open_viewer(
+fn viewer_start(
     files: &[PathBuf],
-    truth: Option<PathBuf>,
-    predictions: Option<PathBuf>,
-    probabilities: Option<PathBuf>,
-    model: crate::app::ModelSetup,
-) -> anyhow::Result<()> {
+    given: GivenLayers,
+    model: ModelSetup,
+) -> anyhow::Result<ViewerStart> {
     let demo_scene = || -> anyhow::Result<Vec<PathBuf>> {
         Ok(vec![
             demo::ensure_demo_scene().context("preparing the demo scene")?,
         ])
     };
-    let given = !files.is_empty();
-    let files = if given { files.to_vec() } else { demo_scene()? };
+    let given_files = !files.is_empty();
+    let files = if given_files {
+        files.to_vec()
+    } else {
+        demo_scene()?
+    };
     let unset = |name: &str| std::env::var_os(name).is_none_or(|v| v.is_empty());
     if cfg!(target_os = "linux") && unset("DISPLAY") && unset("WAYLAND_DISPLAY") {
         anyhow::bail!(
@@ -133,45 +139,29 @@ fn open_viewer(
     // Files that do not open still open the window, on the demo scene with the error shown
     // (as a file opened from the window leaves its scene): a viewer started from a file
     // manager has no terminal to print to. The layers named for those files are not opened.
-    let mut scene = match crate::app::load_scene(&files) {
+    let mut scene = match load_scene(&files) {
         Ok(scene) => scene,
-        Err(error) if given => {
-            eprintln!("error: {error:#}; the viewer shows the demo scene instead");
-            let scene = crate::app::load_scene(&demo_scene()?)?;
-            let failed = crate::app::OpenFailure { files, error };
-            return crate::app::run(scene, model, Some(failed));
+        Err(error) if given_files => {
+            eprintln!("error: {error}; the viewer shows the demo scene instead");
+            let scene = load_scene(&demo_scene()?)?;
+            let failed = OpenFailure { files, error };
+            return Ok(ViewerStart {
+                scene,
+                model,
+                failed: Some(failed),
+            });
         }
-        Err(error) => return Err(error),
+        Err(error) => return Err(error.into()),
     };
     // Layers that do not open are said in the footprint panel, as those found beside the scene.
-    use crate::annotate::{Layer, Role};
-    let layer_failed = |e: &dyn std::fmt::Display| {
-        let message = e.to_string();
-        eprintln!("error: {message}");
-        message
-    };
-    if let Some(path) = truth {
-        // The truth given replaces the one found beside the scene.
-        scene.layers.retain(|l| l.role != Role::Truth);
-        scene.layer_error = None;
-        match Layer::open(&path, Role::Truth, scene.grid.as_ref()) {
-            Ok(layer) => scene.layers.insert(0, layer),
-            Err(e) => scene.layer_error = Some(layer_failed(&e)),
-        }
+    for error in scene.add_given_layers(given) {
+        eprintln!("error: {error}");
     }
-    if let Some(path) = predictions {
-        match Layer::open(&path, Role::Predictions, scene.grid.as_ref()) {
-            Ok(layer) => scene.layers.push(layer),
-            Err(e) => scene.layer_error = Some(layer_failed(&e)),
-        }
-    }
-    if let Some(path) = probabilities {
-        match crate::app::load_probabilities(&path, scene.size()) {
-            Ok(map) => scene.probabilities = Some(map),
-            Err(e) => scene.layer_error = Some(layer_failed(&format!("{e:#}"))),
-        }
-    }
-    crate::app::run(scene, model, None)
+    Ok(ViewerStart {
+        scene,
+        model,
+        failed: None,
+    })
 }
 
 /// The weights shipped in `weights/`: beside the executable's `weights/` folder first (an

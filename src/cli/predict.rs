@@ -7,11 +7,9 @@ use burn::tensor::FloatDType;
 use clap::{Args, ValueEnum};
 
 use super::progress::ProgressLine;
-use crate::model::{
-    DeviceChoice, InferParams, Orientations, Rotation, load_weights, predict_scene,
-    rotation_by_card, select_device,
-};
+use crate::model::{DeviceChoice, Orientations, Rotation, rotation_by_card, select_device};
 use crate::raster::{GeoTiffMeta, Planes, Scene, write_geotiff};
+use crate::session::predict::Predictor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DeviceArg {
@@ -77,11 +75,14 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
         DeviceArg::Gpu => DeviceChoice::Gpu,
         DeviceArg::Cpu => DeviceChoice::Cpu,
     };
-    let device = select_device(choice)?;
-    let mut loaded = load_weights(&args.weights, &device.device)?;
+    let mut predictor = Predictor::load(&args.weights, select_device(choice)?)?;
     if args.precision == PrecisionArg::F16 {
-        loaded.model = loaded.model.with_precision(FloatDType::F16);
+        predictor.loaded.model = predictor.loaded.model.with_precision(FloatDType::F16);
     }
+    if let Some(batch) = args.batch {
+        predictor.params.batch = batch.max(1);
+    }
+    let (loaded, device) = (&predictor.loaded, &predictor.device);
     println!(
         "device: {}, {}",
         device.description,
@@ -102,11 +103,6 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
             "; no model card, the SN6 baseline's settings apply"
         }
     );
-    let mut params = InferParams::from_card(&loaded.card);
-    params.batch = args
-        .batch
-        .unwrap_or_else(|| device.windows_per_pass())
-        .max(1);
     let orientations = match &args.orientations {
         Some(path) => Some(Orientations::read(path)?),
         None => None,
@@ -120,19 +116,12 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let bar = ProgressLine::new(label);
-        let map = predict_scene(
-            &loaded.model,
-            &loaded.card,
-            &device.device,
-            &scene,
-            rotation,
-            &params,
-            &mut |p| {
+        let map = predictor
+            .predict_scene(&scene, rotation, &mut |p| {
                 bar.update(p.windows_done, p.windows_total, "windows");
                 true
-            },
-        )
-        .with_context(|| format!("predicting {}", file.display()))?;
+            })
+            .with_context(|| format!("predicting {}", file.display()))?;
         bar.finish();
         let seconds = bar.elapsed_s();
         write_map(&scene, map.width, map.height, map.probs.clone(), out)?;

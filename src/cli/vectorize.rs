@@ -75,8 +75,7 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
                 let crs = crs.context("the probability map has no CRS to reproject from")?;
                 let multi: Vec<MultiPolygon<f64>> =
                     world.into_iter().map(|p| MultiPolygon(vec![p])).collect();
-                let wgs84 =
-                    reproject_to_epsg(&multi, &crs.wkt, 4326).map_err(anyhow::Error::msg)?;
+                let wgs84 = reproject_to_epsg(&multi, &crs.wkt, 4326)?;
                 let polygons = wgs84
                     .into_iter()
                     .flat_map(|mp| mp.0.into_iter().next())

@@ -1,6 +1,7 @@
 //! Reading footprints from GeoJSON: SpaceNet's per-tile files (projected CRS in the legacy
 //! `crs` member, Z coordinates) and RFC 7946 files (WGS 84).
 
+use super::PlaceError;
 use std::path::Path;
 
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
@@ -98,9 +99,15 @@ pub fn reproject(
     polygons: &[MultiPolygon<f64>],
     from: u32,
     to_wkt: &str,
-) -> Result<Vec<MultiPolygon<f64>>, String> {
-    let source = SpatialRef::from_epsg(from).map_err(|e| format!("EPSG:{from}: {e}"))?;
-    let target = SpatialRef::from_wkt(to_wkt).map_err(|e| format!("target CRS: {e}"))?;
+) -> Result<Vec<MultiPolygon<f64>>, PlaceError> {
+    let source = SpatialRef::from_epsg(from).map_err(|e| PlaceError::Epsg {
+        epsg: from,
+        reason: e.to_string(),
+    })?;
+    let target = SpatialRef::from_wkt(to_wkt).map_err(|e| PlaceError::Wkt {
+        which: "target",
+        reason: e.to_string(),
+    })?;
     transform_polygons(polygons, source, target)
 }
 
@@ -109,9 +116,15 @@ pub fn reproject_to_epsg(
     polygons: &[MultiPolygon<f64>],
     from_wkt: &str,
     to: u32,
-) -> Result<Vec<MultiPolygon<f64>>, String> {
-    let source = SpatialRef::from_wkt(from_wkt).map_err(|e| format!("source CRS: {e}"))?;
-    let target = SpatialRef::from_epsg(to).map_err(|e| format!("EPSG:{to}: {e}"))?;
+) -> Result<Vec<MultiPolygon<f64>>, PlaceError> {
+    let source = SpatialRef::from_wkt(from_wkt).map_err(|e| PlaceError::Wkt {
+        which: "source",
+        reason: e.to_string(),
+    })?;
+    let target = SpatialRef::from_epsg(to).map_err(|e| PlaceError::Epsg {
+        epsg: to,
+        reason: e.to_string(),
+    })?;
     transform_polygons(polygons, source, target)
 }
 
@@ -119,10 +132,11 @@ fn transform_polygons(
     polygons: &[MultiPolygon<f64>],
     mut source: SpatialRef,
     mut target: SpatialRef,
-) -> Result<Vec<MultiPolygon<f64>>, String> {
+) -> Result<Vec<MultiPolygon<f64>>, PlaceError> {
     source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let transform = CoordTransform::new(&source, &target).map_err(|e| e.to_string())?;
+    let transform =
+        CoordTransform::new(&source, &target).map_err(|e| PlaceError::Transform(e.to_string()))?;
     let mut out = Vec::with_capacity(polygons.len());
     for polygon in polygons {
         let coords: Vec<Coord<f64>> = polygon.coords_iter().collect();
@@ -131,7 +145,7 @@ fn transform_polygons(
         let mut zs = vec![0.0; xs.len()];
         transform
             .transform_coords(&mut xs, &mut ys, &mut zs)
-            .map_err(|e| format!("reprojecting: {e}"))?;
+            .map_err(|e| PlaceError::Transform(e.to_string()))?;
         // map_coords visits the coordinates in the order coords_iter gave them.
         let k = std::cell::Cell::new(0usize);
         out.push(polygon.map_coords(|_| {

@@ -10,7 +10,7 @@ use gdal::{Dataset, DriverManager};
 use geo::MultiPolygon;
 
 use super::IoError;
-use super::footprints::{Footprint, Footprints, Space};
+use super::set::{Footprint, Footprints, Space};
 
 const LAYER: &str = "footprints";
 

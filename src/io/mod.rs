@@ -1,20 +1,22 @@
-//! Footprint files: GeoJSON in a projected CRS, the SpaceNet CSV of pixel-space WKT, WKT.
+//! Footprint files: GeoJSON (in any CRS, reprojected to the scene's; RFC 7946 WGS 84 out),
+//! the SpaceNet CSV of pixel-space WKT, GeoPackage through GDAL/OGR, and WKT; one model of a
+//! set of footprints ([`Footprints`]) for reading, converting and writing them.
 
 mod footprints;
 mod geojson_in;
 mod geojson_out;
 mod gpkg;
+mod set;
 mod spacenet_csv;
 mod wkt_text;
 
-pub use footprints::{
-    Footprint, Footprints, Format, SceneGrid, Space, read_footprints, write_footprints,
-};
+pub use footprints::{Format, read_footprints, write_footprints};
 pub use geojson_in::{
     GeoJsonFootprints, epsg_of_crs_name, pixel_from_world, read_footprints_geojson, reproject,
     reproject_to_epsg, world_from_pixel,
 };
 pub use geojson_out::write_footprints_geojson;
+pub use set::{Footprint, Footprints, SceneGrid, Space};
 pub use spacenet_csv::{
     CsvFootprint, image_id_of, polygon_wkt, read_spacenet_csv, write_prediction_csv,
     write_spacenet_csv,
@@ -34,4 +36,32 @@ pub enum IoError {
     },
     #[error("{}: {reason}", path.display())]
     Format { path: PathBuf, reason: String },
+}
+
+/// Why footprints could not be placed in another space (pixels, a CRS, longitude/latitude).
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error("EPSG:{epsg}: {reason}")]
+    Epsg { epsg: u32, reason: String },
+    #[error("{which} CRS: {reason}")]
+    Wkt { which: &'static str, reason: String },
+    #[error("reprojecting: {0}")]
+    Transform(String),
+    #[error("the scene's geotransform cannot be inverted")]
+    NotInvertible,
+    #[error("footprints in pixels need the scene first")]
+    PixelsNeedScene,
+    #[error("the footprints' CRS is unknown")]
+    UnknownCrs,
+}
+
+/// Why a WKT polygon could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum WktError {
+    #[error("bad WKT: {0}")]
+    Syntax(String),
+    #[error("expected a POLYGON or MULTIPOLYGON, found a {0}")]
+    NotAPolygon(&'static str),
+    #[error("the WKT is not UTF-8")]
+    NotUtf8,
 }

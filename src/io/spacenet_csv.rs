@@ -127,6 +127,20 @@ pub struct CsvFootprint {
     pub line: usize,
 }
 
+impl crate::eval::ImageFootprint for CsvFootprint {
+    fn image_id(&self) -> &str {
+        &self.image_id
+    }
+
+    fn polygon(&self) -> &MultiPolygon<f64> {
+        &self.polygon
+    }
+
+    fn confidence(&self) -> Option<f64> {
+        self.confidence
+    }
+}
+
 /// Reads a SpaceNet CSV (`ImageId`, `BuildingId` or `TileBuildingId`, `PolygonWKT_Pix`, and
 /// optionally `Confidence`; other columns are ignored). Any bad row is an error naming its line
 /// (the first bad one in the file).
@@ -286,7 +300,7 @@ fn read_part(
             }
         };
         let wkt = fields.get(columns.wkt).map_or(&b""[..], |f| f.as_ref());
-        let polygon = parse_polygon_wkt_bytes(wkt).map_err(|e| (line, e))?;
+        let polygon = parse_polygon_wkt_bytes(wkt).map_err(|e| (line, e.to_string()))?;
         let image = field(columns.image)?;
         let image_id = match &image_id {
             Some(id) if **id == *image => Arc::clone(id),

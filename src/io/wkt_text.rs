@@ -2,6 +2,8 @@
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 
+use super::WktError;
+
 /// WKT of a multipolygon (`MULTIPOLYGON (((...)))`).
 pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
     use wkt::ToWkt;
@@ -18,7 +20,7 @@ pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
 /// assert!(sarscope::io::parse_polygon_wkt("POLYGON ((0 0, 1 1").is_err());
 /// assert!(sarscope::io::parse_polygon_wkt("POINT (1 2)").is_err());
 /// ```
-pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, String> {
+pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, WktError> {
     if let Some(polygon) = parse_plain_polygon(text.trim().as_bytes()) {
         return Ok(MultiPolygon(vec![polygon]));
     }
@@ -26,19 +28,20 @@ pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, String> {
 }
 
 /// [`parse_polygon_wkt`] by the `wkt` crate: any WKT, its messages for what it refuses.
-fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, String> {
+fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, WktError> {
     let text = with_dimension_tag(text.trim());
-    let wkt: wkt::Wkt<f64> = text.parse().map_err(|e| format!("bad WKT: {e}"))?;
-    let geometry: Geometry<f64> = wkt.try_into().map_err(|e| format!("bad WKT: {e}"))?;
+    let wkt: wkt::Wkt<f64> = text
+        .parse()
+        .map_err(|e: &str| WktError::Syntax(e.to_string()))?;
+    let geometry: Geometry<f64> = wkt
+        .try_into()
+        .map_err(|e: wkt::geo_types_from_wkt::Error| WktError::Syntax(e.to_string()))?;
     match geometry {
         Geometry::Polygon(p) if p.exterior().0.is_empty() => Ok(MultiPolygon(vec![])),
         Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
         Geometry::MultiPolygon(mp) => Ok(mp),
         Geometry::GeometryCollection(gc) if gc.0.is_empty() => Ok(MultiPolygon(vec![])),
-        other => Err(format!(
-            "expected a POLYGON or MULTIPOLYGON, found a {}",
-            geometry_name(&other)
-        )),
+        other => Err(WktError::NotAPolygon(geometry_name(&other))),
     }
 }
 
@@ -71,12 +74,12 @@ fn parse_plain_polygon(text: &[u8]) -> Option<Polygon<f64>> {
 
 /// [`parse_polygon_wkt`] of a CSV field's bytes: the common shape read without a UTF-8 check
 /// of the whole text (its numbers are ASCII), anything else as text.
-pub fn parse_polygon_wkt_bytes(bytes: &[u8]) -> Result<MultiPolygon<f64>, String> {
+pub fn parse_polygon_wkt_bytes(bytes: &[u8]) -> Result<MultiPolygon<f64>, WktError> {
     let bytes = bytes.trim_ascii();
     if let Some(polygon) = parse_plain_polygon(bytes) {
         return Ok(MultiPolygon(vec![polygon]));
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| "the WKT is not UTF-8".to_string())?;
+    let text = std::str::from_utf8(bytes).map_err(|_| WktError::NotUtf8)?;
     parse_by_crate(text)
 }
 

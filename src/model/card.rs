@@ -103,7 +103,7 @@ impl ModelCard {
         };
         let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
         let card: Self = serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
-        card.check().map_err(fail)?;
+        card.check().map_err(|e| fail(e.to_string()))?;
         Ok(card)
     }
 
@@ -120,28 +120,40 @@ impl ModelCard {
     }
 
     /// Values that would make inference meaningless.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), CardError> {
         if self.window == 0 || !self.window.is_multiple_of(32) {
-            return Err(format!(
-                "window {} is not a positive multiple of 32",
-                self.window
-            ));
+            return Err(CardError::Window(self.window));
         }
         if self.step == 0 || self.step > self.window {
-            return Err(format!("step {} must be in 1..={}", self.step, self.window));
+            return Err(CardError::Step {
+                step: self.step,
+                window: self.window,
+            });
         }
         if !(self.normalization.std.is_finite() && self.normalization.std != 0.0) {
-            return Err("normalization std must be finite and not 0".into());
+            return Err(CardError::Std);
         }
         if !(0.0..=1.0).contains(&self.threshold) {
-            return Err(format!("threshold {} is not a probability", self.threshold));
+            return Err(CardError::Threshold(self.threshold));
         }
         if !matches!(self.rotation.as_str(), "sn6-orientations" | "none") {
-            return Err(format!(
-                "rotation {:?} is not \"sn6-orientations\" or \"none\"",
-                self.rotation
-            ));
+            return Err(CardError::Rotation(self.rotation.clone()));
         }
         Ok(())
     }
+}
+
+/// A model card's value that would make inference meaningless.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CardError {
+    #[error("window {0} is not a positive multiple of 32")]
+    Window(usize),
+    #[error("step {step} must be in 1..={window}")]
+    Step { step: usize, window: usize },
+    #[error("normalization std must be finite and not 0")]
+    Std,
+    #[error("threshold {0} is not a probability")]
+    Threshold(f32),
+    #[error("rotation {0:?} is not \"sn6-orientations\" or \"none\"")]
+    Rotation(String),
 }

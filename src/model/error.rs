@@ -21,13 +21,36 @@ pub enum ModelError {
     #[error("cannot write {path}: {reason}")]
     Write { path: PathBuf, reason: String },
     #[error("invalid model configuration: {0}")]
-    Config(String),
+    Config(#[from] super::unet::ConfigError),
+    #[error("window {window} must be a positive multiple of 32 and step {step} positive")]
+    Windows { window: usize, step: usize },
     #[error("no usable device: {0}")]
     Device(String),
     #[error("orientation file {path}: {reason}")]
     Orientation { path: PathBuf, reason: String },
-    #[error("{0}")]
-    Input(String),
+    #[error("band {band} does not exist in the scene")]
+    MissingBand { band: usize },
+    #[error("the scene is empty")]
+    EmptyInput,
+    #[error("input has {got} values, expected {channels} x {width} x {height}")]
+    InputSize {
+        got: usize,
+        channels: usize,
+        width: usize,
+        height: usize,
+    },
+    #[error(
+        "the model needs bands {}; the scene has {count} band(s) and none is recognized as {}",
+        needed.join(", "),
+        missing.join(", ")
+    )]
+    BandsNotFound {
+        needed: Vec<String>,
+        count: usize,
+        missing: Vec<String>,
+    },
+    #[error("the model card lists {listed} bands but the network takes {takes}")]
+    CardChannels { listed: usize, takes: usize },
     #[error("cancelled")]
     Cancelled,
     #[error(transparent)]

@@ -95,9 +95,10 @@ pub fn model_input(
     let n = planes.width * planes.height;
     let mut out = Vec::with_capacity(n * band_order.len());
     for &b in band_order {
-        let plane = planes.bands.get(b).ok_or_else(|| {
-            ModelError::Input(format!("band {} does not exist in the scene", b + 1))
-        })?;
+        let plane = planes
+            .bands
+            .get(b)
+            .ok_or_else(|| ModelError::MissingBand { band: b + 1 })?;
         let start = out.len();
         out.extend(plane.iter().map(|&v| {
             let v = if v.is_finite() { v } else { 0.0 };
@@ -131,19 +132,21 @@ pub fn predict_planes(
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Vec<f32>, ModelError> {
     if width == 0 || height == 0 {
-        return Err(ModelError::Input("the scene is empty".into()));
+        return Err(ModelError::EmptyInput);
     }
     if input.len() != channels * width * height {
-        return Err(ModelError::Input(format!(
-            "input has {} values, expected {channels} x {width} x {height}",
-            input.len()
-        )));
+        return Err(ModelError::InputSize {
+            got: input.len(),
+            channels,
+            width,
+            height,
+        });
     }
     if params.window == 0 || !params.window.is_multiple_of(32) || params.step == 0 {
-        return Err(ModelError::Config(format!(
-            "window {} must be a positive multiple of 32 and step {} positive",
-            params.window, params.step
-        )));
+        return Err(ModelError::Windows {
+            window: params.window,
+            step: params.step,
+        });
     }
     let pad = params.normalization.apply(0.0);
     let win_w = params.window.min(round_up_32(width));
@@ -245,12 +248,11 @@ pub fn band_order(scene: &Scene, card: &ModelCard) -> Result<Vec<usize>, ModelEr
     if missing.is_empty() {
         return Ok(order);
     }
-    Err(ModelError::Input(format!(
-        "the model needs bands {}; the scene has {} band(s) and none is recognized as {}",
-        card.bands.join(", "),
-        scene.band_count(),
-        missing.join(", ")
-    )))
+    Err(ModelError::BandsNotFound {
+        needed: card.bands.clone(),
+        count: scene.band_count(),
+        missing: missing.into_iter().map(str::to_owned).collect(),
+    })
 }
 
 /// Predicts a whole scene: the probability map on its grid.
@@ -290,11 +292,10 @@ pub fn predict_window(
 fn model_bands(scene: &Scene, card: &ModelCard) -> Result<Vec<usize>, ModelError> {
     let order = band_order(scene, card)?;
     if order.len() != card.in_channels {
-        return Err(ModelError::Input(format!(
-            "the model card lists {} bands but the network takes {}",
-            order.len(),
-            card.in_channels
-        )));
+        return Err(ModelError::CardChannels {
+            listed: order.len(),
+            takes: card.in_channels,
+        });
     }
     Ok(order)
 }

@@ -9,7 +9,7 @@
 //! ```
 
 mod card;
-pub mod cpu_conv;
+pub mod conv;
 mod device;
 mod error;
 mod infer;
@@ -19,6 +19,7 @@ mod unet;
 mod weights;
 
 pub use card::{ModelCard, Normalization, Score};
+pub use conv::{ConvForm, IM2COL_BYTES, conv_as, conv_by_matmul};
 pub use device::{
     DeviceChoice, ModelDevice, SharedWgpu, select_device, select_device_sharing,
     shareable_device_descriptor,
@@ -35,7 +36,5 @@ pub use tiles::{
     ProbTile, ProbabilityTiles, TILE, TILES_KEPT, TileProbabilities, assemble, crop,
     tiles_covering, tiles_extent,
 };
-pub use unet::{
-    ConvForm, DecoderBlock, IM2COL_BYTES, LayerSpec, UNet11, UNet11Config, conv_as, conv_by_matmul,
-};
+pub use unet::{ConfigError, DecoderBlock, LayerSpec, UNet11, UNet11Config};
 pub use weights::{LoadedModel, WeightsFormat, card_path, load_weights, save_weights};

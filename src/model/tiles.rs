@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::lru::LruCache;
 use crate::raster::Window;
-use crate::render::pyramid::LruCache;
 
 /// A tile's side in pixels (the baseline's window and step).
 pub const TILE: usize = 512;

@@ -13,9 +13,8 @@ use burn::nn::{Initializer, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::FloatDType;
 use burn::tensor::activation::relu;
-use burn::tensor::ops::PadMode;
 
-use crate::model::cpu_conv;
+use super::conv::{ConvForm, conv_relu_as};
 
 /// The shape of a UNet11.
 #[derive(Config, Debug, PartialEq, Eq)]
@@ -27,6 +26,15 @@ pub struct UNet11Config {
     /// 4, 8, 16, 32. 1 is the published baseline.
     #[config(default = 1)]
     pub width_divisor: usize,
+}
+
+/// Why a [`UNet11Config`] cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("width divisor {0} is not one of 1, 2, 4, 8, 16, 32")]
+    WidthDivisor(usize),
+    #[error("a UNet11 needs at least one input band")]
+    NoInput,
 }
 
 /// One convolution of the network: its PyTorch name, our module path and its weight's shape.
@@ -50,15 +58,12 @@ impl UNet11Config {
     }
 
     /// Checks the divisor; the error says what is allowed.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !matches!(self.width_divisor, 1 | 2 | 4 | 8 | 16 | 32) {
-            return Err(format!(
-                "width divisor {} is not one of 1, 2, 4, 8, 16, 32",
-                self.width_divisor
-            ));
+            return Err(ConfigError::WidthDivisor(self.width_divisor));
         }
         if self.in_channels == 0 {
-            return Err("a UNet11 needs at least one input band".into());
+            return Err(ConfigError::NoInput);
         }
         Ok(())
     }
@@ -69,8 +74,9 @@ impl UNet11Config {
         ([64 / d, 128 / d, 256 / d, 512 / d, 512 / d], 32 / d)
     }
 
-    /// Every convolution with its names and shape, in the order of the forward pass.
-    pub fn layers(&self) -> Vec<LayerSpec> {
+    /// Every convolution with its names and shape, in the order of the forward pass: the one
+    /// table the network is built from, its weights are named by and its parameters counted by.
+    pub fn layers(&self) -> [LayerSpec; 20] {
         let ([c1, c2, c3, c4, c5], nf) = self.widths();
         let cin = self.in_channels;
         let spec = |torch, torch_alias, ours, weight| LayerSpec {
@@ -79,7 +85,7 @@ impl UNet11Config {
             ours,
             weight,
         };
-        vec![
+        [
             spec("conv1", Some("encoder.0"), "conv1", [c1, cin, 3, 3]),
             spec("conv2", Some("encoder.3"), "conv2", [c2, c1, 3, 3]),
             spec("conv3s", Some("encoder.6"), "conv3s", [c3, c2, 3, 3]),
@@ -170,37 +176,68 @@ impl UNet11Config {
     }
 
     fn init_with(&self, device: &Device, init: &Initializer) -> UNet11 {
-        let ([c1, c2, c3, c4, c5], nf) = self.widths();
-        let conv3x3 = |cin, cout| conv3x3(cin, cout, init, device);
-        let block = |cin, cmid, cout| DecoderBlock::new(cin, cmid, cout, init, device);
-        UNet11 {
-            conv1: conv3x3(self.in_channels, c1),
-            conv2: conv3x3(c1, c2),
-            conv3s: conv3x3(c2, c3),
-            conv3: conv3x3(c3, c3),
-            conv4s: conv3x3(c3, c4),
-            conv4: conv3x3(c4, c4),
-            conv5s: conv3x3(c4, c5),
-            conv5: conv3x3(c5, c5),
-            center: block(c5, nf * 16, nf * 8),
-            dec5: block(nf * 8 + c5, nf * 16, nf * 8),
-            dec4: block(nf * 8 + c4, nf * 16, nf * 4),
-            dec3: block(nf * 4 + c3, nf * 8, nf * 2),
-            dec2: block(nf * 2 + c2, nf * 4, nf),
-            dec1: conv3x3(nf + c1, nf),
-            final_conv: Conv2dConfig::new([nf, 1], [1, 1])
+        let [
+            conv1,
+            conv2,
+            conv3s,
+            conv3,
+            conv4s,
+            conv4,
+            conv5s,
+            conv5,
+            center_conv,
+            center_up,
+            dec5_conv,
+            dec5_up,
+            dec4_conv,
+            dec4_up,
+            dec3_conv,
+            dec3_up,
+            dec2_conv,
+            dec2_up,
+            dec1,
+            final_conv,
+        ] = self.layers();
+        let conv = |spec: LayerSpec| {
+            let [cout, cin, kh, kw] = spec.weight;
+            let mut config =
+                Conv2dConfig::new([cin, cout], [kh, kw]).with_initializer(init.clone());
+            if kh > 1 {
+                config =
+                    config.with_padding(PaddingConfig2d::Explicit(kh / 2, kw / 2, kh / 2, kw / 2));
+            }
+            config.init(device)
+        };
+        // A decoder block from its convolution ([cmid, cin]) and its transposed one ([cmid,
+        // cout]: PyTorch keeps a transposed convolution's weight as [in, out]).
+        let block = |conv_spec: LayerSpec, up: LayerSpec| DecoderBlock {
+            conv: conv(conv_spec),
+            up: ConvTranspose2dConfig::new([up.weight[0], up.weight[1]], [3, 3])
                 .with_initializer(init.clone())
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .with_padding_out([1, 1])
                 .init(device),
+        };
+        UNet11 {
+            conv1: conv(conv1),
+            conv2: conv(conv2),
+            conv3s: conv(conv3s),
+            conv3: conv(conv3),
+            conv4s: conv(conv4s),
+            conv4: conv(conv4),
+            conv5s: conv(conv5s),
+            conv5: conv(conv5),
+            center: block(center_conv, center_up),
+            dec5: block(dec5_conv, dec5_up),
+            dec4: block(dec4_conv, dec4_up),
+            dec3: block(dec3_conv, dec3_up),
+            dec2: block(dec2_conv, dec2_up),
+            dec1: conv(dec1),
+            final_conv: conv(final_conv),
             pool: MaxPool2dConfig::new([2, 2]).init(),
         }
     }
-}
-
-fn conv3x3(cin: usize, cout: usize, init: &Initializer, device: &Device) -> Conv2d {
-    Conv2dConfig::new([cin, cout], [3, 3])
-        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-        .with_initializer(init.clone())
-        .init(device)
 }
 
 /// TernausNet's `DecoderBlock`: conv 3x3 + ReLU, then a transposed conv 3x3 that doubles the
@@ -212,189 +249,12 @@ pub struct DecoderBlock {
 }
 
 impl DecoderBlock {
-    fn new(cin: usize, cmid: usize, cout: usize, init: &Initializer, device: &Device) -> Self {
-        Self {
-            conv: conv3x3(cin, cmid, init, device),
-            up: ConvTranspose2dConfig::new([cmid, cout], [3, 3])
-                .with_initializer(init.clone())
-                .with_stride([2, 2])
-                .with_padding([1, 1])
-                .with_padding_out([1, 1])
-                .init(device),
-        }
-    }
-
     /// # Shapes
     /// - input: `[batch, cin, h, w]`
     /// - output: `[batch, cout, 2h, 2w]`
     fn forward(&self, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
         relu(self.up.forward(conv_relu_as(&self.conv, x, form)))
     }
-}
-
-/// How the network's 3x3 convolutions are computed. Every form gives the same numbers (to float
-/// rounding) and they differ in speed by backend (`benches/unet11.rs -- --layers` times each
-/// layer as the backend's and in the device's form). The decoder's transposed convolutions are
-/// always the backend's: on an H200, burn wgpu's transposed kernel beat the same layer written
-/// as four ordinary convolutions (its output phases) by 1.7 to 8 times, and so did flex's by 2
-/// to 5 times here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConvForm {
-    /// The backend's convolution.
-    Backend,
-    /// One matrix product over the input's shifted copies ([`conv_by_matmul`]).
-    Im2col,
-    /// Products over bands of output rows with the bias and the ReLU folded in
-    /// ([`cpu_conv::conv3x3_banded`]): burn's CPU backend.
-    Banded,
-}
-
-impl ConvForm {
-    /// The form for `device`. burn flex: [`ConvForm::Banded`] (`--layers`: 1.1-1.3x faster
-    /// than flex's own convolution on the layers with 64 or more input channels, as fast on
-    /// conv1's 4, and the ReLU folded in; the window 1.4x faster, see [`cpu_conv`]). GPU backends:
-    /// the matrix product, since without matrix units their only dense convolution is a direct
-    /// kernel (an H200: 1-6 TFLOP/s direct, 4-8 as one matrix product). Training (an autodiff
-    /// device) keeps the backend's convolution: the backward pass needs it (banded reads values
-    /// on the host), and im2col would keep every layer's copies, ~2.3 GB per full-width 512 px
-    /// window.
-    pub fn for_device(device: &Device) -> Self {
-        if device.is_autodiff() {
-            Self::Backend
-        } else if *device == Device::flex() {
-            Self::Banded
-        } else {
-            Self::Im2col
-        }
-    }
-}
-
-/// `conv` (one of the network's: stride 1, padded to keep the size) computed as `form` says.
-pub fn conv_as(conv: &Conv2d, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
-    match form {
-        ConvForm::Banded if cpu_conv::banded_applies(conv, &x) => {
-            cpu_conv::conv3x3_banded(conv, x, false)
-        }
-        ConvForm::Backend | ConvForm::Banded => conv.forward(x),
-        ConvForm::Im2col => {
-            let [_, _, kh, kw] = conv.weight.dims();
-            let pad = |k: usize| (k / 2, (k - 1) / 2);
-            conv_by_matmul(
-                x,
-                conv.weight.val(),
-                conv.bias.as_ref().map(|b| b.val()),
-                [pad(kh), pad(kw)],
-            )
-        }
-    }
-}
-
-/// `relu(conv_as(conv, x, form))`, the ReLU folded into the convolution where the form allows.
-pub fn conv_relu_as(conv: &Conv2d, x: Tensor<4>, form: ConvForm) -> Tensor<4> {
-    match form {
-        ConvForm::Banded if cpu_conv::banded_applies(conv, &x) => {
-            cpu_conv::conv3x3_banded(conv, x, true)
-        }
-        _ => relu(conv_as(conv, x, form)),
-    }
-}
-
-/// The most bytes of shifted input copies [`conv_by_matmul`] makes at once. GPU buffers have
-/// a size limit (an H200 refused 3.6 GB: the last layer of a batch of four 512 px windows), so
-/// larger inputs are done a few images, or a band of rows, at a time.
-pub const IM2COL_BYTES: usize = 1 << 30;
-
-/// A stride-1 convolution as matrix products: the `k * k` shifted copies of the padded input
-/// stacked as `[batch, cin * k * k, pixels]` (im2col) and multiplied by the weight seen as
-/// `[cout, cin * k * k]`, at most [`IM2COL_BYTES`] of copies at a time. Backends without a
-/// tuned convolution (burn's GPU backends without matrix units run a direct kernel) tune
-/// matrix products far better.
-///
-/// `pad` is `(before, after)` for rows and for columns.
-///
-/// # Shapes
-/// - input: `[batch, cin, h, w]`, weight `[cout, cin, kh, kw]`, bias `[cout]`
-/// - output: `[batch, cout, h + pad_rows - kh + 1, w + pad_cols - kw + 1]`
-pub fn conv_by_matmul(
-    x: Tensor<4>,
-    weight: Tensor<4>,
-    bias: Option<Tensor<1>>,
-    pad: [(usize, usize); 2],
-) -> Tensor<4> {
-    conv_by_matmul_within(x, weight, bias, pad, IM2COL_BYTES)
-}
-
-/// [`conv_by_matmul`] making at most `budget` bytes of shifted copies at once (at least one
-/// output row's).
-fn conv_by_matmul_within(
-    x: Tensor<4>,
-    weight: Tensor<4>,
-    bias: Option<Tensor<1>>,
-    pad: [(usize, usize); 2],
-    budget: usize,
-) -> Tensor<4> {
-    let [batch, cin, h, w] = x.dims();
-    let [cout, _, kh, kw] = weight.dims();
-    let x = if pad == [(0, 0); 2] {
-        x
-    } else {
-        x.pad(pad, PadMode::Constant(0.0))
-    };
-    let oh = h + pad[0].0 + pad[0].1 + 1 - kh;
-    let ow = w + pad[1].0 + pad[1].1 + 1 - kw;
-    let weight = weight.reshape([1, cout, cin * kh * kw]);
-    // Output rows per product: whole images while they fit, else bands of rows.
-    let row_bytes = cin * kh * kw * ow * std::mem::size_of::<f32>();
-    let rows = (budget / row_bytes.max(1)).max(1);
-    let images = (rows / oh.max(1)).clamp(1, batch.max(1));
-    let mut parts = Vec::new();
-    for b0 in (0..batch).step_by(images) {
-        let b1 = (b0 + images).min(batch);
-        let mut bands = Vec::new();
-        for r0 in (0..oh).step_by(rows.min(oh).max(1)) {
-            let r1 = (r0 + rows).min(oh);
-            let input = x
-                .clone()
-                .slice([b0..b1, 0..cin, r0..r1 + kh - 1, 0..ow + kw - 1]);
-            bands.push(im2col_product(
-                input,
-                weight.clone(),
-                [kh, kw],
-                [r1 - r0, ow],
-            ));
-        }
-        parts.push(Tensor::cat(bands, 2));
-    }
-    let out = Tensor::cat(parts, 0);
-    match bias {
-        Some(b) => out + b.reshape([1, cout, 1, 1]),
-        None => out,
-    }
-}
-
-/// One product of [`conv_by_matmul`]: `input` already padded, `weight` as `[1, cout, cin * k *
-/// k]`, the output `size` rows by columns.
-fn im2col_product(
-    input: Tensor<4>,
-    weight: Tensor<3>,
-    [kh, kw]: [usize; 2],
-    [oh, ow]: [usize; 2],
-) -> Tensor<4> {
-    let [batch, cin, _, _] = input.dims();
-    let [_, cout, _] = weight.dims();
-    let mut taps = Vec::with_capacity(kh * kw);
-    for ky in 0..kh {
-        for kx in 0..kw {
-            taps.push(
-                input
-                    .clone()
-                    .slice([0..batch, 0..cin, ky..ky + oh, kx..kx + ow]),
-            );
-        }
-    }
-    // [batch, cin, taps, oh, ow]: the tap index runs fastest within a channel, as in the weight.
-    let cols = Tensor::stack::<5>(taps, 2).reshape([batch, cin * kh * kw, oh * ow]);
-    weight.matmul(cols).reshape([batch, cout, oh, ow])
 }
 
 /// The network. Build it with [`UNet11Config::init`], load weights with
@@ -480,8 +340,7 @@ impl UNet11 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::module::conv2d;
-    use burn::tensor::ops::ConvOptions;
+    use crate::model::conv::assert_close;
 
     #[test]
     fn the_baseline_has_the_published_parameter_count() {
@@ -510,67 +369,6 @@ mod tests {
                 .validate()
                 .is_err()
         );
-    }
-
-    fn assert_close(got: Tensor<4>, want: Tensor<4>, tolerance: f32) {
-        let diff = (got - want.clone()).abs().max().into_scalar::<f32>();
-        let scale = want.abs().max().into_scalar::<f32>();
-        assert!(
-            diff <= tolerance * scale.max(1.0),
-            "max diff {diff} (scale {scale})"
-        );
-    }
-
-    /// The im2col form equals the backend's convolution: 3x3 and 1x1 "same" convolutions, a
-    /// 2x2 one padded at the end only, with and without bias, odd sizes, a batch of three.
-    #[test]
-    fn the_im2col_convolution_is_the_convolution() {
-        let device = Device::flex();
-        let uniform = burn::tensor::Distribution::Uniform(-1.0, 1.0);
-        for (cin, cout, k, h, w, bias) in [
-            (3, 5, 3, 7, 4, true),
-            (6, 2, 1, 3, 5, true),
-            (4, 4, 3, 1, 1, false),
-        ] {
-            let conv = Conv2dConfig::new([cin, cout], [k, k])
-                .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
-                .with_bias(bias)
-                .with_initializer(Initializer::Uniform {
-                    min: -1.0,
-                    max: 1.0,
-                })
-                .init(&device);
-            let x = Tensor::<4>::random([3, cin, h, w], uniform, &device);
-            let got = conv_as(&conv, x.clone(), ConvForm::Im2col);
-            assert_eq!(got.dims(), [3, cout, h, w]);
-            assert_close(got, conv.forward(x), 1e-5);
-        }
-        let x = Tensor::<4>::random([2, 3, 5, 6], uniform, &device);
-        let weight = Tensor::<4>::random([4, 3, 2, 2], uniform, &device);
-        let bias = Tensor::<1>::random([4], uniform, &device);
-        let options = ConvOptions::new_with_padding([1, 1], [(0, 1), (0, 1)], [1, 1], 1);
-        let want = conv2d(x.clone(), weight.clone(), Some(bias.clone()), options);
-        let got = conv_by_matmul(
-            x.clone(),
-            weight.clone(),
-            Some(bias.clone()),
-            [(0, 1), (0, 1)],
-        );
-        assert_eq!(got.dims(), [2, 4, 5, 6]);
-        assert_close(got, want.clone(), 1e-5);
-        // Done in parts: one output row is 3 * 4 * 6 * 4 = 288 bytes of copies; budgets for
-        // the whole batch, one image, one image and a band of 2 rows then 1 (ragged), 1 row.
-        for rows in [10, 5, 2, 1, 0] {
-            let got = conv_by_matmul_within(
-                x.clone(),
-                weight.clone(),
-                Some(bias.clone()),
-                [(0, 1), (0, 1)],
-                rows * 288,
-            );
-            assert_eq!(got.dims(), [2, 4, 5, 6]);
-            assert_close(got, want.clone(), 1e-5);
-        }
     }
 
     /// The whole network gives the same logits in both forms.

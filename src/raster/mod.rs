@@ -12,10 +12,9 @@ mod write;
 
 pub use error::{RasterError, human_bytes};
 pub use georef::{Crs, GeoTransform, ToLonLat};
+pub use open::{BandInfo, ComplexIntensity};
 pub use planes::Planes;
 pub use roles::{Polarization, RoleSource};
-pub use scene::{
-    BandInfo, ComplexIntensity, EXACT_STATS_MAX_PIXELS, MAX_WHOLE_BYTES, Scene, Window,
-};
+pub use scene::{EXACT_STATS_MAX_PIXELS, MAX_WHOLE_BYTES, Scene, Window};
 pub use stats::{BandStats, PERCENTILES};
 pub use write::{GeoTiffMeta, write_geotiff};

@@ -1,14 +1,41 @@
 //! Opening files through GDAL and describing their bands: types, complex intensity,
 //! calibration, nodata and polarization hints.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use gdal::raster::GdalDataType;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags, Metadata};
+use serde::Serialize;
 
 use super::error::{RasterError, gdal_reason};
 use super::roles::{Polarization, RoleSource};
-use super::scene::{BandInfo, ComplexIntensity};
+
+/// How the values of a complex (SLC) band become intensity.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ComplexIntensity {
+    /// Calibration factor from the file (Capella's `scale_factor` in the TIFF image description):
+    /// intensity = (scale * |z|)^2. Without it intensity is |z|^2.
+    pub scale: Option<f64>,
+}
+
+/// What a scene knows of one of its bands.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BandInfo {
+    /// A display name: the band description, else its polarization, else "Band N".
+    pub name: String,
+    pub role: Option<Polarization>,
+    pub role_source: Option<RoleSource>,
+    /// The file the band comes from, and its 1-based index there.
+    pub path: PathBuf,
+    pub source_band: usize,
+    /// The data type as stored ("Float32", "UInt16", "CFloat32", ...). Values are always
+    /// delivered as float32.
+    pub stored_type: String,
+    /// Set when the band is complex and is delivered as intensity.
+    pub complex: Option<ComplexIntensity>,
+    pub nodata: Option<f64>,
+    pub description: String,
+}
 
 /// Opens the file `path` as a raster through GDAL, turning GDAL's failures into errors a user
 /// can act on. GDAL's virtual paths (`/vsizip/...`) are passed through unchecked.

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::Planes;
 use super::error::RasterError;
 use super::georef::{Crs, GeoTransform};
-use super::open::{describe_bands, open_dataset};
-use super::roles::{Polarization, RoleSource, assign_roles};
+use super::open::{BandInfo, ComplexIntensity, describe_bands, open_dataset};
+use super::roles::{Polarization, assign_roles};
 use super::stats::BandStats;
 
 /// The largest scene [`Scene::read_full`] reads into memory (bytes of float32 planes).
@@ -31,33 +31,6 @@ pub struct Window {
     pub y: usize,
     pub width: usize,
     pub height: usize,
-}
-
-/// How the values of a complex (SLC) band become intensity.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct ComplexIntensity {
-    /// Calibration factor from the file (Capella's `scale_factor` in the TIFF image description):
-    /// intensity = (scale * |z|)^2. Without it intensity is |z|^2.
-    pub scale: Option<f64>,
-}
-
-/// What a scene knows of one of its bands.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BandInfo {
-    /// A display name: the band description, else its polarization, else "Band N".
-    pub name: String,
-    pub role: Option<Polarization>,
-    pub role_source: Option<RoleSource>,
-    /// The file the band comes from, and its 1-based index there.
-    pub path: PathBuf,
-    pub source_band: usize,
-    /// The data type as stored ("Float32", "UInt16", "CFloat32", ...). Values are always
-    /// delivered as float32.
-    pub stored_type: String,
-    /// Set when the band is complex and is delivered as intensity.
-    pub complex: Option<ComplexIntensity>,
-    pub nodata: Option<f64>,
-    pub description: String,
 }
 
 struct Source {

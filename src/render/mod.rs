@@ -1,22 +1,24 @@
-//! Rendering a scene's polarizations and composites: the WGSL pipeline in `shaders/view.wgsl`
-//! (offscreen here, inside the viewer later) and its CPU twin [`cpu`], the oracle for tests and
-//! the PNG fallback.
+//! Rendering a scene's polarizations and composites: the WGSL pipelines of `shaders/` (the view,
+//! the probability [`overlay`], footprint [`outline`]s), built here for the viewer's paint
+//! callbacks and for offscreen PNGs, the view's CPU twin [`cpu`] (the oracle for tests and the
+//! PNG fallback), stretch statistics, colormaps, and the tiled [`pyramid`] of large scenes.
 
 mod bands;
 mod colormap;
 pub mod cpu;
+mod error;
 mod gpu;
 pub mod outline;
 pub mod overlay;
+mod pipeline;
 pub mod pyramid;
 mod stretch;
 
 pub use bands::Bands;
 pub use colormap::Colormap;
-pub use gpu::{
-    OffscreenRenderer, RenderError, SceneTexture, TexturePipeline, ViewPipeline, per_draw_uniform,
-    upload_bands,
-};
+pub use error::RenderError;
+pub use gpu::{OffscreenRenderer, SceneTexture};
+pub use pipeline::{TexturePipeline, ViewPipeline, per_draw_uniform, upload_bands};
 pub use stretch::{Display, Stretch, histogram, stretch_limits, stretch_limits_and_histogram};
 
 use serde::{Deserialize, Serialize};

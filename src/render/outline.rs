@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::gpu::{per_draw_uniform, uniform_entry};
+use super::pipeline::{per_draw_uniform, uniform_entry};
 
 /// One polygon edge. Keep in sync with `struct Segment` in shaders/outline.wgsl.
 #[repr(C)]

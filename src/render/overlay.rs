@@ -2,7 +2,7 @@
 //! probabilities drawn over a scene view, above a threshold, in a colormap, at an opacity. Its
 //! pipeline, uniform and upload, and its CPU twin (the oracle of the GPU test).
 
-use super::gpu::{TexturePipeline, upload_texture};
+use super::pipeline::{TexturePipeline, upload_texture};
 use super::{Colormap, RenderError, WHOLE_SCENE};
 
 /// How the overlay looks.

@@ -356,13 +356,7 @@ mod tests {
                 "{:?} vs {bounds:?}: {ring:?}",
                 facts.bounds
             );
-            let open = &ring[..ring.len() - 1];
-            let shoelace: f64 = (0..open.len())
-                .map(|i| {
-                    let (p, q) = (open[i], open[(i + 1) % open.len()]);
-                    p.x * q.y - q.x * p.y
-                })
-                .sum();
+            let shoelace = crate::vector::twice_signed_area(&ring[..ring.len() - 1]);
             assert_eq!(facts.twice_signed_area < 0.0, shoelace < 0.0, "{ring:?}");
         }
         assert!(turning > 2000, "{turning}");

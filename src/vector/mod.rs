@@ -2,12 +2,16 @@
 //! pixel masks.
 
 mod convex;
+mod convex_clip;
 mod polygonize;
 mod rasterize;
+mod ring;
 mod simplify;
 mod valid;
 
 pub use convex::{RingFacts, is_simple_convex, ring_facts};
-pub use polygonize::{Footprint, VectorizeParams, vectorize};
+pub use convex_clip::ConvexOutlines;
+pub use polygonize::{TracedBuilding, VectorizeParams, vectorize};
 pub use rasterize::rasterize;
+pub use ring::{corners_and_next, twice_signed_area};
 pub use valid::is_valid_polygon;

@@ -6,7 +6,8 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon};
-use sarscope::app::{Tool, Viewer, load_scene};
+use sarscope::app::{Tool, Viewer};
+use sarscope::session::load_scene;
 
 use crate::viewer_flows::{count_colour, harness_for};
 
@@ -262,10 +263,16 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
 
     // Export from the app: the GeoPackage holds what the screen shows, with its IoU and area.
     let gpkg = dir.path().join("from_app.gpkg");
-    assert_eq!(h.state().export(&gpkg, false), Ok(shown_now.len()));
+    assert_eq!(
+        h.state().export(&gpkg, false).map_err(|e| e.to_string()),
+        Ok(shown_now.len())
+    );
     // And in longitude/latitude: the demo lies near Rotterdam (4.3 E, 51.9 N).
     let wgs84 = dir.path().join("from_app.geojson");
-    assert_eq!(h.state().export(&wgs84, true), Ok(shown_now.len()));
+    assert_eq!(
+        h.state().export(&wgs84, true).map_err(|e| e.to_string()),
+        Ok(shown_now.len())
+    );
     let lonlat = sarscope::io::read_footprints(&wgs84).unwrap();
     let r = geo::BoundingRect::bounding_rect(&lonlat.items[0].polygon).unwrap();
     assert!(
@@ -423,6 +430,10 @@ fn a_building_is_re_vectorized_from_the_probability_map() {
     let small = dir.path().join("small.tif");
     let planes = sarscope::raster::Planes::new(10, 10, vec![vec![0.5; 100]], &[]);
     sarscope::raster::write_geotiff(&small, &planes, &Default::default()).unwrap();
-    let err = h.state_mut().set_probabilities(&small).unwrap_err();
+    let err = h
+        .state_mut()
+        .set_probabilities(&small)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("10x10"), "{err}");
 }

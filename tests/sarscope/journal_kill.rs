@@ -105,7 +105,7 @@ fn a_killed_session_keeps_every_saved_edit() {
             saved = n;
         }
 
-        let reopened = sarscope::app::load_scene(std::slice::from_ref(&written.tif)).unwrap();
+        let reopened = sarscope::session::load_scene(std::slice::from_ref(&written.tif)).unwrap();
         assert_eq!(
             reopened.layer_error, None,
             "the journal opens after the kill"

@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use sarscope::app::{Tool, Viewer, load_scene};
+use sarscope::app::{Tool, Viewer};
 use sarscope::model::ModelCard;
 use sarscope::render::Colormap;
 use sarscope::render::overlay::OverlaySettings;
+use sarscope::session::load_scene;
 
 use crate::viewer_flows::{demo_mosaic, harness_for};
 

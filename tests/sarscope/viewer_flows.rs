@@ -8,8 +8,9 @@ use eframe::egui_wgpu;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, wgpu::WgpuTestRenderer};
-use sarscope::app::{Layout, Viewer, load_scene};
+use sarscope::app::{Layout, Viewer};
 use sarscope::render::{Display, Stretch, ViewMode, stretch_limits};
+use sarscope::session::load_scene;
 
 use crate::common::shared_data;
 
@@ -19,7 +20,7 @@ fn viewer_harness(dir: &std::path::Path) -> Harness<'static, Viewer> {
 }
 
 /// The demo scene, written to `dir` and read back.
-fn demo_scene(dir: &std::path::Path) -> sarscope::app::SceneData {
+fn demo_scene(dir: &std::path::Path) -> sarscope::session::SceneData {
     let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
     let written = demo.write(dir).unwrap();
     load_scene(&[written.tif]).unwrap()
@@ -34,13 +35,13 @@ fn test_render_state() -> egui_wgpu::RenderState {
 }
 
 /// The viewer on `scene`, in a 1280x860 window.
-pub fn harness_for(scene: sarscope::app::SceneData) -> Harness<'static, Viewer> {
+pub fn harness_for(scene: sarscope::session::SceneData) -> Harness<'static, Viewer> {
     harness_and_render(scene).0
 }
 
 /// The viewer on `scene`, in a 1280x860 window, and its wgpu device.
 fn harness_and_render(
-    scene: sarscope::app::SceneData,
+    scene: sarscope::session::SceneData,
 ) -> (Harness<'static, Viewer>, egui_wgpu::RenderState) {
     let render = test_render_state();
     let viewer = Viewer::new(&render, scene, None).unwrap();
@@ -264,7 +265,7 @@ fn opening_files_reads_them_off_the_ui_thread_and_keeps_the_scene_on_errors() {
     let named = dir.path().join("named.tif");
     harness
         .state_mut()
-        .open_failed(std::slice::from_ref(&named), &anyhow::anyhow!("no reason"));
+        .open_failed(std::slice::from_ref(&named), anyhow::anyhow!("no reason"));
     assert_eq!(
         harness.state().error(),
         Some(format!("{}: no reason", named.display()).as_str())

@@ -118,8 +118,8 @@ fn a_file_that_does_not_open_still_opens_the_window_on_the_demo() {
 
 #[test]
 fn the_viewer_loads_scenes_with_their_grid_and_scale() {
-    use sarscope::app::load_scene;
     use sarscope::render::InputScale;
+    use sarscope::session::load_scene;
     let capella = load_scene(&[crate::common::shared_data("capella/sar_masked.tif")]).unwrap();
     assert_eq!((capella.bands.width, capella.bands.height), (200, 200));
     assert_eq!(
@@ -152,7 +152,7 @@ fn modes_that_need_missing_polarizations_are_refused_with_a_reason() {
     let grey = dir.path().join("grey.tif");
     let planes = Planes::new(64, 64, vec![vec![1.0; 64 * 64]], &[]);
     write_geotiff(&grey, &planes, &GeoTiffMeta::default()).unwrap();
-    let scene = sarscope::app::load_scene(&[grey]).unwrap().bands;
+    let scene = sarscope::session::load_scene(&[grey]).unwrap().bands;
     assert_eq!(
         scene.unavailable(ViewMode::Hh),
         None,
@@ -166,16 +166,17 @@ fn modes_that_need_missing_polarizations_are_refused_with_a_reason() {
     assert_eq!(scene.usable_mode(ViewMode::Span), ViewMode::Hh);
 
     // Three bands without polarizations (an optical chip): RGB.
-    let rgb = sarscope::app::load_scene(&[crate::common::shared_data("capella/rgb_unmasked.tif")])
-        .unwrap()
-        .bands;
+    let rgb =
+        sarscope::session::load_scene(&[crate::common::shared_data("capella/rgb_unmasked.tif")])
+            .unwrap()
+            .bands;
     assert!(!rgb.polarimetric);
     assert_eq!(rgb.unavailable(ViewMode::Rgb), None);
     assert_eq!(rgb.usable_mode(ViewMode::Span), ViewMode::Rgb);
     assert!(rgb.unavailable(ViewMode::Vv).is_some(), "no fourth band");
 
     // A polarimetric scene missing HV: HH shows, Pauli says what it lacks.
-    let hh_vv = sarscope::app::load_scene(&[
+    let hh_vv = sarscope::session::load_scene(&[
         crate::common::shared_data("capella/sar_hh.tif"),
         crate::common::shared_data("capella/sar_vv.tif"),
     ])
@@ -186,7 +187,7 @@ fn modes_that_need_missing_polarizations_are_refused_with_a_reason() {
     assert!(why.contains("pauli needs HV and VH"), "{why}");
 
     let capella =
-        sarscope::app::load_scene(&[crate::common::shared_data("capella/sar_masked.tif")])
+        sarscope::session::load_scene(&[crate::common::shared_data("capella/sar_masked.tif")])
             .unwrap()
             .bands;
     assert!(

@@ -1,5 +1,6 @@
-//! The top bar: open, layout, camera, view mode, input scale, dB, stretch, gamma, colormap,
-//! sampling, pixel grid.
+//! The bars: along the top open, layout, camera, view mode, input scale, dB, stretch, gamma,
+//! colormap, sampling, pixel grid; along the bottom the status (size, zoom, the pointer's
+//! coordinates, a file being opened, the last error).
 
 use eframe::egui;
 
@@ -16,18 +17,18 @@ impl Viewer {
             ui.selectable_value(&mut self.state.layout, Layout::Single, "single");
             ui.selectable_value(&mut self.state.layout, Layout::Grid, "grid");
             if self.state.layout != before {
-                self.refit();
+                self.camera.refit();
             }
             if ui.button("fit").clicked() {
-                self.refit();
+                self.camera.refit();
             }
             if ui
                 .button("1:1")
                 .on_hover_text("one screen pixel per scene pixel")
                 .clicked()
             {
-                self.zoom = 1.0 / ui.ctx().pixels_per_point();
-                self.auto_fit = false;
+                let center = self.camera.center;
+                self.camera.set(center, 1.0 / ui.ctx().pixels_per_point());
             }
             ui.separator();
             self.modes_ui(ui);
@@ -43,7 +44,7 @@ impl Viewer {
                     .text("gamma"),
             );
             ui.separator();
-            let one_channel = !self.focused_mode().is_rgb();
+            let one_channel = !self.state.focused_mode().is_rgb();
             ui.add_enabled_ui(one_channel, |ui| {
                 egui::ComboBox::from_label("colormap")
                     .selected_text(self.state.colormap.name())
@@ -133,7 +134,7 @@ impl Viewer {
             .labelled_by(label.id)
             .on_hover_text("what the file's values are: linear power, amplitude, or dB");
         if self.input != before {
-            self.manual.clear();
+            self.stretch.clear_manual();
         }
         ui.checkbox(&mut self.state.db, "dB")
             .on_hover_text("show 10 log10 of the power");
@@ -190,7 +191,45 @@ impl Viewer {
         }
         if self.state.stretch != before {
             // A new stretch replaces limits dragged by hand.
-            self.manual.clear();
+            self.stretch.clear_manual();
+        }
+    }
+
+    pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(error) = &self.opening.error {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("Could not open {error}"),
+            );
+        }
+        ui.horizontal(|ui| {
+            let (w, h) = self.scene.size();
+            ui.label(format!("{w} x {h} px, zoom {:.2}", self.camera.zoom));
+            if self.scene.tiled.is_some() {
+                ui.label(format!("tiled: {} tiles on the GPU", self.tiles.counts().1));
+            }
+            ui.separator();
+            ui.monospace(self.inspector.position_text(&self.scene));
+        });
+        // While a file opens, the last line says so in place of the hints: the bar keeps its
+        // height. A taller bar lays the window out again, and each frame that costs a software
+        // renderer (lavapipe: 35-80 ms) is time taken from the reader on the same cores.
+        if let Some((files, job)) = &self.opening.loading {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            // The time so far, a few times a second (the reader wakes the window when it is
+            // done): a spinner would redraw the window at full rate.
+            ui.label(format!(
+                "Opening {}… {:.1} s",
+                names.join(", "),
+                job.elapsed_s()
+            ));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(250));
+        } else {
+            ui.weak(format!(
+                "{} · drag: pan · wheel: zoom · double-click: fit · drop files to open",
+                self.adapter
+            ));
         }
     }
 }

@@ -1,19 +1,11 @@
-//! Editing footprints in the panes, with the conventions of CVAT and LabelMe: select and drag
-//! a footprint, drag a vertex, click the ghost point in the middle of an edge to insert one,
-//! Delete removes the vertex under the pointer or the footprint; the draw tool adds a polygon
-//! point by point (Enter or double-click closes, Esc cancels, Backspace takes the last point
-//! back). Ctrl+Z / Ctrl+Shift+Z undo and redo everything; F1 shows the shortcuts. Every edit
-//! is saved beside the scene at once.
+//! The state of editing footprints: the tool, the polygon being drawn, the drag under way,
+//! the selection, and the edits layer with its history. Its operations say whether they
+//! changed the edits; the viewer then scores them again and saves them beside the scene.
 
 use eframe::egui;
-use geo::Coord;
+use geo::{BooleanOps, Contains, Coord};
 
-use super::Viewer;
-use crate::annotate::edit::{EditableLayer, VertexRef};
-use crate::annotate::{Layer, Role, journal};
-
-/// How near (screen points) the pointer must be to grab a vertex or a ghost point.
-const GRAB: f32 = 7.0;
+use crate::annotate::edit::{EditError, EditableLayer, VertexRef};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tool {
@@ -29,7 +21,7 @@ pub enum Tool {
 
 /// A drag in progress on the edits layer.
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Drag {
+pub enum Drag {
     Vertex(VertexRef),
     Body(usize),
 }
@@ -69,324 +61,184 @@ pub const SHORTCUTS: [(&str, &str); 16] = [
     ("F1 or ?", "this table"),
 ];
 
-fn coord(p: egui::Vec2) -> Coord<f64> {
+/// A scene position as a geo coordinate.
+pub fn coord(p: egui::Vec2) -> Coord<f64> {
     Coord {
         x: f64::from(p.x),
         y: f64::from(p.y),
     }
 }
 
-impl Viewer {
-    pub fn tool(&self) -> Tool {
-        self.tool
-    }
+/// Editing in one scene; a new scene gets a new session (the user's threshold and export
+/// choice stay).
+pub struct EditSession {
+    pub tool: Tool,
+    /// The layer being edited, with its history.
+    pub editor: Option<EditableLayer>,
+    /// The points of the polygon being drawn (or of the split line).
+    pub draft: Vec<Coord<f64>>,
+    pub drag: Option<Drag>,
+    /// Where the drag began and where it is now (scene pixels).
+    pub drag_from: egui::Vec2,
+    pub drag_to: egui::Vec2,
+    /// The selected footprint of the edits and the vertex under the pointer.
+    pub selected: Option<usize>,
+    pub selected_vertex: Option<VertexRef>,
+    /// A second selected footprint of the edits, to merge with.
+    pub merge_with: Option<usize>,
+    /// Why the last edit was refused (or what the last export did).
+    pub message: Option<String>,
+    /// The threshold for re-vectorizing a building.
+    pub revector_threshold: f32,
+    /// Export in longitude/latitude instead of the scene's CRS.
+    pub export_wgs84: bool,
+}
 
-    pub fn set_tool(&mut self, tool: Tool) {
-        if tool != Tool::Navigate {
-            self.start_editing();
+impl Default for EditSession {
+    fn default() -> Self {
+        Self {
+            tool: Tool::Navigate,
+            editor: None,
+            draft: Vec::new(),
+            drag: None,
+            drag_from: egui::Vec2::ZERO,
+            drag_to: egui::Vec2::ZERO,
+            selected: None,
+            selected_vertex: None,
+            merge_with: None,
+            message: None,
+            revector_threshold: 0.5,
+            export_wgs84: false,
         }
-        if tool != Tool::Draw {
-            self.draft.clear();
-        }
-        self.tool = tool;
     }
+}
 
-    /// Why the last edit was refused (or the edits could not be saved).
-    pub fn edit_message(&self) -> Option<&str> {
-        self.edit_message.as_deref()
-    }
-
-    /// Writes the edited footprints (or the predictions when nothing is edited) to `path`
-    /// (.geojson, .csv or .gpkg) with their IoU against the ground truth and their area, in the
-    /// scene's CRS or, with `wgs84`, in longitude/latitude (RFC 7946).
-    pub fn export(&self, path: &std::path::Path, wgs84: bool) -> Result<usize, String> {
-        use geo::Area;
-        let layers = self.all_layers();
-        let source = match &self.editor {
-            Some(editor) => Some(&editor.layer),
-            None => layers
-                .iter()
-                .copied()
-                .find(|l| l.role == Role::Predictions && l.visible),
-        }
-        .ok_or("there are no predictions or edits to export")?;
-        let mut items = source.footprints.clone();
-        if let Some(scoring) = &self.scoring {
-            for (f, scored) in items.iter_mut().zip(&scoring.predictions) {
-                f.iou = scored.map(|(_, iou)| iou);
-            }
-        }
-        let set = crate::io::Footprints {
-            items,
-            space: crate::io::Space::Pixel,
-            image_id: self.scene.files.first().map(|f| crate::io::image_id_of(f)),
-        };
-        let format = crate::io::Format::of(path).map_err(|e| e.to_string())?;
-        let mut set = if format.is_pixel() {
-            set
-        } else {
-            let grid = self
-                .scene
-                .grid
-                .as_ref()
-                .ok_or("the scene has no geotransform: export as .csv (pixels)")?;
-            set.into_world(grid)
-        };
-        if let crate::io::Space::World { epsg: Some(e) } = set.space
-            && e != 4326
-        {
-            for f in &mut set.items {
-                f.area_m2 = Some(f.polygon.unsigned_area());
-            }
-        }
-        if wgs84 {
-            if format.is_pixel() {
-                return Err("a SpaceNet CSV holds pixels, not longitude/latitude".into());
-            }
-            set = set.into_wgs84()?;
-        }
-        crate::io::write_footprints(path, &set).map_err(|e| e.to_string())?;
-        Ok(set.items.len())
-    }
-
-    /// Opens a probability map (one band, the scene's size) for re-vectorizing buildings.
-    pub fn set_probabilities(&mut self, path: &std::path::Path) -> Result<(), String> {
-        let size = self.scene.size();
-        let probs = crate::app::load_probabilities(path, size).map_err(|e| format!("{e:#}"))?;
-        self.scene.probabilities = Some(probs);
-        self.overlay_dirty = true;
-        self.score_probabilities();
-        Ok(())
-    }
-
-    /// Traces the selected edited footprint again from the probability map at `threshold`.
-    pub fn revectorize_selected(&mut self, threshold: f32) -> Result<(), String> {
-        let probs = self
-            .scene
-            .probabilities
-            .as_ref()
-            .ok_or("open a probability map first")?;
-        let index = self.selected_edit.ok_or("select a footprint first")?;
-        let editor = self.editor.as_mut().ok_or("start editing first")?;
-        let footprint = editor
-            .footprints()
-            .get(index)
-            .ok_or("the selection is gone")?;
-        let (polygon, confidence) =
-            crate::annotate::revectorize::revectorize(probs, &footprint.polygon, threshold)
-                .ok_or(format!("nothing above {threshold} under this footprint"))?;
-        let result = editor.reshape_to(index, polygon, confidence);
-        let ok = result.is_ok();
-        self.report(result);
-        if ok {
-            Ok(())
-        } else {
-            Err(self.edit_message.clone().unwrap_or_default())
+impl EditSession {
+    /// The session for a new scene.
+    pub fn next_scene(&self) -> Self {
+        Self {
+            revector_threshold: self.revector_threshold,
+            export_wgs84: self.export_wgs84,
+            ..Self::default()
         }
     }
 
-    /// The layer being edited, if editing has started.
-    pub fn edits(&self) -> Option<&EditableLayer> {
-        self.editor.as_ref()
-    }
-
-    /// Makes the edits layer: the saved edits, else a copy of the predictions, else empty.
-    fn start_editing(&mut self) {
-        if self.editor.is_some() {
-            return;
-        }
-        let Some(file) = self.scene.files.first() else {
-            return;
-        };
-        let mut layer = match self.scene.edits.take() {
-            Some(saved) => saved,
-            None => {
-                let from = self
-                    .scene
-                    .layers
-                    .iter()
-                    .find(|l| l.role == Role::Predictions && l.visible);
-                Layer {
-                    role: Role::Predictions,
-                    path: journal::sidecar_path(file, self.scene.grid.is_some()),
-                    footprints: from.map(|l| l.footprints.clone()).unwrap_or_default(),
-                    visible: true,
-                    locked: false,
-                    width: 2.0,
-                }
-            }
-        };
-        layer.locked = false;
-        // The edits replace the predictions they started from in the view and the score.
-        for l in &mut self.scene.layers {
-            if l.role == Role::Predictions {
-                l.visible = false;
-            }
-        }
-        self.editor = Some(EditableLayer::new(layer));
-        self.edited();
-    }
-
-    /// After every edit: the score again, and the edits saved beside the scene.
-    fn edited(&mut self) {
-        self.rescore();
-        let (Some(editor), Some(file)) = (&self.editor, self.scene.files.first()) else {
-            return;
-        };
-        if let Err(e) = journal::save(file, self.scene.grid.as_ref(), editor.footprints()) {
-            self.edit_message = Some(format!("could not save the edits: {e}"));
-        }
-    }
-
-    fn report(&mut self, result: Result<(), crate::annotate::edit::EditError>) {
+    /// Takes an edit's outcome: true when the edits changed (a refusal is kept as the message).
+    pub fn report(&mut self, result: Result<(), EditError>) -> bool {
         match result {
             Ok(()) => {
-                self.edit_message = None;
-                self.edited();
+                self.message = None;
+                true
             }
-            Err(e) => self.edit_message = Some(format!("refused: {e}")),
+            Err(e) => {
+                self.message = Some(format!("refused: {e}"));
+                false
+            }
         }
     }
 
-    pub fn undo(&mut self) {
-        if self.editor.as_mut().is_some_and(EditableLayer::undo) {
+    /// Applies `edit` to the edits layer, if there is one, and reports it.
+    fn apply(&mut self, edit: impl FnOnce(&mut EditableLayer) -> Result<(), EditError>) -> bool {
+        match self.editor.as_mut().map(edit) {
+            Some(result) => self.report(result),
+            None => false,
+        }
+    }
+
+    pub fn undo(&mut self) -> bool {
+        let undone = self.editor.as_mut().is_some_and(EditableLayer::undo);
+        if undone {
             self.selected_vertex = None;
-            self.edited();
         }
+        undone
     }
 
-    pub fn redo(&mut self) {
-        if self.editor.as_mut().is_some_and(EditableLayer::redo) {
-            self.edited();
-        }
+    pub fn redo(&mut self) -> bool {
+        self.editor.as_mut().is_some_and(EditableLayer::redo)
     }
 
-    /// Keys of the tools; called once a frame.
-    pub(super) fn edit_keys(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() {
-            return;
-        }
-        let redo = ctx.input_mut(|i| {
-            i.consume_key(
-                egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
-                egui::Key::Z,
-            )
-        });
-        let undo = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z));
-        if redo {
-            self.redo();
-        } else if undo {
-            self.undo();
-        }
-        let pressed = |key| ctx.input(|i| i.key_pressed(key) && i.modifiers.is_none());
-        if pressed(egui::Key::F1)
-            || ctx.input(|i| {
-                i.events
-                    .iter()
-                    .any(|e| matches!(e, egui::Event::Text(t) if t == "?"))
-            })
-        {
-            self.show_help = !self.show_help;
-        }
-        if pressed(egui::Key::E) {
-            self.set_tool(Tool::Edit);
-        }
-        if pressed(egui::Key::D) {
-            self.set_tool(Tool::Draw);
-        }
-        if pressed(egui::Key::N) {
-            self.set_tool(Tool::Navigate);
-        }
-        if pressed(egui::Key::S) && self.selected_edit.is_some() {
-            self.set_tool(Tool::Split);
-        }
-        if pressed(egui::Key::M) {
-            self.merge_selected();
-        }
-        if pressed(egui::Key::R)
-            && let Err(e) = self.revectorize_selected(self.revector_threshold)
-        {
-            self.edit_message = Some(e);
-        }
-        match self.tool {
-            Tool::Draw => {
-                if pressed(egui::Key::Enter) {
-                    self.close_draft();
-                }
-                if pressed(egui::Key::Backspace) {
-                    self.draft.pop();
-                }
-                if pressed(egui::Key::Escape) {
-                    if self.draft.is_empty() {
-                        self.set_tool(Tool::Navigate);
-                    }
-                    self.draft.clear();
-                }
-            }
-            Tool::Edit => {
-                if pressed(egui::Key::Delete) || pressed(egui::Key::Backspace) {
-                    self.delete_at_pointer();
-                }
-                if pressed(egui::Key::Escape) {
-                    self.set_tool(Tool::Navigate);
-                }
-            }
-            Tool::Split => {
-                if pressed(egui::Key::Escape) {
-                    self.set_tool(Tool::Edit);
-                }
-            }
-            Tool::Navigate => {}
-        }
-    }
-
-    fn merge_selected(&mut self) {
-        let (Some(a), Some(b)) = (self.selected_edit, self.merge_with) else {
-            self.edit_message = Some("select a footprint, then Shift+click a second one".into());
-            return;
+    /// Merges the selected footprint with the second one (Shift+click).
+    pub fn merge_selected(&mut self) -> bool {
+        let (Some(a), Some(b)) = (self.selected, self.merge_with) else {
+            self.message = Some("select a footprint, then Shift+click a second one".into());
+            return false;
         };
-        let result = self.editor.as_mut().map(|e| e.merge(a, b));
-        if let Some(result) = result {
-            if result.is_ok() {
-                self.merge_with = None;
-                self.selected_edit = Some(if b < a { a - 1 } else { a });
-            }
-            self.report(result);
+        let merged = self.apply(|e| e.merge(a, b));
+        if merged {
+            self.merge_with = None;
+            self.selected = Some(if b < a { a - 1 } else { a });
         }
+        merged
     }
 
-    fn close_draft(&mut self) {
+    /// Closes the polygon being drawn into a new footprint (selected); a refused one keeps its
+    /// points so the user can fix it.
+    pub fn close_draft(&mut self) -> bool {
         let points = std::mem::take(&mut self.draft);
         let Some(editor) = &mut self.editor else {
-            return;
+            return false;
         };
-        let result = editor.add(&points).map(|i| self.selected_edit = Some(i));
+        let result = editor.add(&points).map(|i| self.selected = Some(i));
         if result.is_err() {
-            // Keep the points so the user can fix the polygon.
             self.draft = points;
         }
-        self.report(result);
+        self.report(result)
     }
 
-    fn delete_at_pointer(&mut self) {
-        let Some(index) = self.selected_edit else {
-            return;
+    /// Deletes the vertex under the pointer, else the selected footprint.
+    pub fn delete_at_pointer(&mut self) -> bool {
+        let Some(index) = self.selected else {
+            return false;
         };
-        let result = match self.selected_vertex.take() {
-            Some(v) => self.editor.as_mut().map(|e| e.delete_vertex(v)),
+        match self.selected_vertex.take() {
+            Some(v) => self.apply(|e| e.delete_vertex(v)),
             None => {
-                self.selected_edit = None;
-                self.editor.as_mut().map(|e| e.delete(index))
+                self.selected = None;
+                self.apply(|e| e.delete(index))
             }
-        };
-        if let Some(result) = result {
-            self.report(result);
         }
+    }
+
+    /// Adds a point of the split line; the second splits the selected footprint.
+    pub fn split_point(&mut self, p: Coord<f64>) -> bool {
+        self.draft.push(p);
+        let ([from, to], Some(index)) = (self.draft.as_slice(), self.selected) else {
+            return false;
+        };
+        let (from, to) = (*from, *to);
+        self.draft.clear();
+        self.tool = Tool::Edit;
+        self.apply(|e| e.split(index, from, to))
+    }
+
+    /// Ends the drag under way at `target` (a vertex) or moved by `now - drag_from` (a body).
+    pub fn finish_drag(&mut self, drag: Drag, now: egui::Vec2, target: Coord<f64>) -> bool {
+        self.drag = None;
+        let d = now - self.drag_from;
+        self.apply(|e| match drag {
+            Drag::Vertex(v) => e.move_vertex(v, target),
+            Drag::Body(i) => e.translate(i, f64::from(d.x), f64::from(d.y)),
+        })
+    }
+
+    /// Inserts a vertex after `v` at `at` (the ghost point of an edge).
+    pub fn insert_vertex(&mut self, v: VertexRef, at: Coord<f64>) -> bool {
+        self.apply(|e| e.insert_vertex(v, at))
+    }
+
+    /// The edited footprint under scene point `p`, the topmost.
+    pub fn pick(&self, p: egui::Vec2) -> Option<usize> {
+        let point = geo::Point::new(f64::from(p.x), f64::from(p.y));
+        self.editor
+            .as_ref()?
+            .footprints()
+            .iter()
+            .rposition(|f| f.polygon.contains(&point))
     }
 
     /// The rings of the selected edited footprint: (its index, part, ring, the ring).
-    fn selected_rings(&self) -> Vec<(usize, usize, usize, &geo::LineString<f64>)> {
-        let Some(index) = self.selected_edit else {
+    pub fn selected_rings(&self) -> Vec<(usize, usize, usize, &geo::LineString<f64>)> {
+        let Some(index) = self.selected else {
             return Vec::new();
         };
         let Some(f) = self.editor.as_ref().and_then(|e| e.footprints().get(index)) else {
@@ -397,423 +249,102 @@ impl Viewer {
             .iter()
             .enumerate()
             .flat_map(|(part, polygon)| {
-                std::iter::once(polygon.exterior())
-                    .chain(polygon.interiors())
+                polygon
+                    .rings()
                     .enumerate()
                     .map(move |(ring, line)| (index, part, ring, line))
             })
             .collect()
     }
-
-    /// The vertex of the selected footprint within reach of screen point `at`.
-    fn vertex_near(&self, at: egui::Pos2, rect: egui::Rect) -> Option<VertexRef> {
-        self.selected_rings()
-            .into_iter()
-            .find_map(|(footprint, part, ring, line)| {
-                let n = line.0.len().saturating_sub(1);
-                let vertex = line
-                    .0
-                    .iter()
-                    .take(n)
-                    .position(|c| self.to_screen(rect, c.x, c.y).distance(at) <= GRAB)?;
-                Some(VertexRef {
-                    footprint,
-                    part,
-                    ring,
-                    vertex,
-                })
-            })
-    }
-
-    /// The ghost point (middle of an edge of the selected footprint) within reach of `at`:
-    /// the vertex the edge starts at and the point.
-    fn ghost_near(&self, at: egui::Pos2, rect: egui::Rect) -> Option<(VertexRef, Coord<f64>)> {
-        self.selected_rings()
-            .into_iter()
-            .find_map(|(footprint, part, ring, line)| {
-                line.0.windows(2).enumerate().find_map(|(vertex, pair)| {
-                    let (a, b) = (pair[0], pair[1]);
-                    let mid = Coord {
-                        x: (a.x + b.x) / 2.0,
-                        y: (a.y + b.y) / 2.0,
-                    };
-                    (self.to_screen(rect, mid.x, mid.y).distance(at) <= GRAB).then_some((
-                        VertexRef {
-                            footprint,
-                            part,
-                            ring,
-                            vertex,
-                        },
-                        mid,
-                    ))
-                })
-            })
-    }
-
-    pub(super) fn to_screen(&self, rect: egui::Rect, x: f64, y: f64) -> egui::Pos2 {
-        rect.center() + (egui::vec2(x as f32, y as f32) - self.center) * self.zoom
-    }
-
-    /// The tools' pointer work in one pane; true when it used the drag (no panning then).
-    pub(super) fn edit_pointer(&mut self, response: &egui::Response, rect: egui::Rect) -> bool {
-        let scene_at = |pos: egui::Pos2| self.center + (pos - rect.center()) / self.zoom;
-        match self.tool {
-            Tool::Navigate => false,
-            Tool::Draw => {
-                if response.double_clicked() {
-                    self.close_draft();
-                } else if response.clicked()
-                    && let Some(pos) = response.interact_pointer_pos()
-                {
-                    let snapped = self.snap(&response.ctx, scene_at(pos), None);
-                    self.draft.push(snapped);
-                }
-                false
-            }
-            Tool::Split => {
-                if response.clicked()
-                    && let Some(pos) = response.interact_pointer_pos()
-                {
-                    self.draft.push(coord(scene_at(pos)));
-                    if let ([from, to], Some(index)) = (self.draft.as_slice(), self.selected_edit) {
-                        let (from, to) = (*from, *to);
-                        let result = self.editor.as_mut().map(|e| e.split(index, from, to));
-                        self.draft.clear();
-                        self.tool = Tool::Edit;
-                        if let Some(result) = result {
-                            self.report(result);
-                        }
-                    }
-                }
-                false
-            }
-            Tool::Edit => {
-                if let Some(pos) = response.hover_pos() {
-                    self.selected_vertex = self.vertex_near(pos, rect);
-                }
-                if response.drag_started()
-                    && let Some(pos) = ctx_press_origin(response)
-                {
-                    self.drag = if let Some(v) = self.vertex_near(pos, rect) {
-                        Some(Drag::Vertex(v))
-                    } else {
-                        let p = scene_at(pos);
-                        match (self.selected_edit, self.pick_edit(p)) {
-                            (Some(s), Some(i)) if s == i => Some(Drag::Body(i)),
-                            _ => None,
-                        }
-                    };
-                    self.drag_from = scene_at(pos);
-                }
-                if let Some(drag) = self.drag {
-                    let mut now = response
-                        .interact_pointer_pos()
-                        .map(scene_at)
-                        .unwrap_or(self.drag_from);
-                    let mut target = coord(now);
-                    if let Drag::Vertex(v) = drag {
-                        target = self.snap(&response.ctx, now, Some(v.footprint));
-                        now = egui::vec2(target.x as f32, target.y as f32);
-                    }
-                    self.drag_to = now;
-                    if response.drag_stopped() {
-                        self.drag = None;
-                        let result = self.editor.as_mut().map(|e| match drag {
-                            Drag::Vertex(v) => e.move_vertex(v, target),
-                            Drag::Body(i) => {
-                                let d = now - self.drag_from;
-                                e.translate(i, f64::from(d.x), f64::from(d.y))
-                            }
-                        });
-                        if let Some(result) = result {
-                            self.report(result);
-                        }
-                    }
-                    return true;
-                }
-                if response.clicked()
-                    && let Some(pos) = response.interact_pointer_pos()
-                {
-                    let shift = response.ctx.input(|i| i.modifiers.shift);
-                    if shift {
-                        self.merge_with = self
-                            .pick_edit(scene_at(pos))
-                            .filter(|i| Some(*i) != self.selected_edit);
-                    } else if let Some((v, at)) = self.ghost_near(pos, rect) {
-                        let result = self.editor.as_mut().map(|e| e.insert_vertex(v, at));
-                        if let Some(result) = result {
-                            self.report(result);
-                        }
-                    } else {
-                        self.selected_edit = self.pick_edit(scene_at(pos));
-                        self.merge_with = None;
-                    }
-                }
-                false
-            }
-        }
-    }
-
-    /// `p` moved onto the nearest vertex, else the nearest edge point, of the other footprints
-    /// (every visible layer; in the edits, all but `skip`) within reach on screen. Ctrl held
-    /// turns snapping off.
-    fn snap(&self, ctx: &egui::Context, p: egui::Vec2, skip: Option<usize>) -> Coord<f64> {
-        use geo::{Closest, ClosestPoint};
-        // Ctrl now, or on the click this frame (the click's own modifiers, in case the key
-        // was let go in the same frame).
-        let free = ctx.input(|i| {
-            i.modifiers.command
-                || i.events.iter().any(|e| {
-                    matches!(e, egui::Event::PointerButton { modifiers, .. } if modifiers.command)
-                })
-        });
-        if free {
-            return coord(p);
-        }
-        let reach = f64::from(GRAB / self.zoom);
-        let point = geo::Point::new(f64::from(p.x), f64::from(p.y));
-        let mut best_vertex: Option<(f64, Coord<f64>)> = None;
-        let mut best_edge: Option<(f64, Coord<f64>)> = None;
-        let edited = self.all_layers().len().saturating_sub(1);
-        for (l, layer) in self.all_layers().into_iter().enumerate() {
-            if !layer.visible {
-                continue;
-            }
-            for (i, f) in layer.footprints.iter().enumerate() {
-                if self.editor.is_some() && l == edited && Some(i) == skip {
-                    continue;
-                }
-                for c in f.polygon.0.iter().flat_map(|p| {
-                    std::iter::once(p.exterior())
-                        .chain(p.interiors())
-                        .flat_map(|r| r.0.iter())
-                }) {
-                    let d = (c.x - point.x()).hypot(c.y - point.y());
-                    if d <= reach && best_vertex.is_none_or(|(b, _)| d < b) {
-                        best_vertex = Some((d, *c));
-                    }
-                }
-                for ring in f
-                    .polygon
-                    .0
-                    .iter()
-                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                {
-                    if let Closest::SinglePoint(q) | Closest::Intersection(q) =
-                        ring.closest_point(&point)
-                    {
-                        let d = (q.x() - point.x()).hypot(q.y() - point.y());
-                        if d <= reach && best_edge.is_none_or(|(b, _)| d < b) {
-                            best_edge = Some((d, q.0));
-                        }
-                    }
-                }
-            }
-        }
-        best_vertex.or(best_edge).map_or(coord(p), |(_, c)| c)
-    }
-
-    /// The edited footprint under scene point `p`.
-    fn pick_edit(&self, p: egui::Vec2) -> Option<usize> {
-        use geo::Contains;
-        let point = geo::Point::new(f64::from(p.x), f64::from(p.y));
-        self.editor
-            .as_ref()?
-            .footprints()
-            .iter()
-            .rposition(|f| f.polygon.contains(&point))
-    }
-
-    /// Handles of the selected footprint, the drag's preview and the polygon being drawn.
-    pub(super) fn draw_edit_overlay(&self, painter: &egui::Painter, rect: egui::Rect) {
-        let yellow = egui::Color32::YELLOW;
-        if let (Some(index), Some(editor)) = (self.selected_edit, &self.editor)
-            && let Some(f) = editor.footprints().get(index)
-        {
-            let moved = |x: f64, y: f64, vertex: Option<VertexRef>| -> egui::Pos2 {
-                let p = self.to_screen(rect, x, y);
-                match self.drag {
-                    Some(Drag::Body(_)) => p + (self.drag_to - self.drag_from) * self.zoom,
-                    Some(Drag::Vertex(v)) if Some(v) == vertex => {
-                        self.to_screen(rect, f64::from(self.drag_to.x), f64::from(self.drag_to.y))
-                    }
-                    _ => p,
-                }
-            };
-            for (part, polygon) in f.polygon.0.iter().enumerate() {
-                for (ring, line) in std::iter::once(polygon.exterior())
-                    .chain(polygon.interiors())
-                    .enumerate()
-                {
-                    let n = line.0.len().saturating_sub(1);
-                    let points: Vec<egui::Pos2> = line
-                        .0
-                        .iter()
-                        .take(n)
-                        .enumerate()
-                        .map(|(vertex, c)| {
-                            let v = VertexRef {
-                                footprint: index,
-                                part,
-                                ring,
-                                vertex,
-                            };
-                            moved(c.x, c.y, Some(v))
-                        })
-                        .collect();
-                    painter.add(egui::Shape::closed_line(
-                        points.clone(),
-                        egui::Stroke::new(2.5, yellow),
-                    ));
-                    for (k, p) in points.iter().enumerate() {
-                        let hot = self
-                            .selected_vertex
-                            .is_some_and(|v| v.part == part && v.ring == ring && v.vertex == k);
-                        let size = if hot { 5.0 } else { 3.5 };
-                        painter.rect_filled(
-                            egui::Rect::from_center_size(*p, egui::vec2(size, size) * 2.0),
-                            0.0,
-                            if hot { egui::Color32::WHITE } else { yellow },
-                        );
-                        let next = points[(k + 1) % points.len()];
-                        painter.circle_stroke(
-                            p.lerp(next, 0.5),
-                            3.0,
-                            egui::Stroke::new(1.0, yellow),
-                        );
-                    }
-                }
-            }
-        }
-        if let (Some(index), Some(editor)) = (self.merge_with, &self.editor)
-            && let Some(f) = editor.footprints().get(index)
-        {
-            for polygon in &f.polygon.0 {
-                let points: Vec<egui::Pos2> = polygon
-                    .exterior()
-                    .0
-                    .iter()
-                    .map(|c| self.to_screen(rect, c.x, c.y))
-                    .collect();
-                painter.add(egui::Shape::closed_line(
-                    points,
-                    egui::Stroke::new(2.5, egui::Color32::from_rgb(0, 220, 255)),
-                ));
-            }
-        }
-        if !self.draft.is_empty() {
-            let points: Vec<egui::Pos2> = self
-                .draft
-                .iter()
-                .map(|c| self.to_screen(rect, c.x, c.y))
-                .collect();
-            painter.add(egui::Shape::line(
-                points.clone(),
-                egui::Stroke::new(2.0, yellow),
-            ));
-            for p in points {
-                painter.circle_filled(p, 3.5, yellow);
-            }
-        }
-    }
-
-    /// The tool buttons, undo/redo, the last refusal, and the shortcuts window.
-    pub(super) fn tools_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            for (tool, label) in [
-                (Tool::Navigate, "navigate"),
-                (Tool::Edit, "edit"),
-                (Tool::Draw, "draw"),
-                (Tool::Split, "split"),
-            ] {
-                if ui.selectable_label(self.tool == tool, label).clicked() {
-                    self.set_tool(tool);
-                }
-            }
-            let (can_undo, can_redo) = self
-                .editor
-                .as_ref()
-                .map_or((false, false), |e| (e.can_undo(), e.can_redo()));
-            if ui
-                .add_enabled(can_undo, egui::Button::new("undo"))
-                .clicked()
-            {
-                self.undo();
-            }
-            if ui
-                .add_enabled(can_redo, egui::Button::new("redo"))
-                .clicked()
-            {
-                self.redo();
-            }
-            if ui.button("?").on_hover_text("shortcuts (F1)").clicked() {
-                self.show_help = !self.show_help;
-            }
-            ui.checkbox(&mut self.export_wgs84, "WGS 84")
-                .on_hover_text("export longitude/latitude (RFC 7946) instead of the scene's CRS");
-            if ui
-                .button("Export…")
-                .on_hover_text("the edits (or predictions) as GeoJSON, SpaceNet CSV or GeoPackage")
-                .clicked()
-                && let Some(path) = rfd::FileDialog::new()
-                    .add_filter("GeoPackage", &["gpkg"])
-                    .add_filter("GeoJSON", &["geojson"])
-                    .add_filter("SpaceNet CSV", &["csv"])
-                    .save_file()
-            {
-                self.edit_message = Some(match self.export(&path, self.export_wgs84) {
-                    Ok(n) => format!("exported {n} footprints to {}", path.display()),
-                    Err(e) => format!("export failed: {e}"),
-                });
-            }
-        });
-        ui.horizontal(|ui| {
-            if ui.button("Open probabilities…").on_hover_text("a probability GeoTIFF of this scene (sarscope predict), to re-vectorize buildings").clicked()
-                && let Some(path) = rfd::FileDialog::new().add_filter("GeoTIFF", &["tif", "tiff"]).pick_file()
-                && let Err(e) = self.set_probabilities(&path)
-            {
-                self.edit_message = Some(e);
-            }
-            if self.scene.probabilities.is_some() && self.selected_edit.is_some() {
-                ui.add(egui::Slider::new(&mut self.revector_threshold, 0.05..=0.95).text("threshold"));
-                if ui.button("Re-vectorize").on_hover_text("trace the selected building again at this threshold (R)").clicked()
-                    && let Err(e) = self.revectorize_selected(self.revector_threshold)
-                {
-                    self.edit_message = Some(e);
-                }
-            }
-        });
-        if let Some(editor) = &self.editor {
-            ui.weak(format!(
-                "{} edited footprints, saved to {}",
-                editor.footprints().len(),
-                editor.layer.path.display()
-            ));
-        }
-        if let Some(message) = &self.edit_message {
-            ui.colored_label(ui.visuals().warn_fg_color, message);
-        }
-    }
-
-    pub(super) fn help_window(&mut self, ctx: &egui::Context) {
-        let mut open = self.show_help;
-        egui::Window::new("Shortcuts")
-            .open(&mut open)
-            .collapsible(false)
-            .show(ctx, |ui| {
-                egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                    for (key, what) in SHORTCUTS {
-                        ui.monospace(key);
-                        ui.label(what);
-                        ui.end_row();
-                    }
-                });
-            });
-        self.show_help = open;
-    }
 }
 
-/// Where the press that started a drag was (a drag starts after the pointer moved a little).
-fn ctx_press_origin(response: &egui::Response) -> Option<egui::Pos2> {
-    response.ctx.input(|i| i.pointer.press_origin())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::annotate::{Layer, Role};
+
+    fn session() -> EditSession {
+        let layer = Layer {
+            role: Role::Predictions,
+            path: "edits.gpkg".into(),
+            footprints: Vec::new(),
+            visible: true,
+            locked: false,
+            width: 2.0,
+        };
+        EditSession {
+            editor: Some(EditableLayer::new(layer)),
+            tool: Tool::Draw,
+            ..EditSession::default()
+        }
+    }
+
+    fn square(session: &mut EditSession, x: f64) {
+        session.draft = [(x, 0.0), (x + 10.0, 0.0), (x + 10.0, 10.0), (x, 10.0)]
+            .map(|(x, y)| Coord { x, y })
+            .to_vec();
+        assert!(session.close_draft(), "{:?}", session.message);
+    }
+
+    #[test]
+    fn a_closed_draft_is_a_selected_footprint_and_undo_takes_it_back() {
+        let mut s = session();
+        square(&mut s, 0.0);
+        assert_eq!(s.selected, Some(0));
+        assert!(s.draft.is_empty());
+        assert_eq!(s.pick(egui::vec2(5.0, 5.0)), Some(0));
+        assert_eq!(s.pick(egui::vec2(15.0, 5.0)), None);
+        assert!(s.undo());
+        assert_eq!(s.pick(egui::vec2(5.0, 5.0)), None);
+        assert!(s.redo());
+        assert_eq!(s.pick(egui::vec2(5.0, 5.0)), Some(0));
+    }
+
+    #[test]
+    fn a_refused_draft_keeps_its_points_and_says_why() {
+        let mut s = session();
+        s.draft = vec![Coord { x: 0.0, y: 0.0 }, Coord { x: 1.0, y: 1.0 }];
+        assert!(!s.close_draft());
+        assert_eq!(s.draft.len(), 2, "the user can go on drawing");
+        assert!(
+            s.message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("refused"))
+        );
+    }
+
+    #[test]
+    fn merging_needs_two_selections_and_keeps_the_first_selected() {
+        let mut s = session();
+        square(&mut s, 0.0);
+        square(&mut s, 10.0);
+        s.selected = Some(1);
+        assert!(!s.merge_selected(), "no second footprint yet");
+        s.merge_with = Some(0);
+        assert!(s.merge_selected(), "{:?}", s.message);
+        assert_eq!(s.selected, Some(0));
+        assert_eq!(s.editor.as_ref().map(|e| e.footprints().len()), Some(1));
+    }
+
+    #[test]
+    fn a_split_takes_two_points_and_returns_to_editing() {
+        let mut s = session();
+        square(&mut s, 0.0);
+        s.tool = Tool::Split;
+        assert!(!s.split_point(Coord { x: 5.0, y: -1.0 }));
+        assert!(s.split_point(Coord { x: 5.0, y: 11.0 }), "{:?}", s.message);
+        assert_eq!(s.tool, Tool::Edit);
+        assert_eq!(s.editor.as_ref().map(|e| e.footprints().len()), Some(2));
+    }
+
+    #[test]
+    fn a_new_scene_keeps_only_the_user_s_choices() {
+        let mut s = session();
+        s.revector_threshold = 0.3;
+        s.export_wgs84 = true;
+        let next = s.next_scene();
+        assert!(next.editor.is_none());
+        assert_eq!(next.tool, Tool::Navigate);
+        assert_eq!((next.revector_threshold, next.export_wgs84), (0.3, true));
+    }
 }

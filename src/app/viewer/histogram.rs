@@ -4,32 +4,9 @@
 use eframe::egui;
 
 use super::Viewer;
-use crate::render::histogram;
 
-/// Bins of the histogram.
-const BINS: usize = 128;
 /// How near (screen points) a press must be to a limit line to grab it.
 const GRAB: f32 = 8.0;
-
-/// The panel's bins of `display`'s output `channel`.
-pub(super) fn bins(
-    texels: &[[f32; 4]],
-    display: &crate::render::Display,
-    channel: usize,
-) -> Vec<(f64, f64)> {
-    histogram(texels, display, channel, BINS)
-}
-
-/// The stretch limits of `display` and the panel's bins of its output `channel`, from one
-/// sample of the pixels where the stretch allows.
-pub(super) fn limits_and_bins(
-    texels: &[[f32; 4]],
-    display: &crate::render::Display,
-    stretch: crate::render::Stretch,
-    channel: usize,
-) -> (super::Limits, super::Bins) {
-    crate::render::stretch_limits_and_histogram(texels, display, stretch, channel, BINS)
-}
 
 /// A plot in the side panel: fixed axes (the panel scrolls, it does not pan or zoom the plot),
 /// and no background of its own. The panel's colour shows through, as the panels' own fill is
@@ -47,18 +24,16 @@ pub(super) fn panel_plot(id: &str, height: f32) -> egui_plot::Plot<'_> {
 
 impl Viewer {
     pub(super) fn histogram_ui(&mut self, ui: &mut egui::Ui) {
-        let mode = self.focused_mode();
+        let mode = self.state.focused_mode();
         let display = self.display(mode);
         if !mode.is_rgb() {
-            self.histogram_channel = 0;
+            self.histogram.channel = 0;
         }
-        let channel = self.histogram_channel;
+        let channel = self.histogram.channel;
         let settings = self.settings(mode);
-        let texels = &self.scene.bands.texels;
         let bins = self
-            .histograms
-            .entry((display, channel))
-            .or_insert_with(|| bins(texels, &display, channel))
+            .stretch
+            .bins(&self.scene.bands.texels, display, channel)
             .clone();
         ui.label(format!(
             "{}{} · {} stretch",
@@ -69,7 +44,7 @@ impl Viewer {
         if mode.is_rgb() {
             ui.horizontal(|ui| {
                 for (k, name) in ["red", "green", "blue"].into_iter().enumerate() {
-                    ui.selectable_value(&mut self.histogram_channel, k, name);
+                    ui.selectable_value(&mut self.histogram.channel, k, name);
                 }
             });
         }
@@ -89,7 +64,7 @@ impl Viewer {
         }
         let limits = [settings.lo[channel], settings.hi[channel]];
         let mut dragged_to = None;
-        let mut dragging = self.dragging;
+        let mut dragging = self.histogram.dragging;
         // The channel's colour in an RGB mode, the text's in a one-channel one.
         let colour = match (mode.is_rgb(), channel) {
             (true, 0) => egui::Color32::from_rgb(230, 80, 80),
@@ -136,7 +111,7 @@ impl Viewer {
                     dragging = None;
                 }
             });
-        self.dragging = dragging;
+        self.histogram.dragging = dragging;
         if let Some((i, x)) = dragged_to {
             let [mut lo, mut hi] = limits;
             if i == 0 {
@@ -146,10 +121,7 @@ impl Viewer {
             }
             self.set_manual_limits(mode, channel, lo, hi);
         }
-        let manual = self
-            .manual
-            .get(&display)
-            .is_some_and(|m| m.iter().any(Option::is_some));
+        let manual = self.stretch.has_manual(display);
         ui.horizontal(|ui| {
             ui.label(format!("low {:.3}  high {:.3}", limits[0], limits[1]));
             if manual
@@ -158,7 +130,7 @@ impl Viewer {
                     .on_hover_text("back to the stretch")
                     .clicked()
             {
-                self.manual.remove(&display);
+                self.stretch.reset_manual(display);
             }
         });
         ui.weak("drag the yellow lines to set the limits");
@@ -172,10 +144,6 @@ impl Viewer {
         lo: f32,
         hi: f32,
     ) {
-        let display = self.display(mode);
-        let entry = self.manual.entry(display).or_default();
-        if let Some(slot) = entry.get_mut(channel) {
-            *slot = Some((lo, hi));
-        }
+        self.stretch.set_manual(self.display(mode), channel, lo, hi);
     }
 }

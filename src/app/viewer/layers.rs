@@ -11,6 +11,9 @@ use super::Viewer;
 use crate::annotate::{Layer, Role, Scoring, f1_by_confidence};
 use crate::eval::EvalParams;
 use crate::render::outline::{Segment, ring_segments};
+use crate::session::{Job, SessionError};
+
+use super::scores::Pick;
 
 const TP: egui::Color32 = egui::Color32::from_rgb(60, 220, 90);
 const FP: egui::Color32 = egui::Color32::from_rgb(240, 60, 60);
@@ -21,24 +24,20 @@ const MISSED: egui::Color32 = egui::Color32::from_rgb(255, 150, 30);
 const UNSCORED: egui::Color32 = egui::Color32::from_rgb(255, 70, 220);
 const SELECTED: egui::Color32 = egui::Color32::YELLOW;
 
-/// A footprint: which layer (index into the scene's layers) and which footprint in it.
-pub type Pick = (usize, usize);
-
 impl Viewer {
     /// Opens a footprint file as a layer of the current scene.
-    pub fn add_layer(&mut self, path: PathBuf, role: Role) -> Result<(), String> {
-        let layer =
-            Layer::open(&path, role, self.scene.grid.as_ref()).map_err(|e| e.to_string())?;
+    pub fn add_layer(&mut self, path: PathBuf, role: Role) -> Result<(), SessionError> {
+        let layer = Layer::open(&path, role, self.scene.grid.as_ref())?;
         self.scene.layers.push(layer);
         // Predictions of the user's own: the model no longer runs by itself over them.
-        self.own_predictions |= role == Role::Predictions;
+        self.prediction.own_predictions |= role == Role::Predictions;
         self.rescore();
         Ok(())
     }
 
     /// F1 of the probability map vectorized at thresholds 0.05 .. 0.95 against the ground truth.
     pub fn probability_curve(&self) -> Option<&[(f64, f64)]> {
-        self.probability_curve.as_deref()
+        self.layers.probability_curve.as_deref()
     }
 
     /// Recomputes the F1 curve of the probability map (when the map or the truth changes) on a
@@ -51,22 +50,22 @@ impl Viewer {
             .layers
             .iter()
             .find(|l| l.role == Role::Truth && l.visible);
-        self.probability_curve = None;
-        self.probability_curve_job = match (truth, &self.scene.probabilities) {
+        self.layers.probability_curve = None;
+        self.layers.probability_curve_job = match (truth, &self.scene.probabilities) {
             (Some(truth), Some(probs)) => {
                 let (truth, probs) = (truth.clone(), probs.clone());
-                let (sender, receiver) = std::sync::mpsc::channel();
-                std::thread::spawn(move || {
-                    let thresholds: Vec<f32> = (1..20).map(|i| i as f32 * 0.05).collect();
-                    // Nobody waits when the scene changed meanwhile.
-                    let _ = sender.send(crate::annotate::f1_by_probability(
-                        &truth,
-                        &probs,
-                        EvalParams::default(),
-                        &thresholds,
-                    ));
-                });
-                Some(receiver)
+                Some(Job::spawn(
+                    move |_, _| {
+                        let thresholds: Vec<f32> = (1..20).map(|i| i as f32 * 0.05).collect();
+                        Ok(crate::annotate::f1_by_probability(
+                            &truth,
+                            &probs,
+                            EvalParams::default(),
+                            &thresholds,
+                        ))
+                    },
+                    self.waker.wake_fn(),
+                ))
             }
             _ => None,
         };
@@ -74,28 +73,29 @@ impl Viewer {
 
     /// Takes the F1 curve of the probability map once its worker has it.
     pub(super) fn poll_probability_curve(&mut self) {
-        if let Some(job) = &self.probability_curve_job {
-            match job.try_recv() {
-                Ok(curve) => {
-                    self.probability_curve = Some(curve);
-                    self.probability_curve_job = None;
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => {}
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    self.probability_curve_job = None;
-                }
-            }
+        let Some(result) = self
+            .layers
+            .probability_curve_job
+            .as_ref()
+            .and_then(Job::poll)
+        else {
+            return;
+        };
+        self.layers.probability_curve_job = None;
+        match result {
+            Ok(curve) => self.layers.probability_curve = Some(curve),
+            Err(e) => tracing::warn!("the F1 curve of the probability map: {e}"),
         }
     }
 
     /// The F1 curve of the probability map is being computed.
     pub fn probability_curve_pending(&self) -> bool {
-        self.probability_curve_job.is_some()
+        self.layers.probability_curve_job.is_some()
     }
 
     /// The live score: the first visible truth layer against the first visible predictions.
     pub fn scoring(&self) -> Option<&Scoring> {
-        self.scoring.as_ref()
+        self.layers.scoring.as_ref()
     }
 
     /// The scene's layers, then the edits being made.
@@ -103,7 +103,7 @@ impl Viewer {
         self.scene
             .layers
             .iter()
-            .chain(self.editor.as_ref().map(|e| &e.layer))
+            .chain(self.edit.editor.as_ref().map(|e| &e.layer))
             .collect()
     }
 
@@ -114,7 +114,7 @@ impl Viewer {
         let truth = layers
             .iter()
             .position(|l| l.role == Role::Truth && l.visible)?;
-        let predictions = if self.editor.is_some() {
+        let predictions = if self.edit.editor.is_some() {
             layers.len() - 1
         } else {
             layers
@@ -127,12 +127,11 @@ impl Viewer {
     /// Recomputes the score after the layers changed.
     pub(super) fn rescore(&mut self) {
         let layers = self.all_layers();
-        self.scoring = self.scored_pair().and_then(|(t, p)| {
+        let scoring = self.scored_pair().and_then(|(t, p)| {
             let (truth, preds) = (*layers.get(t)?, *layers.get(p)?);
             Some(Scoring::compute(truth, preds, EvalParams::default()))
         });
-        let layers = self.all_layers();
-        self.f1_curve = self.scored_pair().and_then(|(t, p)| {
+        let f1_curve = self.scored_pair().and_then(|(t, p)| {
             let (truth, preds) = (*layers.get(t)?, *layers.get(p)?);
             let thresholds: Vec<f64> = (0..=20).map(|i| f64::from(i) / 20.0).collect();
             Some(f1_by_confidence(
@@ -142,6 +141,8 @@ impl Viewer {
                 &thresholds,
             ))
         });
+        self.layers.scoring = scoring;
+        self.layers.f1_curve = f1_curve;
     }
 
     /// The colour of footprint `index` of layer `layer` by its score.
@@ -152,7 +153,7 @@ impl Viewer {
                 _ => UNSCORED,
             };
         };
-        let Some(scoring) = &self.scoring else {
+        let Some(scoring) = &self.layers.scoring else {
             return UNSCORED;
         };
         if layer == t {
@@ -172,11 +173,27 @@ impl Viewer {
         }
     }
 
+    /// The outlines the panes need when together they see `seen` (scene pixels): those of
+    /// the area around the view whose outlines are on the GPU ([`LayerScores`]).
+    pub(super) fn outlines_for(
+        &mut self,
+        seen: Option<egui::Rect>,
+        pixels_per_point: f32,
+    ) -> Vec<Segment> {
+        match seen {
+            Some(seen) => {
+                let area = self.layers.outline_area_for(seen);
+                self.outline_segments(area, pixels_per_point)
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// The edges of the visible layers' footprints that can show in `bounds` (scene pixels), in
     /// their score's colours, `pixels_per_point` scaling the widths to screen pixels. One list
-    /// for every pane (they share the camera), drawn by the GPU ([`OutlineCallback`]).
+    /// for every pane (they share the camera), drawn by the GPU ([`OutlineResources`]).
     ///
-    /// [`OutlineCallback`]: crate::app::gpu::OutlineCallback
+    /// [`OutlineResources`]: crate::app::gpu::OutlineResources
     pub(super) fn outline_segments(
         &self,
         bounds: egui::Rect,
@@ -199,7 +216,7 @@ impl Viewer {
                 if !extent.intersects(bounds) {
                     continue;
                 }
-                let selected = self.selected == Some((l, i));
+                let selected = self.layers.selected == Some((l, i));
                 let (colour, width) = if selected {
                     (SELECTED, 3.0)
                 } else {
@@ -255,7 +272,7 @@ impl Viewer {
                         .pick_file()
                     && let Err(e) = self.add_layer(path, role)
                 {
-                    self.error = Some(e);
+                    self.opening.error = Some(e.to_string());
                 }
             }
         });
@@ -263,7 +280,7 @@ impl Viewer {
             ui.colored_label(ui.visuals().error_fg_color, format!("Not opened: {e}"));
         }
         let mut changed = false;
-        let edits = self.editor.as_mut().map(|e| &mut e.layer);
+        let edits = self.edit.editor.as_mut().map(|e| &mut e.layer);
         for (k, layer) in self.scene.layers.iter_mut().chain(edits).enumerate() {
             let name = layer
                 .path
@@ -294,7 +311,7 @@ impl Viewer {
             self.rescore();
             self.score_probabilities();
         }
-        if let Some(scoring) = &self.scoring {
+        if let Some(scoring) = &self.layers.scoring {
             let c = scoring.counts();
             ui.label(format!(
                 "TP {}  FP {}  FN {}\nprecision {:.3}  recall {:.3}  F1 {:.3}",
@@ -330,14 +347,16 @@ impl Viewer {
                 }
             }
         }
-        if self.f1_curve.is_some() || self.probability_curve.is_some() {
+        if self.layers.f1_curve.is_some() || self.layers.probability_curve.is_some() {
             let line = |curve: &Option<Vec<(f64, f64)>>| {
                 curve
                     .as_ref()
                     .map(|c| c.iter().map(|&(t, f)| [t, f]).collect::<Vec<[f64; 2]>>())
             };
-            let (by_confidence, by_probability) =
-                (line(&self.f1_curve), line(&self.probability_curve));
+            let (by_confidence, by_probability) = (
+                line(&self.layers.f1_curve),
+                line(&self.layers.probability_curve),
+            );
             super::histogram::panel_plot("f1 by threshold", 130.0)
                 .x_axis_label("threshold")
                 .y_axis_label("F1")
@@ -355,7 +374,7 @@ impl Viewer {
                 });
         }
         let layers = self.all_layers();
-        if let Some((l, i)) = self.selected
+        if let Some((l, i)) = self.layers.selected
             && let Some(layer) = layers.get(l)
             && let Some(f) = layer.footprints.get(i)
         {
@@ -363,7 +382,7 @@ impl Viewer {
             if let Some(c) = f.confidence {
                 text += &format!(", confidence {c:.3}");
             }
-            if let Some(scoring) = &self.scoring {
+            if let Some(scoring) = &self.layers.scoring {
                 match (layer.role, Some(l) == self.scored_pair().map(|p| p.1)) {
                     (Role::Predictions, true) => {
                         match scoring.predictions.get(i).copied().flatten() {

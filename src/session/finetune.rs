@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use super::SessionError;
 use super::job::{Job, Shared};
 
 use geo::MultiPolygon;
@@ -15,7 +16,7 @@ use crate::model::{
     DeviceChoice, SharedWgpu, load_weights, rotation_by_card, select_device_sharing,
 };
 use crate::raster::Scene;
-use crate::train::{Event, TrainConfig, TrainError, TrainScene, Trainer, run};
+use crate::train::{Event, TrainConfig, TrainScene, Trainer, run};
 
 /// What to fine-tune.
 #[derive(Clone, Debug)]
@@ -55,10 +56,7 @@ impl StepProgress {
 pub type FinetuneJob = Job<PathBuf, StepProgress>;
 
 pub fn start_finetune(request: FinetuneRequest, wake: impl Fn() + Send + 'static) -> FinetuneJob {
-    Job::spawn(
-        move |shared, wake| finetune(&request, shared, wake).map_err(|e| e.to_string()),
-        wake,
-    )
+    Job::spawn(move |shared, wake| finetune(&request, shared, wake), wake)
 }
 
 /// `NAME.finetuned.bpk` beside the scene's first file.
@@ -79,15 +77,10 @@ fn finetune(
     request: &FinetuneRequest,
     shared: &Shared<StepProgress>,
     wake: &dyn Fn(),
-) -> Result<PathBuf, TrainError> {
-    let first = request
-        .files
-        .first()
-        .ok_or_else(|| TrainError::Data("no scene file".into()))?;
+) -> Result<PathBuf, SessionError> {
+    let first = request.files.first().ok_or(SessionError::NoScene)?;
     if request.footprints.is_empty() {
-        return Err(TrainError::Data(
-            "there are no edited footprints to learn from".into(),
-        ));
+        return Err(SessionError::NoEditedFootprints);
     }
     let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
     shared.set_device(&device.description);
@@ -97,14 +90,12 @@ fn finetune(
         .store(request.steps, Ordering::Relaxed);
     wake();
     let card = load_weights(&request.weights, &device.device)?.card;
-    let scene = Scene::open_many(&request.files).map_err(|e| TrainError::Data(e.to_string()))?;
+    let scene = Scene::open_many(&request.files)?;
     let crop = crop_for(scene.width(), scene.height());
     if crop < 32 {
-        return Err(TrainError::Data(format!(
-            "the scene ({} x {} px) is smaller than the network's 32 px",
-            scene.width(),
-            scene.height()
-        )));
+        return Err(SessionError::SceneTooSmall {
+            size: (scene.width(), scene.height()),
+        });
     }
     let rotation = rotation_by_card(first, &card.rotation, None)?;
     let name = first

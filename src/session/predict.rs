@@ -1,6 +1,8 @@
-//! The model run from the viewer: a worker thread predicts the scene (the SN6 baseline's
-//! windows, the weights' model card), reports its progress, stops when asked, and hands back
-//! the probability map and its footprints.
+//! Predicting scenes: [`Predictor`] (weights on a device with their card, one routine for the
+//! viewer and `sarscope predict`), and the viewer's prediction job: a worker thread predicts
+//! the scene or the tiles in view (the SN6 baseline's windows, the weights' model card),
+//! reports its progress, stops when asked, and hands back the probability map and its
+//! footprints.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,14 +11,15 @@ use std::time::Instant;
 
 use geo::Translate;
 
+use super::SessionError;
 use super::job::{Job, Shared};
 
 use crate::annotate::revectorize::Probabilities;
 use crate::io::Footprint;
 use crate::model::{
-    DeviceChoice, InferParams, ModelCard, ModelError, ProbTile, ProbabilityMap, Progress,
-    SharedWgpu, TileProbabilities, assemble, card_path, crop, load_weights, predict_scene,
-    predict_window, rotation_by_card, select_device_sharing, tiles_extent,
+    DeviceChoice, InferParams, LoadedModel, ModelCard, ModelDevice, ProbTile, ProbabilityMap,
+    Progress, Rotation, SharedWgpu, TileProbabilities, assemble, card_path, crop, load_weights,
+    predict_scene, predict_window, rotation_by_card, select_device_sharing, tiles_extent,
 };
 use crate::raster::{Scene, Window};
 use crate::vector::{VectorizeParams, vectorize};
@@ -24,6 +27,73 @@ use crate::vector::{VectorizeParams, vectorize};
 /// The largest scene predicted whole in the viewer (pixels); larger ones go through
 /// `sarscope predict`.
 pub const MAX_PREDICT_PIXELS: usize = 8192 * 8192;
+
+/// Weights loaded on a device, with their model card and the inference settings it implies:
+/// what predicts a scene, in the viewer and in `sarscope predict` alike.
+pub struct Predictor {
+    pub loaded: LoadedModel,
+    pub device: ModelDevice,
+    pub params: InferParams,
+}
+
+impl Predictor {
+    /// Loads `weights` on `device`; windows per forward pass by the device
+    /// ([`ModelDevice::windows_per_pass`]).
+    pub fn load(weights: &Path, device: ModelDevice) -> Result<Self, SessionError> {
+        let loaded = load_weights(weights, &device.device)?;
+        let mut params = InferParams::from_card(&loaded.card);
+        params.batch = device.windows_per_pass();
+        Ok(Self {
+            loaded,
+            device,
+            params,
+        })
+    }
+
+    /// The rotation the card's rule gives `file` (SN6 tiles imaged from the south: 180°).
+    pub fn rotation(&self, file: &Path) -> Result<Rotation, SessionError> {
+        Ok(rotation_by_card(file, &self.loaded.card.rotation, None)?)
+    }
+
+    /// The probability map of all of `scene`, on its grid; `progress` is told of each window
+    /// and stops the work by returning false.
+    pub fn predict_scene(
+        &self,
+        scene: &Scene,
+        rotation: Rotation,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<ProbabilityMap, SessionError> {
+        Ok(predict_scene(
+            &self.loaded.model,
+            &self.loaded.card,
+            &self.device.device,
+            scene,
+            rotation,
+            &self.params,
+            progress,
+        )?)
+    }
+
+    /// The probability map of `window` of `scene` at full resolution.
+    pub fn predict_window(
+        &self,
+        scene: &Scene,
+        window: Window,
+        rotation: Rotation,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<ProbabilityMap, SessionError> {
+        Ok(predict_window(
+            &self.loaded.model,
+            &self.loaded.card,
+            &self.device.device,
+            scene,
+            window,
+            rotation,
+            &self.params,
+            progress,
+        )?)
+    }
+}
 
 /// What a finished prediction gives the viewer.
 pub struct Predicted {
@@ -76,10 +146,7 @@ pub type PredictJob = Job<Predicted, WindowProgress>;
 /// Starts the prediction `request` asks for; `wake` is called after each window and at the
 /// end.
 pub fn start_prediction(request: PredictRequest, wake: impl Fn() + Send + 'static) -> PredictJob {
-    Job::spawn(
-        move |shared, wake| predict(request, shared, wake).map_err(|e| e.to_string()),
-        wake,
-    )
+    Job::spawn(move |shared, wake| predict(request, shared, wake), wake)
 }
 
 /// What to predict.
@@ -106,12 +173,9 @@ fn predict(
     request: PredictRequest,
     shared: &Shared<WindowProgress>,
     wake: &dyn Fn(),
-) -> Result<Predicted, ModelError> {
+) -> Result<Predicted, SessionError> {
     let started = Instant::now();
-    let first = request
-        .files
-        .first()
-        .ok_or_else(|| ModelError::Input("no scene file".into()))?;
+    let first = request.files.first().ok_or(SessionError::NoScene)?;
     let image_id = first.file_stem().map(|s| s.to_string_lossy().into_owned());
     let Mapped {
         card,
@@ -184,36 +248,23 @@ fn predict_whole(
     first: &Path,
     shared: &Shared<WindowProgress>,
     wake: &dyn Fn(),
-) -> Result<Mapped, ModelError> {
+) -> Result<Mapped, SessionError> {
     let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
     shared.set_device(&device.description);
     wake();
-    let loaded = load_weights(&request.weights, &device.device)?;
-    let scene = Scene::open_many(&request.files).map_err(|e| ModelError::Input(e.to_string()))?;
+    let predictor = Predictor::load(&request.weights, device)?;
+    let scene = Scene::open_many(&request.files)?;
     let (w, h) = (scene.width(), scene.height());
     if w * h > MAX_PREDICT_PIXELS {
-        return Err(ModelError::Input(format!(
-            "{w} x {h} px is more than the viewer predicts at once (8192 x 8192 px): run \
-             `sarscope predict` on the scene and open the probability map"
-        )));
+        return Err(SessionError::SceneTooLarge { size: (w, h) });
     }
-    let rotation = rotation_by_card(first, &loaded.card.rotation, None)?;
-    let mut params = InferParams::from_card(&loaded.card);
-    params.batch = device.windows_per_pass();
-    let map = predict_scene(
-        &loaded.model,
-        &loaded.card,
-        &device.device,
-        &scene,
-        rotation,
-        &params,
-        &mut window_progress(shared, wake),
-    )?;
+    let rotation = predictor.rotation(first)?;
+    let map = predictor.predict_scene(&scene, rotation, &mut window_progress(shared, wake))?;
     Ok(Mapped {
-        card: loaded.card,
+        card: predictor.loaded.card,
         map,
         region: None,
-        device: device.description,
+        device: predictor.device.description,
         scene,
     })
 }
@@ -226,20 +277,17 @@ fn predict_tiles(
     first: &Path,
     shared: &Shared<WindowProgress>,
     wake: &dyn Fn(),
-) -> Result<Mapped, ModelError> {
+) -> Result<Mapped, SessionError> {
     let extent = tiles_extent(&region.tiles, region.size);
     if extent.width * extent.height == 0 {
-        return Err(ModelError::Input("nothing of the scene is in view".into()));
+        return Err(SessionError::NothingInView);
     }
     if extent.width * extent.height > MAX_PREDICT_PIXELS {
-        return Err(ModelError::Input(format!(
-            "the view ({} x {} px at full resolution) is more than the viewer predicts at once \
-             (8192 x 8192 px): zoom in, or run `sarscope predict` on the scene and open the \
-             probability map",
-            extent.width, extent.height
-        )));
+        return Err(SessionError::ViewTooLarge {
+            size: (extent.width, extent.height),
+        });
     }
-    let scene = Scene::open_many(&request.files).map_err(|e| ModelError::Input(e.to_string()))?;
+    let scene = Scene::open_many(&request.files)?;
     let mut tiles: Vec<(Window, TileProbabilities)> = Vec::with_capacity(region.tiles.len());
     let mut missing = Vec::new();
     for tile in &region.tiles {
@@ -261,22 +309,12 @@ fn predict_tiles(
         shared.set_device(&device.description);
         shared.progress.set(0, missing.len());
         wake();
-        let loaded = load_weights(&request.weights, &device.device)?;
-        let rotation = rotation_by_card(first, &loaded.card.rotation, None)?;
-        let mut params = InferParams::from_card(&loaded.card);
-        params.batch = device.windows_per_pass();
+        let predictor = Predictor::load(&request.weights, device)?;
+        let rotation = predictor.rotation(first)?;
         for (done, tile) in missing.iter().enumerate() {
             let network = tile.network_window(region.size);
-            let map = predict_window(
-                &loaded.model,
-                &loaded.card,
-                &device.device,
-                &scene,
-                network,
-                rotation,
-                &params,
-                &mut |_| !shared.cancelled(),
-            )?;
+            let map = predictor
+                .predict_window(&scene, network, rotation, &mut |_| !shared.cancelled())?;
             let window = tile.window(region.size);
             let values: TileProbabilities = Arc::from(crop(&map.probs, network, window));
             if let Ok(mut handed) = shared.progress.tiles.lock() {
@@ -286,10 +324,10 @@ fn predict_tiles(
             shared.progress.set(done + 1, missing.len());
             wake();
             if shared.cancelled() {
-                return Err(ModelError::Input("cancelled".into()));
+                return Err(SessionError::Cancelled);
             }
         }
-        (loaded.card, device.description)
+        (predictor.loaded.card, predictor.device.description)
     };
     let map = ProbabilityMap {
         width: extent.width,

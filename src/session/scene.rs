@@ -1,6 +1,9 @@
-//! What the viewer shows of a scene, read from its files.
+//! A scene as the viewer shows it, read from its files with the footprint layers found beside
+//! it or named by the user, and what the viewer starts with.
 
 use std::path::{Path, PathBuf};
+
+use super::SessionError;
 
 use crate::annotate::revectorize::Probabilities;
 use crate::annotate::{Layer, Role, find_truth};
@@ -43,23 +46,22 @@ pub struct SceneData {
 }
 
 /// Reads a one-band probability GeoTIFF that must have the scene's `size`; no data reads as 0.
-pub fn load_probabilities(path: &Path, size: (usize, usize)) -> anyhow::Result<Probabilities> {
+pub fn load_probabilities(
+    path: &Path,
+    size: (usize, usize),
+) -> Result<Probabilities, SessionError> {
     let scene = Scene::open(path)?;
     if (scene.width(), scene.height()) != size {
-        anyhow::bail!(
-            "{} is {}x{} px; the scene is {}x{}",
-            path.display(),
-            scene.width(),
-            scene.height(),
-            size.0,
-            size.1
-        );
+        return Err(SessionError::ProbabilitySize {
+            path: path.to_path_buf(),
+            found: (scene.width(), scene.height()),
+            scene: size,
+        });
     }
     let planes = scene.read_full()?;
-    let band = planes
-        .bands
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("{} has no band", path.display()))?;
+    let band = planes.bands.first().ok_or_else(|| SessionError::NoBand {
+        path: path.to_path_buf(),
+    })?;
     let values = band
         .iter()
         .zip(&planes.valid)
@@ -81,7 +83,7 @@ impl SceneData {
 
 /// Reads `files` as one scene for the viewer. A scene without some polarization shows its
 /// nearest band in that slot; a raster without polarizations shows its first four bands.
-pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
+pub fn load_scene(files: &[PathBuf]) -> Result<SceneData, SessionError> {
     let scene = Scene::open_many(files)?;
     let (w, h) = (scene.width(), scene.height());
     let tiled = w > WHOLE_MAX_SIDE
@@ -135,4 +137,69 @@ pub fn load_scene(files: &[PathBuf]) -> anyhow::Result<SceneData> {
         edits,
         probabilities: None,
     })
+}
+
+/// Footprint files the user named for a scene (the command line's `--truth`,
+/// `--predictions`, `--probabilities`).
+#[derive(Clone, Debug, Default)]
+pub struct GivenLayers {
+    pub truth: Option<PathBuf>,
+    pub predictions: Option<PathBuf>,
+    pub probabilities: Option<PathBuf>,
+}
+
+impl SceneData {
+    /// Opens the layers `given` over the scene: a truth given replaces the one found beside
+    /// the scene. A layer that does not open is said in [`Self::layer_error`] (the footprint
+    /// panel shows it) and returned, for a caller with a terminal to print.
+    pub fn add_given_layers(&mut self, given: GivenLayers) -> Vec<SessionError> {
+        let mut failed = Vec::new();
+        if let Some(path) = given.truth {
+            self.layers.retain(|l| l.role != Role::Truth);
+            self.layer_error = None;
+            match Layer::open(&path, Role::Truth, self.grid.as_ref()) {
+                Ok(layer) => self.layers.insert(0, layer),
+                Err(e) => failed.push(e.into()),
+            }
+        }
+        if let Some(path) = given.predictions {
+            match Layer::open(&path, Role::Predictions, self.grid.as_ref()) {
+                Ok(layer) => self.layers.push(layer),
+                Err(e) => failed.push(e.into()),
+            }
+        }
+        if let Some(path) = given.probabilities {
+            match load_probabilities(&path, self.size()) {
+                Ok(map) => self.probabilities = Some(map),
+                Err(e) => failed.push(e),
+            }
+        }
+        if let Some(last) = failed.last() {
+            self.layer_error = Some(last.to_string());
+        }
+        failed
+    }
+}
+
+/// The model the viewer starts with: its weights, and whether to predict at once.
+#[derive(Clone, Debug, Default)]
+pub struct ModelSetup {
+    pub weights: Option<PathBuf>,
+    pub predict_now: bool,
+}
+
+/// Files that were to be shown and did not open: the window shows why, over the scene it
+/// opened instead.
+#[derive(Debug)]
+pub struct OpenFailure {
+    pub files: Vec<PathBuf>,
+    pub error: SessionError,
+}
+
+/// Everything the viewer's window starts with: the scene, the model, and files that did not
+/// open in its place.
+pub struct ViewerStart {
+    pub scene: SceneData,
+    pub model: ModelSetup,
+    pub failed: Option<OpenFailure>,
 }

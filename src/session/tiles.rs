@@ -4,17 +4,21 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
-use crate::raster::{Scene, Window};
+use crate::raster::{RasterError, Scene, Window};
 use crate::render::interleave;
 use crate::render::pyramid::TileKey;
 
 /// Requests in flight at most: a fast pan does not queue reads of tiles long out of view.
 const IN_FLIGHT: usize = 24;
 
-/// A read tile: its texels (width x height) or why it could not be read.
-pub type TileResult = (TileKey, Result<(Vec<[f32; 4]>, usize, usize), String>);
+/// A tile's texels, width and height.
+pub type TileTexels = (Vec<[f32; 4]>, usize, usize);
+
+/// A read tile: its texels or why it could not be read (a scene that did not open is the
+/// reason of every tile, hence shared).
+pub type TileResult = (TileKey, Result<TileTexels, Arc<RasterError>>);
 
 /// The worker and what it is reading.
 pub struct TileReader {
@@ -35,7 +39,7 @@ impl TileReader {
         let (requests, inbox) = mpsc::channel::<TileKey>();
         let (outbox, results) = mpsc::channel();
         std::thread::spawn(move || {
-            let scene = Scene::open_many(&files);
+            let scene = Scene::open_many(&files).map_err(Arc::new);
             while let Ok(first) = inbox.recv() {
                 // Everything asked for since: the newest first (the view the user is at).
                 let mut batch = vec![first];
@@ -43,7 +47,7 @@ impl TileReader {
                 for key in batch.into_iter().rev() {
                     let result = match &scene {
                         Ok(scene) => read_tile(scene, key, size, order),
-                        Err(e) => Err(e.to_string()),
+                        Err(e) => Err(Arc::clone(e)),
                     };
                     if outbox.send((key, result)).is_err() {
                         return;
@@ -84,7 +88,7 @@ fn read_tile(
     key: TileKey,
     size: (usize, usize),
     order: [usize; 4],
-) -> Result<(Vec<[f32; 4]>, usize, usize), String> {
+) -> Result<TileTexels, Arc<RasterError>> {
     let (x, y, width, height) = key.window(size);
     let (tw, th) = key.texels(size);
     let planes = scene
@@ -97,6 +101,6 @@ fn read_tile(
             },
             (tw, th),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(Arc::new)?;
     Ok((interleave(&planes, order), tw, th))
 }

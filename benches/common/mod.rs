@@ -1,0 +1,27 @@
+//! What the benches share: the median of timings and this process's resident memory.
+
+#![allow(dead_code)] // each bench uses what it needs
+
+/// The median of `v` (the upper one of an even count); NaN for none.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// A line of /proc/self/status in MiB (Linux): `VmRSS` now, `VmHWM` at its peak.
+fn status_mib(key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Resident memory of this process in MiB (Linux).
+pub fn rss_mib() -> Option<f64> {
+    status_mib("VmRSS:")
+}
+
+/// The most resident memory this process has had, in MiB (Linux).
+pub fn peak_rss_mib() -> Option<f64> {
+    status_mib("VmHWM:")
+}

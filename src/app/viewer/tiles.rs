@@ -1,0 +1,76 @@
+//! The tiles of a large scene on their way to the GPU: the reader thread asked for the tiles
+//! the panes need, the tiles it finished uploaded, and the counts the status bar and the
+//! benches read.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+use eframe::egui_wgpu;
+
+use crate::app::gpu::{install_tile, tiles_resident};
+use crate::render::pyramid::TileKey;
+use crate::session::TileReader;
+
+#[derive(Default)]
+pub struct TileStream {
+    /// The reader of the scene's tiles, started at the first frame that needs one.
+    reader: Option<TileReader>,
+    /// Tiles uploaded so far (every scene drawn from a pyramid since the viewer started).
+    uploads: usize,
+    /// Tiles on the GPU after the last frame.
+    on_gpu: usize,
+}
+
+impl TileStream {
+    /// The stream for a new scene: no reader yet, the upload count goes on.
+    pub fn next_scene(&self) -> Self {
+        Self {
+            uploads: self.uploads,
+            ..Self::default()
+        }
+    }
+
+    /// Tiles uploaded so far and tiles on the GPU now.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.uploads, self.on_gpu)
+    }
+
+    /// Asks the reader for `key` (it skips tiles already under way).
+    pub fn request(&mut self, key: TileKey) {
+        if let Some(reader) = &mut self.reader {
+            reader.request(key);
+        }
+    }
+
+    /// Uploads the tiles the reader has finished (starting it for the scene of `files`, `size`
+    /// pixels, channels from bands `order`, the first time). Returns why the last tile that
+    /// failed could not be read or uploaded.
+    pub fn receive(
+        &mut self,
+        ctx: &egui::Context,
+        render: &egui_wgpu::RenderState,
+        files: &[PathBuf],
+        size: (usize, usize),
+        order: [usize; 4],
+    ) -> Option<String> {
+        let reader = self.reader.get_or_insert_with(|| {
+            let ctx = ctx.clone();
+            TileReader::new(files.to_vec(), size, order, move || ctx.request_repaint())
+        });
+        let mut failed = None;
+        for (key, result) in reader.finished() {
+            let installed = match result {
+                Ok((texels, tw, th)) => {
+                    install_tile(render, key, &texels, tw, th).map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            match installed {
+                Ok(()) => self.uploads += 1,
+                Err(e) => failed = Some(format!("tile {key:?}: {e}")),
+            }
+        }
+        self.on_gpu = tiles_resident(render);
+        failed
+    }
+}

@@ -1,0 +1,21 @@
+//! The work a user asks for, without a user interface: opening a scene with its footprint
+//! layers, running work off the caller's thread ([`Job`]), predicting a scene from weights and
+//! their model card, fine-tuning on edited footprints, reading a large scene's tiles, and
+//! exporting footprints. The viewer (`app`) and the command line (`cli`) both stand on it;
+//! nothing here knows about egui.
+
+mod error;
+mod export;
+pub mod finetune;
+mod job;
+pub mod predict;
+mod scene;
+mod tiles;
+
+pub use error::SessionError;
+pub use export::export_footprints;
+pub use job::{Job, Shared};
+pub use scene::{
+    GivenLayers, ModelSetup, OpenFailure, SceneData, ViewerStart, load_probabilities, load_scene,
+};
+pub use tiles::{TileReader, TileResult, TileTexels};
