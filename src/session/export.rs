@@ -50,3 +50,83 @@ fn fill_areas(set: &mut Footprints) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::{Footprint, read_footprints};
+    use crate::raster::GeoTransform;
+    use geo::polygon;
+
+    /// A 10 x 10 px square at (x, y) of a scene's pixels.
+    fn square(x: f64, y: f64) -> Footprint {
+        Footprint {
+            id: "1".into(),
+            source: "edited".into(),
+            confidence: None,
+            area_m2: None,
+            iou: None,
+            image_id: None,
+            polygon: geo::MultiPolygon(vec![polygon![
+                (x: x, y: y), (x: x + 10.0, y: y), (x: x + 10.0, y: y + 10.0), (x: x, y: y + 10.0)
+            ]]),
+        }
+    }
+
+    fn pixels() -> Footprints {
+        Footprints {
+            items: vec![square(0.0, 0.0), square(20.0, 0.0)],
+            space: Space::Pixel,
+            image_id: Some("tile_1".into()),
+        }
+    }
+
+    /// 0.5 m pixels of UTM 31N (SN6's grid).
+    fn grid() -> SceneGrid {
+        SceneGrid {
+            geo_transform: GeoTransform([594_000.0, 0.5, 0.0, 5_750_000.0, 0.0, -0.5]),
+            crs_wkt: None,
+            epsg: Some(32631),
+        }
+    }
+
+    #[test]
+    fn pixels_go_to_the_scene_s_crs_with_their_area_in_square_metres() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.geojson");
+        let written = export_footprints(&path, pixels(), Some(&grid()), false).unwrap();
+        assert_eq!(written.space, Space::World { epsg: Some(32631) });
+        // 10 x 10 px of 0.5 m: 25 m².
+        for f in &written.items {
+            assert_eq!(f.area_m2, Some(25.0));
+        }
+        let read = read_footprints(&path).unwrap();
+        assert_eq!(read.items.len(), 2);
+        let first = read.items[0].polygon.0[0].exterior().0[0];
+        assert_eq!((first.x, first.y), (594_000.0, 5_750_000.0));
+    }
+
+    #[test]
+    fn a_csv_keeps_pixels_and_refuses_longitude_latitude() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let written = export_footprints(&path, pixels(), None, false).unwrap();
+        assert_eq!(written.space, Space::Pixel);
+        assert!(written.items.iter().all(|f| f.area_m2.is_none()));
+        assert!(matches!(
+            export_footprints(&path, pixels(), Some(&grid()), true),
+            Err(SessionError::CsvHoldsPixels)
+        ));
+    }
+
+    #[test]
+    fn pixels_without_a_grid_cannot_go_to_a_crs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.gpkg");
+        assert!(matches!(
+            export_footprints(&path, pixels(), None, false),
+            Err(SessionError::NoGeotransform)
+        ));
+        assert!(!path.exists(), "nothing is written on failure");
+    }
+}
