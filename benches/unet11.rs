@@ -495,7 +495,7 @@ fn bench_layers(args: &Args, config: &UNet11Config, threads: usize) -> anyhow::R
     }
     println!(
         "(burn ms: the backend's convolution; banded (CPU): products over bands of rows \
-         (model::cpu_conv); im2col (GPU): the convolution as one matrix product; TFLOP/s and \
+         (model::conv::banded); im2col (GPU): the convolution as one matrix product; TFLOP/s and \
          ratio (vs PyTorch, lower is better) for the faster form; every time includes one \
          scalar read-back)"
     );

@@ -5,7 +5,7 @@
 //! The CPU backend is flex, burn's fastest correct one here: one 3x3 convolution (64 -> 64 at
 //! 256 px) ran 5x faster than on the deprecated ndarray (28.9 against 5.8 GFLOP/s, 2 cores, same
 //! sums to 5e-7), and the full-width UNet11 runs on it, with our banded convolutions
-//! (`cpu_conv`) and gemm's AVX-512 kernels, at 0.99-1.23x PyTorch's time on the CPU, its logits
+//! (`conv::banded`) and gemm's AVX-512 kernels, at 0.99-1.23x PyTorch's time on the CPU, its logits
 //! within 5e-6 of PyTorch's in float64.
 
 use std::sync::OnceLock;
