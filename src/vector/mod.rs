@@ -8,6 +8,7 @@ mod rasterize;
 mod ring;
 mod simplify;
 mod valid;
+mod watershed;
 
 pub use convex::{RingFacts, is_simple_convex, ring_facts};
 pub use convex_clip::ConvexOutlines;
@@ -15,3 +16,4 @@ pub use polygonize::{TracedBuilding, VectorizeParams, vectorize};
 pub use rasterize::rasterize;
 pub use ring::{corners_and_next, twice_signed_area};
 pub use valid::is_valid_polygon;
+pub use watershed::watershed;

@@ -21,4 +21,5 @@ mod train;
 mod vector_golden;
 mod vector_props;
 mod viewer_flows;
+mod watershed_golden;
 mod window;
