@@ -3,6 +3,7 @@
 
 mod convex;
 mod convex_clip;
+mod instances;
 mod polygonize;
 mod rasterize;
 mod ring;
@@ -12,6 +13,7 @@ mod watershed;
 
 pub use convex::{RingFacts, is_simple_convex, ring_facts};
 pub use convex_clip::ConvexOutlines;
+pub use instances::{InstanceParams, instance_labels};
 pub use polygonize::{TracedBuilding, VectorizeParams, vectorize};
 pub use rasterize::rasterize;
 pub use ring::{corners_and_next, twice_signed_area};

@@ -59,7 +59,7 @@ impl Ord for Pending {
 /// assert_eq!(watershed(&image, &markers, &mask, 5, 1, false), vec![1, 1, 1, 2, 2]);
 /// ```
 pub fn watershed(
-    image: &[f32],
+    image: &[f64],
     markers: &[u32],
     mask: &[bool],
     width: usize,
@@ -80,7 +80,7 @@ pub fn watershed(
     for y in 0..height {
         for x in 0..width {
             let (i, p) = (y * width + x, padded(x, y));
-            value[p] = f64::from(image[i]);
+            value[p] = image[i];
             inside[p] = mask[i];
             output[p] = if mask[i] { markers[i] } else { 0 };
         }
@@ -154,8 +154,8 @@ mod tests {
     fn two_seeds_split_a_blob_along_its_ridge() {
         let (w, h) = (12, 6);
         // Lower in each square's middle, a ridge at x = 6.
-        let image: Vec<f32> = (0..w * h)
-            .map(|i| 6.0 - ((i % w) as f32 - 6.0).abs())
+        let image: Vec<f64> = (0..w * h)
+            .map(|i| 6.0 - ((i % w) as f64 - 6.0).abs())
             .collect();
         let mut markers = vec![0u32; w * h];
         markers[2 * w + 1] = 1;
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn nothing_is_flooded_outside_the_mask_or_from_masked_markers() {
-        let image = [0.0f32; 6];
+        let image = [0.0f64; 6];
         let markers = [1, 0, 0, 2, 0, 0];
         // The second marker lies outside the mask: it does not count.
         let mask = [true, true, false, false, true, true];

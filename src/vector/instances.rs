@@ -1,0 +1,196 @@
+//! Building instances from a three-head network's maps (footprint, edge, contact), in the SN6
+//! winner's order of operations: the footprint map is damped where contacts are, seeds are
+//! the damped map without edges and contacts above a threshold (8-connected, small ones
+//! dropped), and the seeds are flooded over the negated damped map inside the footprint
+//! threshold with watershed lines; the flooded regions, 8-connected, are the buildings.
+
+use super::watershed;
+
+/// The post-processing's settings; the defaults are the winner's (`test_postprocess_single`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InstanceParams {
+    /// How much the contact map damps the footprint map (1: footprint x (1 - contact)).
+    pub contact_weight: f64,
+    /// How much the edge map damps the footprint map (the winner: 0, not at all).
+    pub edge_weight: f64,
+    /// The seed map is the damped map x (1 - w_c contact) x (1 - w_e edge), these weights.
+    pub seed_contact_weight: f64,
+    pub seed_edge_weight: f64,
+    /// Seeds are where the seed map is above this...
+    pub seed_threshold: f64,
+    /// ...in 8-connected groups of at least this many pixels.
+    pub seed_min_area: usize,
+    /// Buildings are flooded where the damped map is above this.
+    pub threshold: f64,
+}
+
+impl Default for InstanceParams {
+    fn default() -> Self {
+        Self {
+            contact_weight: 1.0,
+            edge_weight: 0.0,
+            seed_contact_weight: 1.0,
+            seed_edge_weight: 1.0,
+            seed_threshold: 0.75,
+            seed_min_area: 110,
+            threshold: 0.5,
+        }
+    }
+}
+
+/// 8-connected groups of pixels: `same(a, b)` says whether neighbouring pixels `a` and `b`
+/// (both with `inside` true) belong together. Labels 1.. in raster order of each group's first
+/// pixel (scikit-image's `measure.label` numbering), 0 outside.
+fn label_8(
+    width: usize,
+    height: usize,
+    inside: impl Fn(usize) -> bool,
+    same: impl Fn(usize, usize) -> bool,
+) -> (Vec<u32>, u32) {
+    let mut labels = vec![0u32; width * height];
+    let mut count = 0u32;
+    let mut stack = Vec::new();
+    for start in 0..width * height {
+        if labels[start] != 0 || !inside(start) {
+            continue;
+        }
+        count += 1;
+        labels[start] = count;
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            let (x, y) = ((i % width) as isize, (i / width) as isize);
+            for dy in -1..=1isize {
+                for dx in -1..=1isize {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if (dx, dy) == (0, 0)
+                        || nx < 0
+                        || ny < 0
+                        || nx >= width as isize
+                        || ny >= height as isize
+                    {
+                        continue;
+                    }
+                    let j = ny as usize * width + nx as usize;
+                    if labels[j] == 0 && inside(j) && same(i, j) {
+                        labels[j] = count;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+    }
+    (labels, count)
+}
+
+/// Building instances of `width` x `height` maps (probabilities, row-major): a label per pixel
+/// (0: no building or a watershed line), labels 1.. in raster order, and how many there are.
+/// `None` when the maps do not have `width` x `height` values.
+pub fn instance_labels(
+    footprint: &[f32],
+    edge: &[f32],
+    contact: &[f32],
+    width: usize,
+    height: usize,
+    params: InstanceParams,
+) -> Option<(Vec<u32>, u32)> {
+    let n = width * height;
+    if footprint.len() != n || edge.len() != n || contact.len() != n {
+        return None;
+    }
+    let at = |v: &[f32], i: usize| f64::from(v[i]);
+    // The footprint damped where contacts (and, with a weight, edges) are.
+    let damped: Vec<f64> = (0..n)
+        .map(|i| {
+            at(footprint, i)
+                * (1.0 - params.contact_weight * at(contact, i))
+                * (1.0 - params.edge_weight * at(edge, i))
+        })
+        .collect();
+    let seed_map: Vec<bool> = (0..n)
+        .map(|i| {
+            damped[i]
+                * (1.0 - params.seed_contact_weight * at(contact, i))
+                * (1.0 - params.seed_edge_weight * at(edge, i))
+                > params.seed_threshold
+        })
+        .collect();
+    let (groups, count) = label_8(width, height, |i| seed_map[i], |_, _| true);
+    let mut area = vec![0usize; count as usize + 1];
+    for &g in &groups {
+        area[g as usize] += 1;
+    }
+    let kept = |i: usize| groups[i] != 0 && area[groups[i] as usize] >= params.seed_min_area;
+    let (seeds, _) = label_8(width, height, kept, |_, _| true);
+    let image: Vec<f64> = damped.iter().map(|v| -v).collect();
+    let mask: Vec<bool> = damped.iter().map(|v| *v > params.threshold).collect();
+    let flooded = watershed(&image, &seeds, &mask, width, height, true);
+    Some(label_8(
+        width,
+        height,
+        |i| flooded[i] != 0,
+        |a, b| flooded[a] == flooded[b],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eight_connected_groups_are_numbered_in_raster_order() {
+        // . x . x
+        // x . . x
+        // . . x .
+        let set = [0, 1, 0, 1, 1, 0, 0, 1, 0, 0, 1, 0];
+        let (labels, count) = label_8(4, 3, |i| set[i] == 1, |_, _| true);
+        assert_eq!(count, 2);
+        assert_eq!(labels, vec![0, 1, 0, 2, 1, 0, 0, 2, 0, 0, 2, 0]);
+    }
+
+    /// Two touching squares whose contact the network marks: one building each.
+    #[test]
+    fn a_contact_splits_touching_buildings() {
+        let (w, h) = (40, 20);
+        let footprint: Vec<f32> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                if (4..36).contains(&x) && (4..16).contains(&y) {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let contact: Vec<f32> = (0..w * h)
+            .map(|i| {
+                if (19..21).contains(&(i % w)) {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let edge = vec![0.0f32; w * h];
+        let (labels, count) =
+            instance_labels(&footprint, &edge, &contact, w, h, InstanceParams::default()).unwrap();
+        assert_eq!(count, 2);
+        assert_eq!(labels[10 * w + 10], 1);
+        assert_eq!(labels[10 * w + 30], 2);
+        // Without the contact map it is one building.
+        let none = vec![0.0f32; w * h];
+        let (_, one) =
+            instance_labels(&footprint, &edge, &none, w, h, InstanceParams::default()).unwrap();
+        assert_eq!(one, 1);
+        assert!(
+            instance_labels(
+                &footprint,
+                &edge,
+                &none,
+                w,
+                h + 1,
+                InstanceParams::default()
+            )
+            .is_none()
+        );
+    }
+}
