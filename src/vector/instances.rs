@@ -119,8 +119,17 @@ pub fn instance_labels(
     for &g in &groups {
         area[g as usize] += 1;
     }
-    let kept = |i: usize| groups[i] != 0 && area[groups[i] as usize] >= params.seed_min_area;
-    let (seeds, _) = label_8(width, height, kept, |_, _| true);
+    // The groups kept, numbered again in their order (the raster order of their first pixels,
+    // as labelling what is left would number them).
+    let mut renumbered = vec![0u32; area.len()];
+    let mut kept = 0;
+    for (group, &pixels) in area.iter().enumerate().skip(1) {
+        if pixels >= params.seed_min_area {
+            kept += 1;
+            renumbered[group] = kept;
+        }
+    }
+    let seeds: Vec<u32> = groups.iter().map(|&g| renumbered[g as usize]).collect();
     let image: Vec<f64> = damped.iter().map(|v| -v).collect();
     let mask: Vec<bool> = damped.iter().map(|v| *v > params.threshold).collect();
     let flooded = watershed(&image, &seeds, &mask, width, height, true);
