@@ -1,6 +1,7 @@
 //! The forms the network's 3x3 convolutions are computed in: the backend's own, one matrix
-//! product over shifted copies of the input ([`im2col`], GPUs), or products over bands of
-//! output rows with the bias and the ReLU folded in ([`banded`], burn's CPU backend).
+//! product over shifted copies of the input ([`conv_by_matmul`] in `im2col.rs`; GPUs), or
+//! products over bands of output rows with the bias and the ReLU folded in ([`banded`],
+//! burn's CPU backend).
 
 pub mod banded;
 mod im2col;
