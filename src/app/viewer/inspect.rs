@@ -92,9 +92,7 @@ impl Inspector {
         full.last = Some(((x, y), value));
         value
     }
-}
 
-impl Inspector {
     /// Every band of `scene` at scene position `p`, as stored (read as `input`) and in dB (for
     /// a scene drawn by tiles, read from its files at full resolution; the overview's value if
     /// that fails).

@@ -439,7 +439,8 @@ impl Viewer {
         self.layers = LayerScores::default();
         self.edit = self.edit.next_scene();
         self.prediction = self.prediction.next_scene(&self.scene);
-        self.overlay.scene_changed();
+        // Its map (or none) replaces the last at the next frame; the overlay's settings stay.
+        self.overlay.changed();
         if self.scene.edits.is_some() {
             // Edits saved by an earlier session come back as they were left.
             self.start_editing();

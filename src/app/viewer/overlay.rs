@@ -48,11 +48,6 @@ impl Overlay {
         self.dirty = true;
     }
 
-    /// A new scene: its map (or none) replaces the last at the next frame; the settings stay.
-    pub fn scene_changed(&mut self) {
-        self.changed();
-    }
-
     /// The map to upload when it changed since the last call: where it lies and its values,
     /// width and height (a map larger than the overlay's texture at every k-th pixel), or
     /// `Some(None)` to drop the one there. `None` when nothing changed.
