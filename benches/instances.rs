@@ -1,7 +1,8 @@
 //! Building instances from three maps (footprint, edge, contact) on a 900x900 tile of terraced
-//! rows, ours (`vector::instance_labels`) against scikit-image's pipeline
-//! (`benches/instances_peer.py`, needs scikit-image) on the same maps in the same run; the
-//! building counts must agree. Target: ours at least 10x faster.
+//! rows, ours (`vector::instance_labels`, then `vector::outline_labels`) against the winner's
+//! pipeline in scikit-image, rasterio and shapely (`benches/instances_peer.py`) on the same
+//! maps in the same run, up to the labels and up to the footprints; the building and
+//! footprint counts must agree. Target: ours at least 10x faster.
 //!
 //! `cargo bench --profile dev --config benches/ours-as-release.toml --bench instances`
 
@@ -13,7 +14,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use sarscope::vector::{InstanceParams, instance_labels};
+use sarscope::vector::{InstanceParams, OutlineParams, instance_labels, outline_labels};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -61,6 +62,21 @@ fn maps() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     (footprint, edge, contact)
 }
 
+/// Half a second of warm-up, then the median of `repeat` runs, in seconds.
+fn time_median<T>(f: &impl Fn() -> T, repeat: usize) -> f64 {
+    let warm = std::time::Instant::now();
+    while warm.elapsed().as_secs_f64() < 0.5 {
+        std::hint::black_box(f());
+    }
+    let mut times = Vec::new();
+    for _ in 0..repeat.max(1) {
+        let start = std::time::Instant::now();
+        std::hint::black_box(f());
+        times.push(start.elapsed().as_secs_f64());
+    }
+    median(times)
+}
+
 fn write_f32(path: &Path, values: &[f32]) -> anyhow::Result<()> {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
@@ -79,22 +95,20 @@ fn main() -> anyhow::Result<()> {
             InstanceParams::default(),
         )
     };
-    let (_, buildings) = run().context("the maps have the tile's size")?;
-    // Half a second of warm-up, then the median of `repeat` runs.
-    let warm = std::time::Instant::now();
-    while warm.elapsed().as_secs_f64() < 0.5 {
-        std::hint::black_box(run());
-    }
-    let mut times = Vec::new();
-    for _ in 0..args.repeat.max(1) {
-        let start = std::time::Instant::now();
-        std::hint::black_box(run());
-        times.push(start.elapsed().as_secs_f64());
-    }
-    let ours = median(times);
+    let (labels, buildings) = run().context("the maps have the tile's size")?;
+    let outline =
+        |labels: &[u32]| outline_labels(labels, &footprint, SIDE, SIDE, OutlineParams::default());
+    let footprints = outline(&labels).len();
+    let full = || run().map(|(labels, _)| outline(&labels));
+    let ours = time_median(&run, args.repeat);
+    let ours_full = time_median(&full, args.repeat);
     println!(
         "instances of a {SIDE}x{SIDE} tile (seeds, watershed with lines, labels): ours {:.2} ms, {buildings} buildings",
         ours * 1e3
+    );
+    println!(
+        "  and their footprints (outlines, buffer, simplify, rounding): ours {:.2} ms, {footprints} footprints",
+        ours_full * 1e3
     );
     if args.python == "none" {
         println!("note: Python peer skipped (--python none)");
@@ -119,6 +133,9 @@ fn main() -> anyhow::Result<()> {
     let theirs = peer["seconds"]
         .as_f64()
         .context("no seconds from the peer")?;
+    let theirs_full = peer["seconds_full"]
+        .as_f64()
+        .context("no seconds_full from the peer")?;
     println!(
         "scikit-image {}: {:.2} ms, {} buildings  ->  ours {:.1}x faster (target >= 10x)",
         peer["skimage"].as_str().unwrap_or("?"),
@@ -126,8 +143,17 @@ fn main() -> anyhow::Result<()> {
         peer["buildings"],
         theirs / ours
     );
+    println!(
+        "  + rasterio and shapely: {:.2} ms, {} footprints  ->  ours {:.1}x faster",
+        theirs_full * 1e3,
+        peer["footprints"],
+        theirs_full / ours_full
+    );
     if peer["buildings"].as_u64() != Some(u64::from(buildings)) {
         bail!("the building counts differ from the peer's");
+    }
+    if peer["footprints"].as_u64() != Some(footprints as u64) {
+        bail!("the footprint counts differ from the peer's");
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! dropped), and the seeds are flooded over the negated damped map inside the footprint
 //! threshold with watershed lines; the flooded regions, 8-connected, are the buildings.
 
-use super::watershed;
+use super::{OutlineParams, TracedBuilding, outline_labels, watershed};
 
 /// The post-processing's settings; the defaults are the winner's (`test_postprocess_single`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -139,6 +139,23 @@ pub fn instance_labels(
         |i| flooded[i] != 0,
         |a, b| flooded[a] == flooded[b],
     ))
+}
+
+/// The buildings of a three-head network's maps as the SN6 winner writes them: the
+/// [`instance_labels`] outlined by [`outline_labels`], each with the mean footprint
+/// probability of its pixels as its confidence. `None` when the maps do not have `width` x
+/// `height` values.
+pub fn instance_footprints(
+    footprint: &[f32],
+    edge: &[f32],
+    contact: &[f32],
+    width: usize,
+    height: usize,
+    params: InstanceParams,
+    outline: OutlineParams,
+) -> Option<Vec<TracedBuilding>> {
+    let (labels, _) = instance_labels(footprint, edge, contact, width, height, params)?;
+    Some(outline_labels(&labels, footprint, width, height, outline))
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ mod watershed;
 
 pub use convex::{RingFacts, is_simple_convex, ring_facts};
 pub use convex_clip::ConvexOutlines;
-pub use instances::{InstanceParams, instance_labels};
-pub use polygonize::{TracedBuilding, VectorizeParams, vectorize};
+pub use instances::{InstanceParams, instance_footprints, instance_labels};
+pub use polygonize::{OutlineParams, TracedBuilding, VectorizeParams, outline_labels, vectorize};
 pub use rasterize::rasterize;
 pub use ring::{corners_and_next, twice_signed_area};
 pub use valid::is_valid_polygon;

@@ -157,3 +157,67 @@ fn instances_from_three_maps_are_the_winner_s() {
     // Five rows of touching houses came out as houses, not as one building per row.
     assert!(houses > 5, "{houses}");
 }
+
+/// Label images to footprints as the winner writes them (rasterio's shapes, shapely's
+/// buffer 0.5, area >= 80, simplify 0.5, whole-pixel WKT), on the terraced rows and on
+/// ragged watershed regions of noisy blob maps: the same footprints, each with IoU >= 0.99.
+#[test]
+fn footprints_from_labels_are_the_winner_s() {
+    use geo::{Area, BooleanOps, RemoveRepeatedPoints};
+    let text = std::fs::read_to_string(fixture("watershed_golden.json")).unwrap();
+    let golden: Value = serde_json::from_str(&text).unwrap();
+    let (mut total, mut same_vertices, mut worst) = (0, 0, 1.0f64);
+    for (k, c) in golden["outlines"].as_array().unwrap().iter().enumerate() {
+        let (w, h) = (
+            c["width"].as_u64().unwrap() as usize,
+            c["height"].as_u64().unwrap() as usize,
+        );
+        let labels: Vec<u32> = c["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        let want: Vec<geo::Polygon<f64>> = c["wkt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let mp = sarscope::io::parse_polygon_wkt(t.as_str().unwrap()).unwrap();
+                mp.0.into_iter().next().unwrap()
+            })
+            .collect();
+        let ours = sarscope::vector::outline_labels(
+            &labels,
+            &[],
+            w,
+            h,
+            sarscope::vector::OutlineParams::default(),
+        );
+        assert_eq!(ours.len(), want.len(), "case {k}: footprint count");
+        for b in &ours {
+            let (best, iou) = want
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let inter = b.polygon.intersection(p).unsigned_area();
+                    let union = b.polygon.unsigned_area() + p.unsigned_area() - inter;
+                    (i, inter / union.max(1e-9))
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap();
+            worst = worst.min(iou);
+            assert!(iou >= 0.99, "case {k}, footprint {}: IoU {iou:.4}", b.id);
+            let strip = |p: &geo::Polygon<f64>| p.exterior().remove_repeated_points().0;
+            same_vertices += usize::from(strip(&b.polygon) == strip(&want[best]));
+            total += 1;
+        }
+    }
+    eprintln!(
+        "{total} footprints, {same_vertices} with shapely's exterior vertex for vertex, worst IoU {worst:.4}"
+    );
+    assert!(total >= 30, "{total}");
+    // Most come out vertex for vertex (GEOS's offset curve and simplification replayed); the
+    // rest differ where rounding left shapely a repeated or folded vertex.
+    assert!(same_vertices * 2 > total, "{same_vertices} of {total}");
+}

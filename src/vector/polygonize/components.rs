@@ -6,6 +6,16 @@ use super::runs::Run;
 /// that it overlaps), components in raster order of their first run, each one's runs in
 /// raster order.
 pub(super) fn group_runs(runs: &[Run], row_start: &[usize]) -> Vec<Vec<Run>> {
+    group_runs_by(runs, row_start, |_, _| true)
+}
+
+/// [`group_runs`], joining a run to one above it that it overlaps only where `same(run, above)`
+/// (indices into `runs`) says they belong together (runs of one label).
+pub(super) fn group_runs_by(
+    runs: &[Run],
+    row_start: &[usize],
+    same: impl Fn(usize, usize) -> bool,
+) -> Vec<Vec<Run>> {
     let mut parent: Vec<usize> = (0..runs.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while let Some(&p) = parent.get(i) {
@@ -46,7 +56,7 @@ pub(super) fn group_runs(runs: &[Run], row_start: &[usize]) -> Vec<Vec<Run>> {
                     break;
                 }
                 let (ra, rb) = (root(&mut parent, r), root(&mut parent, b));
-                if ra != rb {
+                if ra != rb && same(r, b) {
                     // Keep the earlier run as the root, so roots follow raster order.
                     let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
                     if let Some(slot) = parent.get_mut(hi) {

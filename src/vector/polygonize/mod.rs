@@ -3,12 +3,15 @@
 //! their holes ([`trace`]; what `rasterio.features.shapes` gives), simplification.
 
 mod components;
+mod geos;
+mod labelled;
 mod runs;
 #[cfg(test)]
 mod tests;
 mod trace;
 
 use components::group_runs;
+pub use labelled::{OutlineParams, outline_labels};
 use runs::{Run, above_bits, runs_of};
 use trace::trace_runs;
 
