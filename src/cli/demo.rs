@@ -5,7 +5,17 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::synth::{self, LookSide, SynthConfig};
+use crate::synth::{self, Difficulty, LookSide, SynthConfig};
+
+/// `--difficulty`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DifficultyArg {
+    /// The first generator's scenes (gaps between houses, truth on the radar's buildings).
+    Standard,
+    /// As hard as Rotterdam: touching terraced houses, towers, clutter, north and south
+    /// strips, annotator's truth (README, "The hard benchmark").
+    Hard,
+}
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -28,6 +38,10 @@ pub struct DemoArgs {
     /// SN6 baseline sees tiles after its rotation).
     #[arg(long)]
     pub mixed_look: bool,
+    /// How hard the scenes are to map. Hard scenes are named as SN6 tiles and their strips'
+    /// looks are written to SAR_orientations.txt in the folder.
+    #[arg(long, value_enum, default_value_t = DifficultyArg::Standard)]
+    pub difficulty: DifficultyArg,
 }
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
@@ -41,12 +55,21 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         } else {
             LookSide::North
         },
+        difficulty: match args.difficulty {
+            DifficultyArg::Standard => Difficulty::Standard,
+            DifficultyArg::Hard => Difficulty::Hard,
+        },
     };
+    let mut strips = std::collections::BTreeMap::new();
     for index in args.first..args.first.saturating_add(args.count) {
         let scene = synth::generate(&config, index)?;
         let written = scene
             .write(&args.out)
             .with_context(|| format!("writing scene {} into {}", scene.name, args.out.display()))?;
+        if config.difficulty == Difficulty::Hard {
+            let (strip, south) = synth::hard_strip(config.seed, index);
+            strips.insert(strip, south);
+        }
         println!(
             "[{}/{}] {} ({} buildings) + {} + {}",
             index - args.first + 1,
@@ -57,7 +80,35 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             file_name(&written.csv),
         );
     }
+    if !strips.is_empty() {
+        let path = write_orientations(&args.out, &strips)?;
+        println!("{} ({} strips)", path.display(), strips.len());
+    }
     Ok(())
+}
+
+/// Adds the strips' flags (1: imaged from the south) to `SAR_orientations.txt` in `dir`,
+/// keeping the lines of strips already there.
+fn write_orientations(
+    dir: &std::path::Path,
+    strips: &std::collections::BTreeMap<String, bool>,
+) -> anyhow::Result<PathBuf> {
+    let path = dir.join("SAR_orientations.txt");
+    let mut all: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        for line in text.lines() {
+            let mut fields = line.split_whitespace();
+            if let (Some(key), Some(flag)) = (fields.next(), fields.next()) {
+                all.insert(key.to_string(), flag.to_string());
+            }
+        }
+    }
+    for (key, &south) in strips {
+        all.insert(key.clone(), if south { "1" } else { "0" }.to_string());
+    }
+    let text: String = all.iter().map(|(k, f)| format!("{k} {f}\n")).collect();
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 fn file_name(path: &std::path::Path) -> String {

@@ -106,7 +106,7 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "UNet11".into()),
-        rotation: "none".into(),
+        rotation: "sn6-orientations".into(),
         normalization: config.normalization,
         ..ModelCard::default()
     };

@@ -29,6 +29,12 @@ pub(crate) struct Layout {
     pub cover: Vec<Cover>,
     pub valid: Vec<bool>,
     pub buildings: Vec<Building>,
+    /// Hard scenes: tree crowns over streets and the fronts of houses (drawn over whatever
+    /// is below, roofs included).
+    pub crowns: Vec<bool>,
+    /// Hard scenes: point scatterers (lamp posts, cars, ships), pixel index and strength in dB
+    /// relative to a roof fixture.
+    pub scatterers: Vec<(usize, f32)>,
 }
 
 /// The street grid: rotated axes (u along streets, v across), cell periods and street width.
@@ -116,7 +122,13 @@ impl Rect {
     }
 }
 
-pub(crate) fn make_layout(rng: &mut impl Rng, width: usize, height: usize, px: f64) -> Layout {
+pub(crate) fn make_layout(
+    rng: &mut impl Rng,
+    width: usize,
+    height: usize,
+    px: f64,
+    hard: bool,
+) -> Layout {
     let angle = rng.random_range(-45.0f64..45.0).to_radians();
     let m = |metres: f64| metres / px; // metres -> pixels
     let grid = Grid {
@@ -193,8 +205,10 @@ pub(crate) fn make_layout(rng: &mut impl Rng, width: usize, height: usize, px: f
                 v1: base[1] + grid.period[1] - setback,
             };
             let rects = match block_kind([iu, iv], salt) {
+                BlockKind::RowHouses if hard => terraced_rows(rng, block, m(1.0)),
                 BlockKind::RowHouses => row_houses(rng, block, m(1.0)),
                 BlockKind::Detached => detached(rng, block, m(1.0)),
+                BlockKind::Large if hard && rng.random_bool(0.4) => vec![tower(rng, block, m(1.0))],
                 BlockKind::Large => vec![large(rng, block)],
                 BlockKind::Park | BlockKind::Water => Vec::new(),
             };
@@ -213,13 +227,93 @@ pub(crate) fn make_layout(rng: &mut impl Rng, width: usize, height: usize, px: f
             }
         }
     }
+    let (crowns, scatterers) = if hard {
+        clutter(rng, &grid, &cover, width, height, m(1.0))
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Layout {
         width,
         height,
         cover,
         valid,
         buildings,
+        crowns,
+        scatterers,
     }
+}
+
+/// Hard scenes' clutter: tree crowns along the streets (over kerbs, pavements and the fronts
+/// of houses: 40% of the 8 m beside each street where the crown noise is high), a lamp post
+/// every 20-30 m along each street, a parked car on about one road pixel in 250, and a ship
+/// or two in each canal block (10-35 m by 3-7 m of bright metal).
+fn clutter(
+    rng: &mut impl Rng,
+    grid: &Grid,
+    cover: &[Cover],
+    width: usize,
+    height: usize,
+    m: f64,
+) -> (Vec<bool>, Vec<(usize, f32)>) {
+    let noise = super::noise::ValueNoise::new(rng, width, height, (4.0 * m) as f32);
+    let mut crowns = vec![false; width * height];
+    let mut scatterers = Vec::new();
+    let lamp_step = rng.random_range(20.0 * m..30.0 * m);
+    for y in 0..height {
+        for x in 0..width {
+            let i = y * width + x;
+            let uv = grid.local([x as f64 + 0.5, y as f64 + 0.5]);
+            let (_, inside) = grid.cell(uv);
+            let near_street = (inside[0] < grid.street + 8.0 * m
+                || inside[1] < grid.street + 8.0 * m)
+                && !(inside[0] < grid.street - 2.0 * m || inside[1] < grid.street - 2.0 * m);
+            if near_street && noise.at(x as f32, y as f32) > 0.6 {
+                crowns[i] = true;
+            }
+            let road = cover.get(i) == Some(&Cover::Road);
+            // Lamp posts on the kerb line of each street, every `lamp_step` along it.
+            let kerb = |k: usize| (inside[k] - (grid.street - 0.5 * m)).abs() < 0.5;
+            let along = |k: usize| (uv[1 - k].rem_euclid(lamp_step)) < 1.0;
+            if road && ((kerb(0) && along(0)) || (kerb(1) && along(1))) {
+                scatterers.push((i, 4.0));
+            } else if road && rng.random_ratio(1, 250) {
+                scatterers.push((i, 0.0));
+            }
+        }
+    }
+    // Ships: rectangles along the canal's axis inside water.
+    let water: Vec<usize> = (0..width * height)
+        .filter(|&i| cover.get(i) == Some(&Cover::Water))
+        .collect();
+    let ships = (water.len() / 40_000).min(12) + usize::from(!water.is_empty());
+    for _ in 0..ships {
+        let Some(&at) = water.get(rng.random_range(0..water.len().max(1))) else {
+            break;
+        };
+        let (cx, cy) = ((at % width) as f64, (at / width) as f64);
+        let (length, beam) = (
+            rng.random_range(10.0 * m..35.0 * m),
+            rng.random_range(3.0 * m..7.0 * m),
+        );
+        let steps = (length as usize).max(1);
+        for s in 0..steps {
+            for b in 0..(beam as usize).max(1) {
+                let u = s as f64 - length / 2.0;
+                let v = b as f64 - beam / 2.0;
+                let x = cx + u * grid.eu[0] + v * grid.ev[0];
+                let y = cy + u * grid.eu[1] + v * grid.ev[1];
+                if x < 0.0 || y < 0.0 || x >= width as f64 || y >= height as f64 {
+                    continue;
+                }
+                let i = y as usize * width + x as usize;
+                if cover.get(i) == Some(&Cover::Water) {
+                    let bright = if s == 0 || s + 1 == steps { 2.0 } else { -6.0 };
+                    scatterers.push((i, bright));
+                }
+            }
+        }
+    }
+    (crowns, scatterers)
 }
 
 type Shape = (Vec<[f64; 2]>, f64);
@@ -260,6 +354,67 @@ fn row_houses(rng: &mut impl Rng, block: Rect, m: f64) -> Vec<Shape> {
         }
     }
     out
+}
+
+/// Hard scenes' terraced rows, as Rotterdam's: houses 5-9 m wide sharing their walls (no gap,
+/// the footprints touch, as SN6 labels do), now and then an alley of 1-2 m, each house's
+/// height within 1.5 m of its row's.
+fn terraced_rows(rng: &mut impl Rng, block: Rect, m: f64) -> Vec<Shape> {
+    let depth = rng.random_range(8.0 * m..12.0 * m);
+    let height = rng.random_range(6.0..11.0);
+    if block.v1 - block.v0 < depth + 2.0 * m {
+        return Vec::new();
+    }
+    let mut rows = vec![(block.v0, block.v0 + depth)];
+    if block.v1 - block.v0 > 2.0 * depth + 5.0 * m {
+        rows.push((block.v1 - depth, block.v1));
+    }
+    let mut out = Vec::new();
+    for (v0, v1) in rows {
+        let mut u = block.u0;
+        loop {
+            let w = rng.random_range(5.0 * m..9.0 * m);
+            if u + w > block.u1 {
+                break;
+            }
+            out.push((
+                rect_shape(Rect {
+                    u0: u,
+                    v0,
+                    u1: u + w,
+                    v1,
+                }),
+                height + rng.random_range(-1.5..1.5),
+            ));
+            u += w;
+            if rng.random_bool(0.12) {
+                u += rng.random_range(1.0 * m..2.0 * m);
+            }
+        }
+    }
+    out
+}
+
+/// Hard scenes' tower: 15-30 m a side, 30-60 m tall, near the block's side that faces the
+/// sensor (low v in the grid is not always up; the layover of 30-60 m falls on the street
+/// and the buildings beyond whichever way the grid turns).
+fn tower(rng: &mut impl Rng, block: Rect, m: f64) -> Shape {
+    let (bw, bh) = (block.u1 - block.u0, block.v1 - block.v0);
+    let (w, h) = (
+        rng.random_range(15.0 * m..30.0 * m).min(bw * 0.9),
+        rng.random_range(15.0 * m..30.0 * m).min(bh * 0.9),
+    );
+    let u0 = block.u0 + rng.random_range(0.0..=(bw - w).max(0.0));
+    let v0 = block.v0 + rng.random_range(0.0..=((bh - h) * 0.3).max(0.0));
+    (
+        rect_shape(Rect {
+            u0,
+            v0,
+            u1: u0 + w,
+            v1: v0 + h,
+        }),
+        rng.random_range(30.0..60.0),
+    )
 }
 
 /// One to four free-standing houses placed without overlap.

@@ -21,7 +21,9 @@ use rand_chacha::ChaCha8Rng;
 pub use layout::Building;
 pub use mosaic::write_mosaic_vrt;
 
-use crate::io::{IoError, world_from_pixel, write_footprints_geojson, write_spacenet_csv};
+use crate::io::{
+    IoError, image_id_of, world_from_pixel, write_footprints_geojson, write_spacenet_csv,
+};
 use crate::raster::{GeoTiffMeta, GeoTransform, Planes, RasterError, write_geotiff};
 
 /// The SpaceNet 6 CRS: WGS 84 / UTM zone 31N (Rotterdam).
@@ -44,13 +46,33 @@ pub enum LookSide {
     Random,
 }
 
+/// How hard the scenes are to map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Difficulty {
+    /// The first generator's scenes: gaps between terraced houses, truth exactly on the
+    /// buildings' ground outlines, every tile seen from the north.
+    #[default]
+    Standard,
+    /// A benchmark as hard as Rotterdam (README, "The hard benchmark"): terraced houses that
+    /// share walls, towers whose layover falls across their neighbours, street trees, lamp
+    /// posts, cars and ships, strips imaged from the north or the south (flagged in
+    /// `SAR_orientations.txt` the SN6 way, tiles named as SN6's), and truth drawn as an
+    /// optical annotator would.
+    Hard,
+}
+
+/// Tiles per imaging strip in hard scenes: consecutive indices share a strip and its look.
+pub const TILES_PER_STRIP: u64 = 4;
+
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct SynthConfig {
     pub width: usize,
     pub height: usize,
     pub seed: u64,
+    /// Standard scenes only; hard scenes take the look of their strip.
     pub look: LookSide,
+    pub difficulty: Difficulty,
 }
 
 impl Default for SynthConfig {
@@ -61,8 +83,21 @@ impl Default for SynthConfig {
             height: 900,
             seed: DEMO_SEED,
             look: LookSide::North,
+            difficulty: Difficulty::Standard,
         }
     }
+}
+
+/// The strip key (two 14-digit timestamps, as SN6's) of hard scene `index` of `seed`, and
+/// whether that strip was imaged from the south.
+pub fn hard_strip(seed: u64, index: u64) -> (String, bool) {
+    let strip = index / TILES_PER_STRIP;
+    let start = 20_190_804_000_000u64 + (seed % 10_000) * 1_000_000 + strip % 1_000_000;
+    let mut h = (seed ^ 0x005E_ED0F_5A12).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ strip;
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h ^= h >> 32;
+    (format!("{start:014}_{:014}", start + 229), h & 1 == 1)
 }
 
 /// One generated scene.
@@ -74,8 +109,11 @@ pub struct SynthScene {
     pub planes: Planes,
     pub geo_transform: GeoTransform,
     pub epsg: u32,
-    /// Footprints in pixel coordinates of this tile.
+    /// The buildings the radar saw, footprints in pixel coordinates of this tile.
     pub buildings: Vec<Building>,
+    /// The ground truth, in pixel coordinates: the footprints themselves, or in hard scenes
+    /// an annotator's outlines of them.
+    pub truth: Vec<Polygon<f64>>,
     pub looks_from_north: bool,
     pub incidence_deg: f64,
 }
@@ -117,16 +155,23 @@ pub fn generate(config: &SynthConfig, index: u64) -> Result<SynthScene, SynthErr
     if width < 64 || height < 64 {
         return Err(SynthError::TooSmall { width, height });
     }
+    let hard = config.difficulty == Difficulty::Hard;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     rng.set_stream(index);
     let looks_from_north = match config.look {
+        _ if hard => !hard_strip(config.seed, index).1,
         LookSide::North => true,
         LookSide::South => false,
         LookSide::Random => rng.random_bool(0.5),
     };
     let incidence_deg = rng.random_range(40.0..55.0);
-    let mut layout = layout::make_layout(&mut rng, width, height, SN6_PIXEL_SIZE);
+    let mut layout = layout::make_layout(&mut rng, width, height, SN6_PIXEL_SIZE, hard);
     let buildings = layout.buildings.clone();
+    let truth = if hard {
+        annotate(&buildings, &mut rng)
+    } else {
+        buildings.iter().map(|b| b.footprint.clone()).collect()
+    };
     // The radar model looks along +y; a south-looking scene is rendered upside down.
     if !looks_from_north {
         flip_layout(&mut layout);
@@ -151,11 +196,16 @@ pub fn generate(config: &SynthConfig, index: u64) -> Result<SynthScene, SynthErr
         SN6_PIXEL_SIZE,
     );
     Ok(SynthScene {
-        name: scene_name(config.seed, index),
+        name: if hard {
+            hard_scene_name(config.seed, index)
+        } else {
+            scene_name(config.seed, index)
+        },
         planes: Planes::new(width, height, bands, &[Some(0.0); 4]),
         geo_transform,
         epsg: SN6_EPSG,
         buildings,
+        truth,
         looks_from_north,
         incidence_deg,
     })
@@ -164,6 +214,46 @@ pub fn generate(config: &SynthConfig, index: u64) -> Result<SynthScene, SynthErr
 /// The file stem and ImageId of scene `index` of seed `seed`: `synth_s0_0000`.
 pub fn scene_name(seed: u64, index: u64) -> String {
     format!("synth_s{seed}_{index:04}")
+}
+
+/// The file stem of hard scene `index` of seed `seed`, an SN6 tile name whose strip key
+/// `SAR_orientations.txt` flags: `SN6_Synth_AOI_11_Rotterdam_SAR-Intensity_<strip>_tile_<i>`.
+pub fn hard_scene_name(seed: u64, index: u64) -> String {
+    let (strip, _) = hard_strip(seed, index);
+    format!("SN6_Synth_AOI_11_Rotterdam_SAR-Intensity_{strip}_tile_{index}")
+}
+
+/// An optical annotator's outlines of the buildings: the whole scene off by a registration
+/// error of up to 1 m (2 px) each way, and every corner placed by hand within 0.25 m
+/// (0.5 px), a corner that neighbours share placed once for both (touching houses stay
+/// touching).
+fn annotate(buildings: &[Building], rng: &mut impl Rng) -> Vec<Polygon<f64>> {
+    let shift = Coord {
+        x: rng.random_range(-2.0..2.0),
+        y: rng.random_range(-2.0..2.0),
+    };
+    let salt: u64 = rng.random();
+    let jitter = |c: Coord<f64>| -> Coord<f64> {
+        // The same corner (to a hundredth of a pixel) gets the same hand error.
+        let key = ((c.x * 100.0).round() as i64, (c.y * 100.0).round() as i64);
+        let mut h = salt
+            ^ (key.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (key.1 as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        let mut unit = || {
+            h ^= h >> 33;
+            h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+            h ^= h >> 33;
+            (h >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        Coord {
+            x: c.x + shift.x + unit(),
+            y: c.y + shift.y + unit(),
+        }
+    };
+    buildings
+        .iter()
+        .map(|b| b.footprint.map_coords(jitter))
+        .collect()
 }
 
 fn flip_rows<T>(values: &mut [T], width: usize, height: usize) {
@@ -182,6 +272,12 @@ fn flip_layout(layout: &mut layout::Layout) {
     let (w, h) = (layout.width, layout.height);
     flip_rows(&mut layout.cover, w, h);
     flip_rows(&mut layout.valid, w, h);
+    if !layout.crowns.is_empty() {
+        flip_rows(&mut layout.crowns, w, h);
+    }
+    for (i, _) in &mut layout.scatterers {
+        *i = (h - 1 - *i / w) * w + *i % w;
+    }
     for b in &mut layout.buildings {
         b.footprint = b.footprint.map_coords(|c| Coord {
             x: c.x,
@@ -193,9 +289,9 @@ fn flip_layout(layout: &mut layout::Layout) {
 }
 
 impl SynthScene {
-    /// Footprints in pixel coordinates.
+    /// The ground-truth footprints in pixel coordinates.
     pub fn footprints_pixel(&self) -> Vec<Polygon<f64>> {
-        self.buildings.iter().map(|b| b.footprint.clone()).collect()
+        self.truth.clone()
     }
 
     /// Footprints in the scene's CRS (metres).
@@ -246,7 +342,10 @@ impl SynthScene {
             &properties,
             Some(self.epsg),
         )?;
-        write_spacenet_csv(&written.csv, &self.name, &self.footprints_pixel())?;
+        // The ImageId the tile's name gives (SN6 names: `<strip>_tile_<n>`), as every reader
+        // of predictions names it.
+        let image_id = image_id_of(&written.tif);
+        write_spacenet_csv(&written.csv, &image_id, &self.footprints_pixel())?;
         Ok(written)
     }
 }
@@ -261,6 +360,7 @@ mod tests {
             height: 256,
             seed,
             look: LookSide::North,
+            difficulty: Difficulty::Standard,
         }
     }
 

@@ -144,6 +144,26 @@ pub(crate) fn backscatter(
             }
         }
     }
+    // Hard scenes: crowns over everything (half of what is below gets through, plus the
+    // canopy's volume scattering), then the point scatterers.
+    if !layout.crowns.is_empty() {
+        let crown = super::noise::ValueNoise::new(rng, w, h, 3.0);
+        for (i, &c) in layout.crowns.iter().enumerate() {
+            if !c {
+                continue;
+            }
+            let t = crown.at((i % w) as f32, (i / w) as f32) * 4.0 - 2.0;
+            for plane in planes.iter_mut() {
+                if let Some(p) = plane.get_mut(i) {
+                    *p *= 0.5;
+                }
+            }
+            add(&mut planes, i, VEGETATION.map(|db| lin(db + t)));
+        }
+    }
+    for &(i, db) in &layout.scatterers {
+        add(&mut planes, i, POINT.map(|v| lin(v + db)));
+    }
     planes
 }
 

@@ -43,6 +43,7 @@ impl TrainScene {
             height: size,
             seed,
             look: LookSide::North,
+            ..Default::default()
         };
         let scene = generate(&config, index).map_err(|e| TrainError::Data(e.to_string()))?;
         let input = model_input(&scene.planes, &[0, 1, 2, 3], normalization, Rotation::None)?;

@@ -188,3 +188,109 @@ fn demo_writes_any_number_of_seeded_scenes() {
         a
     );
 }
+
+/// The hard benchmark: SN6-named tiles whose strips' looks `SAR_orientations.txt` flags,
+/// terraced houses whose truth outlines touch, towers, and truth drawn off the radar's
+/// footprints by an annotator's registration error and hand.
+#[test]
+fn hard_scenes_touch_tower_and_are_flagged_the_sn6_way() {
+    use geo::{Area, BooleanOps, BoundingRect, Centroid, Distance, Euclidean};
+    use sarscope::synth::{Difficulty, SynthConfig, TILES_PER_STRIP, generate, hard_strip};
+    let dir = tempfile::tempdir().unwrap();
+    let out = write_demo(
+        dir.path(),
+        &[
+            "--difficulty",
+            "hard",
+            "--seed",
+            "3",
+            "--count",
+            "8",
+            "--size",
+            "300",
+        ],
+    );
+    assert!(out.contains("SAR_orientations.txt (2 strips)"), "{out}");
+    let orientations =
+        sarscope::model::Orientations::read(&dir.path().join("SAR_orientations.txt")).unwrap();
+    let mut looks = Vec::new();
+    for index in 0..8u64 {
+        let name = sarscope::synth::hard_scene_name(3, index);
+        let tif = dir.path().join(format!("{name}.tif"));
+        assert!(tif.is_file(), "{}", tif.display());
+        let (strip, south) = hard_strip(3, index);
+        assert_eq!(sarscope::model::sn6_strip_key(&name), Some(strip.clone()));
+        assert_eq!(orientations.flag(&strip), Some(south));
+        looks.push(south);
+        // The truth CSV names the tile as SN6's CSVs do.
+        let csv = std::fs::read_to_string(dir.path().join(format!("{name}.csv"))).unwrap();
+        assert!(
+            csv.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with(&format!("{strip}_tile_{index}"))
+        );
+    }
+    assert_eq!(
+        looks[0],
+        looks[(TILES_PER_STRIP - 1) as usize],
+        "one look per strip"
+    );
+    // Over a few full tiles: touching truth outlines, tall towers, truth off the footprints.
+    let (mut touching, mut houses, mut towers) = (0, 0, 0);
+    let strips: Vec<bool> = (0..10)
+        .map(|k| hard_strip(11, k * TILES_PER_STRIP).1)
+        .collect();
+    assert!(
+        strips.contains(&true) && strips.contains(&false),
+        "north and south strips"
+    );
+    for index in 0..6 {
+        let config = SynthConfig {
+            seed: 11,
+            difficulty: Difficulty::Hard,
+            ..Default::default()
+        };
+        let scene = generate(&config, index).unwrap();
+        assert_eq!(scene.looks_from_north, !hard_strip(11, index).1);
+        towers += scene
+            .buildings
+            .iter()
+            .filter(|b| b.height_m >= 30.0)
+            .count();
+        houses += scene.truth.len();
+        assert_eq!(scene.truth.len(), scene.buildings.len());
+        let boxes: Vec<_> = scene
+            .truth
+            .iter()
+            .map(|p| p.bounding_rect().unwrap())
+            .collect();
+        for (i, p) in scene.truth.iter().enumerate() {
+            // Within the registration error (2 px each way) and the hand (0.5 px) of the
+            // radar's footprint, never on it.
+            let (a, b) = (
+                p.centroid().unwrap(),
+                scene.buildings[i].footprint.centroid().unwrap(),
+            );
+            let off = Euclidean.distance(a, b);
+            assert!(off < 2.0 * 2f64.sqrt() + 0.75, "{off}");
+            let near = boxes.iter().enumerate().any(|(j, r)| {
+                j != i
+                    && r.min().x <= boxes[i].max().x
+                    && boxes[i].min().x <= r.max().x
+                    && r.min().y <= boxes[i].max().y
+                    && boxes[i].min().y <= r.max().y
+                    && Euclidean.distance(p, &scene.truth[j]) < 1e-6
+                    && p.intersection(&scene.truth[j]).unsigned_area() < 1.0
+            });
+            touching += usize::from(near);
+        }
+    }
+    assert!(towers >= 2, "{towers} towers");
+    // Most terraced houses share a wall with a neighbour (SN6-like), and shared walls do
+    // not overlap.
+    assert!(
+        touching * 3 > houses,
+        "{touching} of {houses} touch a neighbour"
+    );
+}

@@ -223,7 +223,8 @@ fn train_on_the_command_line_writes_weights_card_and_log_and_refuses_bad_input()
     assert!(stdout.contains("3 steps in"), "{stdout}");
     let card = ModelCard::read(&dir.path().join("tiny.card.json")).unwrap();
     assert_eq!(card.width_divisor, 32);
-    assert_eq!(card.rotation, "none");
+    // Trained on scenes seen from the north: SN6 tiles of south strips are rotated first.
+    assert_eq!(card.rotation, "sn6-orientations");
     assert_eq!(card.scores.len(), 1, "{card:?}");
     let log = std::fs::read_to_string(dir.path().join("tiny.log.csv")).unwrap();
     assert_eq!(log.lines().count(), 4, "{log}");

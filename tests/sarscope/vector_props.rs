@@ -174,6 +174,7 @@ fn vectorize_cli_writes_rfc7946_geojson_that_lands_back_on_the_grid() {
         height: 256,
         seed: 5,
         look: LookSide::North,
+        ..Default::default()
     };
     let scene = generate(&config, 0).unwrap();
     let truth: Vec<MultiPolygon<f64>> = scene
