@@ -14,8 +14,13 @@ pub enum ModelError {
         "{path} is not a weights file sarscope knows: {reason}\n  (expected a PyTorch state_dict saved by torch.save, zip or legacy format, or a burnpack .bpk written by sarscope)"
     )]
     UnknownFormat { path: PathBuf, reason: String },
-    #[error("weights file {path} does not fit a UNet11:\n{report}")]
-    Mismatch { path: PathBuf, report: String },
+    #[error("weights file {path} does not fit {network}:\n{report}")]
+    Mismatch {
+        path: PathBuf,
+        /// The network it was read as ("a UNet11", ...).
+        network: &'static str,
+        report: String,
+    },
     #[error("model card {path}: {reason}")]
     Card { path: PathBuf, reason: String },
     #[error("cannot write {path}: {reason}")]

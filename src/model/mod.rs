@@ -11,6 +11,7 @@
 mod card;
 pub mod conv;
 mod device;
+pub mod effunet;
 mod error;
 mod infer;
 mod orientation;

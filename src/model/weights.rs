@@ -50,6 +50,9 @@ pub fn card_path(weights: &Path) -> PathBuf {
     weights.with_extension("card.json")
 }
 
+/// What the error messages call the baseline's network.
+const UNET11: &str = "a UNet11";
+
 const BURNPACK_MAGIC: u32 = 0x4255_524E;
 const META_DIVISOR: &str = "sarscope.width_divisor";
 const META_IN_CHANNELS: &str = "sarscope.in_channels";
@@ -75,6 +78,7 @@ pub fn load_weights(path: &Path, device: &Device) -> Result<LoadedModel, ModelEr
     {
         return Err(ModelError::Mismatch {
             path: path.to_path_buf(),
+            network: UNET11,
             report: format!(
                 "  its model card {} says width divisor {} and {} bands, the weights have {} and {}",
                 card_file.display(),
@@ -130,7 +134,7 @@ pub fn save_weights(
 }
 
 /// Tells the format from the first bytes.
-fn sniff(path: &Path) -> Result<WeightsFormat, ModelError> {
+pub(super) fn sniff(path: &Path) -> Result<WeightsFormat, ModelError> {
     let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => ModelError::NotFound {
             path: path.to_path_buf(),
@@ -183,7 +187,7 @@ fn sniff(path: &Path) -> Result<WeightsFormat, ModelError> {
 /// A tensor's name and shape as the checkpoint has them.
 type Shapes = BTreeMap<String, Vec<usize>>;
 
-fn read_pytorch_shapes(path: &Path) -> Result<Shapes, ModelError> {
+pub(super) fn read_pytorch_shapes(path: &Path) -> Result<Shapes, ModelError> {
     // The reader parses a file a user hands us: a malformed file must be an error, not a crash.
     let opened = catch_unwind(AssertUnwindSafe(|| PytorchReader::new(path)));
     let reader = match opened {
@@ -223,7 +227,7 @@ fn state_dict_prefix(shapes: &Shapes) -> Option<String> {
     None
 }
 
-fn escape_regex(text: &str) -> String {
+pub(super) fn escape_regex(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     for c in text.chars() {
         if "\\.+*?()|[]{}^$#&-~".contains(c) {
@@ -242,6 +246,7 @@ fn match_checkpoint(
 ) -> Result<(UNet11Config, Vec<(String, String)>), ModelError> {
     let mismatch = |report: String| ModelError::Mismatch {
         path: path.to_path_buf(),
+        network: UNET11,
         report,
     };
     let Some(prefix) = state_dict_prefix(shapes) else {
@@ -345,11 +350,13 @@ fn load_pytorch(path: &Path, device: &Device) -> Result<(UNet11, UNet11Config), 
         .load_from(&mut store)
         .map_err(|e| ModelError::Mismatch {
             path: path.to_path_buf(),
+            network: UNET11,
             report: format!("  {e}"),
         })?;
     if result.applied.len() != pairs.len() {
         return Err(ModelError::Mismatch {
             path: path.to_path_buf(),
+            network: UNET11,
             report: format!(
                 "  {} of {} tensors were applied\n{result}",
                 result.applied.len(),
@@ -386,6 +393,7 @@ fn load_burnpack(path: &Path, device: &Device) -> Result<(UNet11, UNet11Config),
         .load_from(&mut store)
         .map_err(|e| ModelError::Mismatch {
             path: path.to_path_buf(),
+            network: UNET11,
             report: format!("  {e}"),
         })?;
     Ok((model, config))

@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod edit_flows;
+mod effunet_golden;
 mod eval_golden;
 mod export_cli;
 mod journal_kill;
