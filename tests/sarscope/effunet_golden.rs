@@ -149,3 +149,59 @@ fn effunet_checkpoints_that_do_not_fit_are_refused() {
         "{text}"
     );
 }
+
+/// main.py's test loop on a tile with a nodata border, its strip flagged south: the crop,
+/// normalization, band order, 180-degree turn, TTA (scales 0.8, 1.0, 1.5 with aligned-corner
+/// bilinear resizing, left-right flips) and two folds averaged, against PyTorch's.
+#[test]
+fn effunet_tile_inference_is_the_winner_s() {
+    use sarscope::model::effunet::{Extra, Tta, predict_winner};
+    let dir = fixture_dir();
+    let device = Device::flex();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("tile_extra.json")).unwrap())
+            .unwrap();
+    let (h, w) = (
+        meta["height"].as_u64().unwrap() as usize,
+        meta["width"].as_u64().unwrap() as usize,
+    );
+    let tile = read_f32(&dir.join("tile_input.f32"));
+    let n = h * w;
+    let bands = [
+        &tile[..n],
+        &tile[n..2 * n],
+        &tile[2 * n..3 * n],
+        &tile[3 * n..],
+    ];
+    let extra = Extra {
+        strip: Some(meta["strip"].as_u64().unwrap() as usize),
+        south: meta["direction"].as_u64() == Some(1),
+        coord_y: meta["coord_y"].as_f64().unwrap() as f32,
+    };
+    let fold1 = load_effunet(&dir.join("effunet.pth"), &device).unwrap();
+    let fold2 = load_effunet(&dir.join("effunet_fold2.pth"), &device).unwrap();
+    let strips = fold1.config.strips;
+    for (models, tta, file) in [
+        (
+            vec![&fold1.model, &fold2.model],
+            Tta::winner(),
+            "tile_logits.f32",
+        ),
+        (vec![&fold1.model], Tta::none(), "tile_logits_plain.f32"),
+    ] {
+        let got = predict_winner(&models, bands, (w, h), &extra, strips, &tta, &device).unwrap();
+        let want = read_f32(&dir.join(file));
+        let ours: Vec<f32> = [got.footprint, got.edge, got.contact].concat();
+        let diff = ours
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        let scale = want.iter().map(|v| v.abs()).fold(0f32, f32::max);
+        eprintln!("{file}: max |ours - PyTorch| {diff:e} on logits up to {scale}");
+        assert!(scale > 1.0, "{file}: logits too small to test anything");
+        assert!(diff <= TOLERANCE * scale, "{file}: {diff} (scale {scale})");
+        // The cropped border is 0, as main.py pads it.
+        assert!(ours[..7 * w].iter().all(|&v| v == 0.0));
+    }
+}

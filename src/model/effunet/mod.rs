@@ -22,6 +22,7 @@
 //! networks trained here.
 
 mod blocks;
+mod infer;
 mod load;
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -32,6 +33,10 @@ use serde::{Deserialize, Serialize};
 
 pub use blocks::{BlockKind, BlockSpec};
 use blocks::{ConvBn, MbBlock};
+pub use infer::{
+    BAND_ORDER, Extra, MEANS, STDS, Tta, WinnerLogits, predict_winner, resize_bilinear,
+    valid_extent,
+};
 pub use load::{LoadedEffUNet, load_effunet, save_effunet};
 
 /// The footprint, edge and contact maps among the network's six outputs
