@@ -6,9 +6,11 @@ mod eval;
 mod export;
 mod info;
 mod predict;
+mod predict_winner;
 mod progress;
 mod render;
 mod train;
+mod train_winner;
 mod vectorize;
 
 use std::ffi::OsString;

@@ -39,15 +39,27 @@ pub enum RotateArg {
     Always,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TtaArg {
+    Winner,
+    None,
+}
+
 #[derive(Debug, Args)]
 pub struct PredictArgs {
     /// Scenes (each file one scene, 4 bands HH, HV, VH, VV).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Weights: a PyTorch state_dict (the SN6 baseline's checkpoint) or a sarscope .bpk; a model
-    /// card (`NAME.card.json`) next to it supplies window, normalization and rotation rule.
-    #[arg(long)]
-    pub weights: PathBuf,
+    /// Weights: a PyTorch checkpoint (the SN6 baseline's UNet11 state_dict, or one of the SN6
+    /// winner's fold snapshots) or a sarscope .bpk; a model card (`NAME.card.json`) next to it
+    /// supplies window, normalization and rotation rule. The winner's network takes several
+    /// (`--weights` again, or a folder of them): their maps are averaged, as its folds were.
+    #[arg(long, required = true)]
+    pub weights: Vec<PathBuf>,
+    /// Test-time augmentation of the SN6 winner's network: `winner` (scales 0.8, 1.0, 1.5,
+    /// each also flipped left-right: 6 passes) or `none` (one pass). The UNet11 has none.
+    #[arg(long, value_enum, default_value_t = TtaArg::Winner)]
+    pub tta: TtaArg,
     /// The dataset's SAR_orientations.txt (default: looked up next to the tiles, in
     /// `SummaryData/` up to three folders above).
     #[arg(long)]
@@ -75,7 +87,19 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
         DeviceArg::Gpu => DeviceChoice::Gpu,
         DeviceArg::Cpu => DeviceChoice::Cpu,
     };
-    let mut predictor = Predictor::load(&args.weights, select_device(choice)?)?;
+    let weights = weight_files(&args.weights)?;
+    let first = weights.first().context("no weights given")?;
+    if crate::model::effunet::is_effunet_file(first)? {
+        return super::predict_winner::run(args, &weights, &outputs, select_device(choice)?);
+    }
+    if weights.len() > 1 {
+        bail!(
+            "{} weights files: averaging several is for the SN6 winner's network; {} is a UNet11",
+            weights.len(),
+            first.display()
+        );
+    }
+    let mut predictor = Predictor::load(first, select_device(choice)?)?;
     if args.precision == PrecisionArg::F16 {
         predictor.loaded.model = predictor.loaded.model.with_precision(FloatDType::F16);
     }
@@ -147,8 +171,37 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The weights files: each `--weights` a file, or a folder of `.pth`, `.pt` and `.bpk` files
+/// (sorted by name).
+fn weight_files(given: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in given {
+        if !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|e| {
+                    ["pth", "pt", "bpk"]
+                        .iter()
+                        .any(|x| e.eq_ignore_ascii_case(x))
+                })
+            })
+            .collect();
+        if found.is_empty() {
+            bail!("{} holds no .pth, .pt or .bpk weights", path.display());
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
 /// One output file per input: `out` itself for one input, `out/<stem>.tif` for several.
-fn output_paths(files: &[PathBuf], out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub(super) fn output_paths(files: &[PathBuf], out: &Path) -> anyhow::Result<Vec<PathBuf>> {
     if files.len() == 1 && !out.is_dir() {
         return Ok(vec![out.to_path_buf()]);
     }
@@ -174,7 +227,7 @@ fn output_paths(files: &[PathBuf], out: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
-fn rotation_for(
+pub(super) fn rotation_for(
     file: &Path,
     rotate: RotateArg,
     card_rule: &str,

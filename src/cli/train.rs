@@ -68,6 +68,13 @@ pub struct TrainArgs {
     pub resume: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// 1: the UNet11 learns the footprint mask; 3: the SN6 winner's network (narrow) learns
+    /// footprint, edge and contact maps with the winner's loss (synthetic scenes only).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub heads: u8,
+    /// The synthetic scenes' difficulty (`demo --difficulty`): hard needs --heads 3.
+    #[arg(long, value_enum, default_value_t = super::demo::DifficultyArg::Standard)]
+    pub difficulty: super::demo::DifficultyArg,
 }
 
 pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
@@ -79,6 +86,12 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let device = select_device(choice)?;
     println!("device: {}", device.description);
+    match args.heads {
+        1 if args.difficulty == super::demo::DifficultyArg::Standard => {}
+        1 => bail!("--difficulty hard trains the three-head network: add --heads 3"),
+        3 => return super::train_winner::run(args, &device, started),
+        n => bail!("--heads {n}: 1 (UNet11) or 3 (the SN6 winner's network)"),
+    }
     let config = TrainConfig {
         width_divisor: args.width_divisor,
         crop: args.crop,
@@ -183,7 +196,7 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
             .save_checkpoint(&ckpt, &card_base)
             .with_context(|| format!("saving the checkpoint {}", ckpt.display()))?;
     }
-    write_log(&log_path, &trainer)?;
+    write_log(&log_path, &trainer.log)?;
     result.with_context(|| {
         format!(
             "training stopped; the last checkpoint is in {}",
@@ -286,7 +299,7 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
 }
 
 /// "F1 0.998 (P 0.999, R 0.997; TP 7886 FP 8 FN 26)".
-fn summary(c: &Counts) -> String {
+pub(super) fn summary(c: &Counts) -> String {
     format!(
         "F1 {:.3} (P {:.3}, R {:.3}; TP {} FP {} FN {})",
         c.f1(),
@@ -298,7 +311,7 @@ fn summary(c: &Counts) -> String {
     )
 }
 
-fn score(dataset: String, counts: Counts) -> Score {
+pub(super) fn score(dataset: String, counts: Counts) -> Score {
     Score {
         dataset,
         f1: counts.f1(),
@@ -348,9 +361,9 @@ fn scenes_in(dir: &Path, card: &ModelCard) -> anyhow::Result<Vec<TrainScene>> {
 }
 
 /// The loss per step and F1 where validation ran, as CSV.
-fn write_log(path: &Path, trainer: &Trainer) -> anyhow::Result<()> {
+pub(super) fn write_log(path: &Path, log: &[crate::train::LogLine]) -> anyhow::Result<()> {
     let mut text = String::from("step,loss,dice,focal,f1\n");
-    for line in &trainer.log {
+    for line in log {
         text += &format!(
             "{},{},{},{},{}\n",
             line.step,

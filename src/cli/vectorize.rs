@@ -12,11 +12,15 @@ use crate::io::{
     write_prediction_csv,
 };
 use crate::raster::Scene;
-use crate::vector::{VectorizeParams, vectorize};
+use crate::vector::{
+    InstanceParams, OutlineParams, VectorizeParams, instance_footprints, vectorize,
+};
 
 #[derive(Debug, Args)]
 pub struct VectorizeArgs {
-    /// A probability map (band 1, values in [0, 1]) on the scene's grid.
+    /// A probability map (band 1, values in [0, 1]) on the scene's grid; a three-map file
+    /// of the SN6 winner's network (`predict`'s bands footprint, edge and contact
+    /// probability) gives its watershed instances, by the winner's settings.
     pub probs: PathBuf,
     /// A pixel is a building when its probability is above this.
     #[arg(long, default_value_t = 0.5)]
@@ -38,15 +42,39 @@ pub struct VectorizeArgs {
 pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
     let scene = Scene::open(&args.probs)?;
     let (w, h) = (scene.width(), scene.height());
-    let probs = scene
-        .read_band_window(0, scene.full_window(), (w, h))
-        .context("reading the probability map")?;
+    let read = |band: usize| {
+        scene
+            .read_band_window(band, scene.full_window(), (w, h))
+            .context("reading the probability map")
+    };
+    let three_maps = scene.band_count() >= 3
+        && scene
+            .bands()
+            .iter()
+            .zip(super::predict_winner::MAP_BANDS)
+            .all(|(b, name)| b.description == name);
     let params = VectorizeParams {
         threshold: args.threshold,
         min_area: args.min_area,
         simplify: args.simplify,
     };
-    let footprints = vectorize(&probs, w, h, params);
+    let footprints = if three_maps {
+        let (footprint, edge, contact) = (read(0)?, read(1)?, read(2)?);
+        let found = instance_footprints(
+            &footprint,
+            &edge,
+            &contact,
+            w,
+            h,
+            InstanceParams::default(),
+            OutlineParams::default(),
+        )
+        .context("the three maps differ in size")?;
+        println!("three maps (footprint, edge, contact): the SN6 winner's watershed instances");
+        found
+    } else {
+        vectorize(&read(0)?, w, h, params)
+    };
     let polygons: Vec<_> = footprints.iter().map(|f| f.polygon.clone()).collect();
     let confidences: Vec<f64> = footprints.iter().map(|f| f.confidence).collect();
     let extension = args

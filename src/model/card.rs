@@ -32,6 +32,11 @@ impl Default for Normalization {
     }
 }
 
+/// [`ModelCard::network`] of the SN6 baseline's UNet11.
+pub const NETWORK_UNET11: &str = "unet11";
+/// [`ModelCard::network`] of the SN6 winner's EfficientNet U-Net.
+pub const NETWORK_WINNER: &str = "sn6-winner";
+
 /// A measured score of these weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Score {
@@ -50,7 +55,12 @@ pub struct Score {
 #[serde(default)]
 pub struct ModelCard {
     pub name: String,
+    /// Which network the weights are for: "unet11" (the SN6 baseline's) or "sn6-winner" (the
+    /// SN6 winner's EfficientNet U-Net, three maps and watershed instances).
+    pub network: String,
     pub architecture: String,
+    /// The winner's network's shape, for "sn6-winner".
+    pub effunet: Option<super::effunet::EffUNetConfig>,
     /// Divides every layer's width (1 = the published baseline).
     pub width_divisor: usize,
     pub in_channels: usize,
@@ -77,6 +87,8 @@ impl Default for ModelCard {
     fn default() -> Self {
         Self {
             name: "UNet11".into(),
+            network: NETWORK_UNET11.into(),
+            effunet: None,
             architecture:
                 "TernausNet UNet11 (U-Net, VGG11 encoder without batch norm, num_filters 32)".into(),
             width_divisor: 1,

@@ -19,7 +19,7 @@ mod tiles;
 mod unet;
 mod weights;
 
-pub use card::{ModelCard, Normalization, Score};
+pub use card::{ModelCard, NETWORK_UNET11, NETWORK_WINNER, Normalization, Score};
 pub use conv::{ConvForm, IM2COL_BYTES, conv_as, conv_by_matmul};
 pub use device::{
     DeviceChoice, ModelDevice, SharedWgpu, select_device, select_device_sharing,

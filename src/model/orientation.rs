@@ -18,6 +18,8 @@ pub enum Rotation {
 pub struct Orientations {
     pub path: PathBuf,
     flags: HashMap<String, bool>,
+    /// The strips in the file's order (the SN6 winner's strip one-hot follows it).
+    order: Vec<String>,
 }
 
 impl Orientations {
@@ -28,6 +30,7 @@ impl Orientations {
         };
         let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
         let mut flags = HashMap::new();
+        let mut order = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -46,7 +49,9 @@ impl Orientations {
                 "1" => true,
                 _ => return Err(fail(format!("line {}: flag {flag:?} is not 0 or 1", i + 1))),
             };
-            flags.insert(key.to_string(), south);
+            if flags.insert(key.to_string(), south).is_none() {
+                order.push(key.to_string());
+            }
         }
         if flags.is_empty() {
             return Err(fail("no strips in it".into()));
@@ -54,7 +59,13 @@ impl Orientations {
         Ok(Self {
             path: path.to_path_buf(),
             flags,
+            order,
         })
+    }
+
+    /// A strip's place in the file (0-based): its index in the SN6 winner's strip one-hot.
+    pub fn index_of(&self, strip_key: &str) -> Option<usize> {
+        self.order.iter().position(|k| k == strip_key)
     }
 
     pub fn len(&self) -> usize {

@@ -23,6 +23,11 @@ pub struct TrainScene {
     pub input: Vec<f32>,
     /// `[height, width]`, 1 inside a building (pixel-centre rule), else 0.
     pub mask: Vec<f32>,
+    /// A three-head network's other targets, edge and contact planes (each `width x height`,
+    /// as the model sees the scene), after the mask in every crop; empty for one head.
+    pub extra_targets: Vec<f32>,
+    /// Bands and targets are turned 180 degrees from the scene's grid (a south strip).
+    pub rotated: bool,
     /// Footprints in pixel coordinates, for the SpaceNet score.
     pub truth: Vec<MultiPolygon<f64>>,
     /// What nodata became after normalization.
@@ -119,6 +124,7 @@ impl TrainScene {
         );
         if rotation == Rotation::Half {
             made.mask.reverse();
+            made.rotated = true;
         }
         Ok(made)
     }
@@ -140,9 +146,70 @@ impl TrainScene {
             height,
             input,
             mask,
+            extra_targets: Vec::new(),
+            rotated: false,
             truth,
             nodata,
         }
+    }
+
+    /// Adds the SN6 winner's edge and contact targets (made from the truth footprints), turned
+    /// as the mask is when `rotated`.
+    pub fn with_three_targets(mut self, rotated: bool) -> Self {
+        let labels = super::targets::label_buildings(&self.truth, self.width, self.height);
+        let (mut edge, mut contact) =
+            super::targets::edge_and_contact(&labels, self.width, self.height);
+        if rotated {
+            edge.reverse();
+            contact.reverse();
+        }
+        edge.extend(contact);
+        self.extra_targets = edge;
+        self
+    }
+
+    /// Synthetic scene `index` of `seed` (`demo --difficulty ...`) as the SN6 winner's
+    /// network sees it: bands normalized by main.py's means and deviations in its order, a
+    /// south strip turned 180 degrees (bands and targets; the truth stays on the scene's
+    /// grid), with the three targets. Also whether it was turned.
+    pub fn winner_synthetic(
+        seed: u64,
+        index: u64,
+        size: usize,
+        difficulty: crate::synth::Difficulty,
+    ) -> Result<(Self, bool), TrainError> {
+        let config = SynthConfig {
+            width: size,
+            height: size,
+            seed,
+            difficulty,
+            ..Default::default()
+        };
+        let scene = generate(&config, index).map_err(|e| TrainError::Data(e.to_string()))?;
+        let south = !scene.looks_from_north;
+        let p = &scene.planes;
+        let bands = [
+            &p.bands[0][..],
+            &p.bands[1][..],
+            &p.bands[2][..],
+            &p.bands[3][..],
+        ];
+        let input = crate::model::effunet::winner_input(bands, south);
+        let truth: Vec<MultiPolygon<f64>> = scene
+            .footprints_pixel()
+            .into_iter()
+            .map(|p| MultiPolygon(vec![p]))
+            .collect();
+        let nodata = crate::model::effunet::winner_input([&[0.0], &[0.0], &[0.0], &[0.0]], false)
+            .first()
+            .copied()
+            .unwrap_or(0.0);
+        let mut made = Self::assemble(scene.name, (size, size), input, truth, nodata);
+        if south {
+            made.mask.reverse();
+            made.rotated = true;
+        }
+        Ok((made.with_three_targets(south), south))
     }
 
     /// Appends the window at (`x0`, `y0`) of every band and of the mask, mirrored left to right
@@ -168,12 +235,16 @@ impl TrainScene {
                 }
             }
         }
-        for y in y0..y0 + crop {
-            let row = &self.mask[y * self.width + x0..y * self.width + x0 + crop];
-            if flip {
-                mask.extend(row.iter().rev());
-            } else {
-                mask.extend_from_slice(row);
+        let n = self.width * self.height;
+        let planes = std::iter::once(&self.mask[..]).chain(self.extra_targets.chunks_exact(n));
+        for plane in planes {
+            for y in y0..y0 + crop {
+                let row = &plane[y * self.width + x0..y * self.width + x0 + crop];
+                if flip {
+                    mask.extend(row.iter().rev());
+                } else {
+                    mask.extend_from_slice(row);
+                }
             }
         }
     }
@@ -192,7 +263,7 @@ impl TrainScene {
 /// `batch` random `crop` x `crop` windows of random scenes, each flipped left to right with
 /// probability 1/2 (the baseline's augmentation). A window mostly outside the image's data
 /// (the strip edge) is drawn again, up to 8 times. Returns `[batch, 4, crop, crop]` inputs and
-/// `[batch, 1, crop, crop]` masks.
+/// `[batch, K, crop, crop]` targets: the mask, then the scenes' extra targets (K = 1 or 3).
 pub fn crop_batch(
     scenes: &[TrainScene],
     crop: usize,

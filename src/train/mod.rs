@@ -13,6 +13,8 @@
 
 mod data;
 mod loss;
+mod targets;
+mod winner;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,12 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use data::{TrainScene, crop_batch};
-pub use loss::{LossParts, dice_focal_loss};
+pub use loss::{
+    LossParts, WINNER_FOCAL_WEIGHT, WINNER_MAP_WEIGHTS, WINNER_POS_WEIGHT, dice_focal_loss,
+    winner_loss,
+};
+pub use targets::{edge_and_contact, label_buildings};
+pub use winner::{WinnerTrainConfig, WinnerTrainer, scene_maps, score_winner, score_winner_both};
 
 use crate::eval::{Counts, EvalParams, evaluate_image};
 use crate::model::{
@@ -393,12 +400,87 @@ fn check_crop(crop: usize) -> Result<(), TrainError> {
     Ok(())
 }
 
+/// What the training loop needs of a model being trained: the UNet11's [`Trainer`] and the
+/// SN6 winner's network's [`WinnerTrainer`].
+pub trait Training {
+    /// Steps planned, crop side, crops per step, seed of the crops, validation period.
+    fn plan(&self) -> Plan;
+    /// Steps done.
+    fn steps_done(&self) -> usize;
+    /// One optimizer step on a batch of crops and their targets.
+    fn step_on(
+        &mut self,
+        inputs: Vec<f32>,
+        targets: Vec<f32>,
+        batch: usize,
+    ) -> Result<LossParts, TrainError>;
+    /// The SpaceNet counts over whole validation scenes.
+    fn validate(
+        &self,
+        scenes: &[TrainScene],
+        on_scene: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<Counts, TrainError>;
+    fn log_mut(&mut self) -> &mut Vec<LogLine>;
+    /// Saves a checkpoint after a validation, when one was asked for.
+    fn after_validation(&mut self) -> Result<(), TrainError>;
+}
+
+/// The loop's plan, from a training config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: usize,
+    pub crop: usize,
+    pub batch: usize,
+    pub seed: u64,
+    pub validate_every: usize,
+}
+
+impl Training for Trainer {
+    fn plan(&self) -> Plan {
+        let c = &self.config;
+        Plan {
+            steps: c.steps,
+            crop: c.crop,
+            batch: c.batch,
+            seed: c.seed,
+            validate_every: c.validate_every,
+        }
+    }
+    fn steps_done(&self) -> usize {
+        self.step
+    }
+    fn step_on(
+        &mut self,
+        inputs: Vec<f32>,
+        targets: Vec<f32>,
+        batch: usize,
+    ) -> Result<LossParts, TrainError> {
+        Trainer::step_on(self, inputs, targets, batch)
+    }
+    fn validate(
+        &self,
+        scenes: &[TrainScene],
+        on_scene: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<Counts, TrainError> {
+        Trainer::validate(self, scenes, on_scene)
+    }
+    fn log_mut(&mut self) -> &mut Vec<LogLine> {
+        &mut self.log
+    }
+    fn after_validation(&mut self) -> Result<(), TrainError> {
+        if let Some((dir, card)) = &self.checkpoint {
+            self.save_checkpoint(dir, card)?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs `trainer` to its planned number of steps on crops of `train`, validating on `val`
-/// every `validate_every` steps and at the end (and saving a checkpoint then, when asked with
-/// [`Trainer::checkpoint_to`]). The crops of step `k` depend only on the seed
-/// and `k`, so a resumed run sees the batches an uninterrupted one would have.
+/// every `validate_every` steps and at the end (and saving a checkpoint then, when asked).
+/// The crops of step `k` depend only on the seed and `k`, so a resumed run sees the batches an
+/// uninterrupted one would have.
 pub fn run(
-    trainer: &mut Trainer,
+    trainer: &mut dyn Training,
     train: &[TrainScene],
     val: &[TrainScene],
     on_event: &mut dyn FnMut(&Event) -> bool,
@@ -406,44 +488,40 @@ pub fn run(
     if train.is_empty() {
         return Err(TrainError::Data("there are no training scenes".into()));
     }
-    let config = trainer.config.clone();
-    while trainer.step < config.steps {
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-        rng.set_stream(trainer.step as u64 + 1);
-        let (inputs, masks) = crop_batch(train, config.crop, config.batch, &mut rng)?;
-        let parts = trainer.step_on(inputs, masks, config.batch)?;
-        trainer.log.push(LogLine {
-            step: trainer.step,
+    let plan = trainer.plan();
+    while trainer.steps_done() < plan.steps {
+        let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
+        rng.set_stream(trainer.steps_done() as u64 + 1);
+        let (inputs, masks) = crop_batch(train, plan.crop, plan.batch, &mut rng)?;
+        let parts = trainer.step_on(inputs, masks, plan.batch)?;
+        let step = trainer.steps_done();
+        trainer.log_mut().push(LogLine {
+            step,
             loss: parts.total,
             dice: parts.dice,
             focal: parts.focal,
             f1: None,
         });
         if !on_event(&Event::Step {
-            step: trainer.step,
-            steps: config.steps,
+            step,
+            steps: plan.steps,
             loss: parts,
         }) {
             return Err(TrainError::Cancelled);
         }
-        let due = config.validate_every > 0 && trainer.step.is_multiple_of(config.validate_every);
-        if !val.is_empty() && (due || trainer.step == config.steps) {
+        let due = plan.validate_every > 0 && step.is_multiple_of(plan.validate_every);
+        if !val.is_empty() && (due || step == plan.steps) {
             let counts = trainer.validate(val, &mut |done| {
                 on_event(&Event::Validating {
                     done,
                     total: val.len(),
                 })
             })?;
-            if let Some(last) = trainer.log.last_mut() {
+            if let Some(last) = trainer.log_mut().last_mut() {
                 last.f1 = Some(counts.f1());
             }
-            if let Some((dir, card)) = &trainer.checkpoint {
-                trainer.save_checkpoint(dir, card)?;
-            }
-            if !on_event(&Event::Validated {
-                step: trainer.step,
-                counts,
-            }) {
+            trainer.after_validation()?;
+            if !on_event(&Event::Validated { step, counts }) {
                 return Err(TrainError::Cancelled);
             }
         }

@@ -205,3 +205,101 @@ fn predict_reports_bad_weights_and_inputs() {
     let err = text(&run.stderr);
     assert!(err.contains("needs bands HH, HV, VH, VV"), "{err}");
 }
+
+/// The SN6 winner's network, found by its weights: two folds averaged (given one by one or as
+/// a folder), three maps out with their names, buildings from its watershed; `vectorize` of
+/// those maps takes the watershed too. A UNet11 given twice is refused.
+#[test]
+fn predict_with_the_winner_s_network_writes_three_maps_and_counts_watershed_buildings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sarscope(&[
+        OsStr::new("demo"),
+        OsStr::new("--difficulty"),
+        OsStr::new("hard"),
+        OsStr::new("--size"),
+        OsStr::new("160"),
+        OsStr::new("--out"),
+        dir.path().as_os_str(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let tile = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "tif"))
+        .unwrap();
+    let fold1 = fixture("effunet/effunet.pth");
+    let fold2 = fixture("effunet/effunet_fold2.pth");
+    let run = |weights: &[&Path], map: &Path| {
+        let mut args: Vec<&OsStr> = vec![OsStr::new("predict"), tile.as_os_str()];
+        for w in weights {
+            args.extend([OsStr::new("--weights"), w.as_os_str()]);
+        }
+        args.extend(["--device", "cpu", "--tta", "none", "--out"].map(OsStr::new));
+        args.push(map.as_os_str());
+        sarscope(&args)
+    };
+    let map = dir.path().join("maps.tif");
+    let done = run(&[&fold1, &fold2], &map);
+    let stdout = text(&done.stdout);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert!(stdout.contains("2 fold(s) averaged"), "{stdout}");
+    assert!(stdout.contains("buildings (watershed)"), "{stdout}");
+    let scene = Scene::open(&map).unwrap();
+    let names: Vec<&str> = scene
+        .bands()
+        .iter()
+        .map(|b| b.description.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "footprint_probability",
+            "edge_probability",
+            "contact_probability"
+        ]
+    );
+    let maps = scene.read_full().unwrap();
+    assert!(maps.bands.iter().flatten().all(|p| (0.0..=1.0).contains(p)));
+    // A folder of the same two folds: the same maps.
+    let folds = dir.path().join("folds");
+    std::fs::create_dir(&folds).unwrap();
+    std::fs::copy(&fold1, folds.join("a.pth")).unwrap();
+    std::fs::copy(&fold2, folds.join("b.pth")).unwrap();
+    let again = dir.path().join("again.tif");
+    let done = run(&[&folds], &again);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert_eq!(
+        Scene::open(&again).unwrap().read_full().unwrap().bands,
+        maps.bands
+    );
+    // One fold alone gives other maps: the average is of both.
+    let single = dir.path().join("single.tif");
+    assert!(run(&[&fold1], &single).status.success());
+    assert_ne!(
+        Scene::open(&single).unwrap().read_full().unwrap().bands,
+        maps.bands
+    );
+    // vectorize takes the watershed for three maps.
+    let csv = dir.path().join("f.csv");
+    let v = sarscope(&[
+        OsStr::new("vectorize"),
+        map.as_os_str(),
+        OsStr::new("--out"),
+        csv.as_os_str(),
+    ]);
+    assert!(v.status.success(), "{}", text(&v.stderr));
+    assert!(
+        text(&v.stdout).contains("watershed instances"),
+        "{}",
+        text(&v.stdout)
+    );
+    // Two UNet11 checkpoints: no average for the baseline's network.
+    let unet = weights();
+    let refused = run(&[&unet, &unet], &dir.path().join("x.tif"));
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("averaging several"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

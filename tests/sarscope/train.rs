@@ -386,3 +386,114 @@ fn geotiffs_with_footprints_train_like_synthetic_scenes() {
     );
     assert!(out.exists());
 }
+
+/// `train --heads 3`: the winner's network learns three maps on hard scenes and its weights
+/// carry a card naming the network; `predict` takes them by that card; a card that
+/// disagrees with the weights is refused, naming both and the difference.
+#[test]
+fn three_heads_train_on_hard_scenes_and_predict_by_their_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("three.bpk");
+    let args: Vec<String> = [
+        "train",
+        "--heads",
+        "3",
+        "--difficulty",
+        "hard",
+        "--synthetic",
+        "2",
+        "--scene-size",
+        "128",
+        "--val",
+        "0",
+        "--steps",
+        "3",
+        "--crop",
+        "64",
+        "--batch",
+        "2",
+        "--lr",
+        "1e-3",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(["--out".into(), out.display().to_string()])
+    .collect();
+    let run = sarscope(&args.iter().map(OsStr::new).collect::<Vec<_>>());
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("3 steps in"), "{stdout}");
+    let card_path = dir.path().join("three.card.json");
+    let card = ModelCard::read(&card_path).unwrap();
+    assert_eq!(card.network, "sn6-winner");
+    let net = card.effunet.clone().unwrap();
+    assert_eq!(net.extra_num, 0);
+    assert!(card.parameters > 100_000, "{}", card.parameters);
+    // The one-head trainer refuses hard scenes without --heads 3.
+    let refused = sarscope(&[
+        OsStr::new("train"),
+        OsStr::new("--difficulty"),
+        OsStr::new("hard"),
+        OsStr::new("--out"),
+        dir.path().join("x.bpk").as_os_str(),
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("--heads 3"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    // predict with the trained weights on a hard tile.
+    let tiles = dir.path().join("tiles");
+    let demo = sarscope(&[
+        OsStr::new("demo"),
+        OsStr::new("--difficulty"),
+        OsStr::new("hard"),
+        OsStr::new("--size"),
+        OsStr::new("128"),
+        OsStr::new("--out"),
+        tiles.as_os_str(),
+    ]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let tile = std::fs::read_dir(&tiles)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "tif"))
+        .unwrap();
+    let predict = |map: &Path| {
+        sarscope(&[
+            OsStr::new("predict"),
+            tile.as_os_str(),
+            OsStr::new("--weights"),
+            out.as_os_str(),
+            OsStr::new("--device"),
+            OsStr::new("cpu"),
+            OsStr::new("--tta"),
+            OsStr::new("none"),
+            OsStr::new("--out"),
+            map.as_os_str(),
+        ])
+    };
+    let done = predict(&dir.path().join("maps.tif"));
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert!(
+        text(&done.stdout).contains("SN6 winner"),
+        "{}",
+        text(&done.stdout)
+    );
+    // A card that disagrees with the weights.
+    let mut wrong = card.clone();
+    let mut other = net.clone();
+    other.head += 8;
+    wrong.effunet = Some(other);
+    wrong.write(&card_path).unwrap();
+    let refused = predict(&dir.path().join("bad.tif"));
+    let err = text(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        err.contains("three.card.json") && err.contains("three.bpk"),
+        "{err}"
+    );
+    assert!(err.contains("head channels"), "{err}");
+}

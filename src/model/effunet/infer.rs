@@ -95,6 +95,24 @@ impl WinnerLogits {
     }
 }
 
+/// A whole tile as the network takes it, `[4, height, width]`: each band normalized by
+/// main.py's mean and deviation (non-finite values as 0), in [`BAND_ORDER`], turned 180
+/// degrees for a south strip.
+pub fn winner_input(bands: [&[f32]; 4], south: bool) -> Vec<f32> {
+    let mut input = Vec::with_capacity(4 * bands[0].len());
+    for &b in &BAND_ORDER {
+        let start = input.len();
+        input.extend(bands[b].iter().map(|&v| {
+            let v = if v.is_finite() { v } else { 0.0 };
+            (v - MEANS[b]) / STDS[b]
+        }));
+        if south {
+            input[start..].reverse();
+        }
+    }
+    input
+}
+
 /// Bilinear resize with aligned corners (PyTorch's `F.interpolate(..., mode='bilinear',
 /// align_corners=True)`) of `channels` planes `h` x `w` to `oh` x `ow`.
 pub fn resize_bilinear(

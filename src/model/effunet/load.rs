@@ -235,6 +235,19 @@ fn config_from_shapes(shapes: &BTreeMap<String, Vec<usize>>) -> Result<EffUNetCo
     })
 }
 
+/// Whether a weights file holds the SN6 winner's network (its burnpack metadata, or a
+/// PyTorch checkpoint with the 4-band stem `enc0.0.weight`), as opposed to a UNet11.
+pub fn is_effunet_file(path: &Path) -> Result<bool, ModelError> {
+    match sniff(path)? {
+        WeightsFormat::Burnpack => Ok(burn::store::burn_pack::Reader::from_file(path)
+            .map(|r| r.metadata().contains_key(META_CONFIG))
+            .unwrap_or(false)),
+        WeightsFormat::PytorchZip | WeightsFormat::PytorchLegacy => Ok(read_pytorch_shapes(path)?
+            .keys()
+            .any(|k| k == "enc0.0.weight" || k.ends_with(".enc0.0.weight"))),
+    }
+}
+
 /// A network with its weights.
 #[derive(Debug)]
 pub struct LoadedEffUNet {

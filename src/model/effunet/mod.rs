@@ -35,9 +35,9 @@ pub use blocks::{BlockKind, BlockSpec};
 use blocks::{ConvBn, MbBlock};
 pub use infer::{
     BAND_ORDER, Extra, MEANS, STDS, Tta, WinnerLogits, predict_winner, resize_bilinear,
-    valid_extent,
+    valid_extent, winner_input,
 };
-pub use load::{LoadedEffUNet, load_effunet, save_effunet};
+pub use load::{LoadedEffUNet, is_effunet_file, load_effunet, save_effunet};
 
 /// The footprint, edge and contact maps among the network's six outputs
 /// (`test_postprocess_single`: `mask[0]`, `mask[1]`, `mask[2]`).
@@ -166,6 +166,51 @@ impl EffUNetConfig {
             return Err(EffConfigError::ExtraNum(self.extra_num));
         }
         Ok(())
+    }
+
+    /// The first way `self` differs from `other`, in words (`None` when they are equal).
+    pub fn first_difference(&self, other: &Self) -> Option<String> {
+        let pairs = [
+            (
+                "input bands",
+                format!("{}", self.in_channels),
+                format!("{}", other.in_channels),
+            ),
+            (
+                "stem channels",
+                format!("{}", self.stem),
+                format!("{}", other.stem),
+            ),
+            (
+                "stages",
+                format!("{:?}", self.stages),
+                format!("{:?}", other.stages),
+            ),
+            (
+                "head channels",
+                format!("{}", self.head),
+                format!("{}", other.head),
+            ),
+            (
+                "decoder widths",
+                format!("{:?}", self.dec_ch),
+                format!("{:?}", other.dec_ch),
+            ),
+            (
+                "strips",
+                format!("{}", self.strips),
+                format!("{}", other.strips),
+            ),
+            (
+                "extra_num",
+                format!("{}", self.extra_num),
+                format!("{}", other.extra_num),
+            ),
+        ];
+        pairs
+            .into_iter()
+            .find(|(_, a, b)| a != b)
+            .map(|(what, a, b)| format!("{what} {a} vs {b}"))
     }
 
     /// Values of the extra input: the strip one-hot, the direction, the y coordinate.
@@ -351,6 +396,13 @@ fn up2(x: Tensor<4>) -> Tensor<4> {
 }
 
 impl EffUNet {
+    /// The network with `n` of its extra-input branches live (main.py's `extra_num`, which
+    /// its checkpoints do not record).
+    pub fn with_extra_num(mut self, n: usize) -> Self {
+        self.extra_num = n.min(6);
+        self
+    }
+
     /// The six maps' logits per pixel.
     ///
     /// # Shapes
