@@ -81,34 +81,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         );
     }
     if !strips.is_empty() {
-        let path = write_orientations(&args.out, &strips)?;
+        // Each hard scene added its strip's line as it was written.
+        let path = args.out.join(synth::ORIENTATIONS_FILE);
         println!("{} ({} strips)", path.display(), strips.len());
     }
     Ok(())
-}
-
-/// Adds the strips' flags (1: imaged from the south) to `SAR_orientations.txt` in `dir`,
-/// keeping the lines of strips already there.
-fn write_orientations(
-    dir: &std::path::Path,
-    strips: &std::collections::BTreeMap<String, bool>,
-) -> anyhow::Result<PathBuf> {
-    let path = dir.join("SAR_orientations.txt");
-    let mut all: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        for line in text.lines() {
-            let mut fields = line.split_whitespace();
-            if let (Some(key), Some(flag)) = (fields.next(), fields.next()) {
-                all.insert(key.to_string(), flag.to_string());
-            }
-        }
-    }
-    for (key, &south) in strips {
-        all.insert(key.clone(), if south { "1" } else { "0" }.to_string());
-    }
-    let text: String = all.iter().map(|(k, f)| format!("{k} {f}\n")).collect();
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    Ok(path)
 }
 
 fn file_name(path: &std::path::Path) -> String {

@@ -30,6 +30,8 @@ pub enum SessionError {
     NoBand { path: PathBuf },
     #[error("no scene file")]
     NoScene,
+    #[error("no weights file")]
+    NoWeights,
     #[error(
         "{} x {} px is more than the viewer predicts at once (8192 x 8192 px): run \
          `sarscope predict` on the scene and open the probability map",
@@ -43,6 +45,11 @@ pub enum SessionError {
         size.0, size.1
     )]
     ViewTooLarge { size: (usize, usize) },
+    #[error(
+        "the SN6 winner's network predicts whole scenes in the viewer: run `sarscope predict` \
+         on this scene and open the footprint map it writes"
+    )]
+    WinnerWholeScenes,
     #[error("nothing of the scene is in view")]
     NothingInView,
     #[error("there are no edited footprints to learn from")]

@@ -11,6 +11,7 @@ mod job;
 pub mod predict;
 mod scene;
 mod tiles;
+pub mod winner;
 
 pub use error::SessionError;
 pub use export::export_footprints;

@@ -177,6 +177,9 @@ fn predict(
     let started = Instant::now();
     let first = request.files.first().ok_or(SessionError::NoScene)?;
     let image_id = first.file_stem().map(|s| s.to_string_lossy().into_owned());
+    if crate::model::effunet::is_effunet_file(&request.weights)? {
+        return predict_winner_whole(&request, first, image_id, started, shared, wake);
+    }
     let Mapped {
         card,
         map,
@@ -217,6 +220,73 @@ fn predict(
         region: window,
         footprints,
         device,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// All of a scene through the SN6 winner's network (one pass, no test-time augmentation: the
+/// viewer answers in seconds; `sarscope predict` has the winner's TTA), its buildings from
+/// the watershed of its three maps; the footprint map is the layer shown.
+fn predict_winner_whole(
+    request: &PredictRequest,
+    first: &Path,
+    image_id: Option<String>,
+    started: Instant,
+    shared: &Shared<WindowProgress>,
+    wake: &dyn Fn(),
+) -> Result<Predicted, SessionError> {
+    if request.region.is_some() {
+        return Err(SessionError::WinnerWholeScenes);
+    }
+    let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
+    shared.set_device(&device.description);
+    shared.progress.set(0, 1);
+    wake();
+    let predictor =
+        super::winner::WinnerPredictor::load(std::slice::from_ref(&request.weights), device)?;
+    let scene = Scene::open_many(&request.files)?;
+    let (w, h) = (scene.width(), scene.height());
+    if w * h > MAX_PREDICT_PIXELS {
+        return Err(SessionError::SceneTooLarge { size: (w, h) });
+    }
+    let rotation = predictor.rotation(first, None)?;
+    let logits = predictor.predict_scene(
+        first,
+        &scene,
+        rotation,
+        None,
+        true,
+        &crate::model::effunet::Tta::none(),
+    )?;
+    shared.progress.set(1, 1);
+    wake();
+    if shared.cancelled() {
+        return Err(SessionError::Cancelled);
+    }
+    let [footprint, edge, contact] = logits.probabilities();
+    let found = crate::vector::instance_footprints(
+        &footprint,
+        &edge,
+        &contact,
+        w,
+        h,
+        crate::vector::InstanceParams::default(),
+        crate::vector::OutlineParams::default(),
+    )
+    .unwrap_or_default();
+    let pixel_m2 = scene
+        .geo_transform()
+        .map(|g| (g.0[1] * g.0[5] - g.0[2] * g.0[4]).abs());
+    Ok(Predicted {
+        weights: request.weights.clone(),
+        probabilities: Probabilities {
+            values: footprint,
+            width: w,
+            height: h,
+        },
+        region: None,
+        footprints: crate::annotate::model_footprints(found, image_id, pixel_m2),
+        device: predictor.device.description,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -61,6 +61,33 @@ pub enum Difficulty {
     Hard,
 }
 
+/// The file beside hard scenes that flags their strips' looks, as SN6's `SummaryData/` has it.
+pub const ORIENTATIONS_FILE: &str = "SAR_orientations.txt";
+
+/// Adds a strip's flag (1: imaged from the south) to `SAR_orientations.txt` in `dir`, keeping
+/// the lines of strips already there, through a temporary file.
+fn add_orientation(dir: &Path, strip: &str, south: bool) -> Result<(), SynthError> {
+    let path = dir.join(ORIENTATIONS_FILE);
+    let mut all: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        for line in text.lines() {
+            let mut fields = line.split_whitespace();
+            if let (Some(key), Some(flag)) = (fields.next(), fields.next()) {
+                all.insert(key.to_string(), flag.to_string());
+            }
+        }
+    }
+    all.insert(strip.to_string(), if south { "1" } else { "0" }.to_string());
+    let text: String = all.iter().map(|(k, f)| format!("{k} {f}\n")).collect();
+    let tmp = path.with_extension("txt.tmp");
+    let fail = |error| SynthError::Write {
+        path: path.clone(),
+        error,
+    };
+    std::fs::write(&tmp, text).map_err(fail)?;
+    std::fs::rename(&tmp, &path).map_err(fail)
+}
+
 /// Tiles per imaging strip in hard scenes: consecutive indices share a strip and its look.
 pub const TILES_PER_STRIP: u64 = 4;
 
@@ -300,7 +327,8 @@ impl SynthScene {
     }
 
     /// Writes `NAME.tif` (GeoTIFF, nodata 0), `NAME.geojson` (footprints in EPSG:32631) and
-    /// `NAME.csv` (SpaceNet CSV, pixel WKT) into `dir`, creating it if needed.
+    /// `NAME.csv` (SpaceNet CSV, pixel WKT) into `dir`, creating it if needed; a hard scene
+    /// (an SN6 tile name) also flags its strip's look in `dir`'s `SAR_orientations.txt`.
     pub fn write(&self, dir: &Path) -> Result<WrittenScene, SynthError> {
         std::fs::create_dir_all(dir).map_err(|error| SynthError::Folder {
             path: dir.to_path_buf(),
@@ -346,6 +374,9 @@ impl SynthScene {
         // of predictions names it.
         let image_id = image_id_of(&written.tif);
         write_spacenet_csv(&written.csv, &image_id, &self.footprints_pixel())?;
+        if let Some(strip) = crate::model::sn6_strip_key(&self.name) {
+            add_orientation(dir, &strip, !self.looks_from_north)?;
+        }
         Ok(written)
     }
 }

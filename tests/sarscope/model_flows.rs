@@ -341,3 +341,31 @@ fn a_scene_is_predicted_when_it_opens_unless_it_has_predictions_of_its_own() {
     step_until(&mut off, Viewer::predicting, Duration::from_millis(1500));
     assert!(!off.state().predicting(), "asked not to");
 }
+
+/// The viewer predicts with the SN6 winner's network when its weights are given: the whole
+/// scene, its buildings from the watershed of the three maps, the footprint map drawn.
+#[test]
+fn the_viewer_predicts_with_the_winner_s_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sarscope::synth::SynthConfig {
+        width: 160,
+        height: 160,
+        difficulty: sarscope::synth::Difficulty::Hard,
+        ..Default::default()
+    };
+    let written = sarscope::synth::generate(&config, 0)
+        .unwrap()
+        .write(dir.path())
+        .unwrap();
+    let mut h = harness_for(load_scene(std::slice::from_ref(&written.tif)).unwrap());
+    let weights = crate::common::fixture("effunet/effunet.pth");
+    h.state_mut().set_weights(Some(weights), true);
+    h.step();
+    run_until(&mut h, |v| !v.predicting(), "the prediction");
+    let status = h.state().prediction_status().cloned();
+    assert!(
+        matches!(&status, Some(Ok(t)) if t.contains("buildings")),
+        "{status:?}"
+    );
+    assert!(h.state().overlay_shown());
+}
