@@ -104,6 +104,8 @@ pub struct Predicted {
     pub region: Option<Window>,
     /// In scene pixels, the model's confidence (mean probability) on each.
     pub footprints: Vec<Footprint>,
+    /// The edge and contact maps of a three-map network (the SN6 winner's).
+    pub edge_contact: Option<[Probabilities; 2]>,
     pub device: String,
     pub seconds: f64,
 }
@@ -219,6 +221,7 @@ fn predict(
         },
         region: window,
         footprints,
+        edge_contact: None,
         device,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -286,6 +289,11 @@ fn predict_winner_whole(
         },
         region: None,
         footprints: crate::annotate::model_footprints(found, image_id, pixel_m2),
+        edge_contact: Some([edge, contact].map(|values| Probabilities {
+            values,
+            width: w,
+            height: h,
+        })),
         device: predictor.device.description,
         seconds: started.elapsed().as_secs_f64(),
     })

@@ -43,6 +43,9 @@ pub struct SceneData {
     pub edits: Option<Layer>,
     /// A probability map on the scene's grid (from `sarscope predict`), for re-vectorizing.
     pub probabilities: Option<Probabilities>,
+    /// The edge and contact maps of a three-map network's prediction (the SN6 winner's),
+    /// beside the footprint map in `probabilities`.
+    pub edge_contact: Option<[Probabilities; 2]>,
 }
 
 /// Reads a one-band probability GeoTIFF that must have the scene's `size`; no data reads as 0.
@@ -125,6 +128,7 @@ pub fn load_scene(files: &[PathBuf]) -> Result<SceneData, SessionError> {
         }
     }
     Ok(SceneData {
+        edge_contact: None,
         name,
         files: files.to_vec(),
         bands: Bands::new(&scene, &planes),

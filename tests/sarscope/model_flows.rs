@@ -368,4 +368,20 @@ fn the_viewer_predicts_with_the_winner_s_network() {
         "{status:?}"
     );
     assert!(h.state().overlay_shown());
+    // Its edge and contact maps can be drawn instead of the footprint map: each an upload.
+    assert!(h.state().has_edge_contact_maps());
+    let footprint = h.render().unwrap();
+    let uploads = h.state().overlay_uploads();
+    h.state_mut()
+        .set_overlay_map(sarscope::app::OverlayMap::Contact);
+    h.step();
+    h.step();
+    assert_eq!(h.state().overlay_uploads(), uploads + 1);
+    let contact = h.render().unwrap();
+    assert!(
+        footprint
+            .pixels()
+            .zip(contact.pixels())
+            .any(|(a, b)| a != b)
+    );
 }

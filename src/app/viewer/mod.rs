@@ -52,6 +52,7 @@ use super::gpu::install_scene;
 use edit::EditSession;
 use inspect::Inspector;
 use overlay::Overlay;
+pub use overlay::OverlayMap;
 use prediction::PredictionSession;
 use scores::LayerScores;
 use stretch::{HistogramState, Statistics, StatisticsFor, StretchCache};

@@ -16,6 +16,7 @@ use crate::session::finetune::{FinetuneRequest, start_finetune};
 use crate::session::predict::{PredictRequest, Predicted, TiledRegion, start_prediction};
 
 use super::Viewer;
+use super::overlay::OverlayMap;
 use super::prediction::{AUTO_TILES, PredictionKey};
 
 impl Viewer {
@@ -279,6 +280,7 @@ impl Viewer {
         match predicted.region {
             None => {
                 self.scene.probabilities = Some(predicted.probabilities);
+                self.scene.edge_contact = predicted.edge_contact;
                 self.score_probabilities();
             }
             Some(region) => {
@@ -391,7 +393,7 @@ impl Viewer {
                 ui.weak(format!("{kept} {unit} predicted and kept"));
             }
         }
-        self.overlay.ui(ui);
+        self.overlay.ui(ui, self.scene.edge_contact.is_some());
         self.finetune_ui(ui);
         match &self.prediction.status {
             Some(Ok(text)) => {
@@ -493,7 +495,11 @@ impl Viewer {
             height: h,
         };
         let map = match self.scene.tiled {
-            None => self.scene.probabilities.as_ref().map(|p| (whole, p)),
+            None => match (self.overlay.map, &self.scene.edge_contact) {
+                (OverlayMap::Edge, Some([edge, _])) => Some((whole, edge)),
+                (OverlayMap::Contact, Some([_, contact])) => Some((whole, contact)),
+                _ => self.scene.probabilities.as_ref().map(|p| (whole, p)),
+            },
             Some(_) => self
                 .prediction
                 .view_probabilities
@@ -530,5 +536,19 @@ impl Viewer {
     pub fn set_overlay(&mut self, on: bool, settings: OverlaySettings) {
         self.overlay.on = on;
         self.overlay.settings = settings;
+    }
+
+    /// Shows another of a three-map prediction's maps (the footprint map when there is only
+    /// one); it is uploaded at the next frame.
+    pub fn set_overlay_map(&mut self, map: OverlayMap) {
+        if self.overlay.map != map {
+            self.overlay.map = map;
+            self.overlay.changed();
+        }
+    }
+
+    /// Whether the prediction shown has edge and contact maps (a three-map network's).
+    pub fn has_edge_contact_maps(&self) -> bool {
+        self.scene.edge_contact.is_some()
     }
 }

@@ -17,9 +17,33 @@ const OVERLAY_TEXELS: usize = 4096;
 /// A map as the overlay's texture takes it: where it lies, its values, width and height.
 pub type MapTexels<'m> = (Window, Cow<'m, [f32]>, usize, usize);
 
+/// Which of a prediction's maps the overlay shows: a three-map network (the SN6 winner's)
+/// gives edge and contact maps beside the footprint one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OverlayMap {
+    #[default]
+    Footprint,
+    Edge,
+    Contact,
+}
+
+impl OverlayMap {
+    pub const ALL: [Self; 3] = [Self::Footprint, Self::Edge, Self::Contact];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Footprint => "footprint",
+            Self::Edge => "edge",
+            Self::Contact => "contact",
+        }
+    }
+}
+
 pub struct Overlay {
     /// Shown (when a map is on the GPU).
     pub on: bool,
+    /// Which map (when there are several).
+    pub map: OverlayMap,
     pub settings: OverlaySettings,
     /// The part of the scene (full-resolution pixels) whose map is on the GPU, and the map's
     /// texels there.
@@ -34,6 +58,7 @@ impl Default for Overlay {
     fn default() -> Self {
         Self {
             on: true,
+            map: OverlayMap::Footprint,
             settings: OverlaySettings::default(),
             installed: None,
             dirty: true,
@@ -90,13 +115,37 @@ impl Overlay {
         self.installed.filter(|_| self.on)
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
+    /// Shows which map is drawn (footprint, edge or contact) when the prediction has the
+    /// three (`three_maps`), and switches it.
+    pub fn ui(&mut self, ui: &mut egui::Ui, three_maps: bool) {
         if self.installed.is_none() {
             return;
         }
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.on, "probabilities")
                 .on_hover_text("the probability map over the scene, from the threshold up");
+            if three_maps {
+                let before = self.map;
+                egui::ComboBox::from_id_salt("overlay map")
+                    .width(80.0)
+                    .selected_text(self.map.name())
+                    .show_ui(ui, |ui| {
+                        for m in OverlayMap::ALL {
+                            ui.selectable_value(&mut self.map, m, m.name());
+                        }
+                    })
+                    .response
+                    .on_hover_text(
+                        "the three-map network's maps: footprint, edge (building borders) and \
+                         contact (where buildings touch; the watershed splits them there)",
+                    );
+                if self.map != before {
+                    self.dirty = true;
+                }
+            } else if self.map != OverlayMap::Footprint {
+                self.map = OverlayMap::Footprint;
+                self.dirty = true;
+            }
             egui::ComboBox::from_id_salt("overlay colormap")
                 .width(80.0)
                 .selected_text(self.settings.colormap.name())
