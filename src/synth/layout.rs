@@ -322,10 +322,25 @@ fn rect_shape(r: Rect) -> Vec<[f64; 2]> {
     vec![[r.u0, r.v0], [r.u1, r.v0], [r.u1, r.v1], [r.u0, r.v1]]
 }
 
-/// One or two rows of terraced houses along the block's long sides, gaps between them.
-fn row_houses(rng: &mut impl Rng, block: Rect, m: f64) -> Vec<Shape> {
+/// How a block's rows of houses are drawn: heights of the rows, house widths (metres), how far
+/// a house's height strays from its row's, and where the next house starts from this one's
+/// start and width (drawn in that order).
+struct RowStyle<N> {
+    row_height: std::ops::Range<f64>,
+    width_m: std::ops::Range<f64>,
+    stray: f64,
+    next: N,
+}
+
+/// One or two rows of houses along the block's long sides, in `style`.
+fn rows_of_houses<R: Rng>(
+    rng: &mut R,
+    block: Rect,
+    m: f64,
+    mut style: RowStyle<impl FnMut(&mut R, f64, f64) -> f64>,
+) -> Vec<Shape> {
     let depth = rng.random_range(8.0 * m..12.0 * m);
-    let height = rng.random_range(5.0..9.0);
+    let height = rng.random_range(style.row_height.clone());
     if block.v1 - block.v0 < depth + 2.0 * m {
         return Vec::new();
     }
@@ -337,7 +352,7 @@ fn row_houses(rng: &mut impl Rng, block: Rect, m: f64) -> Vec<Shape> {
     for (v0, v1) in rows {
         let mut u = block.u0;
         loop {
-            let w = rng.random_range(7.0 * m..15.0 * m);
+            let w = rng.random_range(style.width_m.start * m..style.width_m.end * m);
             if u + w > block.u1 {
                 break;
             }
@@ -348,51 +363,43 @@ fn row_houses(rng: &mut impl Rng, block: Rect, m: f64) -> Vec<Shape> {
                     u1: u + w,
                     v1,
                 }),
-                height + rng.random_range(-1.0..1.0),
+                height + rng.random_range(-style.stray..style.stray),
             ));
-            u += w + rng.random_range(2.0 * m..4.0 * m);
+            u = (style.next)(rng, u, w);
         }
     }
     out
 }
 
+/// One or two rows of terraced houses along the block's long sides, gaps between them.
+fn row_houses<R: Rng>(rng: &mut R, block: Rect, m: f64) -> Vec<Shape> {
+    let style = RowStyle {
+        row_height: 5.0..9.0,
+        width_m: 7.0..15.0,
+        stray: 1.0,
+        next: |rng: &mut R, u: f64, w: f64| u + (w + rng.random_range(2.0 * m..4.0 * m)),
+    };
+    rows_of_houses(rng, block, m, style)
+}
+
 /// Hard scenes' terraced rows, as Rotterdam's: houses 5-9 m wide sharing their walls (no gap,
 /// the footprints touch, as SN6 labels do), now and then an alley of 1-2 m, each house's
 /// height within 1.5 m of its row's.
-fn terraced_rows(rng: &mut impl Rng, block: Rect, m: f64) -> Vec<Shape> {
-    let depth = rng.random_range(8.0 * m..12.0 * m);
-    let height = rng.random_range(6.0..11.0);
-    if block.v1 - block.v0 < depth + 2.0 * m {
-        return Vec::new();
-    }
-    let mut rows = vec![(block.v0, block.v0 + depth)];
-    if block.v1 - block.v0 > 2.0 * depth + 5.0 * m {
-        rows.push((block.v1 - depth, block.v1));
-    }
-    let mut out = Vec::new();
-    for (v0, v1) in rows {
-        let mut u = block.u0;
-        loop {
-            let w = rng.random_range(5.0 * m..9.0 * m);
-            if u + w > block.u1 {
-                break;
-            }
-            out.push((
-                rect_shape(Rect {
-                    u0: u,
-                    v0,
-                    u1: u + w,
-                    v1,
-                }),
-                height + rng.random_range(-1.5..1.5),
-            ));
-            u += w;
+fn terraced_rows<R: Rng>(rng: &mut R, block: Rect, m: f64) -> Vec<Shape> {
+    let style = RowStyle {
+        row_height: 6.0..11.0,
+        width_m: 5.0..9.0,
+        stray: 1.5,
+        next: |rng: &mut R, u: f64, w: f64| {
+            let u = u + w;
             if rng.random_bool(0.12) {
-                u += rng.random_range(1.0 * m..2.0 * m);
+                u + rng.random_range(1.0 * m..2.0 * m)
+            } else {
+                u
             }
-        }
-    }
-    out
+        },
+    };
+    rows_of_houses(rng, block, m, style)
 }
 
 /// Hard scenes' tower: 15-30 m a side, 30-60 m tall, near the block's side that faces the
