@@ -40,26 +40,7 @@ pub fn dice_focal_loss(
     let one_minus = pt.neg().add_scalar(1.0);
     let focal = (one_minus.clone() * one_minus * bce).mean();
     let total = dice.clone() + focal.clone().mul_scalar(focal_weight);
-    let read = |t: Tensor<1>| -> Result<f32, TrainError> {
-        let data = t
-            .try_into_data()
-            .map_err(|e| TrainError::Data(format!("reading the loss back: {e:?}")))?;
-        let values = data
-            .try_to_vec::<f32>()
-            .map_err(|e| TrainError::Data(format!("the loss is not float32: {e:?}")))?;
-        Ok(values.first().copied().unwrap_or(f32::NAN))
-    };
-    let parts = LossParts {
-        total: read(total.clone().detach())?,
-        dice: read(dice.detach())?,
-        focal: read(focal.detach())?,
-    };
-    if !parts.total.is_finite() {
-        return Err(TrainError::Data(format!(
-            "the loss is not finite ({}): the learning rate may be too high",
-            parts.total
-        )));
-    }
+    let parts = read_parts(total.clone(), dice, focal)?;
     Ok((total, parts))
 }
 
@@ -117,8 +98,18 @@ pub fn winner_loss(
     let (Some(total), Some(dice), Some(focal)) = (total, dice_sum, focal_sum) else {
         return Err(TrainError::Data("no maps to learn".into()));
     };
+    let parts = read_parts(total.clone(), dice, focal)?;
+    Ok((total, parts))
+}
+
+/// The loss and its terms read back; an error when the loss is not finite.
+fn read_parts(
+    total: Tensor<1>,
+    dice: Tensor<1>,
+    focal: Tensor<1>,
+) -> Result<LossParts, TrainError> {
     let parts = LossParts {
-        total: read_scalar(total.clone().detach())?,
+        total: read_scalar(total)?,
         dice: read_scalar(dice)?,
         focal: read_scalar(focal)?,
     };
@@ -128,7 +119,7 @@ pub fn winner_loss(
             parts.total
         )));
     }
-    Ok((total, parts))
+    Ok(parts)
 }
 
 /// A one-value tensor read back.
