@@ -153,6 +153,17 @@ impl TrainScene {
         }
     }
 
+    /// The SpaceNet counts of `found` (buildings on the scene's grid, each with its
+    /// confidence) against the scene's truth (IoU 0.5, min area 80).
+    pub fn count(&self, found: Vec<crate::vector::TracedBuilding>) -> crate::eval::Counts {
+        let proposals: Vec<(MultiPolygon<f64>, f64)> = found
+            .into_iter()
+            .map(|f| (MultiPolygon(vec![f.polygon]), f.confidence))
+            .collect();
+        crate::eval::evaluate_image(&self.truth, &proposals, crate::eval::EvalParams::default())
+            .counts
+    }
+
     /// Adds the SN6 winner's edge and contact targets (made from the truth footprints), turned
     /// as the mask is when `rotated`.
     pub fn with_three_targets(mut self, rotated: bool) -> Self {

@@ -22,7 +22,6 @@ use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use geo::MultiPolygon;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -35,7 +34,7 @@ pub use loss::{
 pub use targets::{edge_and_contact, label_buildings};
 pub use winner::{WinnerTrainConfig, WinnerTrainer, scene_maps, score_winner, score_winner_both};
 
-use crate::eval::{Counts, EvalParams, evaluate_image};
+use crate::eval::Counts;
 use crate::model::{
     InferParams, ModelCard, ModelError, Normalization, UNet11, UNet11Config, load_weights,
     predict_planes, save_weights, sigmoid,
@@ -375,12 +374,7 @@ pub fn score_scenes(
             scene.height,
             VectorizeParams::default(),
         );
-        let proposals: Vec<(MultiPolygon<f64>, f64)> = found
-            .into_iter()
-            .map(|f| (MultiPolygon(vec![f.polygon]), f.confidence))
-            .collect();
-        let eval = evaluate_image(&scene.truth, &proposals, EvalParams::default());
-        total.add(eval.counts);
+        total.add(scene.count(found));
     }
     Ok(total)
 }

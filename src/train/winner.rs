@@ -9,11 +9,10 @@ use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use burn::tensor::activation::sigmoid;
-use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
 use super::{LogLine, LossParts, Plan, TrainError, TrainScene, Training, winner_loss};
-use crate::eval::{Counts, EvalParams, evaluate_image};
+use crate::eval::Counts;
 use crate::model::effunet::{CONTACT, EDGE, EffUNet, EffUNetConfig, FOOTPRINT, save_effunet};
 use crate::model::{ModelCard, NETWORK_WINNER};
 use crate::vector::{
@@ -255,21 +254,14 @@ pub fn score_winner_both(
             OutlineParams::default(),
         )
         .unwrap_or_default();
-        let proposals: Vec<(MultiPolygon<f64>, f64)> = found
-            .into_iter()
-            .map(|f| (MultiPolygon(vec![f.polygon]), f.confidence))
-            .collect();
-        total.add(evaluate_image(&scene.truth, &proposals, EvalParams::default()).counts);
-        let traced: Vec<(MultiPolygon<f64>, f64)> = vectorize(
+        total.add(scene.count(found));
+        let traced = vectorize(
             &footprint,
             scene.width,
             scene.height,
             VectorizeParams::default(),
-        )
-        .into_iter()
-        .map(|f| (MultiPolygon(vec![f.polygon]), f.confidence))
-        .collect();
-        one_head.add(evaluate_image(&scene.truth, &traced, EvalParams::default()).counts);
+        );
+        one_head.add(scene.count(traced));
     }
     Ok((total, one_head))
 }
