@@ -168,29 +168,10 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
     let train_started = std::time::Instant::now();
     let first_step = trainer.step;
     trainer.checkpoint_to(ckpt.clone(), card_base.clone());
-    let bar = ProgressLine::new("train");
-    let mut last_loss = f32::NAN;
-    let mut last_counts: Option<(usize, Counts)> = None;
-    let result = run(&mut trainer, &train, &val, &mut |event| {
-        match event {
-            Event::Step { step, steps, loss } => {
-                last_loss = loss.total;
-                bar.update(*step, *steps, &format!("steps, loss {:.4}", loss.total));
-            }
-            Event::Validating { .. } => {}
-            Event::Validated { step, counts } => {
-                bar.finish();
-                last_counts = Some((*step, *counts));
-                println!(
-                    "step {step}: loss {last_loss:.4}, validation {}, {:.0} s",
-                    summary(counts),
-                    train_started.elapsed().as_secs_f64()
-                );
-            }
-        }
-        true
-    });
-    bar.finish();
+    let mut shown = TrainProgress::new("validation", train_started);
+    let result = run(&mut trainer, &train, &val, &mut |event| shown.on(event));
+    shown.bar.finish();
+    let last_counts = shown.last_counts;
     if trainer.step > first_step {
         trainer
             .save_checkpoint(&ckpt, &card_base)
@@ -296,6 +277,53 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
         log_path.display()
     );
     Ok(())
+}
+
+/// The training loop's events on the terminal: a progress line of the steps and their loss,
+/// a line per validation; the last validation's step and counts are kept.
+pub(super) struct TrainProgress {
+    pub bar: ProgressLine,
+    /// What the validation line calls its score.
+    what: &'static str,
+    started: std::time::Instant,
+    last_loss: f32,
+    pub last_counts: Option<(usize, Counts)>,
+}
+
+impl TrainProgress {
+    pub fn new(what: &'static str, started: std::time::Instant) -> Self {
+        Self {
+            bar: ProgressLine::new("train"),
+            what,
+            started,
+            last_loss: f32::NAN,
+            last_counts: None,
+        }
+    }
+
+    /// Shows `event`; always goes on.
+    pub fn on(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Step { step, steps, loss } => {
+                self.last_loss = loss.total;
+                self.bar
+                    .update(*step, *steps, &format!("steps, loss {:.4}", loss.total));
+            }
+            Event::Validating { .. } => {}
+            Event::Validated { step, counts } => {
+                self.bar.finish();
+                self.last_counts = Some((*step, *counts));
+                println!(
+                    "step {step}: loss {:.4}, {} {}, {:.0} s",
+                    self.last_loss,
+                    self.what,
+                    summary(counts),
+                    self.started.elapsed().as_secs_f64()
+                );
+            }
+        }
+        true
+    }
 }
 
 /// "F1 0.998 (P 0.999, R 0.997; TP 7886 FP 8 FN 26)".

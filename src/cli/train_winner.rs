@@ -6,11 +6,10 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 
 use super::progress::ProgressLine;
-use super::train::{TrainArgs, VALIDATION_START, score, summary, write_log};
-use crate::eval::Counts;
+use super::train::{TrainArgs, TrainProgress, VALIDATION_START, score, summary, write_log};
 use crate::model::{ModelCard, ModelDevice, card_path};
 use crate::synth::Difficulty;
-use crate::train::{Event, TrainScene, WinnerTrainConfig, WinnerTrainer, score_winner_both};
+use crate::train::{TrainScene, WinnerTrainConfig, WinnerTrainer, score_winner_both};
 
 pub fn run(args: &TrainArgs, device: &ModelDevice, started: Instant) -> anyhow::Result<()> {
     if !args.data.is_empty() || args.init.is_some() || args.resume.is_some() {
@@ -88,29 +87,10 @@ pub fn run(args: &TrainArgs, device: &ModelDevice, started: Instant) -> anyhow::
     trainer.save_after_validation(args.out.clone(), card_base.clone());
     let log_path = args.out.with_extension("log.csv");
     let train_started = Instant::now();
-    let bar = ProgressLine::new("train");
-    let mut last_loss = f32::NAN;
-    let mut last_counts: Option<(usize, Counts)> = None;
-    let result = crate::train::run(&mut trainer, &train, &val, &mut |event| {
-        match event {
-            Event::Step { step, steps, loss } => {
-                last_loss = loss.total;
-                bar.update(*step, *steps, &format!("steps, loss {:.4}", loss.total));
-            }
-            Event::Validating { .. } => {}
-            Event::Validated { step, counts } => {
-                bar.finish();
-                last_counts = Some((*step, *counts));
-                println!(
-                    "step {step}: loss {last_loss:.4}, validation (watershed instances) {}, {:.0} s",
-                    summary(counts),
-                    train_started.elapsed().as_secs_f64()
-                );
-            }
-        }
-        true
-    });
-    bar.finish();
+    let mut shown = TrainProgress::new("validation (watershed instances)", train_started);
+    let result = crate::train::run(&mut trainer, &train, &val, &mut |event| shown.on(event));
+    shown.bar.finish();
+    let last_counts = shown.last_counts;
     write_log(&log_path, &trainer.log)?;
     result.context("training stopped")?;
     let train_s = train_started.elapsed().as_secs_f64();
