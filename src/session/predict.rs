@@ -202,9 +202,7 @@ fn predict(
             ..VectorizeParams::default()
         },
     );
-    let pixel_m2 = scene
-        .geo_transform()
-        .map(|g| (g.0[1] * g.0[5] - g.0[2] * g.0[4]).abs());
+    let pixel_m2 = scene.geo_transform().map(|g| g.pixel_area());
     let mut footprints = crate::annotate::model_footprints(found, image_id, pixel_m2);
     // A region's buildings go to their place in the scene.
     if let Some(window) = window {
@@ -277,9 +275,7 @@ fn predict_winner_whole(
         crate::vector::OutlineParams::default(),
     )
     .unwrap_or_default();
-    let pixel_m2 = scene
-        .geo_transform()
-        .map(|g| (g.0[1] * g.0[5] - g.0[2] * g.0[4]).abs());
+    let pixel_m2 = scene.geo_transform().map(|g| g.pixel_area());
     Ok(Predicted {
         weights: request.weights.clone(),
         probabilities: Probabilities {
