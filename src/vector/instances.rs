@@ -41,43 +41,76 @@ impl Default for InstanceParams {
 /// 8-connected groups of pixels: `same(a, b)` says whether neighbouring pixels `a` and `b`
 /// (both with `inside` true) belong together. Labels 1.. in raster order of each group's first
 /// pixel (scikit-image's `measure.label` numbering), 0 outside.
+///
+/// Two raster passes: the first links each pixel to its earlier neighbours (left, and the
+/// three above) in a union-find forest, the second numbers the forest's trees in the order
+/// their first pixels come.
 fn label_8(
     width: usize,
     height: usize,
     inside: impl Fn(usize) -> bool,
     same: impl Fn(usize, usize) -> bool,
 ) -> (Vec<u32>, u32) {
-    let mut labels = vec![0u32; width * height];
-    let mut count = 0u32;
-    let mut stack = Vec::new();
-    for start in 0..width * height {
-        if labels[start] != 0 || !inside(start) {
-            continue;
+    const NONE: u32 = u32::MAX;
+    let n = width * height;
+    // parent[i]: a pixel of i's group at or before i (NONE: not inside).
+    let mut parent = vec![NONE; n];
+    fn root(parent: &mut [u32], mut i: usize) -> usize {
+        while parent[i] as usize != i {
+            // Path halving.
+            let grand = parent[parent[i] as usize];
+            parent[i] = grand;
+            i = grand as usize;
         }
-        count += 1;
-        labels[start] = count;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            let (x, y) = ((i % width) as isize, (i / width) as isize);
-            for dy in -1..=1isize {
-                for dx in -1..=1isize {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if (dx, dy) == (0, 0)
-                        || nx < 0
-                        || ny < 0
-                        || nx >= width as isize
-                        || ny >= height as isize
-                    {
-                        continue;
-                    }
-                    let j = ny as usize * width + nx as usize;
-                    if labels[j] == 0 && inside(j) && same(i, j) {
-                        labels[j] = count;
-                        stack.push(j);
-                    }
+        i
+    }
+    for y in 0..height {
+        for x in 0..width {
+            let i = y * width + x;
+            if !inside(i) {
+                continue;
+            }
+            parent[i] = i as u32;
+            let mut earlier = [NONE as usize; 4];
+            if x > 0 {
+                earlier[0] = i - 1;
+            }
+            if y > 0 {
+                let up = i - width;
+                earlier[1] = up;
+                if x > 0 {
+                    earlier[2] = up - 1;
+                }
+                if x + 1 < width {
+                    earlier[3] = up + 1;
+                }
+            }
+            for j in earlier {
+                if j == NONE as usize || parent[j] == NONE || !same(i, j) {
+                    continue;
+                }
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                // The earlier pixel is the root: a tree's root is its first pixel.
+                if a != b {
+                    let (low, high) = if a < b { (a, b) } else { (b, a) };
+                    parent[high] = low as u32;
                 }
             }
         }
+    }
+    let mut labels = vec![0u32; n];
+    let mut count = 0u32;
+    for i in 0..n {
+        if parent[i] == NONE {
+            continue;
+        }
+        let r = root(&mut parent, i);
+        labels[i] = if r == i {
+            count += 1;
+            count
+        } else {
+            labels[r]
+        };
     }
     (labels, count)
 }

@@ -7,41 +7,86 @@
 //! first; a pixel takes the label of the marker whose flood reached it. With watershed lines,
 //! a pixel whose 4-neighbourhood already holds another label stays 0 and is not crossed.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
-/// A pixel waiting in the flood: its cost, when it was pushed, where, and which marker's.
+/// A pixel waiting in the flood: where, and the label of the marker whose flood reached it.
 #[derive(Clone, Copy)]
 struct Pending {
-    value: f64,
-    age: u64,
+    key: u64,
     index: usize,
-    source: usize,
+    label: u32,
 }
 
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+/// The flood's queue: a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan) of order-preserving
+/// `u64` keys whose buckets are first in, first out. A flood is monotone (no pixel is pushed
+/// cheaper than the one just popped), which is all a radix heap needs; and since every bucket
+/// holds its pixels in the order they were pushed (a bucket is refilled only once it and all
+/// below it are empty), pixels of equal keys leave first pushed first, as a priority queue of
+/// (value, age) would order them, in O(1) amortized per pixel instead of O(log n).
+struct RadixQueue {
+    /// Bucket `b` holds keys whose highest bit differing from `last` is bit `b - 1` (bucket
+    /// 0: equal to `last`), each in push order; `head` is how many of bucket 0 have left.
+    buckets: Vec<Vec<Pending>>,
+    head: usize,
+    last: u64,
+    len: usize,
+}
+
+impl RadixQueue {
+    fn new() -> Self {
+        Self {
+            buckets: vec![Vec::new(); 65],
+            head: 0,
+            last: 0,
+            len: 0,
+        }
+    }
+
+    fn bucket(&self, key: u64) -> usize {
+        (64 - (key ^ self.last).leading_zeros()) as usize
+    }
+
+    /// Pushes `item`, whose key must not be below the last popped one.
+    fn push(&mut self, item: Pending) {
+        debug_assert!(item.key >= self.last);
+        let b = self.bucket(item.key);
+        self.buckets[b].push(item);
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<Pending> {
+        if self.len == 0 {
+            return None;
+        }
+        if self.head == self.buckets[0].len() {
+            self.buckets[0].clear();
+            self.head = 0;
+            // The lowest non-empty bucket holds the smallest keys: the new `last` is its
+            // minimum, and its pixels, in order, move to the buckets below.
+            let b = self.buckets.iter().position(|b| !b.is_empty())?;
+            let moving = std::mem::take(&mut self.buckets[b]);
+            self.last = moving.iter().map(|p| p.key).min()?;
+            for item in &moving {
+                let to = self.bucket(item.key);
+                self.buckets[to].push(*item);
+            }
+            // Keep the emptied bucket's allocation for later pushes.
+            let mut moving = moving;
+            moving.clear();
+            self.buckets[b] = moving;
+        }
+        let item = self.buckets[0][self.head];
+        self.head += 1;
+        self.len -= 1;
+        Some(item)
     }
 }
 
-impl Eq for Pending {}
-
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Pending {
-    /// Reversed: `BinaryHeap` pops the greatest, the flood the lowest value, then the oldest,
-    /// then (markers, all pushed first) the first in raster order.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .value
-            .total_cmp(&self.value)
-            .then(other.age.cmp(&self.age))
-            .then(other.index.cmp(&self.index))
+/// `value` as a `u64` in the same order as `f64::total_cmp` orders floats.
+fn ordered(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
     }
 }
 
@@ -74,13 +119,14 @@ pub fn watershed(
     let pw = width + 2;
     let padded = |x: usize, y: usize| (y + 1) * pw + x + 1;
     let size = pw * (height + 2);
-    let mut value = vec![0f64; size];
+    let mut key = vec![0u64; size];
     let mut inside = vec![false; size];
     let mut output = vec![0u32; size];
     for y in 0..height {
         for x in 0..width {
             let (i, p) = (y * width + x, padded(x, y));
-            value[p] = image[i];
+            // Key 0 is the markers' own (below -inf; only a NaN of all ones bits maps there).
+            key[p] = ordered(image[i]).max(1);
             inside[p] = mask[i];
             output[p] = if mask[i] { markers[i] } else { 0 };
         }
@@ -88,23 +134,23 @@ pub fn watershed(
     // scikit-image's neighbour order (by raveled offset): up, left, right, down.
     let neighbours = [-(pw as isize), -1, 1, pw as isize];
     let step = |index: usize, offset: isize| index.wrapping_add_signed(offset);
-    let mut heap: BinaryHeap<Pending> = output
-        .iter()
-        .enumerate()
-        .filter(|(_, label)| **label != 0)
-        .map(|(index, _)| Pending {
-            value: f64::NEG_INFINITY,
-            age: 0,
-            index,
-            source: index,
-        })
-        .collect();
-    let mut age = 1u64;
-    while let Some(pixel) = heap.pop() {
-        let label = output[pixel.source];
+    // Markers first, in raster order, below every value.
+    let mut queue = RadixQueue::new();
+    for (index, &label) in output.iter().enumerate() {
+        if label != 0 {
+            queue.push(Pending {
+                key: 0,
+                index,
+                label,
+            });
+        }
+    }
+    while let Some(pixel) = queue.pop() {
+        let label = pixel.label;
         if lines {
-            // Labelled as it leaves the queue: only then are all its neighbours known.
-            if output[pixel.index] != 0 && pixel.index != pixel.source {
+            // Labelled as it leaves the queue: only then are all its neighbours known. A
+            // marker (key 0) is labelled already.
+            if pixel.key != 0 && output[pixel.index] != 0 {
                 continue;
             }
             let split = !inside[pixel.index]
@@ -124,17 +170,15 @@ pub fn watershed(
             if !inside[q] || output[q] != 0 {
                 continue;
             }
-            age += 1;
             if !lines {
                 // Without lines a pixel is labelled when first reached: no later push is
                 // cheaper.
-                output[q] = output[pixel.index];
+                output[q] = label;
             }
-            heap.push(Pending {
-                value: value[q].max(pixel.value),
-                age,
+            queue.push(Pending {
+                key: key[q].max(pixel.key),
                 index: q,
-                source: pixel.source,
+                label,
             });
         }
     }
@@ -178,6 +222,61 @@ mod tests {
         let mask = [true, true, false, false, true, true];
         let labels = watershed(&image, &markers, &mask, 6, 1, false);
         assert_eq!(labels, vec![1, 1, 0, 0, 0, 0]);
+    }
+
+    /// The queue pops what a priority queue of (key, push order) pops, on a monotone run of
+    /// pushes and pops with many equal keys.
+    #[test]
+    fn the_radix_queue_pops_lowest_key_then_first_pushed() {
+        let mut queue = RadixQueue::new();
+        let mut reference = std::collections::BTreeSet::new();
+        let (mut state, mut age, mut last) = (12345u64, 0u32, 0u64);
+        let mut random = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for round in 0..20_000 {
+            if round % 3 != 2 {
+                // Keys cluster (ties) and spread over all bit widths.
+                let key = last + (random() % 4) * (1 << (random() % 40));
+                age += 1;
+                queue.push(Pending {
+                    key,
+                    index: age as usize,
+                    label: 0,
+                });
+                reference.insert((key, age));
+            } else if let Some((key, first)) = reference.pop_first() {
+                let popped = queue.pop().map(|p| (p.key, p.index as u32));
+                assert_eq!(popped, Some((key, first)), "round {round}");
+                last = key;
+            }
+        }
+        while let Some(expected) = reference.pop_first() {
+            assert_eq!(queue.pop().map(|p| (p.key, p.index as u32)), Some(expected));
+        }
+        assert!(queue.pop().is_none());
+    }
+
+    #[test]
+    fn ordered_keys_sort_as_total_cmp_does() {
+        let mut values = [
+            0.5,
+            -0.0,
+            0.0,
+            f64::NEG_INFINITY,
+            -1e300,
+            1e-310,
+            f64::INFINITY,
+            -2.5,
+        ];
+        let mut keys: Vec<u64> = values.iter().map(|&v| ordered(v)).collect();
+        values.sort_by(f64::total_cmp);
+        keys.sort_unstable();
+        assert_eq!(keys, values.iter().map(|&v| ordered(v)).collect::<Vec<_>>());
+        assert!(ordered(-0.0) < ordered(0.0));
     }
 
     #[test]
