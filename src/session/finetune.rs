@@ -12,11 +12,16 @@ use super::job::{Job, Shared};
 
 use geo::MultiPolygon;
 
+use super::winner::{extra_for, winner_bands, winner_card};
+use crate::model::effunet::is_effunet_file;
 use crate::model::{
-    DeviceChoice, SharedWgpu, load_weights, rotation_by_card, select_device_sharing,
+    DeviceChoice, ModelCard, Rotation, SharedWgpu, load_weights, rotation_by_card,
+    select_device_sharing,
 };
 use crate::raster::Scene;
-use crate::train::{Event, TrainConfig, TrainScene, Trainer, run};
+use crate::train::{
+    Event, TrainConfig, TrainScene, Trainer, WinnerTrainConfig, WinnerTrainer, run,
+};
 
 /// What to fine-tune.
 #[derive(Clone, Debug)]
@@ -89,7 +94,6 @@ fn finetune(
         .steps
         .store(request.steps, Ordering::Relaxed);
     wake();
-    let card = load_weights(&request.weights, &device.device)?.card;
     let scene = Scene::open_many(&request.files)?;
     let crop = crop_for(scene.width(), scene.height());
     if crop < 32 {
@@ -97,11 +101,76 @@ fn finetune(
             size: (scene.width(), scene.height()),
         });
     }
-    let rotation = rotation_by_card(first, &card.rotation, None)?;
     let name = first
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let mut on_event = |event: &Event| {
+        if let Event::Step { step, loss, .. } = event {
+            let progress = &shared.progress;
+            progress.step.store(*step, Ordering::Relaxed);
+            if let Ok(mut losses) = progress.losses.lock() {
+                losses.push([*step as f64, f64::from(loss.total)]);
+            }
+            wake();
+        }
+        !shared.cancelled()
+    };
+    let started = Instant::now();
+    let out = finetuned_path(first);
+    let new_card = |card: &ModelCard, steps: usize| {
+        let mut new_card = card.clone();
+        new_card.name = format!("{} fine-tuned on {name}", card.name);
+        new_card.provenance = format!(
+            "fine-tuned by sarscope {} from {} on {} edited footprints of {} ({steps} steps of \
+             {crop} px crops, AdamW 1e-4, {:.0} s on {}); before: {}",
+            env!("CARGO_PKG_VERSION"),
+            request.weights.display(),
+            request.footprints.len(),
+            first.display(),
+            started.elapsed().as_secs_f64(),
+            device.description,
+            card.provenance
+        );
+        new_card.scores.clear();
+        new_card
+    };
+    if is_effunet_file(&request.weights)? {
+        // The SN6 winner's network: its input, three targets and extra input.
+        let config = WinnerTrainConfig {
+            crop,
+            batch: 2,
+            steps: request.steps,
+            learning_rate: 1e-4,
+            validate_every: 0,
+            ..WinnerTrainConfig::small()
+        };
+        let trainer = WinnerTrainer::from_weights(config, &request.weights, &device.device)?;
+        let (card, _, net) = winner_card(&request.weights, &trainer.config.net)?;
+        let rotation = rotation_by_card(first, &card.rotation, None)?;
+        let extra = extra_for(first, &scene, rotation, None, true);
+        let mut trainer = trainer
+            .with_extra_num(net.extra_num)
+            .with_extra(extra.values(net.strips))?;
+        let (planes, order) = winner_bands(&scene, &card)?;
+        let data = TrainScene::winner(
+            name.clone(),
+            order.map(|b| planes.bands[b].as_slice()),
+            (planes.width, planes.height),
+            request.footprints.clone(),
+            rotation == Rotation::Half,
+        )?;
+        run(
+            &mut trainer,
+            std::slice::from_ref(&data),
+            &[],
+            &mut on_event,
+        )?;
+        trainer.save(&out, &new_card(&card, trainer.step))?;
+        return Ok(out);
+    }
+    let card = load_weights(&request.weights, &device.device)?.card;
+    let rotation = rotation_by_card(first, &card.rotation, None)?;
     let data = TrainScene::from_scene(
         &scene,
         name.clone(),
@@ -118,40 +187,12 @@ fn finetune(
         ..TrainConfig::default()
     };
     let mut trainer = Trainer::from_weights(config, &request.weights, &device.device)?;
-    let started = Instant::now();
     run(
         &mut trainer,
         std::slice::from_ref(&data),
         &[],
-        &mut |event| {
-            if let Event::Step { step, loss, .. } = event {
-                let progress = &shared.progress;
-                progress.step.store(*step, Ordering::Relaxed);
-                if let Ok(mut losses) = progress.losses.lock() {
-                    losses.push([*step as f64, f64::from(loss.total)]);
-                }
-                wake();
-            }
-            !shared.cancelled()
-        },
+        &mut on_event,
     )?;
-    let out = finetuned_path(first);
-    let mut new_card = card.clone();
-    new_card.name = format!("{} fine-tuned on {name}", card.name);
-    new_card.provenance = format!(
-        "fine-tuned by sarscope {} from {} on {} edited footprints of {} ({} steps of {} px crops, \
-         AdamW 1e-4, {:.0} s on {}); before: {}",
-        env!("CARGO_PKG_VERSION"),
-        request.weights.display(),
-        request.footprints.len(),
-        first.display(),
-        trainer.step,
-        crop,
-        started.elapsed().as_secs_f64(),
-        device.description,
-        card.provenance
-    );
-    new_card.scores.clear();
-    trainer.save_weights(&out, &new_card)?;
+    trainer.save_weights(&out, &new_card(&card, trainer.step))?;
     Ok(out)
 }

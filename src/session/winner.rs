@@ -47,45 +47,7 @@ impl WinnerPredictor {
             folds.push(loaded);
         }
         let first = folds.first().ok_or(SessionError::NoWeights)?;
-        let first_path = first.path.clone();
-        let mut config = first.config.clone();
-        let card_file = card_path(&first_path);
-        let card_found = card_file.is_file();
-        let card = if card_found {
-            ModelCard::read(&card_file)?
-        } else {
-            ModelCard {
-                network: NETWORK_WINNER.into(),
-                ..ModelCard::default()
-            }
-        };
-        if card_found {
-            let fail = |reason: String| ModelError::Card {
-                path: card_file.clone(),
-                reason,
-            };
-            if card.network != NETWORK_WINNER {
-                return Err(fail(format!(
-                    "it says network {:?}, but {} holds the SN6 winner's network ({NETWORK_WINNER:?})",
-                    card.network,
-                    first_path.display()
-                ))
-                .into());
-            }
-            if let Some(said) = &card.effunet {
-                // extra_num is not in the weights: the card says it.
-                let mut weights = config.clone();
-                weights.extra_num = said.extra_num;
-                if let Some(diff) = said.first_difference(&weights) {
-                    return Err(fail(format!(
-                        "it disagrees with the weights {}: {diff} (card vs weights)",
-                        first_path.display()
-                    ))
-                    .into());
-                }
-                config.extra_num = said.extra_num;
-            }
-        }
+        let (card, card_found, config) = winner_card(&first.path, &first.config)?;
         for fold in &mut folds {
             fold.model = fold.model.clone().with_extra_num(config.extra_num);
             fold.config.extra_num = config.extra_num;
@@ -120,21 +82,8 @@ impl WinnerPredictor {
         look_for_orientations: bool,
         tta: &Tta,
     ) -> Result<WinnerLogits, SessionError> {
-        // The roles of the bands, in the file order the winner's code expects.
-        let lookup = ModelCard {
-            bands: ["HH", "HV", "VH", "VV"].map(String::from).to_vec(),
-            ..self.card.clone()
-        };
-        let order = band_order(scene, &lookup)?;
-        let planes = scene.read_full()?;
-        let band = |i: usize| -> Result<&[f32], SessionError> {
-            planes
-                .bands
-                .get(order[i])
-                .map(Vec::as_slice)
-                .ok_or(ModelError::MissingBand { band: order[i] + 1 }.into())
-        };
-        let bands = [band(0)?, band(1)?, band(2)?, band(3)?];
+        let (planes, order) = winner_bands(scene, &self.card)?;
+        let bands = order.map(|b| planes.bands[b].as_slice());
         let extra = extra_for(file, scene, rotation, given, look_for_orientations);
         let models: Vec<_> = self.folds.iter().map(|f| &f.model).collect();
         Ok(predict_winner(
@@ -149,10 +98,85 @@ impl WinnerPredictor {
     }
 }
 
+/// The model card beside the winner's weights at `path` (whose shape is `config`), checked
+/// against them: whether there was one, and the network's shape with the card's `extra_num`
+/// (which the weights do not hold). No card: a card that says only the network.
+pub fn winner_card(
+    path: &Path,
+    config: &EffUNetConfig,
+) -> Result<(ModelCard, bool, EffUNetConfig), SessionError> {
+    let mut config = config.clone();
+    let card_file = card_path(path);
+    let card_found = card_file.is_file();
+    let card = if card_found {
+        ModelCard::read(&card_file)?
+    } else {
+        ModelCard {
+            network: NETWORK_WINNER.into(),
+            ..ModelCard::default()
+        }
+    };
+    if card_found {
+        let fail = |reason: String| ModelError::Card {
+            path: card_file.clone(),
+            reason,
+        };
+        if card.network != NETWORK_WINNER {
+            return Err(fail(format!(
+                "it says network {:?}, but {} holds the SN6 winner's network ({NETWORK_WINNER:?})",
+                card.network,
+                path.display()
+            ))
+            .into());
+        }
+        if let Some(said) = &card.effunet {
+            // extra_num is not in the weights: the card says it.
+            let mut weights = config.clone();
+            weights.extra_num = said.extra_num;
+            if let Some(diff) = said.first_difference(&weights) {
+                return Err(fail(format!(
+                    "it disagrees with the weights {}: {diff} (card vs weights)",
+                    path.display()
+                ))
+                .into());
+            }
+            config.extra_num = said.extra_num;
+        }
+    }
+    Ok((card, card_found, config))
+}
+
+/// The scene's HH, HV, VH and VV bands (found by the names or order `card` gives), read
+/// whole: the planes and, for each of the four, its index among them.
+pub fn winner_bands(
+    scene: &Scene,
+    card: &ModelCard,
+) -> Result<(crate::raster::Planes, [usize; 4]), SessionError> {
+    // The roles of the bands, in the file order the winner's code expects.
+    let lookup = ModelCard {
+        bands: ["HH", "HV", "VH", "VV"].map(String::from).to_vec(),
+        ..card.clone()
+    };
+    let order = band_order(scene, &lookup)?;
+    let planes = scene.read_full()?;
+    let mut index = [0; 4];
+    for (i, slot) in index.iter_mut().enumerate() {
+        let band = order
+            .get(i)
+            .copied()
+            .ok_or(ModelError::MissingBand { band: i + 1 })?;
+        if band >= planes.bands.len() {
+            return Err(ModelError::MissingBand { band: band + 1 }.into());
+        }
+        *slot = band;
+    }
+    Ok((planes, index))
+}
+
 /// The tile's extra input: its strip's place in the orientation file (SN6 names only), its
 /// look, and main.py's y coordinate from the tile's own northing (main.py averages its
 /// strip's tiles; one tile's top edge is the nearest a single tile has).
-fn extra_for(
+pub fn extra_for(
     file: &Path,
     scene: &Scene,
     rotation: Rotation,

@@ -205,22 +205,42 @@ impl TrainScene {
             &p.bands[2][..],
             &p.bands[3][..],
         ];
-        let input = crate::model::effunet::winner_input(bands, south);
         let truth: Vec<MultiPolygon<f64>> = scene
             .footprints_pixel()
             .into_iter()
             .map(|p| MultiPolygon(vec![p]))
             .collect();
+        let made = Self::winner(scene.name, bands, (size, size), truth, south)?;
+        Ok((made, south))
+    }
+
+    /// A scene's bands (HH, HV, VH, VV of `width` x `height`) and its footprints (pixels, on
+    /// the scene's grid) as the SN6 winner's network sees them: normalized by main.py's means
+    /// and deviations in its band order, turned 180 degrees when `south` (bands and targets;
+    /// the truth stays on the scene's grid), with the three targets.
+    pub fn winner(
+        name: String,
+        bands: [&[f32]; 4],
+        (width, height): (usize, usize),
+        truth: Vec<MultiPolygon<f64>>,
+        south: bool,
+    ) -> Result<Self, TrainError> {
+        if bands.iter().any(|b| b.len() != width * height) {
+            return Err(TrainError::Data(format!(
+                "{name}: the four bands must each hold {width} x {height} values"
+            )));
+        }
+        let input = crate::model::effunet::winner_input(bands, south);
         let nodata = crate::model::effunet::winner_input([&[0.0], &[0.0], &[0.0], &[0.0]], false)
             .first()
             .copied()
             .unwrap_or(0.0);
-        let mut made = Self::assemble(scene.name, (size, size), input, truth, nodata);
+        let mut made = Self::assemble(name, (width, height), input, truth, nodata);
         if south {
             made.mask.reverse();
             made.rotated = true;
         }
-        Ok((made.with_three_targets(south), south))
+        Ok(made.with_three_targets(south))
     }
 
     /// Appends the window at (`x0`, `y0`) of every band and of the mask, mirrored left to right

@@ -11,7 +11,7 @@ use burn::tensor::TensorData;
 use burn::tensor::activation::sigmoid;
 use serde::{Deserialize, Serialize};
 
-use super::{LogLine, LossParts, Plan, TrainError, TrainScene, Training, winner_loss};
+use super::{LogLine, LossParts, Plan, TrainError, TrainScene, Training, check_crop, winner_loss};
 use crate::eval::Counts;
 use crate::model::effunet::{CONTACT, EDGE, EffUNet, EffUNetConfig, FOOTPRINT, save_effunet};
 use crate::model::{ModelCard, NETWORK_WINNER};
@@ -64,6 +64,9 @@ pub struct WinnerTrainer {
     pub log: Vec<LogLine>,
     /// Where to save the weights (and card) after each validation.
     save_to: Option<(std::path::PathBuf, ModelCard)>,
+    /// The extra input of every crop (the strip, look and y of the one scene fine-tuned on);
+    /// zeros when `None`.
+    extra: Option<Vec<f32>>,
 }
 
 impl WinnerTrainer {
@@ -72,12 +75,7 @@ impl WinnerTrainer {
             .net
             .validate()
             .map_err(|e| TrainError::Data(e.to_string()))?;
-        if config.crop < 32 || !config.crop.is_multiple_of(32) {
-            return Err(TrainError::Data(format!(
-                "the crop must be a multiple of 32 of at least 32 px, not {}",
-                config.crop
-            )));
-        }
+        check_crop(config.crop)?;
         let device = device.clone().autodiff();
         device.seed(config.seed);
         let model = config.net.init_for_training(&device);
@@ -91,7 +89,54 @@ impl WinnerTrainer {
             step: 0,
             log: Vec::new(),
             save_to: None,
+            extra: None,
         })
+    }
+
+    /// Goes on from trained weights (`weights`: our burnpack or a winner's checkpoint):
+    /// `config.net` is replaced by the weights' shape.
+    pub fn from_weights(
+        mut config: WinnerTrainConfig,
+        weights: &Path,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        check_crop(config.crop)?;
+        let device = device.clone().autodiff();
+        let loaded = crate::model::effunet::load_effunet(weights, &device)?;
+        config.net = loaded.config;
+        Ok(Self {
+            optimizer: AdamWConfig::new()
+                .with_weight_decay(config.weight_decay)
+                .init(),
+            config,
+            model: loaded.model.train(),
+            device,
+            step: 0,
+            log: Vec::new(),
+            save_to: None,
+            extra: None,
+        })
+    }
+
+    /// How many of the extra input's branches are live (main.py's `extra_num`, which the
+    /// weights do not hold; a model card says it).
+    pub fn with_extra_num(mut self, extra_num: usize) -> Self {
+        self.model = self.model.with_extra_num(extra_num);
+        self.config.net.extra_num = extra_num;
+        self
+    }
+
+    /// Gives every crop `values` as its extra input (strip one-hot, direction, y - 0.5).
+    pub fn with_extra(mut self, values: Vec<f32>) -> Result<Self, TrainError> {
+        let want = self.config.net.extra_channels();
+        if values.len() != want {
+            return Err(TrainError::Data(format!(
+                "the network takes {want} extra inputs, not {}",
+                values.len()
+            )));
+        }
+        self.extra = Some(values);
+        Ok(self)
     }
 
     /// Makes each validation save the weights to `path` with `card`.
@@ -149,7 +194,14 @@ impl Training for WinnerTrainer {
         }
         let x = Tensor::<4>::from_data(TensorData::new(inputs, [batch, 4, c, c]), &self.device);
         let y = Tensor::<4>::from_data(TensorData::new(targets, [batch, 3, c, c]), &self.device);
-        let extra = Tensor::<2>::zeros([batch, self.config.net.extra_channels()], &self.device);
+        let channels = self.config.net.extra_channels();
+        let extra = match &self.extra {
+            Some(values) => Tensor::<2>::from_data(
+                TensorData::new(values.repeat(batch), [batch, channels]),
+                &self.device,
+            ),
+            None => Tensor::<2>::zeros([batch, channels], &self.device),
+        };
         let logits = self.model.forward(x, extra);
         let (loss, parts) = winner_loss(logits, y)?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);

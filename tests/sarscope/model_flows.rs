@@ -385,3 +385,55 @@ fn the_viewer_predicts_with_the_winner_s_network() {
             .any(|(a, b)| a != b)
     );
 }
+
+/// "Improve the model with my edits" with the SN6 winner's network: the shipped three-head
+/// weights fine-tuned on a hard scene's edited footprints (three targets made from them), saved
+/// beside the scene as the winner's network with its card, and predicted with again.
+#[test]
+fn the_winner_s_network_is_fine_tuned_from_the_viewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sarscope::synth::SynthConfig {
+        width: 256,
+        height: 256,
+        seed: 11,
+        difficulty: sarscope::synth::Difficulty::Hard,
+        ..Default::default()
+    };
+    let demo = sarscope::synth::generate(&config, 0).unwrap();
+    let written = demo.write(dir.path()).unwrap();
+    let mut h = harness_for(load_scene(std::slice::from_ref(&written.tif)).unwrap());
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_winner_hard.bpk");
+    h.state_mut().set_weights(Some(shipped.clone()), true);
+    h.step();
+    run_until(&mut h, |v| !v.predicting(), "the prediction");
+    let status = h.state().prediction_status().cloned();
+    assert!(
+        matches!(&status, Some(Ok(t)) if t.contains("buildings")),
+        "{status:?}"
+    );
+    h.state_mut().set_tool(Tool::Edit);
+    h.step();
+    let ctx = h.ctx.clone();
+    h.state_mut().improve_model(&ctx, 3).unwrap();
+    h.step();
+    run_until(
+        &mut h,
+        |v| !v.improving() && !v.predicting(),
+        "fine-tuning and predicting again",
+    );
+    let status = h.state().prediction_status().cloned();
+    assert!(matches!(&status, Some(Ok(_))), "{status:?}");
+    let tuned = dir.path().join(format!("{}.finetuned.bpk", demo.name));
+    let card = ModelCard::read(&tuned.with_extension("card.json")).unwrap();
+    assert_eq!(card.network, "sn6-winner");
+    assert!(card.effunet.is_some(), "the card gives the network's shape");
+    assert!(card.provenance.contains("3 steps"), "{}", card.provenance);
+    assert_ne!(
+        std::fs::read(&tuned).unwrap(),
+        std::fs::read(&shipped).unwrap(),
+        "three steps changed the weights"
+    );
+    // The viewer predicts with them: the winner's network again (three maps).
+    h.get_by_label_contains(&format!("{}.finetuned (predicted)", demo.name));
+    assert!(h.state().has_edge_contact_maps());
+}
