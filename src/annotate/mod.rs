@@ -199,21 +199,42 @@ pub fn model_footprints(
 }
 
 /// F1 of the probability map vectorized at each threshold (the baseline's vectorizing: min
-/// area 80 px, simplify 0.5), against `truth`.
+/// area 80 px, simplify 0.5), against `truth`. With a three-map network's edge and contact
+/// maps (`edge_contact`), the buildings are the SN6 winner's watershed instances flooded above
+/// each threshold instead.
 pub fn f1_by_probability(
     truth: &Layer,
     probs: &revectorize::Probabilities,
+    edge_contact: Option<&[revectorize::Probabilities; 2]>,
     params: EvalParams,
     thresholds: &[f32],
 ) -> Vec<(f64, f64)> {
+    let (w, h) = (probs.width, probs.height);
     thresholds
         .iter()
         .map(|&t| {
-            let vector = crate::vector::VectorizeParams {
-                threshold: t,
-                ..Default::default()
+            let found = match edge_contact {
+                Some([edge, contact]) => crate::vector::instance_footprints(
+                    &probs.values,
+                    &edge.values,
+                    &contact.values,
+                    w,
+                    h,
+                    crate::vector::InstanceParams {
+                        threshold: f64::from(t),
+                        ..Default::default()
+                    },
+                    crate::vector::OutlineParams::default(),
+                )
+                .unwrap_or_default(),
+                None => {
+                    let vector = crate::vector::VectorizeParams {
+                        threshold: t,
+                        ..Default::default()
+                    };
+                    crate::vector::vectorize(&probs.values, w, h, vector)
+                }
             };
-            let found = crate::vector::vectorize(&probs.values, probs.width, probs.height, vector);
             let footprints = model_footprints(found, None, None);
             let predictions = Layer {
                 role: Role::Predictions,
@@ -322,6 +343,7 @@ mod tests {
         let curve = f1_by_probability(
             &truth,
             &probs,
+            None,
             EvalParams::default(),
             &[0.05, 0.5, 0.7, 0.95],
         );
@@ -331,6 +353,62 @@ mod tests {
         assert_eq!(f1[1], 1.0);
         assert!((f1[2] - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(f1[3], 0.0);
+    }
+
+    /// Two terraced houses (20 x 20 px each, sharing a wall at x = 30) and a three-map
+    /// prediction whose contact map marks the wall.
+    fn terraced_pair() -> (
+        Layer,
+        revectorize::Probabilities,
+        [revectorize::Probabilities; 2],
+    ) {
+        let truth = layer(
+            Role::Truth,
+            vec![
+                square(10.0, 10.0, 20.0, None),
+                square(30.0, 10.0, 20.0, None),
+            ],
+        );
+        let map = |f: &dyn Fn(usize, usize) -> f32| revectorize::Probabilities {
+            values: (0..60 * 40).map(|i| f(i % 60, i / 60)).collect(),
+            width: 60,
+            height: 40,
+        };
+        let inside = |x: usize, y: usize| (10..50).contains(&x) && (10..30).contains(&y);
+        let footprint = map(&|x, y| if inside(x, y) { 0.95 } else { 0.02 });
+        let edge = map(&|_, _| 0.0);
+        let contact = map(&|x, y| {
+            if inside(x, y) && (29..31).contains(&x) {
+                0.9
+            } else {
+                0.0
+            }
+        });
+        (truth, footprint, [edge, contact])
+    }
+
+    #[test]
+    fn with_edge_and_contact_maps_the_curve_scores_watershed_instances() {
+        let (truth, footprint, edge_contact) = terraced_pair();
+        let score =
+            |maps| f1_by_probability(&truth, &footprint, maps, EvalParams::default(), &[0.5])[0].1;
+        // Traced, the pair is one building: 0 of 2. Split by the contact: both.
+        assert_eq!(score(None), 0.0);
+        assert_eq!(score(Some(&edge_contact)), 1.0);
+    }
+
+    #[test]
+    fn with_edge_and_contact_maps_a_terraced_house_is_revectorized_alone() {
+        let (truth, footprint, edge_contact) = terraced_pair();
+        let left = &truth.footprints[0].polygon;
+        let alone = revectorize::revectorize_maps(&footprint, Some(&edge_contact), left, 0.5)
+            .unwrap()
+            .0;
+        let merged = revectorize::revectorize(&footprint, left, 0.5).unwrap().0;
+        use geo::Area;
+        assert!(merged.unsigned_area() > 700.0, "{}", merged.unsigned_area());
+        let iou = crate::eval::iou(&alone, left);
+        assert!(iou > 0.8, "IoU {iou} with the left house");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Translate};
 
-use crate::vector::{VectorizeParams, vectorize};
+use crate::vector::{
+    InstanceParams, OutlineParams, VectorizeParams, instance_footprints, vectorize,
+};
 
 /// Pixels of margin around the footprint's box that the new outline may grow into.
 const MARGIN: f64 = 12.0;
@@ -39,6 +41,19 @@ pub fn revectorize(
     footprint: &MultiPolygon<f64>,
     threshold: f32,
 ) -> Option<(MultiPolygon<f64>, f64)> {
+    revectorize_maps(probs, None, footprint, threshold)
+}
+
+/// [`revectorize`] of a prediction that may have a three-map network's edge and contact maps
+/// (`edge_contact`, the SN6 winner's): then the building is the watershed instance (the
+/// winner's post-processing, flooded above `threshold`) that overlaps the footprint most, so
+/// that a terraced house does not grow into its neighbours.
+pub fn revectorize_maps(
+    probs: &Probabilities,
+    edge_contact: Option<&[Probabilities; 2]>,
+    footprint: &MultiPolygon<f64>,
+    threshold: f32,
+) -> Option<(MultiPolygon<f64>, f64)> {
     let rect = footprint.bounding_rect()?;
     let mut margin = MARGIN;
     loop {
@@ -50,7 +65,7 @@ pub fn revectorize(
         if x1 <= x0 || y1 <= y0 {
             return None;
         }
-        let found = trace_in(probs, footprint, threshold, (x0, y0, x1, y1))?;
+        let found = trace_in(probs, edge_contact, footprint, threshold, (x0, y0, x1, y1))?;
         // A building cut by the window's edge: look again in a larger window.
         let whole = x0 == 0 && y0 == 0 && x1 == probs.width && y1 == probs.height;
         let b = found.0.bounding_rect()?;
@@ -65,27 +80,53 @@ pub fn revectorize(
     }
 }
 
-/// The best overlapping component inside the window (x0, y0, x1, y1).
+/// The window (x0, y0, x1, y1) of `map`.
+fn crop(map: &Probabilities, (x0, y0, x1, y1): (usize, usize, usize, usize)) -> Option<Vec<f32>> {
+    let mut crop = Vec::with_capacity((x1 - x0) * (y1 - y0));
+    for y in y0..y1 {
+        crop.extend_from_slice(map.values.get(y * map.width + x0..y * map.width + x1)?);
+    }
+    Some(crop)
+}
+
+/// The best overlapping component (or watershed instance, with edge and contact maps) inside
+/// the window (x0, y0, x1, y1).
 fn trace_in(
     probs: &Probabilities,
+    edge_contact: Option<&[Probabilities; 2]>,
     footprint: &MultiPolygon<f64>,
     threshold: f32,
-    (x0, y0, x1, y1): (usize, usize, usize, usize),
+    window: (usize, usize, usize, usize),
 ) -> Option<(MultiPolygon<f64>, f64)> {
+    let (x0, y0, x1, y1) = window;
     let (w, h) = (x1 - x0, y1 - y0);
-    let mut crop = Vec::with_capacity(w * h);
-    for y in y0..y1 {
-        let row = probs
-            .values
-            .get(y * probs.width + x0..y * probs.width + x1)?;
-        crop.extend_from_slice(row);
-    }
-    let params = VectorizeParams {
-        threshold,
-        min_area: 1,
-        ..VectorizeParams::default()
+    let map = crop(probs, window)?;
+    let found = match edge_contact {
+        Some([edge, contact]) => instance_footprints(
+            &map,
+            &crop(edge, window)?,
+            &crop(contact, window)?,
+            w,
+            h,
+            InstanceParams {
+                threshold: f64::from(threshold),
+                ..InstanceParams::default()
+            },
+            OutlineParams {
+                min_area: 1.0,
+                ..OutlineParams::default()
+            },
+        )?,
+        None => {
+            let params = VectorizeParams {
+                threshold,
+                min_area: 1,
+                ..VectorizeParams::default()
+            };
+            vectorize(&map, w, h, params)
+        }
     };
-    vectorize(&crop, w, h, params)
+    found
         .into_iter()
         .map(|f| {
             let polygon = MultiPolygon(vec![f.polygon]).translate(x0 as f64, y0 as f64);

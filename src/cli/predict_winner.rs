@@ -8,18 +8,12 @@ use anyhow::Context;
 
 use super::predict::{PredictArgs, RotateArg, TtaArg, rotation_for};
 use super::progress::ProgressLine;
+use crate::model::effunet::MAP_BANDS;
 use crate::model::effunet::Tta;
 use crate::model::{ModelDevice, Orientations, Rotation};
 use crate::raster::{GeoTiffMeta, Planes, Scene, write_geotiff};
 use crate::session::winner::WinnerPredictor;
 use crate::vector::{InstanceParams, OutlineParams, instance_footprints};
-
-/// The bands of the maps `predict` writes for a three-map network (and `vectorize` reads).
-pub const MAP_BANDS: [&str; 3] = [
-    "footprint_probability",
-    "edge_probability",
-    "contact_probability",
-];
 
 pub fn run(
     args: &PredictArgs,

@@ -47,12 +47,7 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
             .read_band_window(band, scene.full_window(), (w, h))
             .context("reading the probability map")
     };
-    let three_maps = scene.band_count() >= 3
-        && scene
-            .bands()
-            .iter()
-            .zip(super::predict_winner::MAP_BANDS)
-            .all(|(b, name)| b.description == name);
+    let three_maps = crate::model::effunet::holds_three_maps(&scene);
     let params = VectorizeParams {
         threshold: args.threshold,
         min_area: args.min_area,
@@ -66,7 +61,10 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
             &contact,
             w,
             h,
-            InstanceParams::default(),
+            InstanceParams {
+                threshold: f64::from(args.threshold),
+                ..InstanceParams::default()
+            },
             OutlineParams::default(),
         )
         .context("the three maps differ in size")?;

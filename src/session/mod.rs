@@ -17,6 +17,7 @@ pub use error::SessionError;
 pub use export::export_footprints;
 pub use job::{Job, Shared};
 pub use scene::{
-    GivenLayers, ModelSetup, OpenFailure, SceneData, ViewerStart, load_probabilities, load_scene,
+    GivenLayers, LoadedMaps, ModelSetup, OpenFailure, SceneData, ViewerStart, load_probabilities,
+    load_scene,
 };
 pub use tiles::{TileReader, TileResult, TileTexels};

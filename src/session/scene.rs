@@ -48,11 +48,17 @@ pub struct SceneData {
     pub edge_contact: Option<[Probabilities; 2]>,
 }
 
-/// Reads a one-band probability GeoTIFF that must have the scene's `size`; no data reads as 0.
-pub fn load_probabilities(
-    path: &Path,
-    size: (usize, usize),
-) -> Result<Probabilities, SessionError> {
+/// A probability map read from a file, and the edge and contact maps when the file holds a
+/// three-map network's maps (as `sarscope predict` writes them for the SN6 winner's network).
+pub struct LoadedMaps {
+    pub footprint: Probabilities,
+    pub edge_contact: Option<[Probabilities; 2]>,
+}
+
+/// Reads a probability GeoTIFF that must have the scene's `size`: its first band, and its
+/// edge and contact bands when it is a three-map file ([`crate::model::effunet::MAP_BANDS`]);
+/// no data reads as 0.
+pub fn load_probabilities(path: &Path, size: (usize, usize)) -> Result<LoadedMaps, SessionError> {
     let scene = Scene::open(path)?;
     if (scene.width(), scene.height()) != size {
         return Err(SessionError::ProbabilitySize {
@@ -62,18 +68,29 @@ pub fn load_probabilities(
         });
     }
     let planes = scene.read_full()?;
-    let band = planes.bands.first().ok_or_else(|| SessionError::NoBand {
-        path: path.to_path_buf(),
-    })?;
-    let values = band
-        .iter()
-        .zip(&planes.valid)
-        .map(|(v, ok)| if *ok { *v } else { 0.0 })
-        .collect();
-    Ok(Probabilities {
-        values,
-        width: size.0,
-        height: size.1,
+    let band = |i: usize| -> Result<Probabilities, SessionError> {
+        let band = planes.bands.get(i).ok_or_else(|| SessionError::NoBand {
+            path: path.to_path_buf(),
+        })?;
+        let values = band
+            .iter()
+            .zip(&planes.valid)
+            .map(|(v, ok)| if *ok { *v } else { 0.0 })
+            .collect();
+        Ok(Probabilities {
+            values,
+            width: size.0,
+            height: size.1,
+        })
+    };
+    let edge_contact = if crate::model::effunet::holds_three_maps(&scene) {
+        Some([band(1)?, band(2)?])
+    } else {
+        None
+    };
+    Ok(LoadedMaps {
+        footprint: band(0)?,
+        edge_contact,
     })
 }
 
@@ -174,7 +191,10 @@ impl SceneData {
         }
         if let Some(path) = given.probabilities {
             match load_probabilities(&path, self.size()) {
-                Ok(map) => self.probabilities = Some(map),
+                Ok(maps) => {
+                    self.probabilities = Some(maps.footprint);
+                    self.edge_contact = maps.edge_contact;
+                }
                 Err(e) => failed.push(e),
             }
         }
@@ -206,4 +226,51 @@ pub struct ViewerStart {
     pub scene: SceneData,
     pub model: ModelSetup,
     pub failed: Option<OpenFailure>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raster::{GeoTiffMeta, Planes, write_geotiff};
+
+    /// A three-map file (as `predict` writes the winner's) gives its edge and contact maps; a
+    /// file of three unnamed bands is one probability map.
+    #[test]
+    fn a_three_map_file_gives_edge_and_contact_maps() {
+        let dir = tempfile::tempdir().unwrap();
+        let planes = Planes::new(
+            4,
+            3,
+            vec![vec![0.25; 12], vec![0.5; 12], vec![0.75; 12]],
+            &[None, None, None],
+        );
+        let write = |name: &str, bands: &[&str]| {
+            let path = dir.path().join(name);
+            let meta = GeoTiffMeta {
+                geo_transform: None,
+                epsg: None,
+                crs_wkt: None,
+                nodata: None,
+                band_names: bands,
+            };
+            write_geotiff(&path, &planes, &meta).unwrap();
+            path
+        };
+        let three = write("maps.tif", &crate::model::effunet::MAP_BANDS);
+        let maps = load_probabilities(&three, (4, 3)).unwrap();
+        assert_eq!(maps.footprint.values, vec![0.25; 12]);
+        let [edge, contact] = maps.edge_contact.expect("edge and contact maps");
+        assert_eq!((edge.values[0], contact.values[11]), (0.5, 0.75));
+        let plain = write("plain.tif", &["a", "b", "c"]);
+        assert!(
+            load_probabilities(&plain, (4, 3))
+                .unwrap()
+                .edge_contact
+                .is_none()
+        );
+        assert!(matches!(
+            load_probabilities(&three, (5, 3)),
+            Err(SessionError::ProbabilitySize { .. })
+        ));
+    }
 }

@@ -60,10 +60,12 @@ impl Viewer {
         Ok(written.items.len())
     }
 
-    /// Opens a probability map (one band, the scene's size) for re-vectorizing buildings.
+    /// Opens a probability map (the scene's size; a three-map file gives the edge and contact
+    /// maps too) for re-vectorizing buildings.
     pub fn set_probabilities(&mut self, path: &std::path::Path) -> Result<(), SessionError> {
-        let probs = load_probabilities(path, self.scene.size())?;
-        self.scene.probabilities = Some(probs);
+        let maps = load_probabilities(path, self.scene.size())?;
+        self.scene.probabilities = Some(maps.footprint);
+        self.scene.edge_contact = maps.edge_contact;
         self.overlay.changed();
         self.score_probabilities();
         Ok(())
@@ -86,9 +88,13 @@ impl Viewer {
             .footprints()
             .get(index)
             .ok_or(RevectorizeError::SelectionGone)?;
-        let (polygon, confidence) =
-            crate::annotate::revectorize::revectorize(probs, &footprint.polygon, threshold)
-                .ok_or(RevectorizeError::NothingAbove(threshold))?;
+        let (polygon, confidence) = crate::annotate::revectorize::revectorize_maps(
+            probs,
+            self.scene.edge_contact.as_ref(),
+            &footprint.polygon,
+            threshold,
+        )
+        .ok_or(RevectorizeError::NothingAbove(threshold))?;
         let result = editor.reshape_to(index, polygon, confidence);
         if self.edit.report(result.clone()) {
             self.edited();

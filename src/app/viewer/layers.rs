@@ -54,12 +54,14 @@ impl Viewer {
         self.layers.probability_curve_job = match (truth, &self.scene.probabilities) {
             (Some(truth), Some(probs)) => {
                 let (truth, probs) = (truth.clone(), probs.clone());
+                let edge_contact = self.scene.edge_contact.clone();
                 Some(Job::spawn(
                     move |_, _| {
                         let thresholds: Vec<f32> = (1..20).map(|i| i as f32 * 0.05).collect();
                         Ok(crate::annotate::f1_by_probability(
                             &truth,
                             &probs,
+                            edge_contact.as_ref(),
                             EvalParams::default(),
                             &thresholds,
                         ))

@@ -95,6 +95,24 @@ impl WinnerLogits {
     }
 }
 
+/// The band descriptions of the maps `predict` writes for a three-map network, in order (and
+/// by which `vectorize` and the viewer know such a file).
+pub const MAP_BANDS: [&str; 3] = [
+    "footprint_probability",
+    "edge_probability",
+    "contact_probability",
+];
+
+/// Whether `scene` is a file of a three-map network's maps ([`MAP_BANDS`], in order).
+pub fn holds_three_maps(scene: &crate::raster::Scene) -> bool {
+    scene.band_count() >= 3
+        && scene
+            .bands()
+            .iter()
+            .zip(MAP_BANDS)
+            .all(|(b, name)| b.description == name)
+}
+
 /// A whole tile as the network takes it, `[4, height, width]`: each band normalized by
 /// main.py's mean and deviation (non-finite values as 0), in [`BAND_ORDER`], turned 180
 /// degrees for a south strip.

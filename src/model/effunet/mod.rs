@@ -34,8 +34,8 @@ use serde::{Deserialize, Serialize};
 pub use blocks::{BlockKind, BlockSpec};
 use blocks::{ConvBn, MbBlock};
 pub use infer::{
-    BAND_ORDER, Extra, MEANS, STDS, Tta, WinnerLogits, predict_winner, resize_bilinear,
-    valid_extent, winner_input,
+    BAND_ORDER, Extra, MAP_BANDS, MEANS, STDS, Tta, WinnerLogits, holds_three_maps, predict_winner,
+    resize_bilinear, valid_extent, winner_input,
 };
 pub use load::{LoadedEffUNet, is_effunet_file, load_effunet, save_effunet};
 
