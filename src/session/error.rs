@@ -45,11 +45,6 @@ pub enum SessionError {
         size.0, size.1
     )]
     ViewTooLarge { size: (usize, usize) },
-    #[error(
-        "the SN6 winner's network predicts whole scenes in the viewer: run `sarscope predict` \
-         on this scene and open the footprint map it writes"
-    )]
-    WinnerWholeScenes,
     #[error("nothing of the scene is in view")]
     NothingInView,
     #[error("there are no edited footprints to learn from")]

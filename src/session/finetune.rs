@@ -148,11 +148,11 @@ fn finetune(
         let trainer = WinnerTrainer::from_weights(config, &request.weights, &device.device)?;
         let (card, _, net) = winner_card(&request.weights, &trainer.config.net)?;
         let rotation = rotation_by_card(first, &card.rotation, None)?;
-        let extra = extra_for(first, &scene, rotation, None, true);
+        let extra = extra_for(first, &scene, rotation, None, true, scene.full_window());
         let mut trainer = trainer
             .with_extra_num(net.extra_num)
             .with_extra(extra.values(net.strips))?;
-        let (planes, order) = winner_bands(&scene, &card)?;
+        let (planes, order) = winner_bands(&scene, &card, scene.full_window())?;
         let data = TrainScene::winner(
             name.clone(),
             order.map(|b| planes.bands[b].as_slice()),

@@ -180,7 +180,7 @@ fn predict(
     let first = request.files.first().ok_or(SessionError::NoScene)?;
     let image_id = first.file_stem().map(|s| s.to_string_lossy().into_owned());
     if crate::model::effunet::is_effunet_file(&request.weights)? {
-        return predict_winner_whole(&request, first, image_id, started, shared, wake);
+        return predict_winner(&request, first, image_id, started, shared, wake);
     }
     let Mapped {
         card,
@@ -225,10 +225,11 @@ fn predict(
     })
 }
 
-/// All of a scene through the SN6 winner's network (one pass, no test-time augmentation: the
-/// viewer answers in seconds; `sarscope predict` has the winner's TTA), its buildings from
-/// the watershed of its three maps; the footprint map is the layer shown.
-fn predict_winner_whole(
+/// A scene (or, drawn by tiles, the tiles in view) through the SN6 winner's network (one pass,
+/// no test-time augmentation: the viewer answers in seconds; `sarscope predict` has the
+/// winner's TTA), its buildings from the watershed of its three maps (over the whole region,
+/// so that buildings across tile seams come out whole); the footprint map is the layer shown.
+fn predict_winner(
     request: &PredictRequest,
     first: &Path,
     image_id: Option<String>,
@@ -236,35 +237,69 @@ fn predict_winner_whole(
     shared: &Shared<WindowProgress>,
     wake: &dyn Fn(),
 ) -> Result<Predicted, SessionError> {
-    if request.region.is_some() {
-        return Err(SessionError::WinnerWholeScenes);
-    }
-    let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
-    shared.set_device(&device.description);
-    shared.progress.set(0, 1);
-    wake();
-    let predictor =
-        super::winner::WinnerPredictor::load(std::slice::from_ref(&request.weights), device)?;
+    use super::winner::{WinnerPredictor, Within};
+    let tta = crate::model::effunet::Tta::none();
     let scene = Scene::open_many(&request.files)?;
-    let (w, h) = (scene.width(), scene.height());
-    if w * h > MAX_PREDICT_PIXELS {
-        return Err(SessionError::SceneTooLarge { size: (w, h) });
-    }
-    let rotation = predictor.rotation(first, None)?;
-    let logits = predictor.predict_scene(
-        first,
-        &scene,
-        rotation,
-        None,
-        true,
-        &crate::model::effunet::Tta::none(),
-    )?;
-    shared.progress.set(1, 1);
-    wake();
+    let load = || -> Result<WinnerPredictor, SessionError> {
+        let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
+        shared.set_device(&device.description);
+        wake();
+        WinnerPredictor::load(std::slice::from_ref(&request.weights), device)
+    };
+    let (region, [footprint, edge, contact], device) = match &request.region {
+        None => {
+            let (w, h) = (scene.width(), scene.height());
+            if w * h > MAX_PREDICT_PIXELS {
+                return Err(SessionError::SceneTooLarge { size: (w, h) });
+            }
+            shared.progress.set(0, 1);
+            let predictor = load()?;
+            let rotation = predictor.rotation(first, None)?;
+            let logits = predictor.predict_scene(first, &scene, rotation, None, true, &tta)?;
+            shared.progress.set(1, 1);
+            wake();
+            let maps = logits.probabilities();
+            (scene.full_window(), maps, predictor.device.description)
+        }
+        Some(region) => {
+            let mut predictor = None;
+            let (extent, maps) = region_maps(region, 3, shared, wake, &mut |network| {
+                if predictor.is_none() {
+                    predictor = Some(load()?);
+                }
+                let Some(p) = &predictor else {
+                    return Err(SessionError::NoWeights);
+                };
+                let rotation = p.rotation(first, None)?;
+                let within = Within {
+                    window: network,
+                    given: None,
+                    look_for_orientations: true,
+                };
+                Ok(p.predict_window(first, &scene, rotation, within, &tta)?
+                    .probabilities()
+                    .concat())
+            })?;
+            let device = predictor.map_or_else(
+                || "the tiles predicted before".to_string(),
+                |p| p.device.description,
+            );
+            let mut maps = maps.into_iter();
+            let mut next = || maps.next().unwrap_or_default();
+            (extent, [next(), next(), next()], device)
+        }
+    };
     if shared.cancelled() {
         return Err(SessionError::Cancelled);
     }
-    let [footprint, edge, contact] = logits.probabilities();
+    let (w, h) = (region.width, region.height);
+    // Tiles not predicted (none here, but a map is NaN where a tile is missing) hold nothing.
+    let clean = |map: Vec<f32>| -> Vec<f32> {
+        map.into_iter()
+            .map(|v| if v.is_finite() { v } else { 0.0 })
+            .collect()
+    };
+    let (footprint, edge, contact) = (clean(footprint), clean(edge), clean(contact));
     let found = crate::vector::instance_footprints(
         &footprint,
         &edge,
@@ -276,21 +311,25 @@ fn predict_winner_whole(
     )
     .unwrap_or_default();
     let pixel_m2 = scene.geo_transform().map(|g| g.pixel_area());
+    let mut footprints = crate::annotate::model_footprints(found, image_id, pixel_m2);
+    let whole = region == scene.full_window() && request.region.is_none();
+    if !whole {
+        for f in &mut footprints {
+            f.polygon.translate_mut(region.x as f64, region.y as f64);
+        }
+    }
+    let map = |values| Probabilities {
+        values,
+        width: w,
+        height: h,
+    };
     Ok(Predicted {
         weights: request.weights.clone(),
-        probabilities: Probabilities {
-            values: footprint,
-            width: w,
-            height: h,
-        },
-        region: None,
-        footprints: crate::annotate::model_footprints(found, image_id, pixel_m2),
-        edge_contact: Some([edge, contact].map(|values| Probabilities {
-            values,
-            width: w,
-            height: h,
-        })),
-        device: predictor.device.description,
+        probabilities: map(footprint),
+        region: (!whole).then_some(region),
+        footprints,
+        edge_contact: Some([map(edge), map(contact)]),
+        device,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -343,15 +382,16 @@ fn predict_whole(
     })
 }
 
-/// Predicts the tiles of `region` the viewer does not have (handing each to it as it comes),
-/// then puts the region's map together.
-fn predict_tiles(
-    request: &PredictRequest,
+/// The maps of the tiles of `region`: those the viewer has, and the others predicted by
+/// `predict` (a tile's network window to its `planes` maps, one after another), each handed
+/// to the viewer as it comes. The region's extent and its maps, NaN where no tile is.
+fn region_maps(
     region: &TiledRegion,
-    first: &Path,
+    planes: usize,
     shared: &Shared<WindowProgress>,
     wake: &dyn Fn(),
-) -> Result<Mapped, SessionError> {
+    predict: &mut dyn FnMut(Window) -> Result<Vec<f32>, SessionError>,
+) -> Result<(Window, Vec<Vec<f32>>), SessionError> {
     let extent = tiles_extent(&region.tiles, region.size);
     if extent.width * extent.height == 0 {
         return Err(SessionError::NothingInView);
@@ -361,7 +401,6 @@ fn predict_tiles(
             size: (extent.width, extent.height),
         });
     }
-    let scene = Scene::open_many(&request.files)?;
     let mut tiles: Vec<(Window, TileProbabilities)> = Vec::with_capacity(region.tiles.len());
     let mut missing = Vec::new();
     for tile in &region.tiles {
@@ -370,43 +409,88 @@ fn predict_tiles(
             None => missing.push(*tile),
         }
     }
-    let (card, device) = if missing.is_empty() {
-        let card_file = card_path(&request.weights);
-        let card = if card_file.is_file() {
-            ModelCard::read(&card_file)?
-        } else {
-            ModelCard::default()
-        };
-        (card, "the tiles predicted before".to_string())
-    } else {
-        let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
-        shared.set_device(&device.description);
-        shared.progress.set(0, missing.len());
-        wake();
-        let predictor = Predictor::load(&request.weights, device)?;
-        let rotation = predictor.rotation(first)?;
-        for (done, tile) in missing.iter().enumerate() {
-            let network = tile.network_window(region.size);
-            let map = predictor
-                .predict_window(&scene, network, rotation, &mut |_| !shared.cancelled())?;
-            let window = tile.window(region.size);
-            let values: TileProbabilities = Arc::from(crop(&map.probs, network, window));
-            if let Ok(mut handed) = shared.progress.tiles.lock() {
-                handed.push((*tile, values.clone()));
-            }
-            tiles.push((window, values));
-            shared.progress.set(done + 1, missing.len());
-            wake();
-            if shared.cancelled() {
-                return Err(SessionError::Cancelled);
-            }
+    shared.progress.set(0, missing.len());
+    for (done, tile) in missing.iter().enumerate() {
+        let network = tile.network_window(region.size);
+        let maps = predict(network)?;
+        let window = tile.window(region.size);
+        let n = network.width * network.height;
+        let values: TileProbabilities = Arc::from(
+            maps.chunks_exact(n.max(1))
+                .take(planes)
+                .flat_map(|plane| crop(plane, network, window))
+                .collect::<Vec<f32>>(),
+        );
+        if let Ok(mut handed) = shared.progress.tiles.lock() {
+            handed.push((*tile, values.clone()));
         }
-        (predictor.loaded.card, predictor.device.description)
+        tiles.push((window, values));
+        shared.progress.set(done + 1, missing.len());
+        wake();
+        if shared.cancelled() {
+            return Err(SessionError::Cancelled);
+        }
+    }
+    // Each tile's planes, one by one, put together over the extent.
+    let maps = (0..planes)
+        .map(|k| {
+            let plane: Vec<(Window, TileProbabilities)> = tiles
+                .iter()
+                .map(|(w, values)| {
+                    let n = w.width * w.height;
+                    let part = values.get(k * n..(k + 1) * n).unwrap_or_default();
+                    (*w, Arc::from(part))
+                })
+                .collect();
+            assemble(extent, &plane)
+        })
+        .collect();
+    Ok((extent, maps))
+}
+
+/// Predicts the tiles of `region` the viewer does not have (handing each to it as it comes),
+/// then puts the region's map together.
+fn predict_tiles(
+    request: &PredictRequest,
+    region: &TiledRegion,
+    first: &Path,
+    shared: &Shared<WindowProgress>,
+    wake: &dyn Fn(),
+) -> Result<Mapped, SessionError> {
+    let scene = Scene::open_many(&request.files)?;
+    let mut predictor: Option<Predictor> = None;
+    let (extent, maps) = region_maps(region, 1, shared, wake, &mut |network| {
+        if predictor.is_none() {
+            let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
+            shared.set_device(&device.description);
+            wake();
+            predictor = Some(Predictor::load(&request.weights, device)?);
+        }
+        let Some(p) = &predictor else {
+            return Err(SessionError::NoWeights);
+        };
+        let rotation = p.rotation(first)?;
+        Ok(
+            p.predict_window(&scene, network, rotation, &mut |_| !shared.cancelled())?
+                .probs,
+        )
+    })?;
+    let (card, device) = match predictor {
+        Some(p) => (p.loaded.card, p.device.description),
+        None => {
+            let card_file = card_path(&request.weights);
+            let card = if card_file.is_file() {
+                ModelCard::read(&card_file)?
+            } else {
+                ModelCard::default()
+            };
+            (card, "the tiles predicted before".to_string())
+        }
     };
     let map = ProbabilityMap {
         width: extent.width,
         height: extent.height,
-        probs: assemble(extent, &tiles),
+        probs: maps.into_iter().next().unwrap_or_default(),
     };
     Ok(Mapped {
         card,

@@ -12,7 +12,7 @@ use crate::model::{
     ModelCard, ModelDevice, ModelError, NETWORK_WINNER, Orientations, Rotation, band_order,
     card_path, find_orientations_file, rotation_by_card, sn6_strip_key,
 };
-use crate::raster::Scene;
+use crate::raster::{Scene, Window};
 
 /// The winner's network loaded: its folds (averaged), the first one's card, the device.
 pub struct WinnerPredictor {
@@ -82,9 +82,35 @@ impl WinnerPredictor {
         look_for_orientations: bool,
         tta: &Tta,
     ) -> Result<WinnerLogits, SessionError> {
-        let (planes, order) = winner_bands(scene, &self.card)?;
+        let within = Within {
+            window: scene.full_window(),
+            given,
+            look_for_orientations,
+        };
+        self.predict_window(file, scene, rotation, within, tta)
+    }
+
+    /// The three maps' logits of `within.window` of `scene`, predicted as a tile of its own
+    /// (its nodata border cropped, turned by `rotation`, its top edge's northing as y).
+    pub fn predict_window(
+        &self,
+        file: &Path,
+        scene: &Scene,
+        rotation: Rotation,
+        within: Within,
+        tta: &Tta,
+    ) -> Result<WinnerLogits, SessionError> {
+        let window = within.window;
+        let (planes, order) = winner_bands(scene, &self.card, window)?;
         let bands = order.map(|b| planes.bands[b].as_slice());
-        let extra = extra_for(file, scene, rotation, given, look_for_orientations);
+        let extra = extra_for(
+            file,
+            scene,
+            rotation,
+            within.given,
+            within.look_for_orientations,
+            window,
+        );
         let models: Vec<_> = self.folds.iter().map(|f| &f.model).collect();
         Ok(predict_winner(
             &models,
@@ -96,6 +122,15 @@ impl WinnerPredictor {
             &self.device.device,
         )?)
     }
+}
+
+/// The part of a scene to predict, and where its strip's orientation comes from: `given`,
+/// else the orientation file near the scene when `look_for_orientations`.
+#[derive(Clone, Copy)]
+pub struct Within<'a> {
+    pub window: Window,
+    pub given: Option<&'a Orientations>,
+    pub look_for_orientations: bool,
 }
 
 /// The model card beside the winner's weights at `path` (whose shape is `config`), checked
@@ -146,11 +181,12 @@ pub fn winner_card(
     Ok((card, card_found, config))
 }
 
-/// The scene's HH, HV, VH and VV bands (found by the names or order `card` gives), read
-/// whole: the planes and, for each of the four, its index among them.
+/// The scene's HH, HV, VH and VV bands (found by the names or order `card` gives) in
+/// `window`: the planes and, for each of the four, its index among them.
 pub fn winner_bands(
     scene: &Scene,
     card: &ModelCard,
+    window: Window,
 ) -> Result<(crate::raster::Planes, [usize; 4]), SessionError> {
     // The roles of the bands, in the file order the winner's code expects.
     let lookup = ModelCard {
@@ -158,7 +194,11 @@ pub fn winner_bands(
         ..card.clone()
     };
     let order = band_order(scene, &lookup)?;
-    let planes = scene.read_full()?;
+    let planes = if window == scene.full_window() {
+        scene.read_full()?
+    } else {
+        scene.read_window(window, (window.width, window.height))?
+    };
     let mut index = [0; 4];
     for (i, slot) in index.iter_mut().enumerate() {
         let band = order
@@ -174,14 +214,15 @@ pub fn winner_bands(
 }
 
 /// The tile's extra input: its strip's place in the orientation file (SN6 names only), its
-/// look, and main.py's y coordinate from the tile's own northing (main.py averages its
-/// strip's tiles; one tile's top edge is the nearest a single tile has).
+/// look, and main.py's y coordinate from the northing of `window`'s top edge (main.py averages
+/// its strip's tiles; one tile's top edge is the nearest a single tile has).
 pub fn extra_for(
     file: &Path,
     scene: &Scene,
     rotation: Rotation,
     given: Option<&Orientations>,
     look_for_orientations: bool,
+    window: Window,
 ) -> Extra {
     let strip_key = file
         .file_stem()
@@ -199,7 +240,9 @@ pub fn extra_for(
     let strip = strip_key
         .as_deref()
         .and_then(|k| orientations.and_then(|o| o.index_of(k)));
-    let northing = scene.geo_transform().map_or(5_746_153.106, |gt| gt.0[3]);
+    let northing = scene.geo_transform().map_or(5_746_153.106, |gt| {
+        gt.0[3] + window.x as f64 * gt.0[4] + window.y as f64 * gt.0[5]
+    });
     Extra {
         strip,
         south: rotation == Rotation::Half,

@@ -437,3 +437,92 @@ fn the_winner_s_network_is_fine_tuned_from_the_viewer() {
     h.get_by_label_contains(&format!("{}.finetuned (predicted)", demo.name));
     assert!(h.state().has_edge_contact_maps());
 }
+
+/// A hard scene drawn by tiles (a 20,700 px mosaic of one hard tile) predicted where the view
+/// is with the SN6 winner's network: the tiles in view through the network, the watershed
+/// over all of them (buildings across tile seams whole), the buildings in place; panning back
+/// needs no network.
+#[test]
+fn the_view_of_a_large_scene_is_predicted_with_the_winner_s_network() {
+    use geo::{MultiPolygon, Translate};
+    let dir = tempfile::tempdir().unwrap();
+    // A tile imaged from the north, as the mosaic (no SN6 name) is seen unturned.
+    let config = (7..40)
+        .map(|seed| sarscope::synth::SynthConfig {
+            seed,
+            difficulty: sarscope::synth::Difficulty::Hard,
+            ..Default::default()
+        })
+        .find(|c| sarscope::synth::generate(c, 0).unwrap().looks_from_north)
+        .unwrap();
+    let (demo, vrt) = crate::viewer_flows::mosaic_of(dir.path(), &config);
+    let mut h = harness_for(load_scene(std::slice::from_ref(&vrt)).unwrap());
+    let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_winner_hard.bpk");
+    h.state_mut().set_weights(Some(weights), false);
+    h.state_mut().set_auto_predict(false);
+    // At 1:1 over the middle of copy (10, 10) of the tile.
+    h.state_mut()
+        .set_camera(eframe::egui::vec2(9_450.0, 9_450.0), 1.0);
+    h.step();
+    h.step();
+    let ctx = h.ctx.clone();
+    h.state_mut().predict(&ctx);
+    run_until(&mut h, |v| !v.predicting(), "the prediction of the view");
+    let status = h.state().prediction_status().cloned();
+    assert!(matches!(&status, Some(Ok(_))), "{status:?}");
+    let (tiles, _) = h.state().view_probabilities().expect("the view's map");
+    assert!(
+        tiles.width > 512 && tiles.height > 512,
+        "{tiles:?}: several tiles"
+    );
+    let layer = h
+        .state()
+        .scene()
+        .layers
+        .iter()
+        .find(|l| l.path.to_string_lossy().contains("(predicted, the view)"))
+        .expect("a predictions layer of the view")
+        .clone();
+    // Scored against the truth of the copies of the tile, inside the predicted tiles.
+    let region = geo::Rect::new(
+        (tiles.x as f64, tiles.y as f64),
+        (
+            (tiles.x + tiles.width) as f64,
+            (tiles.y + tiles.height) as f64,
+        ),
+    );
+    let within = |p: &MultiPolygon<f64>| {
+        use geo::Contains;
+        region.contains(p)
+    };
+    let copies = (9..12).flat_map(|i| (9..12).map(move |j| (i as f64 * 900.0, j as f64 * 900.0)));
+    let truth: Vec<MultiPolygon<f64>> = copies
+        .flat_map(|(dx, dy)| {
+            demo.truth
+                .iter()
+                .map(move |p| MultiPolygon(vec![p.translate(dx, dy)]))
+        })
+        .filter(within)
+        .collect();
+    let proposals: Vec<(MultiPolygon<f64>, f64)> = layer
+        .footprints
+        .iter()
+        .filter(|f| within(&f.polygon))
+        .map(|f| (f.polygon.clone(), f.confidence.unwrap_or(1.0)))
+        .collect();
+    assert!(
+        proposals.len() * 10 >= layer.footprints.len() * 9,
+        "the buildings lie in the predicted tiles"
+    );
+    let counts = sarscope::eval::evaluate_image(&truth, &proposals, Default::default()).counts;
+    assert!(truth.len() > 50, "{} buildings in the tiles", truth.len());
+    assert!(counts.f1() >= 0.5, "{counts:?}");
+    // Predicted again, the tiles come from the cache.
+    h.state_mut().predict(&ctx);
+    run_until(&mut h, |v| !v.predicting(), "the view again");
+    let status = h.state().prediction_status().cloned();
+    assert!(
+        matches!(&status, Some(Ok(t)) if t.contains("predicted before")),
+        "{status:?}"
+    );
+}

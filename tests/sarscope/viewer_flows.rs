@@ -383,7 +383,15 @@ fn rss_mib() -> f64 {
 /// the mosaic from) and a 20,700 x 20,700 px VRT mosaic of 23 x 23 copies of it, placed where
 /// the tile is: the tile and the mosaic's path.
 pub fn demo_mosaic(dir: &std::path::Path) -> (sarscope::synth::SynthScene, std::path::PathBuf) {
-    let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    mosaic_of(dir, &sarscope::synth::SynthConfig::default())
+}
+
+/// [`demo_mosaic`] of scene 0 of `config` (900 px).
+pub fn mosaic_of(
+    dir: &std::path::Path,
+    config: &sarscope::synth::SynthConfig,
+) -> (sarscope::synth::SynthScene, std::path::PathBuf) {
+    let demo = sarscope::synth::generate(config, 0).unwrap();
     let written = demo.write(dir).unwrap();
     let status = std::process::Command::new("gdaladdo")
         .args(["-q", "-r", "nearest"])
