@@ -6,16 +6,16 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 
 use super::progress::ProgressLine;
-use super::train::{TrainArgs, TrainProgress, VALIDATION_START, score, summary, write_log};
+use super::train::{
+    TrainArgs, TrainProgress, VALIDATION_START, checkpoint_dir, score, summary, write_log,
+};
 use crate::model::{ModelCard, ModelDevice, card_path};
 use crate::synth::Difficulty;
 use crate::train::{TrainScene, WinnerTrainConfig, WinnerTrainer, score_winner_both};
 
 pub fn run(args: &TrainArgs, device: &ModelDevice, started: Instant) -> anyhow::Result<()> {
-    if !args.data.is_empty() || args.init.is_some() || args.resume.is_some() {
-        bail!(
-            "--heads 3 trains from scratch on synthetic scenes: --data, --init and --resume are for --heads 1"
-        );
+    if !args.data.is_empty() {
+        bail!("--heads 3 trains on synthetic scenes: --data is for --heads 1");
     }
     let difficulty = match args.difficulty {
         super::demo::DifficultyArg::Standard => Difficulty::Standard,
@@ -28,7 +28,22 @@ pub fn run(args: &TrainArgs, device: &ModelDevice, started: Instant) -> anyhow::
     config.learning_rate = args.lr;
     config.seed = args.seed;
     config.validate_every = args.validate_every;
-    let mut trainer = WinnerTrainer::new(config.clone(), &device.device)?;
+    let mut trainer = match (&args.resume, &args.init) {
+        (Some(dir), _) => {
+            let t = WinnerTrainer::resume(dir, Some(args.steps), &device.device)
+                .with_context(|| format!("resuming from {}", dir.display()))?;
+            println!("resumed at step {} of {}", t.step, t.config.steps);
+            t
+        }
+        (None, Some(weights)) => {
+            let t = WinnerTrainer::from_weights(config, weights, &device.device)
+                .with_context(|| format!("starting from {}", weights.display()))?;
+            let (_, _, net) = crate::session::winner::winner_card(weights, &t.config.net)?;
+            t.with_extra_num(net.extra_num)
+        }
+        (None, None) => WinnerTrainer::new(config, &device.device)?,
+    };
+    let config = trainer.config.clone();
     let name = args
         .out
         .file_stem()
@@ -85,19 +100,32 @@ pub fn run(args: &TrainArgs, device: &ModelDevice, started: Instant) -> anyhow::
         config.batch
     );
     trainer.save_after_validation(args.out.clone(), card_base.clone());
+    let ckpt = checkpoint_dir(&args.out);
+    trainer.checkpoint_to(ckpt.clone(), card_base.clone());
     let log_path = args.out.with_extension("log.csv");
     let train_started = Instant::now();
+    let first_step = trainer.step;
     let mut shown = TrainProgress::new("validation (watershed instances)", train_started);
     let result = crate::train::run(&mut trainer, &train, &val, &mut |event| shown.on(event));
     shown.bar.finish();
     let last_counts = shown.last_counts;
+    if trainer.step > first_step {
+        trainer
+            .save_checkpoint(&ckpt, &card_base)
+            .with_context(|| format!("saving the checkpoint {}", ckpt.display()))?;
+    }
     write_log(&log_path, &trainer.log)?;
-    result.context("training stopped")?;
+    result.with_context(|| {
+        format!(
+            "training stopped; the last checkpoint is in {}",
+            ckpt.display()
+        )
+    })?;
+    let steps_run = trainer.step - first_step;
     let train_s = train_started.elapsed().as_secs_f64();
     println!(
-        "{} steps in {train_s:.0} s ({:.2} s/step) on {}",
-        trainer.step,
-        train_s / trainer.step.max(1) as f64,
+        "{steps_run} steps in {train_s:.0} s ({:.2} s/step) on {}",
+        train_s / steps_run.max(1) as f64,
         device.description
     );
     let mut card = card_base;

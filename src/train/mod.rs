@@ -11,6 +11,7 @@
 //! Nothing here knows about a terminal or a window: progress goes to a callback that may stop
 //! the run, so the CLI and the app drive the same loop.
 
+mod checkpoint;
 mod data;
 mod loss;
 mod targets;
@@ -132,14 +133,6 @@ pub struct LogLine {
     pub f1: Option<f64>,
 }
 
-/// The checkpoint's own state beside the weights and the optimizer: where to go on from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct CheckpointState {
-    config: TrainConfig,
-    step: usize,
-    log: Vec<LogLine>,
-}
-
 /// A model being trained: weights on an autodiff device, AdamW's moments, the step count and
 /// the log.
 pub struct Trainer {
@@ -153,11 +146,6 @@ pub struct Trainer {
     /// Where [`run`] saves a checkpoint after each validation, with the card to write.
     checkpoint: Option<(PathBuf, ModelCard)>,
 }
-
-/// File names inside a checkpoint folder.
-const CKPT_WEIGHTS: &str = "model.bpk";
-const CKPT_OPTIMIZER: &str = "optimizer.bin";
-const CKPT_STATE: &str = "state.json";
 
 impl Trainer {
     /// A fresh model (seeded initial weights) on `device` (a plain device: autodiff is added).
@@ -205,30 +193,22 @@ impl Trainer {
     /// Goes on from a checkpoint folder written by [`Trainer::save_checkpoint`]. `steps`, when
     /// given, replaces the planned number of steps (to train longer than first planned).
     pub fn resume(dir: &Path, steps: Option<usize>, device: &Device) -> Result<Self, TrainError> {
-        let fail = |path: PathBuf, reason: String| TrainError::Checkpoint { path, reason };
-        let state_path = dir.join(CKPT_STATE);
-        let text = std::fs::read_to_string(&state_path)
-            .map_err(|e| fail(state_path.clone(), e.to_string()))?;
-        let mut state: CheckpointState = serde_json::from_str(&text)
-            .map_err(|e| fail(state_path.clone(), format!("not a checkpoint state: {e}")))?;
+        let mut state: checkpoint::CheckpointState<TrainConfig> = checkpoint::read_state(dir)?;
         if let Some(steps) = steps {
             state.config.steps = steps;
         }
         let device = device.clone().autodiff();
-        let loaded = load_weights(&dir.join(CKPT_WEIGHTS), &device)?;
+        let loaded = load_weights(&dir.join(checkpoint::CKPT_WEIGHTS), &device)?;
         if loaded.config.width_divisor != state.config.width_divisor {
-            return Err(fail(
-                dir.to_path_buf(),
-                format!(
+            return Err(TrainError::Checkpoint {
+                path: dir.to_path_buf(),
+                reason: format!(
                     "the weights are 1/{} wide but the state says 1/{}",
                     loaded.config.width_divisor, state.config.width_divisor
                 ),
-            ));
+            });
         }
-        let optim_path = dir.join(CKPT_OPTIMIZER);
-        let optimizer = optimizer(&state.config)
-            .load(&optim_path)
-            .map_err(|e| fail(optim_path.clone(), format!("{e:?}")))?;
+        let optimizer = checkpoint::read_optimizer(dir, optimizer(&state.config))?;
         Ok(Self {
             config: state.config,
             model: loaded.model.train(),
@@ -248,29 +228,12 @@ impl Trainer {
     /// Writes weights, optimizer state and the step count into `dir` (created), each file
     /// through a temporary one so an interrupted save leaves the previous checkpoint readable.
     pub fn save_checkpoint(&self, dir: &Path, card: &ModelCard) -> Result<(), TrainError> {
-        let fail = |path: &Path, reason: String| TrainError::Checkpoint {
-            path: path.to_path_buf(),
-            reason,
-        };
-        std::fs::create_dir_all(dir).map_err(|e| fail(dir, e.to_string()))?;
-        self.save_weights(&dir.join(CKPT_WEIGHTS), card)?;
-        let optim_path = dir.join(CKPT_OPTIMIZER);
-        let tmp = dir.join(format!("{CKPT_OPTIMIZER}.tmp"));
-        self.optimizer
-            .save(&tmp)
-            .map_err(|e| fail(&optim_path, format!("{e:?}")))?;
-        std::fs::rename(&tmp, &optim_path).map_err(|e| fail(&optim_path, e.to_string()))?;
-        let state = CheckpointState {
-            config: self.config.clone(),
-            step: self.step,
-            log: self.log.clone(),
-        };
-        let state_path = dir.join(CKPT_STATE);
-        let text =
-            serde_json::to_string_pretty(&state).map_err(|e| fail(&state_path, e.to_string()))?;
-        let tmp = dir.join(format!("{CKPT_STATE}.tmp"));
-        std::fs::write(&tmp, text).map_err(|e| fail(&state_path, e.to_string()))?;
-        std::fs::rename(&tmp, &state_path).map_err(|e| fail(&state_path, e.to_string()))
+        checkpoint::write_checkpoint(
+            dir,
+            (&self.config, self.step, &self.log),
+            &self.optimizer,
+            |weights| self.save_weights(weights, card),
+        )
     }
 
     /// Writes the current weights (burnpack) with `card` next to them.

@@ -11,6 +11,7 @@ use burn::tensor::TensorData;
 use burn::tensor::activation::sigmoid;
 use serde::{Deserialize, Serialize};
 
+use super::checkpoint::{self, CheckpointState};
 use super::{LogLine, LossParts, Plan, TrainError, TrainScene, Training, check_crop, winner_loss};
 use crate::eval::Counts;
 use crate::model::effunet::{CONTACT, EDGE, EffUNet, EffUNetConfig, FOOTPRINT, save_effunet};
@@ -54,6 +55,12 @@ impl WinnerTrainConfig {
     }
 }
 
+fn optimizer(config: &WinnerTrainConfig) -> ModuleOptimizer {
+    AdamWConfig::new()
+        .with_weight_decay(config.weight_decay)
+        .init()
+}
+
 /// The winner's network being trained.
 pub struct WinnerTrainer {
     pub config: WinnerTrainConfig,
@@ -64,6 +71,8 @@ pub struct WinnerTrainer {
     pub log: Vec<LogLine>,
     /// Where to save the weights (and card) after each validation.
     save_to: Option<(std::path::PathBuf, ModelCard)>,
+    /// Where to save a checkpoint after each validation, with the card to write.
+    checkpoint: Option<(std::path::PathBuf, ModelCard)>,
     /// The extra input of every crop (the strip, look and y of the one scene fine-tuned on);
     /// zeros when `None`.
     extra: Option<Vec<f32>>,
@@ -80,15 +89,14 @@ impl WinnerTrainer {
         device.seed(config.seed);
         let model = config.net.init_for_training(&device);
         Ok(Self {
-            optimizer: AdamWConfig::new()
-                .with_weight_decay(config.weight_decay)
-                .init(),
+            optimizer: optimizer(&config),
             config,
             model,
             device,
             step: 0,
             log: Vec::new(),
             save_to: None,
+            checkpoint: None,
             extra: None,
         })
     }
@@ -105,17 +113,64 @@ impl WinnerTrainer {
         let loaded = crate::model::effunet::load_effunet(weights, &device)?;
         config.net = loaded.config;
         Ok(Self {
-            optimizer: AdamWConfig::new()
-                .with_weight_decay(config.weight_decay)
-                .init(),
+            optimizer: optimizer(&config),
             config,
             model: loaded.model.train(),
             device,
             step: 0,
             log: Vec::new(),
             save_to: None,
+            checkpoint: None,
             extra: None,
         })
+    }
+
+    /// Goes on from a checkpoint folder written by [`WinnerTrainer::save_checkpoint`].
+    /// `steps`, when given, replaces the planned number of steps.
+    pub fn resume(dir: &Path, steps: Option<usize>, device: &Device) -> Result<Self, TrainError> {
+        let mut state: CheckpointState<WinnerTrainConfig> = checkpoint::read_state(dir)?;
+        if let Some(steps) = steps {
+            state.config.steps = steps;
+        }
+        let device = device.clone().autodiff();
+        let loaded =
+            crate::model::effunet::load_effunet(&dir.join(checkpoint::CKPT_WEIGHTS), &device)?;
+        let mut shape = loaded.config.clone();
+        shape.extra_num = state.config.net.extra_num;
+        if let Some(diff) = state.config.net.first_difference(&shape) {
+            return Err(TrainError::Checkpoint {
+                path: dir.to_path_buf(),
+                reason: format!("the weights and the state disagree: {diff} (state vs weights)"),
+            });
+        }
+        let optimizer = checkpoint::read_optimizer(dir, optimizer(&state.config))?;
+        let extra_num = state.config.net.extra_num;
+        Ok(Self {
+            config: state.config,
+            model: loaded.model.with_extra_num(extra_num).train(),
+            optimizer,
+            device,
+            step: state.step,
+            log: state.log,
+            save_to: None,
+            checkpoint: None,
+            extra: None,
+        })
+    }
+
+    /// Makes [`super::run`] save a checkpoint into `dir` after every validation.
+    pub fn checkpoint_to(&mut self, dir: std::path::PathBuf, card: ModelCard) {
+        self.checkpoint = Some((dir, card));
+    }
+
+    /// Writes weights (with `card`), optimizer state, recipe, step count and log into `dir`.
+    pub fn save_checkpoint(&self, dir: &Path, card: &ModelCard) -> Result<(), TrainError> {
+        checkpoint::write_checkpoint(
+            dir,
+            (&self.config, self.step, &self.log),
+            &self.optimizer,
+            |weights| self.save(weights, card),
+        )
     }
 
     /// How many of the extra input's branches are live (main.py's `extra_num`, which the
@@ -229,6 +284,9 @@ impl Training for WinnerTrainer {
     fn after_validation(&mut self) -> Result<(), TrainError> {
         if let Some((path, card)) = &self.save_to {
             self.save(path, card)?;
+        }
+        if let Some((dir, card)) = &self.checkpoint {
+            self.save_checkpoint(dir, card)?;
         }
         Ok(())
     }

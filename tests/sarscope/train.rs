@@ -13,6 +13,11 @@ use sarscope::train::{TrainConfig, TrainScene, Trainer, crop_batch, run, score_s
 
 use crate::common::{sarscope, text};
 
+/// burn's random initialization draws from one generator per backend, which a trainer seeds:
+/// tests that compare two freshly initialized runs hold this, so that no other test's
+/// initialization draws from the generator between a seed and its draws.
+static SEEDED_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn tiny_config(steps: usize) -> TrainConfig {
     TrainConfig {
         width_divisor: 16,
@@ -62,7 +67,10 @@ fn a_short_run_lowers_the_loss_and_raises_f1() {
         .map(|_| crop_batch(&held_out, 64, 4, &mut rng).unwrap())
         .collect();
     let device = Device::flex();
-    let mut trainer = Trainer::new(tiny_config(300), &device).unwrap();
+    let mut trainer = {
+        let _rng = SEEDED_RNG.lock().unwrap_or_else(|e| e.into_inner());
+        Trainer::new(tiny_config(300), &device).unwrap()
+    };
     let loss_before = mean_loss(&mut trainer, &fixed);
     let f1_before = score_scenes(
         &trainer.inference_model(),
@@ -105,6 +113,7 @@ fn a_short_run_lowers_the_loss_and_raises_f1() {
 /// of a step depend on the step alone.
 #[test]
 fn a_resumed_run_equals_an_uninterrupted_one() {
+    let _rng = SEEDED_RNG.lock().unwrap_or_else(|e| e.into_inner());
     let train = scenes(4, 0..2, 128);
     let device = Device::flex();
     let dir = tempfile::tempdir().unwrap();
@@ -147,6 +156,81 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         .fold(0.0, f32::max);
     assert!(worst < 1e-4, "resumed differs from straight by {worst}");
     assert!(moved > 1e-3, "two more steps changed nothing ({moved})");
+}
+
+/// The same for the SN6 winner's network: a run of 3 steps saved and resumed to 5 ends where
+/// a run of 5 does.
+#[test]
+fn a_resumed_winner_run_equals_an_uninterrupted_one() {
+    let _rng = SEEDED_RNG.lock().unwrap_or_else(|e| e.into_inner());
+    use sarscope::train::{WinnerTrainConfig, WinnerTrainer};
+    let train: Vec<TrainScene> = (0..2)
+        .map(|i| {
+            TrainScene::winner_synthetic(4, i, 128, sarscope::synth::Difficulty::Hard)
+                .unwrap()
+                .0
+        })
+        .collect();
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let card = ModelCard::default();
+    let config = |steps| WinnerTrainConfig {
+        crop: 64,
+        batch: 2,
+        steps,
+        validate_every: 0,
+        ..WinnerTrainConfig::small()
+    };
+    let mut straight = WinnerTrainer::new(config(5), &device).unwrap();
+    run(&mut straight, &train, &[], &mut |_| true).unwrap();
+    let mut first = WinnerTrainer::new(config(3), &device).unwrap();
+    run(&mut first, &train, &[], &mut |_| true).unwrap();
+    let ckpt = dir.path().join("w.ckpt");
+    first.save_checkpoint(&ckpt, &card).unwrap();
+    let mut resumed = WinnerTrainer::resume(&ckpt, Some(5), &device).unwrap();
+    assert_eq!(resumed.step, 3);
+    run(&mut resumed, &train, &[], &mut |_| true).unwrap();
+    assert_eq!(resumed.log.len(), 5, "the log goes on too");
+
+    let x = Tensor::<4>::from_data(
+        // Any input of the right size: the scene's first values.
+        TensorData::new(train[0].input[..4 * 64 * 64].to_vec(), [1, 4, 64, 64]),
+        &device,
+    );
+    let extra = Tensor::<2>::zeros([1, straight.config.net.extra_channels()], &device);
+    let logits = |t: &WinnerTrainer| {
+        t.inference_model()
+            .forward(x.clone(), extra.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+    };
+    let (a, b) = (logits(&straight), logits(&resumed));
+    let differ = |p: &[f32], q: &[f32]| {
+        p.iter()
+            .zip(q)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f32::max)
+    };
+    let worst = differ(&a, &b);
+    let moved = differ(&logits(&first), &a);
+    assert!(worst < 1e-4, "resumed differs from straight by {worst}");
+    assert!(moved > 1e-3, "two more steps changed nothing ({moved})");
+    // A checkpoint whose weights are not the state's shape is refused, naming the difference.
+    let mut other = first.config.clone();
+    other.net.head += 8;
+    let state = std::fs::read_to_string(ckpt.join("state.json")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&state).unwrap();
+    json["config"] = serde_json::to_value(&other).unwrap();
+    std::fs::write(ckpt.join("state.json"), json.to_string()).unwrap();
+    let err = WinnerTrainer::resume(&ckpt, None, &device)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("head channels") && err.contains("w.ckpt"),
+        "{err}"
+    );
 }
 
 /// The weights in `weights/` are what the README's first command predicts with: they must load
@@ -429,6 +513,19 @@ fn three_heads_train_on_hard_scenes_and_predict_by_their_card() {
     let net = card.effunet.clone().unwrap();
     assert_eq!(net.extra_num, 0);
     assert!(card.parameters > 100_000, "{}", card.parameters);
+    // The run left a checkpoint; going on from it to step 5 runs the 2 steps left.
+    let ckpt = dir.path().join("three.ckpt");
+    let mut resumed_args = args.clone();
+    let at = resumed_args.iter().position(|a| a == "--steps").unwrap();
+    resumed_args[at + 1] = "5".into();
+    resumed_args.extend(["--resume".into(), ckpt.display().to_string()]);
+    let resumed = sarscope(&resumed_args.iter().map(OsStr::new).collect::<Vec<_>>());
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let stdout = text(&resumed.stdout);
+    assert!(
+        stdout.contains("resumed at step 3 of 5") && stdout.contains("2 steps in"),
+        "{stdout}"
+    );
     // The one-head trainer refuses hard scenes without --heads 3.
     let refused = sarscope(&[
         OsStr::new("train"),
