@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The peer of benches/instances.rs: the SN6 winner's instance post-processing in
-scikit-image, rasterio and shapely (1-zbigniewwojna/main.py, test_postprocess_single), on the
+scikit-image, rasterio and shapely (1-zbigniewwojna/main.py, test_postprocess_single, as
+tests/fixtures/make_watershed_golden.py writes it for the goldens), on the
 maps the bench wrote (footprint.f32, edge.f32, contact.f32: little-endian float32, row-major).
 Prints one JSON line: the median times of `--repeat` runs after one, up to the labels and up
 to the footprints' WKT, with the building and footprint counts.
@@ -13,35 +14,15 @@ import pathlib
 import statistics
 import time
 
+import sys
+
 import numpy as np
 import skimage
-from rasterio import features
-from shapely.geometry import shape
-from shapely.wkt import dumps
-from skimage import measure, segmentation
 
-
-def instances(footprint, edge, contact):
-    m0 = footprint * (1 - 1.0 * contact) * (1 - 0.0 * edge)
-    seed = m0 * (1 - 1.0 * contact) * (1 - 1.0 * edge)
-    seed = measure.label(seed > 0.75, connectivity=2, background=0)
-    for p in measure.regionprops(seed):
-        if p.area < 110:
-            seed[seed == p.label] = 0
-    seed = measure.label(seed, connectivity=2, background=0)
-    labels = segmentation.watershed(-m0, seed, mask=(m0 > 0.5), watershed_line=True)
-    return measure.label(labels, connectivity=2, background=0)
-
-
-def footprints(labels):
-    # As the winner, without its uint8 cast (which drops label 256, 512, ...).
-    labels = labels.astype(np.int32)
-    out = []
-    for polygon, _ in features.shapes(labels, labels > 0):
-        p = shape(polygon).buffer(0.5)
-        if p.area >= 80:
-            out.append(dumps(p.simplify(tolerance=0.5), rounding_precision=0))
-    return out
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "fixtures"))
+# The golden script's own pipeline: the post-processing timed is the one the tests check.
+from make_watershed_golden import winner_labels as instances  # noqa: E402
+from make_watershed_golden import winner_outlines as footprints  # noqa: E402
 
 
 def median_time(f, repeat):
