@@ -38,6 +38,9 @@ struct Args {
     /// PyTorch's threads (0: its default, the machine's cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// TTA passes run at once (0: the cores, as `predict` runs them on a CPU).
+    #[arg(long, default_value_t = 0)]
+    at_once: usize,
     #[arg(long, hide = true)]
     bench: bool,
 }
@@ -74,7 +77,13 @@ fn main() -> anyhow::Result<()> {
         runs.push(("plain", Tta::none()));
     }
     if args.tta != "none" {
-        runs.push(("tta", Tta::winner()));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let at_once = if args.at_once == 0 {
+            cores
+        } else {
+            args.at_once
+        };
+        runs.push(("tta", Tta::winner().at_once(at_once)));
     }
     let mut ours = Vec::new();
     for (name, tta) in &runs {

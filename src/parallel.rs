@@ -9,6 +9,24 @@
 /// ```
 pub fn map_on_all_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    map_on_threads(items, threads, f)
+}
+
+/// [`map_on_all_cores`] on `threads` threads (at least 1): one contiguous chunk each.
+///
+/// ```
+/// let halves = sarscope::parallel::map_on_threads(&[2, 4, 6], 2, |x| x / 2);
+/// assert_eq!(halves, vec![1, 2, 3]);
+/// ```
+pub fn map_on_threads<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
     let chunk = items.len().div_ceil(threads).max(1);
     let f = &f;
     std::thread::scope(|scope| {

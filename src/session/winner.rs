@@ -112,13 +112,18 @@ impl WinnerPredictor {
             window,
         );
         let models: Vec<_> = self.folds.iter().map(|f| &f.model).collect();
+        // On a CPU the TTA's passes share the cores; a GPU takes them one by one.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let tta = tta
+            .clone()
+            .at_once(if self.device.is_gpu { 1 } else { cores });
         Ok(predict_winner(
             &models,
             bands,
             (planes.width, planes.height),
             &extra,
             self.config.strips,
-            tta,
+            &tta,
             &self.device.device,
         )?)
     }

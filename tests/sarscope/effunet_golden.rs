@@ -203,5 +203,14 @@ fn effunet_tile_inference_is_the_winner_s() {
         assert!(diff <= TOLERANCE * scale, "{file}: {diff} (scale {scale})");
         // The cropped border is 0, as main.py pads it.
         assert!(ours[..7 * w].iter().all(|&v| v == 0.0));
+        // Passes at once on three threads: the same sum, bit for bit.
+        let at_once = tta.clone().at_once(3);
+        let again =
+            predict_winner(&models, bands, (w, h), &extra, strips, &at_once, &device).unwrap();
+        assert_eq!(
+            [again.footprint, again.edge, again.contact].concat(),
+            ours,
+            "{file}: passes at once"
+        );
     }
 }

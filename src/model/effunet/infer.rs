@@ -51,6 +51,10 @@ impl Extra {
 pub struct Tta {
     pub scales: Vec<f64>,
     pub flip: bool,
+    /// Passes run at the same time (each on its own thread; the sum is taken in the passes'
+    /// order, so the result does not depend on it). On a CPU the cores: a pass has stretches
+    /// on one core (element-wise layers) that another pass fills. On a GPU, 1.
+    pub at_once: usize,
 }
 
 impl Tta {
@@ -59,6 +63,7 @@ impl Tta {
         Self {
             scales: vec![0.8, 1.0, 1.5],
             flip: true,
+            at_once: 1,
         }
     }
 
@@ -67,7 +72,14 @@ impl Tta {
         Self {
             scales: vec![1.0],
             flip: false,
+            at_once: 1,
         }
+    }
+
+    /// The same with `n` passes at once (at least 1).
+    pub fn at_once(mut self, n: usize) -> Self {
+        self.at_once = n.max(1);
+        self
     }
 
     /// Forward passes per checkpoint.
@@ -262,35 +274,55 @@ pub fn predict_winner(
         TensorData::new(extra.values(strips), [1, strips + 2]),
         device,
     );
-    let mut sum = vec![0f32; 3 * h * w];
-    for scale in &tta.scales {
+    // Every (scale, flip) pass, in main.py's order.
+    let passes: Vec<(f64, bool)> = tta
+        .scales
+        .iter()
+        .flat_map(|&scale| {
+            [false, true]
+                .into_iter()
+                .filter(|&flipped| !flipped || tta.flip)
+                .map(move |flipped| (scale, flipped))
+        })
+        .collect();
+    let run = |&(scale, flipped): &(f64, bool)| -> Result<Vec<Vec<f32>>, ModelError> {
         let sh = ((h as f64 * scale / 32.0).ceil() as usize).max(1) * 32;
         let sw = ((w as f64 * scale / 32.0).ceil() as usize).max(1) * 32;
-        let resized = resize_bilinear(&input, 4, (h, w), (sh, sw));
-        for flipped in [false, true] {
-            if flipped && !tta.flip {
-                continue;
-            }
-            let mut image = resized.clone();
+        let mut image = resize_bilinear(&input, 4, (h, w), (sh, sw));
+        if flipped {
+            flip_lr(&mut image, sw);
+        }
+        let x = Tensor::<4>::from_data(TensorData::new(image, [1, 4, sh, sw]), device);
+        let mut per_model = Vec::with_capacity(models.len());
+        for model in models {
+            let logits = model.forward(x.clone(), ex.clone());
+            let maps = logits.narrow(1, 0, 3);
+            let mut maps: Vec<f32> = maps
+                .into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| ModelError::Device(format!("{e:?}")))?;
             if flipped {
-                flip_lr(&mut image, sw);
+                flip_lr(&mut maps, sw);
             }
-            let x = Tensor::<4>::from_data(TensorData::new(image, [1, 4, sh, sw]), device);
-            for model in models {
-                let logits = model.forward(x.clone(), ex.clone());
-                let maps = logits.narrow(1, 0, 3);
-                let mut maps: Vec<f32> = maps
-                    .into_data()
-                    .try_to_vec::<f32>()
-                    .map_err(|e| ModelError::Device(format!("{e:?}")))?;
-                if flipped {
-                    flip_lr(&mut maps, sw);
-                }
-                let back = resize_bilinear(&maps, 3, (sh, sw), (h, w));
-                for (s, v) in sum.iter_mut().zip(back) {
-                    *s += v;
-                }
-            }
+            per_model.push(resize_bilinear(&maps, 3, (sh, sw), (h, w)));
+        }
+        Ok(per_model)
+    };
+    // `at_once` threads, each taking every `at_once`-th pass, so that their loads are alike
+    // (with main.py's TTA on two threads: one runs the three scales, the other them flipped).
+    let at_once = tta.at_once.clamp(1, passes.len().max(1));
+    let mut done: Vec<Option<Vec<Vec<f32>>>> = vec![None; passes.len()];
+    let order: Vec<usize> = (0..at_once)
+        .flat_map(|t| (t..passes.len()).step_by(at_once))
+        .collect();
+    let results = crate::parallel::map_on_threads(&order, at_once, |&i| run(&passes[i]));
+    for (&i, result) in order.iter().zip(results) {
+        done[i] = Some(result?);
+    }
+    let mut sum = vec![0f32; 3 * h * w];
+    for back in done.into_iter().flatten().flatten() {
+        for (s, v) in sum.iter_mut().zip(back) {
+            *s += v;
         }
     }
     let count = (tta.passes() * models.len()) as f32;
