@@ -39,7 +39,8 @@ pub struct Cli {
     /// Predicted footprints to show and score against the ground truth.
     #[arg(long)]
     pub predictions: Option<PathBuf>,
-    /// A probability map of the scene (`sarscope predict`), to re-vectorize buildings from.
+    /// A probability map of the scene (`sarscope predict`; its edge and contact maps too, from
+    /// the SN6 winner's network), to re-vectorize buildings from.
     #[arg(long)]
     pub probabilities: Option<PathBuf>,
     /// Weights for the viewer's Predict button (default: the shipped
@@ -61,16 +62,18 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Score predicted footprints against ground truth with the SpaceNet metric (F1 at IoU > 0.5).
     Eval(eval::EvalArgs),
-    /// Turn a probability map into building footprints (.csv or .geojson).
+    /// Turn a probability map into building footprints (.csv or .geojson); a three-map file of
+    /// the SN6 winner's network by its watershed.
     Vectorize(vectorize::VectorizeArgs),
-    /// Run the UNet11 (SN6 baseline or our weights) over scenes: probability maps as GeoTIFF.
+    /// Run a network over scenes, chosen by its weights: the UNet11 (SN6 baseline or ours) or the
+    /// SN6 winner's (its checkpoints, folds averaged, or ours); probability maps as GeoTIFF.
     Predict(predict::PredictArgs),
     /// A quicklook PNG of a polarization or composite through the viewer's WGSL shader.
     Render(render::RenderArgs),
     /// Convert footprints between GeoJSON, SpaceNet CSV and GeoPackage (by extension).
     Export(export::ExportArgs),
     /// Train the UNet11 (dice + 10 x focal, AdamW) on synthetic scenes and/or GeoTIFFs with
-    /// footprints; weights and a model card out.
+    /// footprints, or with --heads 3 the SN6 winner's network; weights and a model card out.
     Train(train::TrainArgs),
 }
 
