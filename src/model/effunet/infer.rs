@@ -97,12 +97,33 @@ pub struct WinnerLogits {
     pub footprint: Vec<f32>,
     pub edge: Vec<f32>,
     pub contact: Vec<f32>,
+    /// The part the network saw, rows y0..y1 and columns x0..x1 (`None`: nothing, the tile
+    /// is all nodata).
+    pub valid: Option<(usize, usize, usize, usize)>,
 }
 
 impl WinnerLogits {
-    /// The three maps as probabilities (`1 / (1 + exp(-logit))`, as test_postprocess_single).
+    /// The three maps as probabilities (`1 / (1 + exp(-logit))`, as test_postprocess_single),
+    /// 0 in the cropped nodata border. main.py leaves logits of 0 there, probability 0.5, which
+    /// its threshold (> 0.5) never takes; a lower threshold, or the map drawn, would.
     pub fn probabilities(&self) -> [Vec<f32>; 3] {
-        let sig = |v: &Vec<f32>| v.iter().map(|&l| 1.0 / (1.0 + (-l).exp())).collect();
+        let inside = |i: usize| {
+            let (x, y) = (i % self.width.max(1), i / self.width.max(1));
+            self.valid
+                .is_some_and(|(y0, y1, x0, x1)| (y0..y1).contains(&y) && (x0..x1).contains(&x))
+        };
+        let sig = |v: &Vec<f32>| {
+            v.iter()
+                .enumerate()
+                .map(|(i, &l)| {
+                    if inside(i) {
+                        1.0 / (1.0 + (-l).exp())
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        };
         [sig(&self.footprint), sig(&self.edge), sig(&self.contact)]
     }
 }
@@ -248,10 +269,12 @@ pub fn predict_winner(
         footprint: vec![0.0; n],
         edge: vec![0.0; n],
         contact: vec![0.0; n],
+        valid: None,
     };
     let Some((y0, y1, x0, x1)) = valid_extent(&bands, width, height) else {
         return Ok(out);
     };
+    out.valid = Some((y0, y1, x0, x1));
     if models.is_empty() || tta.scales.is_empty() {
         return Err(ModelError::EmptyInput);
     }
@@ -372,6 +395,28 @@ mod tests {
             ..e
         };
         assert_eq!(unknown.values(3), vec![0.0, 0.0, 0.0, 1.0, 0.25]);
+    }
+
+    #[test]
+    fn probabilities_are_0_in_the_cropped_border() {
+        let logits = WinnerLogits {
+            width: 3,
+            height: 2,
+            footprint: vec![0.0, 2.0, 0.0, 0.0, -2.0, 0.0],
+            edge: vec![0.0; 6],
+            contact: vec![0.0; 6],
+            // Only the middle column was seen.
+            valid: Some((0, 2, 1, 2)),
+        };
+        let [footprint, edge, _] = logits.probabilities();
+        let sig = |l: f32| 1.0 / (1.0 + (-l).exp());
+        assert_eq!(footprint, vec![0.0, sig(2.0), 0.0, 0.0, sig(-2.0), 0.0]);
+        assert_eq!(edge, vec![0.0, 0.5, 0.0, 0.0, 0.5, 0.0]);
+        let nothing = WinnerLogits {
+            valid: None,
+            ..logits
+        };
+        assert!(nothing.probabilities()[0].iter().all(|&p| p == 0.0));
     }
 
     #[test]
