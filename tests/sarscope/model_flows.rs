@@ -475,6 +475,14 @@ fn the_view_of_a_large_scene_is_predicted_with_the_winner_s_network() {
         tiles.width > 512 && tiles.height > 512,
         "{tiles:?}: several tiles"
     );
+    // The view's edge and contact maps can be drawn instead of its footprint map.
+    assert!(h.state().has_edge_contact_maps());
+    let uploads = h.state().overlay_uploads();
+    h.state_mut()
+        .set_overlay_map(sarscope::app::OverlayMap::Edge);
+    h.step();
+    h.step();
+    assert_eq!(h.state().overlay_uploads(), uploads + 1);
     let layer = h
         .state()
         .scene()

@@ -285,6 +285,7 @@ impl Viewer {
             }
             Some(region) => {
                 self.prediction.view_probabilities = Some((region, predicted.probabilities));
+                self.prediction.view_edge_contact = predicted.edge_contact;
             }
         }
         self.overlay.changed();
@@ -393,7 +394,7 @@ impl Viewer {
                 ui.weak(format!("{kept} {unit} predicted and kept"));
             }
         }
-        self.overlay.ui(ui, self.scene.edge_contact.is_some());
+        self.overlay.ui(ui, self.has_edge_contact_maps());
         self.finetune_ui(ui);
         match &self.prediction.status {
             Some(Ok(text)) => {
@@ -500,11 +501,18 @@ impl Viewer {
                 (OverlayMap::Contact, Some([_, contact])) => Some((whole, contact)),
                 _ => self.scene.probabilities.as_ref().map(|p| (whole, p)),
             },
-            Some(_) => self
-                .prediction
-                .view_probabilities
-                .as_ref()
-                .map(|(r, p)| (*r, p)),
+            Some(_) => {
+                let view = &self.prediction;
+                match (
+                    self.overlay.map,
+                    &view.view_probabilities,
+                    &view.view_edge_contact,
+                ) {
+                    (OverlayMap::Edge, Some((r, _)), Some([edge, _])) => Some((*r, edge)),
+                    (OverlayMap::Contact, Some((r, _)), Some([_, contact])) => Some((*r, contact)),
+                    (_, view, _) => view.as_ref().map(|(r, p)| (*r, p)),
+                }
+            }
         };
         let Some(texels) = self.overlay.changed_map(map) else {
             return;
@@ -547,8 +555,12 @@ impl Viewer {
         }
     }
 
-    /// Whether the prediction shown has edge and contact maps (a three-map network's).
+    /// Whether the prediction shown (of the scene, or of the view of a scene drawn by tiles)
+    /// has edge and contact maps (a three-map network's).
     pub fn has_edge_contact_maps(&self) -> bool {
-        self.scene.edge_contact.is_some()
+        match self.scene.tiled {
+            None => self.scene.edge_contact.is_some(),
+            Some(_) => self.prediction.view_edge_contact.is_some(),
+        }
     }
 }

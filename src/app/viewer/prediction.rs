@@ -74,6 +74,8 @@ pub struct PredictionSession {
     pub tiles: ProbabilityTiles,
     /// The probability map of the part of a large scene predicted last.
     pub view_probabilities: Option<(Window, Probabilities)>,
+    /// Its edge and contact maps, from a three-map network (the SN6 winner's).
+    pub view_edge_contact: Option<[Probabilities; 2]>,
     /// The camera in the last frame, and when it last moved.
     camera_seen: CameraKey,
     camera_moved_at: Instant,
@@ -99,6 +101,7 @@ impl Default for PredictionSession {
             predicted: None,
             tiles: ProbabilityTiles::default(),
             view_probabilities: None,
+            view_edge_contact: None,
             camera_seen: (egui::Vec2::ZERO, 0.0, egui::Rect::NOTHING),
             camera_moved_at: Instant::now(),
             own_predictions: false,
