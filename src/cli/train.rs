@@ -172,25 +172,15 @@ pub fn run_cli(args: &TrainArgs) -> anyhow::Result<()> {
     let result = run(&mut trainer, &train, &val, &mut |event| shown.on(event));
     shown.bar.finish();
     let last_counts = shown.last_counts;
-    if trainer.step > first_step {
-        trainer
-            .save_checkpoint(&ckpt, &card_base)
-            .with_context(|| format!("saving the checkpoint {}", ckpt.display()))?;
-    }
-    write_log(&log_path, &trainer.log)?;
-    result.with_context(|| {
-        format!(
-            "training stopped; the last checkpoint is in {}",
-            ckpt.display()
-        )
-    })?;
-    let steps_run = trainer.step - first_step;
-    let train_s = train_started.elapsed().as_secs_f64();
-    println!(
-        "{steps_run} steps in {train_s:.0} s ({:.2} s/step) on {}",
-        train_s / steps_run.max(1) as f64,
-        device.description
-    );
+    let train_s = finish_run(
+        &mut trainer,
+        result,
+        first_step,
+        (&ckpt, &card_base),
+        &log_path,
+        train_started,
+        &device.description,
+    )?;
 
     let mut card = card_base;
     card.provenance = format!(
@@ -348,6 +338,40 @@ pub(super) fn score(dataset: String, counts: Counts) -> Score {
         iou_threshold: 0.5,
         min_area_px: 80.0,
     }
+}
+
+/// After the training loop (`result`, from step `first_step`): a checkpoint when steps were run
+/// (into `ckpt` with its card), the log written, the loop's error passed on naming the
+/// checkpoint, the speed printed. The seconds trained.
+pub fn finish_run(
+    trainer: &mut dyn crate::train::Training,
+    result: Result<(), crate::train::TrainError>,
+    first_step: usize,
+    (ckpt, card): (&Path, &ModelCard),
+    log_path: &Path,
+    started: std::time::Instant,
+    device: &str,
+) -> anyhow::Result<f64> {
+    let step = trainer.steps_done();
+    if step > first_step {
+        trainer
+            .save_checkpoint(ckpt, card)
+            .with_context(|| format!("saving the checkpoint {}", ckpt.display()))?;
+    }
+    write_log(log_path, trainer.log_mut())?;
+    result.with_context(|| {
+        format!(
+            "training stopped; the last checkpoint is in {}",
+            ckpt.display()
+        )
+    })?;
+    let steps_run = step - first_step;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{steps_run} steps in {seconds:.0} s ({:.2} s/step) on {device}",
+        seconds / steps_run.max(1) as f64
+    );
+    Ok(seconds)
 }
 
 /// `NAME.ckpt/` next to `NAME.bpk`.

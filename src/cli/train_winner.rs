@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 
 use super::progress::ProgressLine;
 use super::train::{
-    TrainArgs, TrainProgress, VALIDATION_START, checkpoint_dir, score, summary, write_log,
+    TrainArgs, TrainProgress, VALIDATION_START, checkpoint_dir, finish_run, score, summary,
 };
 use crate::model::{ModelCard, ModelDevice, card_path};
 use crate::synth::Difficulty;
@@ -109,25 +109,15 @@ pub fn run(args: &TrainArgs, device: &ModelDevice, started: Instant) -> anyhow::
     let result = crate::train::run(&mut trainer, &train, &val, &mut |event| shown.on(event));
     shown.bar.finish();
     let last_counts = shown.last_counts;
-    if trainer.step > first_step {
-        trainer
-            .save_checkpoint(&ckpt, &card_base)
-            .with_context(|| format!("saving the checkpoint {}", ckpt.display()))?;
-    }
-    write_log(&log_path, &trainer.log)?;
-    result.with_context(|| {
-        format!(
-            "training stopped; the last checkpoint is in {}",
-            ckpt.display()
-        )
-    })?;
-    let steps_run = trainer.step - first_step;
-    let train_s = train_started.elapsed().as_secs_f64();
-    println!(
-        "{steps_run} steps in {train_s:.0} s ({:.2} s/step) on {}",
-        train_s / steps_run.max(1) as f64,
-        device.description
-    );
+    let train_s = finish_run(
+        &mut trainer,
+        result,
+        first_step,
+        (&ckpt, &card_base),
+        &log_path,
+        train_started,
+        &device.description,
+    )?;
     let mut card = card_base;
     card.provenance = format!(
         "sarscope {}: `sarscope {}`; {} {difficulty:?} synthetic scenes of {} px (seed {}); {} steps in {:.0} s on {}",

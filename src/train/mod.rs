@@ -378,6 +378,8 @@ pub trait Training {
         on_scene: &mut dyn FnMut(usize) -> bool,
     ) -> Result<Counts, TrainError>;
     fn log_mut(&mut self) -> &mut Vec<LogLine>;
+    /// Writes a checkpoint folder (weights with `card`, optimizer, recipe, step, log) into `dir`.
+    fn save_checkpoint(&self, dir: &Path, card: &ModelCard) -> Result<(), TrainError>;
     /// Saves a checkpoint after a validation, when one was asked for.
     fn after_validation(&mut self) -> Result<(), TrainError>;
 }
@@ -423,6 +425,9 @@ impl Training for Trainer {
     }
     fn log_mut(&mut self) -> &mut Vec<LogLine> {
         &mut self.log
+    }
+    fn save_checkpoint(&self, dir: &Path, card: &ModelCard) -> Result<(), TrainError> {
+        Trainer::save_checkpoint(self, dir, card)
     }
     fn after_validation(&mut self) -> Result<(), TrainError> {
         if let Some((dir, card)) = &self.checkpoint {

@@ -88,7 +88,12 @@ impl WinnerTrainer {
         let device = device.clone().autodiff();
         device.seed(config.seed);
         let model = config.net.init_for_training(&device);
-        Ok(Self {
+        Ok(Self::starting(config, model, device))
+    }
+
+    /// A trainer at step 0 of `config` with `model` on the autodiff `device`.
+    fn starting(config: WinnerTrainConfig, model: EffUNet, device: Device) -> Self {
+        Self {
             optimizer: optimizer(&config),
             config,
             model,
@@ -98,7 +103,7 @@ impl WinnerTrainer {
             save_to: None,
             checkpoint: None,
             extra: None,
-        })
+        }
     }
 
     /// Goes on from trained weights (`weights`: our burnpack or a winner's checkpoint):
@@ -112,17 +117,7 @@ impl WinnerTrainer {
         let device = device.clone().autodiff();
         let loaded = crate::model::effunet::load_effunet(weights, &device)?;
         config.net = loaded.config;
-        Ok(Self {
-            optimizer: optimizer(&config),
-            config,
-            model: loaded.model.train(),
-            device,
-            step: 0,
-            log: Vec::new(),
-            save_to: None,
-            checkpoint: None,
-            extra: None,
-        })
+        Ok(Self::starting(config, loaded.model.train(), device))
     }
 
     /// Goes on from a checkpoint folder written by [`WinnerTrainer::save_checkpoint`].
@@ -145,16 +140,12 @@ impl WinnerTrainer {
         }
         let optimizer = checkpoint::read_optimizer(dir, optimizer(&state.config))?;
         let extra_num = state.config.net.extra_num;
+        let model = loaded.model.with_extra_num(extra_num).train();
         Ok(Self {
-            config: state.config,
-            model: loaded.model.with_extra_num(extra_num).train(),
             optimizer,
-            device,
             step: state.step,
             log: state.log,
-            save_to: None,
-            checkpoint: None,
-            extra: None,
+            ..Self::starting(state.config, model, device)
         })
     }
 
@@ -279,6 +270,10 @@ impl Training for WinnerTrainer {
 
     fn log_mut(&mut self) -> &mut Vec<LogLine> {
         &mut self.log
+    }
+
+    fn save_checkpoint(&self, dir: &Path, card: &ModelCard) -> Result<(), TrainError> {
+        WinnerTrainer::save_checkpoint(self, dir, card)
     }
 
     fn after_validation(&mut self) -> Result<(), TrainError> {
