@@ -59,6 +59,8 @@ pub fn read_footprints_geojson(path: &Path) -> Result<GeoJsonFootprints, IoError
             .geometry
             .as_ref()
             .ok_or_else(|| format(format!("feature {i} has no geometry")))?;
+        check_polygon_positions(&geometry.value)
+            .map_err(|e| format(format!("feature {i}: {e}")))?;
         let geometry: Geometry<f64> = (&geometry.value)
             .try_into()
             .map_err(|e| format(format!("feature {i}: {e}")))?;
@@ -75,6 +77,45 @@ pub fn read_footprints_geojson(path: &Path) -> Result<GeoJsonFootprints, IoError
         properties,
         epsg,
     })
+}
+
+/// A polygon's or multipolygon's rings as GeoJSON requires them (RFC 7946 3.1.1, 3.1.6): at
+/// least one ring per polygon, at least 4 positions per ring, at least 2 numbers per position,
+/// all finite; the reason in words otherwise. Other geometry types pass (refused later).
+fn check_polygon_positions(value: &geojson::GeometryValue) -> Result<(), String> {
+    use geojson::GeometryValue;
+    let polygons: Vec<&geojson::PolygonType> = match value {
+        GeometryValue::Polygon { coordinates } => vec![coordinates],
+        GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
+        _ => return Ok(()),
+    };
+    for (p, rings) in polygons.into_iter().enumerate() {
+        if rings.is_empty() {
+            return Err(format!("polygon {p} has no rings"));
+        }
+        for (r, ring) in rings.iter().enumerate() {
+            if ring.len() < 4 {
+                return Err(format!(
+                    "ring {r} of polygon {p} has {} positions; a ring needs at least 4 (closed)",
+                    ring.len()
+                ));
+            }
+            for (k, position) in ring.iter().enumerate() {
+                if position.len() < 2 {
+                    return Err(format!(
+                        "position {k} of ring {r} of polygon {p} holds {} number(s); a position needs x and y",
+                        position.len()
+                    ));
+                }
+                if let Some(bad) = position.as_slice().iter().find(|v| !v.is_finite()) {
+                    return Err(format!(
+                        "position {k} of ring {r} of polygon {p} holds {bad}, not a finite number"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `urn:ogc:def:crs:EPSG::32631`, `EPSG:32631` -> 32631; OGC's CRS84 -> 4326.

@@ -244,3 +244,79 @@ fn windows_outside_the_scene_are_refused() {
     let err = scene.read_window(w, (51, 10)).unwrap_err();
     assert!(matches!(err, RasterError::WindowOutside { .. }), "{err}");
 }
+
+/// GeoJSON polygons whose positions or rings are not what GeoJSON allows (a position of one
+/// number made the geometry conversion panic): `eval` and `export` refuse each, naming the
+/// file, the feature and what is wrong, without a panic.
+#[test]
+fn geojson_polygons_with_bad_positions_or_rings() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"[[0,0],[10,0],[10,10],[0,10],[0,0]]"#;
+    let collection = |rings: &str| {
+        format!(
+            r#"{{"type":"FeatureCollection","features":[
+                {{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[{good}]}}}},
+                {{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":{rings}}}}}]}}"#
+        )
+    };
+    let truth = tmp_file(
+        dir.path(),
+        "truth.geojson",
+        collection(&format!("[{good}]")).as_bytes(),
+    );
+    let scene = demo_tile(&dir.path().join("scene"));
+    for (name, rings, says) in [
+        (
+            "one_number.geojson",
+            r#"[[[0],[10,0],[10,10],[0,0]]]"#,
+            "feature 1: position 0 of ring 0 of polygon 0 holds 1 number",
+        ),
+        (
+            "short_ring.geojson",
+            r#"[[[0,0],[10,0],[0,0]]]"#,
+            "feature 1: ring 0 of polygon 0 has 3 positions",
+        ),
+        (
+            "no_rings.geojson",
+            r#"[]"#,
+            "feature 1: polygon 0 has no rings",
+        ),
+        // The GeoJSON parser itself takes an empty position for another geometry's nesting.
+        (
+            "empty_position.geojson",
+            r#"[[[],[10,0],[10,10],[0,0]]]"#,
+            "not GeoJSON",
+        ),
+    ] {
+        let bad = tmp_file(dir.path(), name, collection(rings).as_bytes());
+        let out_path = dir.path().join("out.csv");
+        for args in [
+            vec![
+                OsStr::new("eval"),
+                OsStr::new("--truth"),
+                truth.as_os_str(),
+                OsStr::new("--pred"),
+                bad.as_os_str(),
+                OsStr::new("--scene"),
+                scene.as_os_str(),
+            ],
+            vec![
+                OsStr::new("export"),
+                OsStr::new("--in"),
+                bad.as_os_str(),
+                OsStr::new("--out"),
+                out_path.as_os_str(),
+            ],
+        ] {
+            let out = sarscope(&args);
+            let stderr = text(&out.stderr);
+            assert!(
+                !out.status.success(),
+                "{name} {args:?}: {}",
+                text(&out.stdout)
+            );
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            contains_all(&stderr, &[name, says]);
+        }
+    }
+}
