@@ -21,6 +21,15 @@ pub enum ModelError {
         network: &'static str,
         report: String,
     },
+    #[error(
+        "weights file {path} holds values that are not numbers: {count} of the {total} values of {tensor} are NaN or infinite (a training run that diverged?)"
+    )]
+    NonFinite {
+        path: PathBuf,
+        tensor: String,
+        count: usize,
+        total: usize,
+    },
     #[error("model card {path}: {reason}")]
     Card { path: PathBuf, reason: String },
     #[error("cannot write {path}: {reason}")]

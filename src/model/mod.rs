@@ -13,6 +13,7 @@ pub mod conv;
 mod device;
 pub mod effunet;
 mod error;
+mod finite;
 mod infer;
 mod orientation;
 mod tiles;
@@ -26,6 +27,7 @@ pub use device::{
     shareable_device_descriptor,
 };
 pub use error::ModelError;
+pub use finite::check_finite;
 pub use infer::{
     InferParams, ProbabilityMap, Progress, band_order, model_input, predict_planes, predict_scene,
     predict_window, sigmoid, window_offsets,

@@ -73,6 +73,7 @@ pub fn load_weights(path: &Path, device: &Device) -> Result<LoadedModel, ModelEr
         WeightsFormat::PytorchZip | WeightsFormat::PytorchLegacy => load_pytorch(path, device)?,
         WeightsFormat::Burnpack => load_burnpack(path, device)?,
     };
+    super::check_finite(&model, path)?;
     if let Some(card) = &card
         && (card.width_divisor != config.width_divisor || card.in_channels != config.in_channels)
     {

@@ -171,6 +171,67 @@ fn broken_weights_are_reported_not_panicked_on() {
     ));
 }
 
+/// Weights holding NaN or infinities (a diverged training run) are refused when loaded, naming
+/// the file, the first such tensor and how many of its values; for both networks.
+#[test]
+fn weights_that_are_not_numbers_are_refused() {
+    use burn::module::{Module, ModuleMapper, Param};
+    /// Makes one tensor (the `target`-th float parameter) all `value`.
+    struct Spoil {
+        seen: usize,
+        target: usize,
+        value: f32,
+    }
+    impl ModuleMapper for Spoil {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            self.seen += 1;
+            if self.seen - 1 != self.target {
+                return param;
+            }
+            let (id, tensor, mapper) = param.consume();
+            let spoiled = tensor.ones_like() * self.value;
+            Param::from_mapped_value(id, spoiled, mapper)
+        }
+    }
+    let device = Device::flex();
+    let tmp = tempfile::tempdir().unwrap();
+    let loaded = load_weights(&fixture("unet11").join("unet11.pth"), &device).unwrap();
+    for (value, name) in [(f32::NAN, "nan.bpk"), (f32::INFINITY, "inf.bpk")] {
+        let spoiled = loaded.model.clone().map(&mut Spoil {
+            seen: 0,
+            target: 3,
+            value,
+        });
+        let path = tmp.path().join(name);
+        save_weights(&spoiled, &loaded.config, &loaded.card, &path).unwrap();
+        let err = load_err(&path);
+        eprintln!("{err}");
+        assert!(
+            err.contains(name) && err.contains("NaN or infinite") && err.contains("of the"),
+            "{err}"
+        );
+    }
+    // The winner's network too.
+    let winner =
+        sarscope::model::effunet::load_effunet(&fixture("effunet").join("effunet.pth"), &device)
+            .unwrap();
+    let spoiled = winner.model.clone().map(&mut Spoil {
+        seen: 0,
+        target: 0,
+        value: f32::NAN,
+    });
+    let path = tmp.path().join("winner_nan.bpk");
+    sarscope::model::effunet::save_effunet(&spoiled, &winner.config, &path).unwrap();
+    let err = sarscope::model::effunet::load_effunet(&path, &device)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("winner_nan.bpk") && err.contains("NaN or infinite"),
+        "{err}"
+    );
+}
+
 /// The baseline's pre- and post-processing against the fixture script's PyTorch version:
 /// normalization, windows at step 64 with the last one moved back inside (100 -> 0, 36;
 /// 150 -> 0, 64, 86), overlapping logits averaged, sigmoid; and the 180-degree rotation of a

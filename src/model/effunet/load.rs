@@ -265,6 +265,7 @@ pub fn load_effunet(path: &Path, device: &Device) -> Result<LoadedEffUNet, Model
         WeightsFormat::PytorchZip | WeightsFormat::PytorchLegacy => load_pytorch(path, device)?,
         WeightsFormat::Burnpack => load_burnpack(path, device)?,
     };
+    crate::model::check_finite(&model, path)?;
     Ok(LoadedEffUNet {
         model,
         config,
