@@ -112,6 +112,11 @@ fn check_polygon_positions(value: &geojson::GeometryValue) -> Result<(), String>
                         "position {k} of ring {r} of polygon {p} holds {bad}, not a finite number"
                     ));
                 }
+                if let Some(far) = position.as_slice().iter().find(|v| v.abs() > 1e12) {
+                    return Err(format!(
+                        "position {k} of ring {r} of polygon {p} holds {far:e}, beyond any map's coordinates (at most 1e12)"
+                    ));
+                }
             }
         }
     }

@@ -64,4 +64,8 @@ pub enum WktError {
     NotAPolygon(&'static str),
     #[error("the WKT is not UTF-8")]
     NotUtf8,
+    #[error("text after the polygon: {0:?}")]
+    Trailing(String),
+    #[error("a coordinate of {0:e} is beyond any map's (at most 1e12 in size): not a footprint's")]
+    Coordinate(f64),
 }

@@ -293,10 +293,13 @@ fn read_part(
             None => None,
             Some(c) => {
                 let text = field(c)?;
-                Some(
-                    text.parse::<f64>()
-                        .map_err(|_| (line, format!("Confidence {text:?} is not a number")))?,
-                )
+                let value = text
+                    .parse::<f64>()
+                    .map_err(|_| (line, format!("Confidence {text:?} is not a number")))?;
+                if !value.is_finite() {
+                    return Err((line, format!("Confidence {text:?} is not a finite number")));
+                }
+                Some(value)
             }
         };
         let wkt = fields.get(columns.wkt).map_or(&b""[..], |f| f.as_ref());
@@ -554,6 +557,45 @@ mod tests {
             .map(|r| (&*r.image_id, r.building_id.as_str(), r.confidence))
             .collect();
         assert_eq!(read, [("img 1", "7", Some(0.5)), ("img 2", "8", Some(1.0))]);
+    }
+
+    /// A confidence that is not a finite number, text after the WKT and a coordinate beyond
+    /// any map's are refused naming the line.
+    #[test]
+    fn odd_confidences_and_polygons_are_refused_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let square = "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))";
+        for (name, row, says) in [
+            (
+                "nan.csv",
+                format!("a,1,\"{square}\",NaN"),
+                "not a finite number",
+            ),
+            (
+                "inf.csv",
+                format!("a,1,\"{square}\",inf"),
+                "not a finite number",
+            ),
+            (
+                "tail.csv",
+                format!("a,1,\"{square} x\",0.5"),
+                "text after the polygon",
+            ),
+            (
+                "far.csv",
+                "a,1,\"POLYGON ((1e308 0, 10 0, 10 10, 1e308 0))\",0.5".to_string(),
+                "beyond any map",
+            ),
+        ] {
+            let path = dir.path().join(name);
+            let text = format!(
+                "ImageId,BuildingId,PolygonWKT_Pix,Confidence\na,0,\"{square}\",1\n{row}\n"
+            );
+            std::fs::write(&path, text).unwrap();
+            let err = read_spacenet_csv(&path).unwrap_err().to_string();
+            assert!(err.contains(name) && err.contains("line 3"), "{err}");
+            assert!(err.contains(says), "{err}");
+        }
     }
 
     #[test]

@@ -22,14 +22,39 @@ pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
 /// ```
 pub fn parse_polygon_wkt(text: &str) -> Result<MultiPolygon<f64>, WktError> {
     if let Some(polygon) = parse_plain_polygon(text.trim().as_bytes()) {
-        return Ok(MultiPolygon(vec![polygon]));
+        return plausible(MultiPolygon(vec![polygon]));
     }
     parse_by_crate(text)
 }
 
+/// The largest coordinate a footprint may have: pixels of any raster and metres or degrees
+/// of any CRS are far below; 1e308 makes areas infinite.
+const MAX_COORDINATE: f64 = 1e12;
+
+/// `polygon`, refused when a coordinate is beyond [`MAX_COORDINATE`] or not finite.
+fn plausible(polygon: MultiPolygon<f64>) -> Result<MultiPolygon<f64>, WktError> {
+    use geo::CoordsIter;
+    match polygon
+        .coords_iter()
+        .flat_map(|c| [c.x, c.y])
+        .find(|v| !v.is_finite() || v.abs() > MAX_COORDINATE)
+    {
+        Some(v) => Err(WktError::Coordinate(v)),
+        None => Ok(polygon),
+    }
+}
+
 /// [`parse_polygon_wkt`] by the `wkt` crate: any WKT, its messages for what it refuses.
 fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, WktError> {
-    let text = with_dimension_tag(text.trim());
+    let trimmed = text.trim();
+    // The wkt crate stops at the geometry's end; whatever follows is not part of it.
+    if let Some(end) = trimmed.rfind(')') {
+        let tail = trimmed[end + 1..].trim();
+        if !tail.is_empty() {
+            return Err(WktError::Trailing(tail.chars().take(40).collect()));
+        }
+    }
+    let text = with_dimension_tag(trimmed);
     let wkt: wkt::Wkt<f64> = text
         .parse()
         .map_err(|e: &str| WktError::Syntax(e.to_string()))?;
@@ -38,8 +63,8 @@ fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, WktError> {
         .map_err(|e: wkt::geo_types_from_wkt::Error| WktError::Syntax(e.to_string()))?;
     match geometry {
         Geometry::Polygon(p) if p.exterior().0.is_empty() => Ok(MultiPolygon(vec![])),
-        Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
-        Geometry::MultiPolygon(mp) => Ok(mp),
+        Geometry::Polygon(p) => plausible(MultiPolygon(vec![p])),
+        Geometry::MultiPolygon(mp) => plausible(mp),
         Geometry::GeometryCollection(gc) if gc.0.is_empty() => Ok(MultiPolygon(vec![])),
         other => Err(WktError::NotAPolygon(geometry_name(&other))),
     }
@@ -77,7 +102,7 @@ fn parse_plain_polygon(text: &[u8]) -> Option<Polygon<f64>> {
 pub fn parse_polygon_wkt_bytes(bytes: &[u8]) -> Result<MultiPolygon<f64>, WktError> {
     let bytes = bytes.trim_ascii();
     if let Some(polygon) = parse_plain_polygon(bytes) {
-        return Ok(MultiPolygon(vec![polygon]));
+        return plausible(MultiPolygon(vec![polygon]));
     }
     let text = std::str::from_utf8(bytes).map_err(|_| WktError::NotUtf8)?;
     parse_by_crate(text)
@@ -233,6 +258,27 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_after_the_polygon_and_coordinates_beyond_any_map_are_refused() {
+        let trailing = parse_polygon_wkt("POLYGON ((0 0, 4 0, 4 2, 0 0)) and more").unwrap_err();
+        assert_eq!(trailing.to_string(), "text after the polygon: \"and more\"");
+        let nul = parse_polygon_wkt_bytes(b"POLYGON ((0 0, 4 0, 4 2, 0 0))\0").unwrap_err();
+        assert!(matches!(nul, WktError::Trailing(_)), "{nul}");
+        for text in [
+            "POLYGON ((1e308 0, 4 0, 4 2, 1e308 0))",
+            "MULTIPOLYGON (((0 0, 4 0, 4 -2e12, 0 0)))",
+        ] {
+            let err = parse_polygon_wkt(text).unwrap_err();
+            assert!(matches!(err, WktError::Coordinate(_)), "{text}: {err}");
+        }
+        // An unclosed polygon is the crate's syntax error, not trailing text.
+        assert!(matches!(
+            parse_polygon_wkt("POLYGON ((0 0, 1 1"),
+            Err(WktError::Syntax(_))
+        ));
+        assert!(parse_polygon_wkt("POLYGON ((0 0, 1e11 0, 1e11 1, 0 0))").is_ok());
+    }
 
     /// The `wkt` crate's reading, the reference for the direct one.
     fn by_crate(text: &str) -> Option<MultiPolygon<f64>> {
