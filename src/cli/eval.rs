@@ -223,12 +223,39 @@ fn load(
     if is_csv(path) {
         return Ok(read_spacenet_csv(path)?);
     }
+    let format = crate::io::Format::of(path)?;
     let (Some(scene), Some(scene_path)) = (scene, scene_path) else {
         anyhow::bail!(
-            "{}: GeoJSON footprints need --scene RASTER for their pixel coordinates",
-            path.display()
+            "{}: {} footprints need --scene RASTER for their pixel coordinates",
+            path.display(),
+            if format == crate::io::Format::GeoPackage {
+                "GeoPackage"
+            } else {
+                "GeoJSON"
+            }
         );
     };
+    let image_id: std::sync::Arc<str> = image_id_of(scene_path).into();
+    if format == crate::io::Format::GeoPackage {
+        // Read by GDAL, placed on the scene's grid (reprojected when its CRS differs).
+        let grid = crate::io::SceneGrid::of(scene)
+            .with_context(|| format!("{}: the scene has no geotransform", scene_path.display()))?;
+        let read = crate::io::read_footprints(path)?
+            .into_pixel(&grid)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        return Ok(read
+            .items
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| CsvFootprint {
+                image_id: image_id.clone(),
+                building_id: i.to_string().into(),
+                polygon: f.polygon,
+                confidence: f.confidence,
+                line: i + 1,
+            })
+            .collect());
+    }
     let layer = read_footprints_geojson(path)?;
     let gt = scene
         .geo_transform()
@@ -246,7 +273,6 @@ fn load(
             scene_path.display()
         )
     })?;
-    let image_id: std::sync::Arc<str> = image_id_of(scene_path).into();
     Ok(pixel
         .into_iter()
         .zip(&layer.properties)

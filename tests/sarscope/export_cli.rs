@@ -216,3 +216,38 @@ fn export_refuses_what_it_cannot_do_and_leaves_no_partial_file() {
     assert!(err.contains("no such folder"), "{err}");
     assert_eq!(err.matches("(os error 2)").count(), 1, "said once: {err}");
 }
+
+/// `eval` of a GeoPackage (read by GDAL and placed on the scene's grid, not read as GeoJSON):
+/// a demo tile's truth exported to GeoPackage scores F1 1 against the truth itself.
+#[test]
+fn eval_reads_a_geopackage_as_a_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let tile = crate::common::demo_tile(dir.path());
+    let truth = tile.with_extension("geojson");
+    let gpkg = dir.path().join("pred.gpkg");
+    let done = export(&truth, &gpkg, None);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let out = sarscope(&[
+        OsStr::new("eval"),
+        OsStr::new("--truth"),
+        truth.as_os_str(),
+        OsStr::new("--pred"),
+        gpkg.as_os_str(),
+        OsStr::new("--scene"),
+        tile.as_os_str(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let total = stdout
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .unwrap_or_default()
+        .to_string();
+    let fields: Vec<&str> = total.split_whitespace().collect();
+    // total, TP, FP, FN, precision, recall, F1: every building found, none extra.
+    assert_eq!(fields.get(6), Some(&"1.0000"), "{stdout}");
+    assert!(
+        fields.get(1).and_then(|t| t.parse::<u32>().ok()) > Some(10),
+        "{stdout}"
+    );
+}
