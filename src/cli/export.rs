@@ -62,7 +62,14 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     if args.wgs84 && to_pixel {
         bail!("--wgs84 writes longitude/latitude; a SpaceNet CSV holds pixels");
     }
-    let written = export_footprints(&args.out, set, grid.as_ref(), args.wgs84)?;
+    let written =
+        export_footprints(&args.out, set, grid.as_ref(), args.wgs84).with_context(|| {
+            format!(
+                "exporting {} to {}",
+                args.input.display(),
+                args.out.display()
+            )
+        })?;
     println!(
         "{}: {} footprints from {}",
         args.out.display(),

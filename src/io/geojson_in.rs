@@ -10,6 +10,7 @@ use geojson::{GeoJson, JsonObject};
 
 use super::IoError;
 use crate::raster::GeoTransform;
+use crate::raster::gdal_reason;
 
 /// Footprints of a GeoJSON FeatureCollection, in the file's CRS.
 #[derive(Clone, Debug, PartialEq)]
@@ -181,8 +182,8 @@ fn transform_polygons(
 ) -> Result<Vec<MultiPolygon<f64>>, PlaceError> {
     source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let transform =
-        CoordTransform::new(&source, &target).map_err(|e| PlaceError::Transform(e.to_string()))?;
+    let transform = CoordTransform::new(&source, &target)
+        .map_err(|e| PlaceError::Transform(gdal_reason(&e)))?;
     let mut out = Vec::with_capacity(polygons.len());
     for polygon in polygons {
         let coords: Vec<Coord<f64>> = polygon.coords_iter().collect();
@@ -191,7 +192,7 @@ fn transform_polygons(
         let mut zs = vec![0.0; xs.len()];
         transform
             .transform_coords(&mut xs, &mut ys, &mut zs)
-            .map_err(|e| PlaceError::Transform(e.to_string()))?;
+            .map_err(|e| PlaceError::Transform(gdal_reason(&e)))?;
         // map_coords visits the coordinates in the order coords_iter gave them.
         let k = std::cell::Cell::new(0usize);
         out.push(polygon.map_coords(|_| {

@@ -137,6 +137,10 @@ pub(crate) fn gdal_reason(err: &gdal::errors::GdalError) -> String {
         {
             msg.trim().to_string()
         }
+        gdal::errors::GdalError::InvalidCoordinateRange { from, to, msg } => format!(
+            "coordinates that {from} -> {to} cannot transform ({}): are they in the CRS the file says?",
+            msg.as_deref().unwrap_or("out of range").trim()
+        ),
         other => other.to_string(),
     }
 }
@@ -144,6 +148,18 @@ pub(crate) fn gdal_reason(err: &gdal::errors::GdalError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gdal_s_coordinate_errors_read_as_words() {
+        let err = gdal::errors::GdalError::InvalidCoordinateRange {
+            from: "EPSG:4326".into(),
+            to: "EPSG:32631".into(),
+            msg: Some("Invalid coordinate".into()),
+        };
+        let text = gdal_reason(&err);
+        assert!(!text.contains("Some("), "{text}");
+        assert!(text.contains("EPSG:4326 -> EPSG:32631 cannot transform (Invalid coordinate)"));
+    }
 
     #[test]
     fn human_bytes_picks_a_readable_unit() {

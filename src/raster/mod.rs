@@ -10,6 +10,7 @@ mod scene;
 mod stats;
 mod write;
 
+pub(crate) use error::gdal_reason;
 pub use error::{RasterError, human_bytes};
 pub use georef::{Crs, GeoTransform, ToLonLat};
 pub use open::{BandInfo, ComplexIntensity};

@@ -320,3 +320,43 @@ fn geojson_polygons_with_bad_positions_or_rings() {
         }
     }
 }
+
+/// Footprints whose coordinates their CRS cannot hold (RFC 7946 GeoJSON with latitudes of
+/// 900): `eval` and `export` refuse them in words, naming the file, without Rust's `Some(..)`.
+#[test]
+fn footprints_outside_their_crs_are_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = demo_tile(&dir.path().join("scene"));
+    let far = tmp_file(
+        dir.path(),
+        "latitude_900.geojson",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[4,900],[4.1,900],[4.1,901],[4,900]]]}}]}"#,
+    );
+    let out_csv = dir.path().join("out.csv");
+    for args in [
+        vec![
+            OsStr::new("eval"),
+            OsStr::new("--truth"),
+            far.as_os_str(),
+            OsStr::new("--pred"),
+            far.as_os_str(),
+            OsStr::new("--scene"),
+            scene.as_os_str(),
+        ],
+        vec![
+            OsStr::new("export"),
+            OsStr::new("--in"),
+            far.as_os_str(),
+            OsStr::new("--out"),
+            out_csv.as_os_str(),
+            OsStr::new("--scene"),
+            scene.as_os_str(),
+        ],
+    ] {
+        let out = sarscope(&args);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(!stderr.contains("Some("), "{stderr}");
+        contains_all(&stderr, &["latitude_900.geojson", "cannot transform"]);
+    }
+}
