@@ -17,9 +17,10 @@ use super::job::{Job, Shared};
 use crate::annotate::revectorize::Probabilities;
 use crate::io::Footprint;
 use crate::model::{
-    DeviceChoice, InferParams, LoadedModel, ModelCard, ModelDevice, ProbTile, ProbabilityMap,
-    Progress, Rotation, SharedWgpu, TileProbabilities, assemble, card_path, crop, load_weights,
-    predict_scene, predict_window, rotation_by_card, select_device_sharing, tiles_extent,
+    DeviceChoice, InferParams, LoadedModel, ModelCard, ModelDevice, Orientations, ProbTile,
+    ProbabilityMap, Progress, Rotation, SharedWgpu, TileProbabilities, assemble, card_path, crop,
+    load_weights, predict_scene, predict_window, rotation_by_card, select_device_sharing,
+    tiles_extent,
 };
 use crate::raster::{Scene, Window};
 use crate::vector::{VectorizeParams, vectorize};
@@ -262,27 +263,32 @@ fn predict_winner(
             (scene.full_window(), maps, predictor.device.description)
         }
         Some(region) => {
-            let mut predictor = None;
+            // Loaded at the first tile to predict, with what every tile shares: the scene's
+            // rotation and its strip's orientation file (read once, not per tile).
+            let mut loaded: Option<(WinnerPredictor, Rotation, Option<Orientations>)> = None;
             let (extent, maps) = region_maps(region, 3, shared, wake, &mut |network| {
-                if predictor.is_none() {
-                    predictor = Some(load()?);
+                if loaded.is_none() {
+                    let predictor = load()?;
+                    let rotation = predictor.rotation(first, None)?;
+                    let orientations = crate::model::find_orientations_file(first)
+                        .and_then(|p| Orientations::read(&p).ok());
+                    loaded = Some((predictor, rotation, orientations));
                 }
-                let Some(p) = &predictor else {
+                let Some((p, rotation, orientations)) = &loaded else {
                     return Err(SessionError::NoWeights);
                 };
-                let rotation = p.rotation(first, None)?;
                 let within = Within {
                     window: network,
-                    given: None,
-                    look_for_orientations: true,
+                    given: orientations.as_ref(),
+                    look_for_orientations: false,
                 };
-                Ok(p.predict_window(first, &scene, rotation, within, &tta)?
+                Ok(p.predict_window(first, &scene, *rotation, within, &tta)?
                     .probabilities()
                     .concat())
             })?;
-            let device = predictor.map_or_else(
+            let device = loaded.map_or_else(
                 || "the tiles predicted before".to_string(),
-                |p| p.device.description,
+                |(p, _, _)| p.device.description,
             );
             let mut maps = maps.into_iter();
             let mut next = || maps.next().unwrap_or_default();
@@ -312,7 +318,7 @@ fn predict_winner(
     .unwrap_or_default();
     let pixel_m2 = scene.geo_transform().map(|g| g.pixel_area());
     let mut footprints = crate::annotate::model_footprints(found, image_id, pixel_m2);
-    let whole = region == scene.full_window() && request.region.is_none();
+    let whole = request.region.is_none();
     if !whole {
         for f in &mut footprints {
             f.polygon.translate_mut(region.x as f64, region.y as f64);
@@ -458,25 +464,27 @@ fn predict_tiles(
     wake: &dyn Fn(),
 ) -> Result<Mapped, SessionError> {
     let scene = Scene::open_many(&request.files)?;
-    let mut predictor: Option<Predictor> = None;
+    // Loaded at the first tile to predict, with the scene's rotation (found once).
+    let mut loaded: Option<(Predictor, Rotation)> = None;
     let (extent, maps) = region_maps(region, 1, shared, wake, &mut |network| {
-        if predictor.is_none() {
+        if loaded.is_none() {
             let device = select_device_sharing(DeviceChoice::Auto, request.shared_wgpu.as_ref())?;
             shared.set_device(&device.description);
             wake();
-            predictor = Some(Predictor::load(&request.weights, device)?);
+            let predictor = Predictor::load(&request.weights, device)?;
+            let rotation = predictor.rotation(first)?;
+            loaded = Some((predictor, rotation));
         }
-        let Some(p) = &predictor else {
+        let Some((p, rotation)) = &loaded else {
             return Err(SessionError::NoWeights);
         };
-        let rotation = p.rotation(first)?;
         Ok(
-            p.predict_window(&scene, network, rotation, &mut |_| !shared.cancelled())?
+            p.predict_window(&scene, network, *rotation, &mut |_| !shared.cancelled())?
                 .probs,
         )
     })?;
-    let (card, device) = match predictor {
-        Some(p) => (p.loaded.card, p.device.description),
+    let (card, device) = match loaded {
+        Some((p, _)) => (p.loaded.card, p.device.description),
         None => {
             let card_file = card_path(&request.weights);
             let card = if card_file.is_file() {
