@@ -213,28 +213,10 @@ pub fn f1_by_probability(
     thresholds
         .iter()
         .map(|&t| {
-            let found = match edge_contact {
-                Some([edge, contact]) => crate::vector::instance_footprints(
-                    &probs.values,
-                    &edge.values,
-                    &contact.values,
-                    w,
-                    h,
-                    crate::vector::InstanceParams {
-                        threshold: f64::from(t),
-                        ..Default::default()
-                    },
-                    crate::vector::OutlineParams::default(),
-                )
-                .unwrap_or_default(),
-                None => {
-                    let vector = crate::vector::VectorizeParams {
-                        threshold: t,
-                        ..Default::default()
-                    };
-                    crate::vector::vectorize(&probs.values, w, h, vector)
-                }
-            };
+            let maps = edge_contact.map(|[edge, contact]| [&edge.values[..], &contact.values[..]]);
+            let min_area = crate::vector::VectorizeParams::default().min_area;
+            let found = revectorize::buildings_above(&probs.values, maps, (w, h), t, min_area)
+                .unwrap_or_default();
             let footprints = model_footprints(found, None, None);
             let predictions = Layer {
                 role: Role::Predictions,

@@ -4,7 +4,7 @@
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Translate};
 
 use crate::vector::{
-    InstanceParams, OutlineParams, VectorizeParams, instance_footprints, vectorize,
+    InstanceParams, OutlineParams, TracedBuilding, VectorizeParams, instance_footprints, vectorize,
 };
 
 /// Pixels of margin around the footprint's box that the new outline may grow into.
@@ -80,6 +80,44 @@ pub fn revectorize_maps(
     }
 }
 
+/// The buildings of a footprint map (`width` x `height`) above `threshold`, of at least
+/// `min_area` px: with a three-map network's edge and contact maps, the SN6 winner's watershed
+/// instances flooded above it (the winner's outlines); else the map's components traced and
+/// simplified as the baseline does. `None` when the maps differ in size.
+pub fn buildings_above(
+    footprint: &[f32],
+    edge_contact: Option<[&[f32]; 2]>,
+    (width, height): (usize, usize),
+    threshold: f32,
+    min_area: usize,
+) -> Option<Vec<TracedBuilding>> {
+    match edge_contact {
+        Some([edge, contact]) => instance_footprints(
+            footprint,
+            edge,
+            contact,
+            width,
+            height,
+            InstanceParams {
+                threshold: f64::from(threshold),
+                ..InstanceParams::default()
+            },
+            OutlineParams {
+                min_area: min_area as f64,
+                ..OutlineParams::default()
+            },
+        ),
+        None => {
+            let params = VectorizeParams {
+                threshold,
+                min_area,
+                ..VectorizeParams::default()
+            };
+            Some(vectorize(footprint, width, height, params))
+        }
+    }
+}
+
 /// The window (x0, y0, x1, y1) of `map`.
 fn crop(map: &Probabilities, (x0, y0, x1, y1): (usize, usize, usize, usize)) -> Option<Vec<f32>> {
     let mut crop = Vec::with_capacity((x1 - x0) * (y1 - y0));
@@ -102,29 +140,11 @@ fn trace_in(
     let (w, h) = (x1 - x0, y1 - y0);
     let map = crop(probs, window)?;
     let found = match edge_contact {
-        Some([edge, contact]) => instance_footprints(
-            &map,
-            &crop(edge, window)?,
-            &crop(contact, window)?,
-            w,
-            h,
-            InstanceParams {
-                threshold: f64::from(threshold),
-                ..InstanceParams::default()
-            },
-            OutlineParams {
-                min_area: 1.0,
-                ..OutlineParams::default()
-            },
-        )?,
-        None => {
-            let params = VectorizeParams {
-                threshold,
-                min_area: 1,
-                ..VectorizeParams::default()
-            };
-            vectorize(&map, w, h, params)
+        Some([edge, contact]) => {
+            let (edge, contact) = (crop(edge, window)?, crop(contact, window)?);
+            buildings_above(&map, Some([&edge, &contact]), (w, h), threshold, 1)?
         }
+        None => buildings_above(&map, None, (w, h), threshold, 1)?,
     };
     found
         .into_iter()

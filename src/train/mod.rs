@@ -342,10 +342,13 @@ pub fn score_scenes(
     Ok(total)
 }
 
+/// AdamW with `weight_decay`: both networks' optimizer.
+fn adamw(weight_decay: f32) -> ModuleOptimizer {
+    AdamWConfig::new().with_weight_decay(weight_decay).init()
+}
+
 fn optimizer(config: &TrainConfig) -> ModuleOptimizer {
-    AdamWConfig::new()
-        .with_weight_decay(config.weight_decay)
-        .init()
+    adamw(config.weight_decay)
 }
 
 fn check_crop(crop: usize) -> Result<(), TrainError> {

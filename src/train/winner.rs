@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use burn::tensor::activation::sigmoid;
@@ -56,9 +56,7 @@ impl WinnerTrainConfig {
 }
 
 fn optimizer(config: &WinnerTrainConfig) -> ModuleOptimizer {
-    AdamWConfig::new()
-        .with_weight_decay(config.weight_decay)
-        .init()
+    super::adamw(config.weight_decay)
 }
 
 /// The winner's network being trained.
