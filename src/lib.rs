@@ -17,7 +17,7 @@
 //! | [`app`] | the viewer (egui/eframe), on top |
 //! | [`cli`] | the `sarscope` subcommands, on top |
 //!
-//! [`lru`] and [`parallel`] are small helpers the layers share.
+//! [`lru`], [`memory`] and [`parallel`] are small helpers the layers share.
 
 pub mod annotate;
 pub mod app;
@@ -33,4 +33,5 @@ pub mod train;
 pub mod vector;
 
 pub mod lru;
+pub mod memory;
 pub mod parallel;

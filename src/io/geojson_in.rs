@@ -29,6 +29,10 @@ pub fn read_footprints_geojson(path: &Path) -> Result<GeoJsonFootprints, IoError
         path: path.to_path_buf(),
         reason,
     };
+    // The text, its parsed tree (a position is a vector of its own: about three times the
+    // text) and the polygons are in memory at once.
+    crate::memory::check_file_fits(path, 5)
+        .map_err(|big| format(format!("too large to read: {big}")))?;
     let text = std::fs::read_to_string(path).map_err(|error| IoError::File {
         path: path.to_path_buf(),
         error,
@@ -147,10 +151,7 @@ pub fn reproject(
     from: u32,
     to_wkt: &str,
 ) -> Result<Vec<MultiPolygon<f64>>, PlaceError> {
-    let source = SpatialRef::from_epsg(from).map_err(|e| PlaceError::Epsg {
-        epsg: from,
-        reason: e.to_string(),
-    })?;
+    let source = SpatialRef::from_epsg(from).map_err(|e| PlaceError::epsg(from, &e))?;
     let target = SpatialRef::from_wkt(to_wkt).map_err(|e| PlaceError::Wkt {
         which: "target",
         reason: e.to_string(),
@@ -168,10 +169,7 @@ pub fn reproject_to_epsg(
         which: "source",
         reason: e.to_string(),
     })?;
-    let target = SpatialRef::from_epsg(to).map_err(|e| PlaceError::Epsg {
-        epsg: to,
-        reason: e.to_string(),
-    })?;
+    let target = SpatialRef::from_epsg(to).map_err(|e| PlaceError::epsg(to, &e))?;
     transform_polygons(polygons, source, target)
 }
 

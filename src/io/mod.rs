@@ -38,11 +38,20 @@ pub enum IoError {
     Format { path: PathBuf, reason: String },
 }
 
+impl PlaceError {
+    /// EPSG `epsg` could not be made a coordinate system.
+    pub(crate) fn epsg(epsg: u32, e: &gdal::errors::GdalError) -> Self {
+        tracing::debug!("EPSG:{epsg}: {e}");
+        Self::Epsg { epsg }
+    }
+}
+
 /// Why footprints could not be placed in another space (pixels, a CRS, longitude/latitude).
 #[derive(Debug, thiserror::Error)]
 pub enum PlaceError {
-    #[error("EPSG:{epsg}: {reason}")]
-    Epsg { epsg: u32, reason: String },
+    /// (GDAL's reason is an OGR error number, "returned error: '6'": the log has it.)
+    #[error("EPSG:{epsg} is not a coordinate system GDAL and PROJ know: is the code right?")]
+    Epsg { epsg: u32 },
     #[error("{which} CRS: {reason}")]
     Wkt { which: &'static str, reason: String },
     #[error("reprojecting: {0}")]

@@ -98,10 +98,7 @@ impl Footprints {
         }
         let wgs84 = gdal::spatial_ref::SpatialRef::from_epsg(4326)
             .and_then(|s| s.to_wkt())
-            .map_err(|e| PlaceError::Epsg {
-                epsg: 4326,
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| PlaceError::epsg(4326, &e))?;
         let polygons = self.multipolygons();
         for (f, p) in self
             .items

@@ -153,6 +153,9 @@ pub fn read_spacenet_csv(path: &Path) -> Result<Vec<CsvFootprint>, IoError> {
         path: path.to_path_buf(),
         reason,
     };
+    // The text and the polygons it holds (about twice its size) are in memory at once.
+    crate::memory::check_file_fits(path, 3)
+        .map_err(|big| format(format!("too large to read: {big}")))?;
     let bytes = std::fs::read(path).map_err(|error| IoError::File {
         path: path.to_path_buf(),
         error,

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+pub use crate::memory::human_bytes;
+
 /// Why a raster could not be opened or read.
 #[derive(Debug, thiserror::Error)]
 pub enum RasterError {
@@ -63,6 +65,19 @@ pub enum RasterError {
     },
 
     #[error(
+        "{}: reading {width} x {height} pixels x {bands} bands: {big}; read a smaller window \
+         or at a lower resolution",
+        path.display()
+    )]
+    OutOfMemory {
+        path: PathBuf,
+        width: usize,
+        height: usize,
+        bands: usize,
+        big: crate::memory::TooBig,
+    },
+
+    #[error(
         "window at ({x}, {y}) of {w}x{h} pixels lies outside the {width}x{height} scene {}",
         path.display()
     )]
@@ -112,22 +127,6 @@ impl RasterError {
     }
 }
 
-/// `1536` -> `"1.5 KiB"`: sizes in messages a person reads.
-pub fn human_bytes(bytes: u128) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS.get(unit).copied().unwrap_or("B"))
-    }
-}
-
 /// GDAL's own message, without the wrapper text of the gdal crate.
 pub(crate) fn gdal_reason(err: &gdal::errors::GdalError) -> String {
     match err {
@@ -159,12 +158,5 @@ mod tests {
         let text = gdal_reason(&err);
         assert!(!text.contains("Some("), "{text}");
         assert!(text.contains("EPSG:4326 -> EPSG:32631 cannot transform (Invalid coordinate)"));
-    }
-
-    #[test]
-    fn human_bytes_picks_a_readable_unit() {
-        assert_eq!(human_bytes(12), "12 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(4 * 1024u128.pow(4)), "4.0 TiB");
     }
 }
