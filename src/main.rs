@@ -9,7 +9,7 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    sarscope::cli::quiet_gdal();
+    sarscope::cli::report_gdal_notes();
     let outcome = sarscope::cli::run(std::env::args_os()).and_then(|start| match start {
         Some(start) => sarscope::app::run(start),
         None => Ok(()),

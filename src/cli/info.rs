@@ -46,6 +46,9 @@ pub struct Report {
     /// Largest share of NaN/Inf pixels among the bands, in percent.
     pub non_finite_percent: f64,
     pub bands: Vec<BandReport>,
+    /// What GDAL said while opening and reading the files (also printed on stderr as
+    /// warnings): a damaged tag skipped, a CRS it could not read, ...
+    pub gdal_notes: Vec<crate::raster::GdalNote>,
 }
 
 #[derive(Debug, Serialize)]
@@ -109,6 +112,7 @@ impl Report {
                 .map(|s| s.non_finite_share() * 100.0)
                 .fold(0.0, f64::max),
             bands,
+            gdal_notes: scene.gdal_notes(),
         })
     }
 }

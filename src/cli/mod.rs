@@ -180,10 +180,10 @@ pub fn shipped_weights() -> Option<PathBuf> {
     beside_exe.into_iter().chain([source]).find(|p| p.exists())
 }
 
-/// Sends GDAL's own error printing to the log (RUST_LOG=debug shows it): the errors that matter
-/// reach the user once, through our messages.
-pub fn quiet_gdal() {
-    gdal::config::set_error_handler(|class, number, message| {
-        tracing::debug!(target: "gdal", ?class, number, "{message}");
-    });
+/// GDAL's messages about the files sarscope opens and reads reach the user once each, naming
+/// the file: a warning line on stderr (the viewer also shows those of its scene in the status
+/// bar). Its other output goes to the log (`RUST_LOG=gdal=debug`).
+pub fn report_gdal_notes() {
+    crate::raster::install_gdal_handler();
+    crate::raster::set_note_sink(Box::new(|note| eprintln!("warning: {note}")));
 }

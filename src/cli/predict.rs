@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::progress::ProgressLine;
 use crate::model::{DeviceChoice, Orientations, Rotation, rotation_by_card, select_device};
-use crate::raster::{GeoTiffMeta, Planes, Scene, write_geotiff};
+use crate::raster::{GeoTiffMeta, Planes, Scene, write_geotiff_replacing};
 use crate::session::predict::Predictor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -257,9 +257,6 @@ fn write_map(
         nodata: None,
         band_names: &["building_probability"],
     };
-    let tmp = out.with_extension("tif.partial");
-    write_geotiff(&tmp, &planes, &meta)?;
-    std::fs::rename(&tmp, out)
-        .with_context(|| format!("moving {} to {}", tmp.display(), out.display()))?;
+    write_geotiff_replacing(out, &planes, &meta)?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::progress::ProgressLine;
 use crate::model::effunet::MAP_BANDS;
 use crate::model::effunet::Tta;
 use crate::model::{ModelDevice, Orientations, Rotation};
-use crate::raster::{GeoTiffMeta, Planes, Scene, write_geotiff};
+use crate::raster::{GeoTiffMeta, Planes, Scene, write_geotiff_replacing};
 use crate::session::winner::WinnerPredictor;
 use crate::vector::{InstanceParams, OutlineParams, instance_footprints};
 
@@ -113,9 +113,6 @@ fn write_maps(
         nodata: None,
         band_names: &MAP_BANDS,
     };
-    let tmp = out.with_extension("tif.partial");
-    write_geotiff(&tmp, &planes, &meta)?;
-    std::fs::rename(&tmp, out)
-        .with_context(|| format!("moving {} to {}", tmp.display(), out.display()))?;
+    write_geotiff_replacing(out, &planes, &meta)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use gdal::Dataset;
 use serde::Serialize;
 
 use super::Planes;
+use super::diagnostics::{GdalNote, Notes, capture};
 use super::error::RasterError;
 use super::georef::{Crs, GeoTransform};
 use super::open::{BandInfo, ComplexIntensity, describe_bands, open_dataset};
@@ -54,6 +55,8 @@ pub struct Scene {
     crs: Option<Crs>,
     driver: String,
     stats: OnceLock<Vec<BandStats>>,
+    /// What GDAL said about the files while opening and reading them.
+    notes: Notes,
 }
 
 impl std::fmt::Debug for Scene {
@@ -87,16 +90,15 @@ impl Scene {
         let mut geo_transform = None;
         let mut crs = None;
         let mut driver = String::new();
+        let notes = Notes::default();
         for (i, path) in paths.iter().enumerate() {
-            let dataset = open_dataset(path)?;
+            let (opened, raised) = capture(|| open_file(path, i == 0));
+            let (dataset, georef) = opened?;
+            notes.add(path, raised);
             let this_size = dataset.raster_size();
             if i == 0 {
                 size = this_size;
-                geo_transform = dataset.geo_transform().ok().map(GeoTransform);
-                crs = dataset
-                    .spatial_ref()
-                    .ok()
-                    .and_then(|srs| Crs::from_spatial_ref(&srs));
+                (geo_transform, crs) = georef;
                 driver = dataset.driver().short_name();
             } else if this_size != size {
                 return Err(RasterError::SizeMismatch {
@@ -106,7 +108,7 @@ impl Scene {
                     other_size: this_size,
                 });
             } else {
-                let this_gt = dataset.geo_transform().ok().map(GeoTransform);
+                let this_gt = georef.0;
                 if !same_grid(geo_transform, this_gt) {
                     return Err(RasterError::GridMismatch {
                         first: first_path.clone(),
@@ -114,8 +116,9 @@ impl Scene {
                     });
                 }
             }
-            let (read_from, file_bands, file_hints) =
-                describe_bands(path, dataset, paths.len() > 1)?;
+            let (described, raised) = capture(|| describe_bands(path, dataset, paths.len() > 1));
+            let (read_from, file_bands, file_hints) = described?;
+            notes.add(path, raised);
             band_source.extend(std::iter::repeat_n(i, file_bands.len()));
             bands.extend(file_bands);
             hints.extend(file_hints);
@@ -143,6 +146,7 @@ impl Scene {
             crs,
             driver,
             stats: OnceLock::new(),
+            notes,
         })
     }
 
@@ -192,6 +196,12 @@ impl Scene {
     }
 
     /// Bytes that the float32 planes of the whole scene take.
+    /// What GDAL said about the scene's files so far (opening, and every read since), each
+    /// distinct message once with its count.
+    pub fn gdal_notes(&self) -> Vec<GdalNote> {
+        self.notes.all()
+    }
+
     pub fn full_size_bytes(&self) -> u128 {
         self.width as u128 * self.height as u128 * self.bands.len() as u128 * 4
     }
@@ -229,6 +239,16 @@ impl Scene {
         window: Window,
         out_size: (usize, usize),
     ) -> Result<Planes, RasterError> {
+        // float32 planes and the validity mask; a complex band's float64 buffer besides.
+        let pixels = (out_size.0 as u64).saturating_mul(out_size.1 as u64);
+        let needed = pixels.saturating_mul(4 * self.bands.len() as u64 + 1 + 8);
+        crate::memory::check_fits(needed).map_err(|big| RasterError::OutOfMemory {
+            path: self.first_path(),
+            width: out_size.0,
+            height: out_size.1,
+            bands: self.bands.len(),
+            big,
+        })?;
         let mut planes = Vec::with_capacity(self.bands.len());
         for band in 0..self.bands.len() {
             planes.push(self.read_band_window(band, window, out_size)?);
@@ -267,7 +287,7 @@ impl Scene {
         let origin = (to_isize(window.x), to_isize(window.y));
         let size = (window.width, window.height);
         let n = out_size.0 * out_size.1;
-        match info.complex {
+        let (read, raised) = capture(|| match info.complex {
             None => {
                 let mut buf = vec![0f32; n];
                 gdal_band
@@ -284,7 +304,12 @@ impl Scene {
                 let k = scale.map_or(1.0, |s| s * s);
                 Ok(buf.into_iter().map(|v| (v * k) as f32).collect())
             }
+        });
+        // A read that failed says why in its error; one that went on keeps what GDAL said.
+        if read.is_ok() {
+            self.notes.add(&info.path, raised);
         }
+        read
     }
 
     /// Per-band statistics over valid pixels, computed on first call and cached. Exact for
@@ -336,6 +361,25 @@ impl Scene {
             })
         }
     }
+}
+
+/// A file's geotransform and CRS, either of which it may lack.
+type Georef = (Option<GeoTransform>, Option<Crs>);
+
+/// Opens one file of a scene; for the first, also its georeferencing (read here so that what
+/// GDAL says about a damaged geotransform or CRS is caught with the rest).
+fn open_file(path: &Path, first: bool) -> Result<(Dataset, Georef), RasterError> {
+    let dataset = open_dataset(path)?;
+    let geo_transform = dataset.geo_transform().ok().map(GeoTransform);
+    let crs = if first {
+        dataset
+            .spatial_ref()
+            .ok()
+            .and_then(|srs| Crs::from_spatial_ref(&srs))
+    } else {
+        None
+    };
+    Ok((dataset, (geo_transform, crs)))
 }
 
 /// Two files share a grid when both lack a geotransform or theirs agree to a millionth of a

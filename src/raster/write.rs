@@ -7,6 +7,7 @@ use gdal::spatial_ref::SpatialRef;
 use gdal::{DriverManager, Metadata};
 
 use super::Planes;
+use super::diagnostics::{capture, first_error};
 use super::error::{RasterError, gdal_reason};
 use super::georef::GeoTransform;
 
@@ -23,8 +24,60 @@ pub struct GeoTiffMeta<'a> {
     pub band_names: &'a [&'a str],
 }
 
+/// Writes `planes` as [`write_geotiff`] does, through a temporary file beside `path` renamed
+/// over it at the end: a write that fails (a full disk, a folder it may not write) leaves the
+/// earlier file at `path` as it was, and no temporary file behind. Errors name `path`.
+pub fn write_geotiff_replacing(
+    path: &Path,
+    planes: &Planes,
+    meta: &GeoTiffMeta,
+) -> Result<(), RasterError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    let written = write_geotiff(&tmp, planes, meta).and_then(|()| {
+        std::fs::rename(&tmp, path).map_err(|e| RasterError::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(|e| match e {
+        RasterError::Write { reason, .. } => RasterError::Write {
+            path: path.to_path_buf(),
+            reason,
+        },
+        other => other,
+    })
+}
+
 /// Writes `planes` as a deflate-compressed float32 GeoTIFF at `path` (replacing it).
+///
+/// GDAL reports some failures only through its error handler: libtiff's failed writes on a
+/// full disk are said while the file is flushed and closed, and closing returns no error (GDAL
+/// 3.6), which left a truncated file looking written. Any error GDAL raises while writing fails
+/// the write.
 pub fn write_geotiff(path: &Path, planes: &Planes, meta: &GeoTiffMeta) -> Result<(), RasterError> {
+    let (written, raised) = capture(|| write_geotiff_unchecked(path, planes, meta));
+    written?;
+    match first_error(&raised) {
+        Some(message) => Err(RasterError::Write {
+            path: path.to_path_buf(),
+            reason: message,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn write_geotiff_unchecked(
+    path: &Path,
+    planes: &Planes,
+    meta: &GeoTiffMeta,
+) -> Result<(), RasterError> {
     let fail = |e: gdal::errors::GdalError| RasterError::Write {
         path: path.to_path_buf(),
         reason: gdal_reason(&e),

@@ -46,6 +46,9 @@ pub struct SceneData {
     /// The edge and contact maps of a three-map network's prediction (the SN6 winner's),
     /// beside the footprint map in `probabilities`.
     pub edge_contact: Option<[Probabilities; 2]>,
+    /// What GDAL said while the scene's files were opened and read (a damaged tag skipped, a
+    /// CRS it could not read, ...): the viewer shows it.
+    pub gdal_notes: Vec<crate::raster::GdalNote>,
 }
 
 /// A probability map read from a file, and the edge and contact maps when the file holds a
@@ -157,6 +160,7 @@ pub fn load_scene(files: &[PathBuf]) -> Result<SceneData, SessionError> {
         layer_error,
         edits,
         probabilities: None,
+        gdal_notes: scene.gdal_notes(),
     })
 }
 

@@ -4,9 +4,9 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
-use crate::raster::{RasterError, Scene, Window};
+use crate::raster::{GdalNote, RasterError, Scene, Window};
 use crate::render::interleave;
 use crate::render::pyramid::TileKey;
 
@@ -25,6 +25,8 @@ pub struct TileReader {
     requests: mpsc::Sender<TileKey>,
     results: mpsc::Receiver<TileResult>,
     pending: HashSet<TileKey>,
+    /// What GDAL has said about the scene's files while the worker read them.
+    notes: Arc<Mutex<Vec<GdalNote>>>,
 }
 
 impl TileReader {
@@ -38,6 +40,8 @@ impl TileReader {
     ) -> Self {
         let (requests, inbox) = mpsc::channel::<TileKey>();
         let (outbox, results) = mpsc::channel();
+        let notes = Arc::new(Mutex::new(Vec::new()));
+        let worker_notes = Arc::clone(&notes);
         std::thread::spawn(move || {
             let scene = Scene::open_many(&files).map_err(Arc::new);
             while let Ok(first) = inbox.recv() {
@@ -46,7 +50,12 @@ impl TileReader {
                 batch.extend(inbox.try_iter());
                 for key in batch.into_iter().rev() {
                     let result = match &scene {
-                        Ok(scene) => read_tile(scene, key, size, order),
+                        Ok(scene) => {
+                            let read = read_tile(scene, key, size, order);
+                            *worker_notes.lock().unwrap_or_else(PoisonError::into_inner) =
+                                scene.gdal_notes();
+                            read
+                        }
                         Err(e) => Err(Arc::clone(e)),
                     };
                     if outbox.send((key, result)).is_err() {
@@ -60,7 +69,16 @@ impl TileReader {
             requests,
             results,
             pending: HashSet::new(),
+            notes,
         }
+    }
+
+    /// What GDAL has said about the scene's files while the worker read them.
+    pub fn gdal_notes(&self) -> Vec<GdalNote> {
+        self.notes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Asks for `key` unless it is being read or too much is in flight.

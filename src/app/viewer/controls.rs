@@ -202,6 +202,18 @@ impl Viewer {
                 format!("Could not open {error}"),
             );
         }
+        let notes = self.gdal_notes();
+        if let Some(first) = notes.first() {
+            // The file is not as it should be: say so where the user looks, the first in full
+            // and the others on hover.
+            let more = match notes.len() {
+                1 => String::new(),
+                n => format!(" (+{} more, hover to see)", n - 1),
+            };
+            let all: Vec<String> = notes.iter().map(ToString::to_string).collect();
+            ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {first}{more}"))
+                .on_hover_text(all.join("\n"));
+        }
         ui.horizontal(|ui| {
             let (w, h) = self.scene.size();
             ui.label(format!("{w} x {h} px, zoom {:.2}", self.camera.zoom));

@@ -320,6 +320,21 @@ impl Viewer {
         self.opening.loading.is_some()
     }
 
+    /// What GDAL said about the scene's files while they were opened and read (the status bar
+    /// shows them): each distinct message once.
+    pub fn gdal_notes(&self) -> Vec<crate::raster::GdalNote> {
+        let mut notes = self.scene.gdal_notes.clone();
+        for note in self.tiles.gdal_notes() {
+            if !notes
+                .iter()
+                .any(|n| n.path == note.path && n.message == note.message)
+            {
+                notes.push(note);
+            }
+        }
+        notes
+    }
+
     /// Why the last open failed, if it did.
     pub fn error(&self) -> Option<&str> {
         self.opening.error.as_deref()

@@ -35,6 +35,14 @@ impl TileStream {
         (self.uploads, self.on_gpu)
     }
 
+    /// What GDAL has said about the scene's files while its tiles were read.
+    pub fn gdal_notes(&self) -> Vec<crate::raster::GdalNote> {
+        self.reader
+            .as_ref()
+            .map(TileReader::gdal_notes)
+            .unwrap_or_default()
+    }
+
     /// Asks the reader for `key` (it skips tiles already under way).
     pub fn request(&mut self, key: TileKey) {
         if let Some(reader) = &mut self.reader {
