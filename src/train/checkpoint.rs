@@ -1,7 +1,13 @@
 //! A training checkpoint folder: the weights, the optimizer's state (AdamW's moments) and the
-//! state to go on from (the recipe, the step count and the log), each written through a
-//! temporary file so that an interrupted save leaves the previous checkpoint readable. One
-//! format for the UNet11's [`super::Trainer`] and the SN6 winner's [`super::WinnerTrainer`].
+//! state to go on from (the recipe, the step count and the log). One format for the UNet11's
+//! [`super::Trainer`] and the SN6 winner's [`super::WinnerTrainer`].
+//!
+//! A save is one commit: the step's weights and optimizer go to files of their own
+//! (`model.step-N.bpk`, `optimizer.step-N.bin`), then `state.json`, which names them, replaces
+//! the last through a rename, and only then are the previous step's files removed. A save cut
+//! short at any point (killed, disk full) leaves the previous checkpoint whole and consistent:
+//! its state still names its own weights and optimizer. Checkpoints written before (fixed
+//! names `model.bpk`, `optimizer.bin`, state without names) still read.
 
 use std::path::Path;
 
@@ -11,8 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{LogLine, TrainError};
 
-/// File names inside a checkpoint folder.
-pub(super) const CKPT_WEIGHTS: &str = "model.bpk";
+/// File names inside a checkpoint folder: the state, and the weights and optimizer of
+/// checkpoints that predate the names in the state.
+const CKPT_WEIGHTS: &str = "model.bpk";
 const CKPT_OPTIMIZER: &str = "optimizer.bin";
 const CKPT_STATE: &str = "state.json";
 
@@ -22,6 +29,23 @@ pub(super) struct CheckpointState<C> {
     pub config: C,
     pub step: usize,
     pub log: Vec<LogLine>,
+    /// The weights' and the optimizer's file names in the folder (absent before they were
+    /// named: the fixed names then).
+    #[serde(default)]
+    pub weights: Option<String>,
+    #[serde(default)]
+    pub optimizer: Option<String>,
+}
+
+impl<C> CheckpointState<C> {
+    /// The weights this state goes with, in the checkpoint folder `dir`.
+    pub fn weights_path(&self, dir: &Path) -> std::path::PathBuf {
+        dir.join(self.weights.as_deref().unwrap_or(CKPT_WEIGHTS))
+    }
+
+    fn optimizer_path(&self, dir: &Path) -> std::path::PathBuf {
+        dir.join(self.optimizer.as_deref().unwrap_or(CKPT_OPTIMIZER))
+    }
 }
 
 /// The same, borrowed, for writing.
@@ -30,6 +54,8 @@ struct StateRef<'a, C> {
     config: &'a C,
     step: usize,
     log: &'a [LogLine],
+    weights: &'a str,
+    optimizer: &'a str,
 }
 
 fn fail(path: &Path, reason: String) -> TrainError {
@@ -40,7 +66,8 @@ fn fail(path: &Path, reason: String) -> TrainError {
 }
 
 /// Writes a checkpoint into `dir` (created): the weights by `save_weights` (given the weights'
-/// path), the optimizer, then the state.
+/// path), the optimizer, then the state that names both (the commit), then the files of the
+/// checkpoint it replaced are removed.
 pub(super) fn write_checkpoint<C: Serialize>(
     dir: &Path,
     (config, step, log): (&C, usize, &[LogLine]),
@@ -48,20 +75,60 @@ pub(super) fn write_checkpoint<C: Serialize>(
     save_weights: impl FnOnce(&Path) -> Result<(), TrainError>,
 ) -> Result<(), TrainError> {
     std::fs::create_dir_all(dir).map_err(|e| fail(dir, e.to_string()))?;
-    save_weights(&dir.join(CKPT_WEIGHTS))?;
-    let optim_path = dir.join(CKPT_OPTIMIZER);
-    let tmp = dir.join(format!("{CKPT_OPTIMIZER}.tmp"));
-    optimizer
+    let weights = format!("model.step-{step}.bpk");
+    save_weights(&dir.join(&weights))?;
+    let optimizer_name = format!("optimizer.step-{step}.bin");
+    let optim_path = dir.join(&optimizer_name);
+    let tmp = dir.join(format!("{optimizer_name}.tmp"));
+    let saved = optimizer
         .save(&tmp)
-        .map_err(|e| fail(&optim_path, format!("{e:?}")))?;
-    std::fs::rename(&tmp, &optim_path).map_err(|e| fail(&optim_path, e.to_string()))?;
-    let state = StateRef { config, step, log };
+        .map_err(|e| fail(&optim_path, format!("{e:?}")))
+        .and_then(|()| {
+            std::fs::rename(&tmp, &optim_path).map_err(|e| fail(&optim_path, e.to_string()))
+        });
+    if saved.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    saved?;
+    let state = StateRef {
+        config,
+        step,
+        log,
+        weights: &weights,
+        optimizer: &optimizer_name,
+    };
     let state_path = dir.join(CKPT_STATE);
     let text =
         serde_json::to_string_pretty(&state).map_err(|e| fail(&state_path, e.to_string()))?;
     let tmp = dir.join(format!("{CKPT_STATE}.tmp"));
-    std::fs::write(&tmp, text).map_err(|e| fail(&state_path, e.to_string()))?;
-    std::fs::rename(&tmp, &state_path).map_err(|e| fail(&state_path, e.to_string()))
+    let committed = std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, &state_path))
+        .map_err(|e| fail(&state_path, e.to_string()));
+    if committed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    committed?;
+    remove_superseded(dir, &[&weights, &optimizer_name]);
+    Ok(())
+}
+
+/// Removes weights and optimizer files of earlier saves from `dir`, keeping `keep`.
+fn remove_superseded(dir: &Path, keep: &[&str]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let weights_kind =
+            name.starts_with("model.") && (name.ends_with(".bpk") || name.ends_with(".card.json"));
+        let optimizer_kind = name.starts_with("optimizer.") && name.ends_with(".bin");
+        let kept = keep
+            .iter()
+            .any(|k| name == *k || name == crate::model::card_path(Path::new(k)).to_string_lossy());
+        if (weights_kind || optimizer_kind) && !kept {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The state of the checkpoint in `dir`.
@@ -76,11 +143,12 @@ pub(super) fn read_state<C: DeserializeOwned>(
 }
 
 /// `fresh` (an optimizer made by the checkpoint's recipe) with the state saved in `dir`.
-pub(super) fn read_optimizer(
+pub(super) fn read_optimizer<C>(
     dir: &Path,
+    state: &CheckpointState<C>,
     fresh: ModuleOptimizer,
 ) -> Result<ModuleOptimizer, TrainError> {
-    let optim_path = dir.join(CKPT_OPTIMIZER);
+    let optim_path = state.optimizer_path(dir);
     fresh
         .load(&optim_path)
         .map_err(|e| fail(&optim_path, format!("{e:?}")))

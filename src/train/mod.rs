@@ -198,7 +198,7 @@ impl Trainer {
             state.config.steps = steps;
         }
         let device = device.clone().autodiff();
-        let loaded = load_weights(&dir.join(checkpoint::CKPT_WEIGHTS), &device)?;
+        let loaded = load_weights(&state.weights_path(dir), &device)?;
         if loaded.config.width_divisor != state.config.width_divisor {
             return Err(TrainError::Checkpoint {
                 path: dir.to_path_buf(),
@@ -208,7 +208,7 @@ impl Trainer {
                 ),
             });
         }
-        let optimizer = checkpoint::read_optimizer(dir, optimizer(&state.config))?;
+        let optimizer = checkpoint::read_optimizer(dir, &state, optimizer(&state.config))?;
         Ok(Self {
             config: state.config,
             model: loaded.model.train(),
@@ -225,8 +225,8 @@ impl Trainer {
         self.checkpoint = Some((dir, card));
     }
 
-    /// Writes weights, optimizer state and the step count into `dir` (created), each file
-    /// through a temporary one so an interrupted save leaves the previous checkpoint readable.
+    /// Writes weights, optimizer state and the step count into `dir` (created) as one commit:
+    /// a save cut short leaves the previous checkpoint whole (see `checkpoint`).
     pub fn save_checkpoint(&self, dir: &Path, card: &ModelCard) -> Result<(), TrainError> {
         checkpoint::write_checkpoint(
             dir,

@@ -126,8 +126,7 @@ impl WinnerTrainer {
             state.config.steps = steps;
         }
         let device = device.clone().autodiff();
-        let loaded =
-            crate::model::effunet::load_effunet(&dir.join(checkpoint::CKPT_WEIGHTS), &device)?;
+        let loaded = crate::model::effunet::load_effunet(&state.weights_path(dir), &device)?;
         let mut shape = loaded.config.clone();
         shape.extra_num = state.config.net.extra_num;
         if let Some(diff) = state.config.net.first_difference(&shape) {
@@ -136,7 +135,7 @@ impl WinnerTrainer {
                 reason: format!("the weights and the state disagree: {diff} (state vs weights)"),
             });
         }
-        let optimizer = checkpoint::read_optimizer(dir, optimizer(&state.config))?;
+        let optimizer = checkpoint::read_optimizer(dir, &state, optimizer(&state.config))?;
         let extra_num = state.config.net.extra_num;
         let model = loaded.model.with_extra_num(extra_num).train();
         Ok(Self {
