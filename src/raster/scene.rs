@@ -239,16 +239,7 @@ impl Scene {
         window: Window,
         out_size: (usize, usize),
     ) -> Result<Planes, RasterError> {
-        // float32 planes and the validity mask; a complex band's float64 buffer besides.
-        let pixels = (out_size.0 as u64).saturating_mul(out_size.1 as u64);
-        let needed = pixels.saturating_mul(4 * self.bands.len() as u64 + 1 + 8);
-        crate::memory::check_fits(needed).map_err(|big| RasterError::OutOfMemory {
-            path: self.first_path(),
-            width: out_size.0,
-            height: out_size.1,
-            bands: self.bands.len(),
-            big,
-        })?;
+        self.check_memory(out_size, self.bands.len())?;
         let mut planes = Vec::with_capacity(self.bands.len());
         for band in 0..self.bands.len() {
             planes.push(self.read_band_window(band, window, out_size)?);
@@ -266,6 +257,7 @@ impl Scene {
         out_size: (usize, usize),
     ) -> Result<Vec<f32>, RasterError> {
         self.check_window(window)?;
+        self.check_memory(out_size, 1)?;
         let info = self.bands.get(band).ok_or_else(|| RasterError::Invalid {
             what: format!("band {}", band + 1),
             reason: format!("the scene has {} bands", self.bands.len()),
@@ -333,6 +325,20 @@ impl Scene {
             all.push(BandStats::compute(&values, band.nodata, approximate));
         }
         Ok(self.stats.get_or_init(|| all))
+    }
+
+    /// Refuses a read of `bands` planes of `out_size` that would not fit in the memory free:
+    /// float32 planes and the validity mask, a complex band's float64 buffer besides.
+    fn check_memory(&self, out_size: (usize, usize), bands: usize) -> Result<(), RasterError> {
+        let pixels = (out_size.0 as u64).saturating_mul(out_size.1 as u64);
+        let needed = pixels.saturating_mul(4 * bands as u64 + 1 + 8);
+        crate::memory::check_fits(needed).map_err(|big| RasterError::OutOfMemory {
+            path: self.first_path(),
+            width: out_size.0,
+            height: out_size.1,
+            bands,
+            big,
+        })
     }
 
     fn first_path(&self) -> PathBuf {

@@ -4,10 +4,12 @@
 mod bad_input;
 mod cli;
 mod common;
+mod corpus;
 mod edit_flows;
 mod effunet_golden;
 mod eval_golden;
 mod export_cli;
+mod faults;
 mod journal_kill;
 mod model_device;
 mod model_flows;
