@@ -26,7 +26,7 @@ for t in "${targets[@]}"; do
   set -e
   # The targets' scratch folders (common.rs), left by the processes that ended.
   rm -rf /dev/shm/sarscope-fuzz-* "${TMPDIR:-/tmp}"/sarscope-fuzz-* 2>/dev/null || true
-  grep -E "^#[0-9]+.*DONE|^stat::number_of_executed_units|^stat::peak_rss_mb|cov: " \
+  grep -aE "^#[0-9]+.*DONE|^stat::number_of_executed_units|^stat::peak_rss_mb|cov: " \
     "$CARGO_TARGET_DIR/fuzz-$t.log" | tail -n 3
   if [ $status -ne 0 ]; then
     echo "$t FAILED (exit $status); see $CARGO_TARGET_DIR/fuzz-$t.log and artifacts/$t/"
