@@ -158,10 +158,10 @@ pub fn write_footprints(path: &Path, set: &Footprints) -> Result<(), IoError> {
         let _ = std::fs::remove_file(&tmp);
     }
     written.map_err(|e| match e {
-        // Name the file the user asked for, not the temporary one.
+        // Name the file the user asked for, not the temporary one (GDAL's words name it too).
         IoError::Format { reason, .. } => IoError::Format {
             path: path.to_path_buf(),
-            reason,
+            reason: reason.replace(&tmp.display().to_string(), &path.display().to_string()),
         },
         IoError::File { error, .. } => IoError::File {
             path: path.to_path_buf(),

@@ -24,7 +24,9 @@ fn format_error(path: &Path, what: &str, e: impl std::fmt::Display) -> IoError {
 /// Writes world-space footprints to a new GeoPackage at `path` (which must not exist), in one
 /// transaction.
 pub fn write_gpkg(path: &Path, set: &Footprints) -> Result<(), IoError> {
-    let fail = |what: &str, e: gdal::errors::GdalError| format_error(path, what, e);
+    let fail = |what: &str, e: gdal::errors::GdalError| {
+        format_error(path, what, crate::raster::gdal_reason(&e))
+    };
     let Space::World { epsg } = set.space else {
         return Err(format_error(
             path,
@@ -97,7 +99,9 @@ pub fn write_gpkg(path: &Path, set: &Footprints) -> Result<(), IoError> {
 
 /// Reads the first layer of a GeoPackage (or any OGR vector file) as world-space footprints.
 pub fn read_gpkg(path: &Path) -> Result<Footprints, IoError> {
-    let fail = |what: &str, e: gdal::errors::GdalError| format_error(path, what, e);
+    let fail = |what: &str, e: gdal::errors::GdalError| {
+        format_error(path, what, crate::raster::gdal_reason(&e))
+    };
     let dataset = Dataset::open(path).map_err(|e| fail("opening", e))?;
     let mut layer = dataset.layer(0).map_err(|e| fail("no layer", e))?;
     let epsg = layer

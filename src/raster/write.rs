@@ -47,9 +47,10 @@ pub fn write_geotiff_replacing(
         let _ = std::fs::remove_file(&tmp);
     }
     written.map_err(|e| match e {
+        // Name the file the user asked for, not the temporary one (GDAL's words name it too).
         RasterError::Write { reason, .. } => RasterError::Write {
             path: path.to_path_buf(),
-            reason,
+            reason: reason.replace(&tmp.display().to_string(), &path.display().to_string()),
         },
         other => other,
     })

@@ -408,3 +408,99 @@ fn inputs_that_need_more_memory_than_is_free_are_refused_early_with_the_sizes() 
     let out = limited("1G", &[OsStr::new("info"), scene.as_os_str()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// A folder this process may not write: a read-only tmpfs where it may mount one (root
+/// ignores a folder's mode), else a folder without write permission.
+enum ReadOnly {
+    Mount(Tmpfs),
+    Mode(tempfile::TempDir),
+}
+
+impl ReadOnly {
+    fn new() -> Self {
+        if let Some(disk) = Tmpfs::mount(64) {
+            let remounted = Command::new("mount")
+                .args(["-o", "remount,ro"])
+                .arg(disk.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(remounted, "a tmpfs mounted but could not be made read-only");
+            return Self::Mount(disk);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut mode = std::fs::metadata(dir.path()).unwrap().permissions();
+        mode.set_readonly(true);
+        std::fs::set_permissions(dir.path(), mode).unwrap();
+        Self::Mode(dir)
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Self::Mount(disk) => disk.path(),
+            Self::Mode(dir) => dir.path(),
+        }
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if let Self::Mode(dir) = self
+            && let Ok(meta) = std::fs::metadata(dir.path())
+        {
+            let mut mode = meta.permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            mode.set_readonly(false);
+            let _ = std::fs::set_permissions(dir.path(), mode);
+        }
+    }
+}
+
+#[test]
+fn writing_into_a_read_only_folder_is_refused_in_words_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = demo_tile(dir.path());
+    let truth = scene.with_extension("geojson");
+    let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_unet11_synth.bpk");
+    let folder = ReadOnly::new();
+    for name in ["a.geojson", "a.gpkg", "a.csv"] {
+        let to = folder.path().join(name);
+        let run = sarscope(&[
+            OsStr::new("export"),
+            OsStr::new("--in"),
+            truth.as_os_str(),
+            OsStr::new("--out"),
+            to.as_os_str(),
+            OsStr::new("--scene"),
+            scene.as_os_str(),
+        ]);
+        assert_told(&run, name, &format!("export to a read-only {name}"));
+        let said = text(&run.stderr);
+        assert!(
+            !said.contains("partial") && !said.contains("NULL pointer"),
+            "{name}: the message shows our temporary file or GDAL's wrapper: {said}"
+        );
+    }
+    let probs = folder.path().join("p.tif");
+    let run = sarscope(&[
+        OsStr::new("predict"),
+        scene.as_os_str(),
+        OsStr::new("--weights"),
+        weights.as_os_str(),
+        OsStr::new("--device"),
+        OsStr::new("cpu"),
+        OsStr::new("--out"),
+        probs.as_os_str(),
+    ]);
+    assert_told(&run, "p.tif", "predict into a read-only folder");
+    assert!(
+        !text(&run.stderr).contains("partial"),
+        "{}",
+        text(&run.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
