@@ -24,8 +24,10 @@ for t in "${targets[@]}"; do
     > "$CARGO_TARGET_DIR/fuzz-$t.log" 2>&1
   status=$?
   set -e
-  # The targets' scratch folders (common.rs), left by the processes that ended.
-  rm -rf /dev/shm/sarscope-fuzz-* "${TMPDIR:-/tmp}"/sarscope-fuzz-* 2>/dev/null || true
+  # The targets' scratch folders (common.rs) of processes that ended; another run's stay.
+  for d in /dev/shm/sarscope-fuzz-* "${TMPDIR:-/tmp}"/sarscope-fuzz-*; do
+    [ -d "$d" ] && [ ! -d "/proc/${d##*-}" ] && rm -rf "$d"
+  done
   grep -aE "^#[0-9]+.*DONE|^stat::number_of_executed_units|^stat::peak_rss_mb|cov: " \
     "$CARGO_TARGET_DIR/fuzz-$t.log" | tail -n 3
   if [ $status -ne 0 ]; then

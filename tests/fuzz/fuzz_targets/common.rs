@@ -27,9 +27,10 @@ pub fn scratch() -> &'static Path {
     })
 }
 
-/// `data` written as `name` in the scratch folder.
+/// `data` written as `name` in the scratch folder (made again if something removed it).
 pub fn file(name: &str, data: &[u8]) -> PathBuf {
     let path = scratch().join(name);
+    let _ = std::fs::create_dir_all(scratch());
     if let Err(e) = std::fs::write(&path, data) {
         panic!("cannot write the fuzzer's input {}: {e}", path.display());
     }
