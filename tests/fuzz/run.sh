@@ -26,7 +26,7 @@ for t in "${targets[@]}"; do
   set -e
   # The targets' scratch folders (common.rs) of processes that ended; another run's stay.
   for d in /dev/shm/sarscope-fuzz-* "${TMPDIR:-/tmp}"/sarscope-fuzz-*; do
-    [ -d "$d" ] && [ ! -d "/proc/${d##*-}" ] && rm -rf "$d"
+    if [ -d "$d" ] && [ ! -d "/proc/${d##*-}" ]; then rm -rf "$d"; fi
   done
   grep -aE "^#[0-9]+.*DONE|^stat::number_of_executed_units|^stat::peak_rss_mb|cov: " \
     "$CARGO_TARGET_DIR/fuzz-$t.log" | tail -n 3
