@@ -17,7 +17,7 @@
 //! | [`app`] | the viewer (egui/eframe), on top |
 //! | [`cli`] | the `sarscope` subcommands, on top |
 //!
-//! [`lru`], [`memory`] and [`parallel`] are small helpers the layers share.
+//! [`lru`], [`memory`], [`parallel`] and [`replace`] are small helpers the layers share.
 
 pub mod annotate;
 pub mod app;
@@ -35,3 +35,4 @@ pub mod vector;
 pub mod lru;
 pub mod memory;
 pub mod parallel;
+pub mod replace;

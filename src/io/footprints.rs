@@ -131,81 +131,29 @@ pub fn write_footprints(path: &Path, set: &Footprints) -> Result<(), IoError> {
         }
         _ => {}
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // The temporary file keeps the extension (GDAL's GeoPackage driver expects it).
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.partial.{ext}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    remove_stale_partials(path, &name, &ext);
-    let written = match format {
-        Format::GeoJson => write_geojson(&tmp, set),
-        Format::Csv => write_csv(&tmp, set),
-        Format::GeoPackage => write_gpkg(&tmp, set),
-    }
-    .and_then(|()| {
-        std::fs::rename(&tmp, path).map_err(|error| IoError::File {
+    let replacement = crate::replace::Replacement::new(path);
+    let written = replacement.write(
+        |tmp| match format {
+            Format::GeoJson => write_geojson(tmp, set),
+            Format::Csv => write_csv(tmp, set),
+            Format::GeoPackage => write_gpkg(tmp, set),
+        },
+        |error| IoError::File {
             path: path.to_path_buf(),
             error,
-        })
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+        },
+    );
     written.map_err(|e| match e {
         // Name the file the user asked for, not the temporary one (GDAL's words name it too).
         IoError::Format { reason, .. } => IoError::Format {
             path: path.to_path_buf(),
-            reason: reason.replace(&tmp.display().to_string(), &path.display().to_string()),
+            reason: replacement.target_named(&reason),
         },
         IoError::File { error, .. } => IoError::File {
             path: path.to_path_buf(),
             error,
         },
     })
-}
-
-/// Removes what writes of `path` by processes that no longer run (killed part-way) left: their
-/// temporary files `.NAME.PID.partial.EXT` (and SQLite's journal beside a GeoPackage). A process
-/// still running keeps its own.
-fn remove_stale_partials(path: &Path, name: &str, ext: &str) {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // Which processes run is known from /proc (Linux); elsewhere nothing is removed.
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let prefix = format!(".{name}.");
-    let suffix = format!(".partial.{ext}");
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        // SQLite's own files beside a GeoPackage being written go with it.
-        let base = ["-journal", "-wal", "-shm"]
-            .iter()
-            .find_map(|s| file.strip_suffix(s))
-            .unwrap_or(&file);
-        let Some(pid) = base
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(&suffix))
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let running = Path::new("/proc").join(pid.to_string()).exists();
-        if !running && pid != std::process::id() {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }
 
 fn write_geojson(path: &Path, set: &Footprints) -> Result<(), IoError> {

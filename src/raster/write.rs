@@ -24,33 +24,28 @@ pub struct GeoTiffMeta<'a> {
     pub band_names: &'a [&'a str],
 }
 
-/// Writes `planes` as [`write_geotiff`] does, through a temporary file beside `path` renamed
-/// over it at the end: a write that fails (a full disk, a folder it may not write) leaves the
-/// earlier file at `path` as it was, and no temporary file behind. Errors name `path`.
+/// Writes `planes` as [`write_geotiff`] does, replacing `path` whole
+/// ([`crate::replace::Replacement`]): a write that fails (a full disk, a folder it may not
+/// write) leaves the earlier file at `path` as it was, and no temporary file behind. Errors
+/// name `path`.
 pub fn write_geotiff_replacing(
     path: &Path,
     planes: &Planes,
     meta: &GeoTiffMeta,
 ) -> Result<(), RasterError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    let written = write_geotiff(&tmp, planes, meta).and_then(|()| {
-        std::fs::rename(&tmp, path).map_err(|e| RasterError::Write {
+    let replacement = crate::replace::Replacement::new(path);
+    let written = replacement.write(
+        |tmp| write_geotiff(tmp, planes, meta),
+        |e| RasterError::Write {
             path: path.to_path_buf(),
             reason: e.to_string(),
-        })
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+        },
+    );
     written.map_err(|e| match e {
         // Name the file the user asked for, not the temporary one (GDAL's words name it too).
         RasterError::Write { reason, .. } => RasterError::Write {
             path: path.to_path_buf(),
-            reason: reason.replace(&tmp.display().to_string(), &path.display().to_string()),
+            reason: replacement.target_named(&reason),
         },
         other => other,
     })

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{LogLine, TrainError};
+use crate::replace::Replacement;
 
 /// File names inside a checkpoint folder: the state, and the weights and optimizer of
 /// checkpoints that predate the names in the state.
@@ -79,17 +80,14 @@ pub(super) fn write_checkpoint<C: Serialize>(
     save_weights(&dir.join(&weights))?;
     let optimizer_name = format!("optimizer.step-{step}.bin");
     let optim_path = dir.join(&optimizer_name);
-    let tmp = dir.join(format!("{optimizer_name}.tmp"));
-    let saved = optimizer
-        .save(&tmp)
-        .map_err(|e| fail(&optim_path, format!("{e:?}")))
-        .and_then(|()| {
-            std::fs::rename(&tmp, &optim_path).map_err(|e| fail(&optim_path, e.to_string()))
-        });
-    if saved.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    saved?;
+    Replacement::new(&optim_path).write(
+        |tmp| {
+            optimizer
+                .save(tmp)
+                .map_err(|e| fail(&optim_path, format!("{e:?}")))
+        },
+        |e| fail(&optim_path, e.to_string()),
+    )?;
     let state = StateRef {
         config,
         step,
@@ -100,14 +98,11 @@ pub(super) fn write_checkpoint<C: Serialize>(
     let state_path = dir.join(CKPT_STATE);
     let text =
         serde_json::to_string_pretty(&state).map_err(|e| fail(&state_path, e.to_string()))?;
-    let tmp = dir.join(format!("{CKPT_STATE}.tmp"));
-    let committed = std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, &state_path))
-        .map_err(|e| fail(&state_path, e.to_string()));
-    if committed.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    committed?;
+    // The commit: the state naming this step's files replaces the last.
+    Replacement::new(&state_path).write(
+        |tmp| std::fs::write(tmp, text).map_err(|e| fail(&state_path, e.to_string())),
+        |e| fail(&state_path, e.to_string()),
+    )?;
     remove_superseded(dir, &[&weights, &optimizer_name]);
     Ok(())
 }
