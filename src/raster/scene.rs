@@ -195,13 +195,13 @@ impl Scene {
             .all(|p| self.band_of(*p).is_some())
     }
 
-    /// Bytes that the float32 planes of the whole scene take.
     /// What GDAL said about the scene's files so far (opening, and every read since), each
     /// distinct message once with its count.
     pub fn gdal_notes(&self) -> Vec<GdalNote> {
         self.notes.all()
     }
 
+    /// Bytes that the float32 planes of the whole scene take.
     pub fn full_size_bytes(&self) -> u128 {
         self.width as u128 * self.height as u128 * self.bands.len() as u128 * 4
     }
@@ -239,10 +239,12 @@ impl Scene {
         window: Window,
         out_size: (usize, usize),
     ) -> Result<Planes, RasterError> {
+        self.check_window(window)?;
+        // Checked once for all the bands, not again for each.
         self.check_memory(out_size, self.bands.len())?;
         let mut planes = Vec::with_capacity(self.bands.len());
         for band in 0..self.bands.len() {
-            planes.push(self.read_band_window(band, window, out_size)?);
+            planes.push(self.read_band(band, window, out_size)?);
         }
         let nodata: Vec<Option<f64>> = self.bands.iter().map(|b| b.nodata).collect();
         Ok(Planes::new(out_size.0, out_size.1, planes, &nodata))
@@ -258,6 +260,16 @@ impl Scene {
     ) -> Result<Vec<f32>, RasterError> {
         self.check_window(window)?;
         self.check_memory(out_size, 1)?;
+        self.read_band(band, window, out_size)
+    }
+
+    /// [`Scene::read_band_window`] of a window and size already checked.
+    fn read_band(
+        &self,
+        band: usize,
+        window: Window,
+        out_size: (usize, usize),
+    ) -> Result<Vec<f32>, RasterError> {
         let info = self.bands.get(band).ok_or_else(|| RasterError::Invalid {
             what: format!("band {}", band + 1),
             reason: format!("the scene has {} bands", self.bands.len()),
