@@ -14,6 +14,32 @@ use std::time::Duration;
 
 use crate::common::{demo_tile, sarscope, text};
 
+/// `sarscope export --in input --out to --scene scene`.
+fn export_args(input: &Path, to: &Path, scene: &Path) -> Vec<OsString> {
+    let mut args: Vec<OsString> = ["export", "--in"].map(OsString::from).into();
+    args.push(input.into());
+    args.push("--out".into());
+    args.push(to.into());
+    args.push("--scene".into());
+    args.push(scene.into());
+    args
+}
+
+/// `sarscope predict scene` with the shipped weights on the CPU, the map to `out`.
+fn predict_args(scene: &Path, out: &Path) -> Vec<OsString> {
+    let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_unet11_synth.bpk");
+    vec![
+        "predict".into(),
+        scene.into(),
+        "--weights".into(),
+        weights.into(),
+        "--device".into(),
+        "cpu".into(),
+        "--out".into(),
+        out.into(),
+    ]
+}
+
 fn as_args(v: &[OsString]) -> Vec<&OsStr> {
     v.iter().map(OsString::as_os_str).collect()
 }
@@ -96,7 +122,6 @@ fn export_and_predict_on_a_full_disk_fail_in_words_and_keep_the_previous_file() 
     let dir = tempfile::tempdir().unwrap();
     let scene = demo_tile(dir.path());
     let truth = scene.with_extension("geojson");
-    let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_unet11_synth.bpk");
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
 
@@ -105,34 +130,9 @@ fn export_and_predict_on_a_full_disk_fail_in_words_and_keep_the_previous_file() 
         .iter()
         .map(|n| out.join(n))
         .collect();
-    let export = |to: &Path| -> Vec<OsString> {
-        [
-            OsStr::new("export"),
-            OsStr::new("--in"),
-            truth.as_os_str(),
-            OsStr::new("--out"),
-            to.as_os_str(),
-            OsStr::new("--scene"),
-            scene.as_os_str(),
-        ]
-        .iter()
-        .map(|s| s.to_os_string())
-        .collect()
-    };
+    let export = |to: &Path| export_args(&truth, to, &scene);
     let probs = out.join("p.tif");
-    let predict: Vec<OsString> = [
-        OsStr::new("predict"),
-        scene.as_os_str(),
-        OsStr::new("--weights"),
-        weights.as_os_str(),
-        OsStr::new("--device"),
-        OsStr::new("cpu"),
-        OsStr::new("--out"),
-        probs.as_os_str(),
-    ]
-    .iter()
-    .map(|s| s.to_os_string())
-    .collect();
+    let predict = predict_args(&scene, &probs);
     for to in &outputs {
         let run = sarscope(&as_args(&export(to)));
         assert!(run.status.success(), "{}", text(&run.stderr));
@@ -179,11 +179,7 @@ fn export_and_predict_on_a_full_disk_fail_in_words_and_keep_the_previous_file() 
                 "{}",
                 text(&run.stderr)
             );
-            let mut predict_full = predict.clone();
-            if let Some(last) = predict_full.last_mut() {
-                *last = copy.clone().into_os_string();
-            }
-            let run = sarscope(&as_args(&predict_full));
+            let run = sarscope(&as_args(&predict_args(&scene, &copy)));
             assert_told(&run, "p.tif", "predict to a full tmpfs");
             assert!(
                 std::fs::read(&to).unwrap() == before[0],
@@ -460,19 +456,10 @@ fn writing_into_a_read_only_folder_is_refused_in_words_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let scene = demo_tile(dir.path());
     let truth = scene.with_extension("geojson");
-    let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/sarscope_unet11_synth.bpk");
     let folder = ReadOnly::new();
     for name in ["a.geojson", "a.gpkg", "a.csv"] {
         let to = folder.path().join(name);
-        let run = sarscope(&[
-            OsStr::new("export"),
-            OsStr::new("--in"),
-            truth.as_os_str(),
-            OsStr::new("--out"),
-            to.as_os_str(),
-            OsStr::new("--scene"),
-            scene.as_os_str(),
-        ]);
+        let run = sarscope(&as_args(&export_args(&truth, &to, &scene)));
         assert_told(&run, name, &format!("export to a read-only {name}"));
         let said = text(&run.stderr);
         assert!(
@@ -481,16 +468,7 @@ fn writing_into_a_read_only_folder_is_refused_in_words_and_writes_nothing() {
         );
     }
     let probs = folder.path().join("p.tif");
-    let run = sarscope(&[
-        OsStr::new("predict"),
-        scene.as_os_str(),
-        OsStr::new("--weights"),
-        weights.as_os_str(),
-        OsStr::new("--device"),
-        OsStr::new("cpu"),
-        OsStr::new("--out"),
-        probs.as_os_str(),
-    ]);
+    let run = sarscope(&as_args(&predict_args(&scene, &probs)));
     assert_told(&run, "p.tif", "predict into a read-only folder");
     assert!(
         !text(&run.stderr).contains("partial"),
