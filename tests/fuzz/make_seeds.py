@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """The fuzzers' seed corpora (seeds/<target>/): small valid and nearly valid inputs that start
 libFuzzer inside each format. PyTorch checkpoints are written by torch itself (pip: torch), in
-both its zip and its legacy pickle format. Run from this folder: python3 make_seeds.py
+both its zip and its legacy pickle format; a complete burnpack by `sarscope train` (one step of
+the narrowest UNet11, 97 KiB; the binary is $SARSCOPE, else the build's debug binary).
+Run from this folder: python3 make_seeds.py
 """
 import json
 import os
 import shutil
+import subprocess
+import tempfile
 
 import torch
 
@@ -66,6 +70,17 @@ def main():
         bpk = f.read()
     header = 10 + int.from_bytes(bpk[6:10], "little")
     put("burnpack", "unet11_head.bpk", bpk[: header + 256])
+    # and a whole network, small enough for libFuzzer's inputs (run.sh: -max_len 131072)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    exe = os.environ.get("SARSCOPE", os.path.join(target, "debug", "sarscope"))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "tiny.bpk")
+        subprocess.run([exe, "train", "--out", out, "--synthetic", "1", "--scene-size", "64",
+                        "--val", "1", "--steps", "1", "--batch", "1", "--crop", "32",
+                        "--width-divisor", "32", "--seed", "5"],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(out, "rb") as f:
+            put("burnpack", "unet11_narrowest.bpk", f.read())
 
 
 if __name__ == "__main__":
