@@ -21,6 +21,7 @@
 //! ```
 
 mod common;
+use common::frames::{draw_output, mosaic, render_state, target};
 use common::*;
 
 use std::sync::{Arc, Mutex};
@@ -45,15 +46,6 @@ struct Args {
     bench: bool,
 }
 
-/// A device as eframe makes one (its default renderer options, not kittest's predictable
-/// ones, whose filtering is done by hand in egui's shader).
-fn render_state() -> egui_wgpu::RenderState {
-    egui_kittest::wgpu::create_render_state(
-        egui_kittest::wgpu::default_wgpu_setup(),
-        egui_wgpu::RendererOptions::default(),
-    )
-}
-
 fn harness(
     render: &egui_wgpu::RenderState,
     scene: SceneData,
@@ -69,25 +61,6 @@ fn harness(
         .build_eframe(|_| App { viewer }))
 }
 
-/// A frame's target, kept between frames as a window's swapchain would be.
-fn target(render: &egui_wgpu::RenderState, size: [u32; 2]) -> wgpu::TextureView {
-    let texture = render.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("bench frame"),
-        size: wgpu::Extent3d {
-            width: size[0],
-            height: size[1],
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: render.target_format,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    });
-    texture.create_view(&wgpu::TextureViewDescriptor::default())
-}
-
 /// Draws the harness's last frame into `view` as eframe does, and waits for the GPU.
 fn draw(
     render: &egui_wgpu::RenderState,
@@ -96,75 +69,6 @@ fn draw(
     size: [u32; 2],
 ) -> anyhow::Result<()> {
     draw_output(render, &harness.ctx, harness.output(), view, size).map(|_| ())
-}
-
-/// Draws one pass's output into `view` as eframe does (its texture changes first), and waits
-/// for the GPU. Returns the seconds spent tessellating, recording (texture changes, egui's
-/// buffers, the paint callbacks' prepare and paint) and submitting and waiting.
-fn draw_output(
-    render: &egui_wgpu::RenderState,
-    ctx: &egui::Context,
-    output: &egui::FullOutput,
-    view: &wgpu::TextureView,
-    size: [u32; 2],
-) -> anyhow::Result<[f64; 3]> {
-    let screen = egui_wgpu::ScreenDescriptor {
-        pixels_per_point: ctx.pixels_per_point(),
-        size_in_pixels: size,
-    };
-    let [r, g, b, a] = Viewer::clear_color(&ctx.global_style().visuals).map(f64::from);
-    let clear = wgpu::Color { r, g, b, a };
-    let t = Instant::now();
-    let meshes = ctx.tessellate(output.shapes.clone(), ctx.pixels_per_point());
-    let tessellated = t.elapsed().as_secs_f64();
-    let mut renderer = render.renderer.write();
-    for (id, deltas) in &output.textures_delta.set {
-        for delta in deltas {
-            renderer.update_texture(&render.device, &render.queue, *id, delta);
-        }
-    }
-    let mut encoder = render
-        .device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
-    let user = renderer.update_buffers(
-        &render.device,
-        &render.queue,
-        &mut encoder,
-        &meshes,
-        &screen,
-    );
-    {
-        let mut pass = encoder
-            .begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("bench frame"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        // As eframe clears a window: to the app's clear colour.
-                        load: wgpu::LoadOp::Clear(clear),
-                        store: wgpu::StoreOp::Store,
-                    },
-                    depth_slice: None,
-                })],
-                ..Default::default()
-            })
-            .forget_lifetime();
-        renderer.render(&mut pass, &meshes, &screen);
-    }
-    let recorded = t.elapsed().as_secs_f64();
-    render
-        .queue
-        .submit(user.into_iter().chain(std::iter::once(encoder.finish())));
-    render
-        .device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| anyhow::anyhow!("waiting for the GPU: {e}"))?;
-    for id in &output.textures_delta.free {
-        renderer.free_texture(id);
-    }
-    let waited = t.elapsed().as_secs_f64();
-    Ok([tessellated, recorded - tessellated, waited - recorded])
 }
 
 /// What [`grid_frames`] measured.
@@ -276,23 +180,7 @@ fn pan_large_scene(
     tif: &std::path::Path,
     demo: &sarscope::synth::SynthScene,
 ) -> anyhow::Result<()> {
-    let status = std::process::Command::new("gdaladdo")
-        .args(["-q", "-r", "nearest"])
-        .arg(tif)
-        .args(["2", "4", "8", "16"])
-        .status()
-        .context("gdaladdo (Debian package gdal-bin)")?;
-    anyhow::ensure!(status.success(), "gdaladdo failed");
-    let vrt = tif.with_extension("vrt");
-    sarscope::synth::write_mosaic_vrt(
-        tif,
-        (900, 900),
-        4,
-        23,
-        Some(demo.geo_transform.0),
-        Some(demo.epsg),
-        &vrt,
-    )?;
+    let vrt = mosaic(tif, demo)?;
     let before = rss_mib().unwrap_or(0.0);
     let t = Instant::now();
     let render = render_state();

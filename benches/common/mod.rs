@@ -1,11 +1,23 @@
-//! What the benches share: the median of timings and this process's resident memory.
+//! What the benches share: the median of timings, this process's resident memory, and drawing
+//! the viewer's frames off screen (`frames`).
 
 #![allow(dead_code)] // each bench uses what it needs
+
+pub mod frames;
 
 /// The median of `v` (the upper one of an even count); NaN for none.
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The `q` quantile of `v` (0.99: the value 99 % of them are at or below), nearest rank; NaN
+/// for none.
+pub fn percentile(v: &[f64], q: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = (q * v.len() as f64).ceil() as usize;
+    v.get(rank.saturating_sub(1)).copied().unwrap_or(f64::NAN)
 }
 
 /// A line of /proc/self/status in MiB (Linux): `VmRSS` now, `VmHWM` at its peak.
