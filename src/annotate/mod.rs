@@ -159,6 +159,18 @@ pub fn f1_by_confidence(
     params: EvalParams,
     thresholds: &[f64],
 ) -> Vec<(f64, f64)> {
+    Scoring::compute(truth, predictions, params)
+        .f1_by_confidence(predictions, thresholds)
+        .unwrap_or_else(|| f1_by_confidence_each(truth, predictions, params, thresholds))
+}
+
+/// [`f1_by_confidence`] the long way: the predictions kept at each threshold scored anew.
+fn f1_by_confidence_each(
+    truth: &Layer,
+    predictions: &Layer,
+    params: EvalParams,
+    thresholds: &[f64],
+) -> Vec<(f64, f64)> {
     thresholds
         .iter()
         .map(|&t| {
@@ -174,6 +186,52 @@ pub fn f1_by_confidence(
             (t, Scoring::compute(truth, &kept, params).counts().f1())
         })
         .collect()
+}
+
+impl Scoring {
+    /// F1 when only `predictions` (those this scoring scored) with a confidence of at least
+    /// each threshold are kept, from this one matching: the metric takes proposals in order of
+    /// descending confidence, each matching the best remaining truth, so those kept at a
+    /// threshold are a prefix of that order and are matched exactly as here. `None` when a
+    /// confidence is NaN (first in that order, yet never kept) or `predictions` are not the
+    /// ones scored.
+    pub fn f1_by_confidence(
+        &self,
+        predictions: &Layer,
+        thresholds: &[f64],
+    ) -> Option<Vec<(f64, f64)>> {
+        let confidences: Vec<f64> = predictions
+            .footprints
+            .iter()
+            .map(|f| f.confidence.unwrap_or(1.0))
+            .collect();
+        if confidences.len() != self.predictions.len() || confidences.iter().any(|c| c.is_nan()) {
+            return None;
+        }
+        // Each scored proposal's confidence and whether it matched, most confident first.
+        let mut taken: Vec<(f64, bool)> = self
+            .eval
+            .proposals
+            .iter()
+            .filter_map(|m| Some((*confidences.get(m.proposal)?, m.truth.is_some())))
+            .collect();
+        taken.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let truth_counted = self.eval.counts.tp + self.eval.counts.fn_;
+        let curve = thresholds
+            .iter()
+            .map(|&t| {
+                let kept = taken.partition_point(|&(c, _)| c >= t);
+                let tp = taken[..kept].iter().filter(|&&(_, m)| m).count() as u64;
+                let counts = Counts {
+                    tp,
+                    fp: kept as u64 - tp,
+                    fn_: truth_counted - tp,
+                };
+                (t, counts.f1())
+            })
+            .collect();
+        Some(curve)
+    }
 }
 
 /// Vectorized buildings as a layer's footprints: ids from 1, source "model", the mean
@@ -298,6 +356,73 @@ mod tests {
         assert!((curve[0].1 - 0.5).abs() < 1e-9);
         assert!((curve[1].1 - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(curve[2].1, 0.0);
+    }
+
+    /// The curve from one matching equals scoring the predictions kept at each threshold
+    /// anew, on crowded random layouts: competing proposals, tied and missing confidences,
+    /// some under the minimum area, confidences exactly at thresholds.
+    #[test]
+    fn f1_by_confidence_from_one_matching_equals_rescoring_each_threshold() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let thresholds: Vec<f64> = (0..=20).map(|i| f64::from(i) / 20.0).collect();
+        for case in 0..150 {
+            let truth: Vec<Footprint> = (0..20)
+                .map(|_| {
+                    let side = 6.0 + 20.0 * next();
+                    square(200.0 * next(), 200.0 * next(), side, None)
+                })
+                .collect();
+            let preds: Vec<Footprint> = (0..30)
+                .map(|i| {
+                    // Near a truth footprint (or anywhere), with a confidence on a coarse grid
+                    // (ties, values at the thresholds), none, or infinite.
+                    let t = &truth[i % truth.len()];
+                    let r = geo::BoundingRect::bounding_rect(&t.polygon)
+                        .map_or((0.0, 0.0), |b| (b.min().x, b.min().y));
+                    let (x, y) = if next() < 0.7 {
+                        (r.0 + 8.0 * (next() - 0.5), r.1 + 8.0 * (next() - 0.5))
+                    } else {
+                        (200.0 * next(), 200.0 * next())
+                    };
+                    let confidence = match (next() * 10.0) as u32 {
+                        0 => None,
+                        1 => Some(f64::INFINITY),
+                        _ => Some((next() * 10.0).floor() / 10.0),
+                    };
+                    square(x, y, 6.0 + 20.0 * next(), confidence)
+                })
+                .collect();
+            let (truth, preds) = (layer(Role::Truth, truth), layer(Role::Predictions, preds));
+            let params = EvalParams::default();
+            let fast = f1_by_confidence(&truth, &preds, params, &thresholds);
+            let slow = f1_by_confidence_each(&truth, &preds, params, &thresholds);
+            assert_eq!(fast, slow, "case {case}");
+            assert!(
+                fast.iter().any(|&(_, f)| f > 0.0),
+                "case {case}: nothing matched"
+            );
+        }
+        // A NaN confidence: never kept, so the curve is scored the long way.
+        let truth = layer(Role::Truth, vec![square(0.0, 0.0, 20.0, None)]);
+        let preds = layer(
+            Role::Predictions,
+            vec![
+                square(0.0, 0.0, 20.0, Some(f64::NAN)),
+                square(1.0, 0.0, 20.0, Some(0.5)),
+            ],
+        );
+        let scoring = Scoring::compute(&truth, &preds, EvalParams::default());
+        assert!(scoring.f1_by_confidence(&preds, &[0.5]).is_none());
+        assert_eq!(
+            f1_by_confidence(&truth, &preds, EvalParams::default(), &[0.5]),
+            vec![(0.5, 1.0)]
+        );
     }
 
     #[test]
