@@ -1,12 +1,15 @@
-//! The intersection area of convex outlines by Sutherland-Hodgman clipping: the SpaceNet
-//! metric's IoU for the buildings that are one convex ring (most), without geo's general
-//! boolean operations.
+//! The intersection area of a ring and a convex ring by Sutherland-Hodgman clipping: the
+//! SpaceNet metric's IoU for buildings that are one ring where one of the pair is convex
+//! (most), without geo's general boolean operations. The clipped ring may be any simple ring:
+//! clipping by a half-plane keeps the winding number of every point inside it, so the shoelace
+//! area of the result is the intersection's, whatever degenerate edges are left along the
+//! clip's sides.
 
 use geo::Coord;
 
 use super::{corners_and_next, twice_signed_area};
 
-/// The convex outlines of an image's shapes, counter-clockwise without the repeated last
+/// The outlines of an image's shapes (rings), counter-clockwise without the repeated last
 /// point, side by side in one buffer (spans of it name them), and the clipping's scratch
 /// space: scoring an image allocates nothing per pair.
 #[derive(Default)]
@@ -17,7 +20,7 @@ pub struct ConvexOutlines {
 }
 
 impl ConvexOutlines {
-    /// Adds a closed convex ring, `clockwise` or not; its span.
+    /// Adds a closed ring, `clockwise` or not; its span.
     pub fn add(&mut self, ring: &[Coord<f64>], clockwise: bool) -> (usize, usize) {
         let start = self.points.len();
         self.points
@@ -28,8 +31,8 @@ impl ConvexOutlines {
         (start, self.points.len())
     }
 
-    /// Area of the intersection of two outlines: Sutherland-Hodgman clipping of one by the
-    /// other's edges, then the shoelace formula.
+    /// Area of the intersection of two outlines, `b` convex and `a` any simple ring:
+    /// Sutherland-Hodgman clipping of `a` by `b`'s edges, then the shoelace formula.
     pub fn intersection_area(&mut self, a: (usize, usize), b: (usize, usize)) -> f64 {
         let Self {
             points,
