@@ -1,6 +1,7 @@
 //! Work run off the caller's thread (opening a scene, a prediction, a fine-tuning, an F1
 //! curve): a thread, a cancel flag it checks, what it reports while it runs (`P`), its result
-//! once, and a `wake` it calls when there is news (the viewer asks egui for a repaint).
+//! once, and a `wake` it calls when there is news (the viewer asks egui for a repaint). Jobs
+//! run at a lower priority than the interface ([`super::background`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -61,6 +62,9 @@ impl<T: Send + 'static, P: Default + Send + Sync + 'static> Job<T, P> {
         let (sender, result) = mpsc::channel();
         let worker = Arc::clone(&shared);
         std::thread::spawn(move || {
+            // Behind the user interface, and so is the pool the model runs on.
+            super::background::lower_this_thread();
+            super::background::lower_compute_pool();
             let outcome = work(&worker, &wake);
             // The caller may have dropped the job (a new scene): then nobody wants the result.
             let _ = sender.send(outcome);
@@ -153,6 +157,19 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
         assert_eq!(woken.load(Ordering::SeqCst), 2);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_job_runs_below_the_interface() {
+        let job: Job<Option<i32>> = Job::spawn(
+            |_, _| Ok(crate::session::background::this_thread_nice()),
+            || {},
+        );
+        assert_eq!(
+            wait(&job).unwrap(),
+            Some(crate::session::background::BACKGROUND_NICE)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! exporting footprints. The viewer (`app`) and the command line (`cli`) both stand on it;
 //! nothing here knows about egui.
 
+pub mod background;
 mod error;
 mod export;
 pub mod finetune;

@@ -43,6 +43,7 @@ impl TileReader {
         let notes = Arc::new(Mutex::new(Vec::new()));
         let worker_notes = Arc::clone(&notes);
         std::thread::spawn(move || {
+            super::background::lower_this_thread();
             let scene = Scene::open_many(&files).map_err(Arc::new);
             while let Ok(first) = inbox.recv() {
                 // Everything asked for since: the newest first (the view the user is at).
