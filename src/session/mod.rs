@@ -9,6 +9,7 @@ mod error;
 mod export;
 pub mod finetune;
 mod job;
+pub mod journal;
 pub mod predict;
 mod scene;
 mod tiles;
@@ -17,6 +18,7 @@ pub mod winner;
 pub use error::SessionError;
 pub use export::export_footprints;
 pub use job::{Job, Shared};
+pub use journal::JournalWriter;
 pub use scene::{
     GivenLayers, LoadedMaps, ModelSetup, OpenFailure, SceneData, ViewerStart, load_probabilities,
     load_scene,

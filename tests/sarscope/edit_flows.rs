@@ -13,7 +13,7 @@ use crate::viewer_flows::{count_colour, harness_for};
 
 /// The viewer on the demo scene written into `dir` (with its ground truth beside it), the
 /// camera on the scene's centre at `zoom` screen points per pixel.
-fn demo_viewer(
+pub(crate) fn demo_viewer(
     dir: &std::path::Path,
     zoom: f32,
 ) -> (Harness<'static, Viewer>, sarscope::synth::WrittenScene) {
@@ -31,7 +31,7 @@ fn settle(h: &mut Harness<'static, Viewer>) {
     h.run_steps(30);
 }
 
-fn click_scene(h: &mut Harness<'static, Viewer>, x: f64, y: f64) {
+pub(crate) fn click_scene(h: &mut Harness<'static, Viewer>, x: f64, y: f64) {
     let at = h.state().screen_from_scene(x, y);
     h.hover_at(at);
     h.step();
@@ -56,7 +56,7 @@ fn drag_scene(h: &mut Harness<'static, Viewer>, from: (f64, f64), to: (f64, f64)
     settle(h);
 }
 
-fn key(h: &mut Harness<'static, Viewer>, modifiers: egui::Modifiers, key: egui::Key) {
+pub(crate) fn key(h: &mut Harness<'static, Viewer>, modifiers: egui::Modifiers, key: egui::Key) {
     h.key_press_modifiers(modifiers, key);
     settle(h);
 }
@@ -290,8 +290,9 @@ fn draw_move_undo_redo_delete_and_nothing_is_lost() {
     );
     assert_eq!(f.source, "edited");
 
-    // The session dies without closing (no destructor, no save at exit): reopening the scene
-    // brings back every edit that was on screen.
+    // The session dies without closing (no destructor, no save at exit) once the journal's
+    // writer has caught up: reopening the scene brings back every edit that was on screen.
+    h.state().wait_edits_saved();
     std::mem::forget(h);
     let reopened = load_scene(std::slice::from_ref(&written.tif)).unwrap();
     let restored = reopened.edits.expect("the edits come back");

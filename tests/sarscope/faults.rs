@@ -1,5 +1,5 @@
-//! Faults injected while sarscope writes: a disk that fills, a folder it may not write, and
-//! the process killed (SIGKILL) mid-way. Nothing written is ever half a file, the previous
+//! Faults injected while sarscope writes: a disk that fills (under the CLI and under the
+//! viewer's edit journal), a folder it may not write, and the process killed (SIGKILL) mid-way. Nothing written is ever half a file, the previous
 //! good version is always there, and the user is told.
 //!
 //! A full disk is a real one where this test may mount a tmpfs (as root, as `.ci/run` runs),
@@ -481,4 +481,84 @@ fn writing_into_a_read_only_folder_is_refused_in_words_and_writes_nothing() {
         .map(|e| e.file_name())
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// The viewer's journal on a disk that fills: the edit stays on screen, the user is told, the
+/// journal on disk is the last one written, whole; with room again the next edit saves all.
+/// Where this process may not mount a tmpfs (not root), the scene's folder made read-only
+/// stands for the full disk.
+#[test]
+fn viewer_edits_on_a_full_disk_keep_the_last_journal_and_say_so() {
+    use crate::edit_flows::{click_scene, demo_viewer, key};
+    use eframe::egui;
+    // The demo scene (13 MiB) and its truth, with room for journals.
+    let disk = Tmpfs::mount(16 * 1024);
+    let fallback = tempfile::tempdir().unwrap();
+    let dir = disk.as_ref().map_or(fallback.path(), Tmpfs::path);
+    if disk.is_none() {
+        eprintln!(
+            "not allowed to mount a tmpfs here (not root): a read-only folder stands for the full disk"
+        );
+    }
+    let (mut h, written) = demo_viewer(dir, 1.0);
+    let journal = sarscope::annotate::journal::sidecar_path(&written.tif, true);
+    // What reopening the scene brings back.
+    let saved = || {
+        let scene = sarscope::session::load_scene(std::slice::from_ref(&written.tif)).ok()?;
+        Some(scene.edits?.footprints.len())
+    };
+    let draw = |h: &mut egui_kittest::Harness<'static, sarscope::app::Viewer>, x: f64| {
+        key(h, egui::Modifiers::NONE, egui::Key::D);
+        for (dx, dy) in [(0.0, 0.0), (40.0, 0.0), (40.0, 30.0), (0.0, 30.0)] {
+            click_scene(h, x + dx, 400.0 + dy);
+        }
+        key(h, egui::Modifiers::NONE, egui::Key::Enter);
+        h.state().wait_edits_saved();
+        h.run_steps(3);
+    };
+    let edits = |h: &egui_kittest::Harness<'static, sarscope::app::Viewer>| {
+        h.state().edits().map_or(0, |e| e.footprints().len())
+    };
+    draw(&mut h, 380.0);
+    assert_eq!(edits(&h), 1);
+    assert_eq!(saved(), Some(1), "{:?}", h.state().edit_message());
+    let before = std::fs::read(&journal).unwrap();
+
+    // The disk fills (or the folder turns read-only); the next edit cannot be saved.
+    match &disk {
+        Some(disk) => disk.fill(),
+        None => {
+            let mut mode = std::fs::metadata(dir).unwrap().permissions();
+            mode.set_readonly(true);
+            std::fs::set_permissions(dir, mode).unwrap();
+        }
+    }
+    draw(&mut h, 440.0);
+    assert_eq!(edits(&h), 2, "the edit stays on screen");
+    let message = h.state().edit_message().unwrap_or_default().to_string();
+    assert!(
+        message.contains("could not save the edits") && message.contains(".edits."),
+        "{message:?}"
+    );
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        before,
+        "the last journal, whole"
+    );
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+
+    // Room again: the next edit saves every edit on screen.
+    match &disk {
+        Some(disk) => std::fs::remove_file(disk.path().join("filler")).unwrap(),
+        None => {
+            let mut mode = std::fs::metadata(dir).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            mode.set_readonly(false);
+            std::fs::set_permissions(dir, mode).unwrap();
+        }
+    }
+    draw(&mut h, 500.0);
+    assert_eq!(saved(), Some(3), "{:?}", h.state().edit_message());
+    assert_eq!(h.state().edit_message(), None);
+    drop(h);
 }

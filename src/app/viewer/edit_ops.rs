@@ -144,15 +144,21 @@ impl Viewer {
         self.edited();
     }
 
-    /// After every edit: the score again, and the edits saved beside the scene.
+    /// After every edit: the score again, and the edits handed to the journal's writer (a
+    /// failure shows at a later frame).
     fn edited(&mut self) {
         self.rescore();
         let (Some(editor), Some(file)) = (&self.edit.editor, self.scene.files.first()) else {
             return;
         };
-        if let Err(e) = journal::save(file, self.scene.grid.as_ref(), editor.footprints()) {
-            self.edit.message = Some(format!("could not save the edits: {e}"));
-        }
+        self.journal
+            .save(file, self.scene.grid.as_ref(), editor.footprints());
+    }
+
+    /// Waits until every edit made so far is saved beside its scene (the journal is written
+    /// off the UI thread).
+    pub fn wait_edits_saved(&self) {
+        self.journal.wait_saved();
     }
 
     /// Scores and saves the edits when `changed`.

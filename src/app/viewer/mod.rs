@@ -195,6 +195,8 @@ pub struct Viewer {
     adapter: String,
     /// What the viewer's jobs wake when they have news.
     waker: Waker,
+    /// Writes the edits beside the scene after each edit, off the UI thread.
+    journal: crate::session::JournalWriter,
 }
 
 /// The window's repaint, for worker threads to call when they have news: known from the first
@@ -228,6 +230,8 @@ impl Viewer {
     ) -> Result<Self, crate::render::RenderError> {
         let info = render.adapter.get_info();
         install_scene(render, &scene.bands)?;
+        let waker = Waker::default();
+        let journal = crate::session::JournalWriter::new(waker.wake_fn());
         let mut viewer = Self {
             state: saved.unwrap_or_default(),
             input: scene.bands.input,
@@ -252,7 +256,8 @@ impl Viewer {
             overlay: Overlay::default(),
             show_help: false,
             adapter: format!("{:?}, {}", info.backend, info.name),
-            waker: Waker::default(),
+            waker,
+            journal,
         };
         viewer.scene_changed();
         Ok(viewer)
@@ -483,6 +488,9 @@ impl Viewer {
             self.sync_overlay(render);
         }
         self.poll_probability_curve();
+        if let Some(failure) = self.journal.take_failure() {
+            self.edit.message = Some(format!("could not save the edits: {failure}"));
+        }
         self.edit_keys(ui.ctx());
         let dropped: Vec<PathBuf> = ui.input(|i| {
             i.raw
