@@ -8,6 +8,7 @@
 //!   result is installed (probability map, footprints layer, live score);
 //! - fine-tuning runs on the user's edits (then predicts with the new weights);
 //! - tiles are read: a 20,700 x 20,700 px mosaic panned at 1:1, new tiles every few frames;
+//! - footprints are drawn and undone (each edit scored and saved beside the scene);
 //! - a scene opens (read on a worker thread, statistics, upload).
 //!
 //! A frame's time is the UI thread's work for it: the egui pass (the app's ui, polling the
@@ -41,7 +42,7 @@ struct Args {
     /// Frames of the reference and of the tile-reading pan.
     #[arg(long, default_value_t = 600)]
     frames: usize,
-    /// Only these scenarios (idle, predict, finetune, tiles, open); all by default.
+    /// Only these scenarios (idle, predict, finetune, edit, open, tiles); all by default.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     #[arg(long, hide = true)]
@@ -85,6 +86,15 @@ impl Driver {
     /// the drawing with the wait for the GPU. Returns its seconds; then sleeps to the next
     /// 60 Hz frame, as a window waiting for vsync does.
     fn frame(&mut self, pan: egui::Vec2) -> anyhow::Result<f64> {
+        self.frame_with(pan, None)
+    }
+
+    /// [`Driver::frame`] with the pointer at `at` instead, and these input events after it.
+    fn frame_with(
+        &mut self,
+        pan: egui::Vec2,
+        input: Option<(egui::Pos2, Vec<egui::Event>)>,
+    ) -> anyhow::Result<f64> {
         let (centre, zoom) = self.viewer.camera();
         self.viewer.set_camera(centre + pan, zoom);
         let screen =
@@ -92,16 +102,20 @@ impl Driver {
         // Over the first pane, moving in a small circle: the inspector reads a new pixel.
         let pane = self.viewer.pane_rect();
         let angle = self.frame as f32 * 0.3;
-        let pointer = if pane.is_positive() {
+        let circling = if pane.is_positive() {
             pane.center() + 40.0 * egui::vec2(angle.cos(), angle.sin())
         } else {
             screen.center()
         };
+        let (pointer, extra) = input.unwrap_or((circling, Vec::new()));
         self.frame += 1;
         let started = Instant::now();
         let input = egui::RawInput {
             screen_rect: Some(screen),
-            events: vec![egui::Event::PointerMoved(pointer)],
+            events: [egui::Event::PointerMoved(pointer)]
+                .into_iter()
+                .chain(extra)
+                .collect(),
             ..Default::default()
         };
         let (viewer, render) = (&mut self.viewer, &self.render);
@@ -150,6 +164,7 @@ impl Driver {
             name: name.to_string(),
             seconds: started.elapsed().as_secs_f64(),
             busy: busy_at,
+            kind: "job",
             frames,
         })
     }
@@ -160,8 +175,10 @@ struct Scenario {
     name: String,
     frames: Vec<f64>,
     /// Whether the work ran at each frame's start (the frame that takes its result in is the
-    /// last busy one).
+    /// last busy one), or for edits, whether the frame made one.
     busy: Vec<bool>,
+    /// What a busy frame is, for the report: "job" (work on a thread) or "edit".
+    kind: &'static str,
     seconds: f64,
 }
 
@@ -177,9 +194,10 @@ impl Scenario {
         let over = |limit: f64| ms.iter().filter(|&&m| m > limit).count();
         let busy = self.busy.iter().filter(|&&b| b).count();
         // A job is seen done in the egui pass that takes its result in: that frame starts busy.
-        let when = match (self.busy.get(max_at), self.busy.get(max_at + 1)) {
-            (Some(true), Some(false)) => "the frame that took the result in".to_string(),
-            (Some(true), _) => format!("while busy; {busy} such frames"),
+        let when = match (self.kind, self.busy.get(max_at), self.busy.get(max_at + 1)) {
+            ("edit", Some(true), _) => format!("a frame that made an edit; {busy} such frames"),
+            (_, Some(true), Some(false)) => "the frame that took the result in".to_string(),
+            (_, Some(true), _) => format!("while busy; {busy} such frames"),
             _ => "after the work".to_string(),
         };
         println!(
@@ -281,6 +299,64 @@ fn main() -> anyhow::Result<()> {
         anyhow::ensure!(matches!(status, Some(Ok(_))), "fine-tuning: {status:?}");
         push(&mut runs, run);
     }
+    if wanted("edit") {
+        // A footprint drawn (four clicks, Enter) and undone every 20 frames: each edit is
+        // scored and saved beside the scene (the journal).
+        d.viewer.set_tool(Tool::Draw);
+        d.frame(egui::Vec2::ZERO)?;
+        let pane = d.viewer.pane_rect();
+        let corners = [(-20.0, -20.0), (20.0, -20.0), (20.0, 20.0), (-20.0, 20.0)]
+            .map(|(x, y)| pane.center() + egui::vec2(x, y));
+        let key = |key, modifiers| egui::Event::Key {
+            key,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers,
+        };
+        let click = |pos, pressed| egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        };
+        let count = |v: &Viewer| v.edits().map_or(0, |e| e.footprints().len());
+        let started = Instant::now();
+        let (mut frames, mut busy, mut drawn) = (Vec::new(), Vec::new(), 0);
+        for i in 0..args.frames.max(200) {
+            let before = count(&d.viewer);
+            let input = match i % 20 {
+                k @ 0..=3 => Some((
+                    corners[k],
+                    vec![click(corners[k], true), click(corners[k], false)],
+                )),
+                4 => Some((
+                    corners[3],
+                    vec![key(egui::Key::Enter, egui::Modifiers::default())],
+                )),
+                10 => Some((
+                    corners[3],
+                    vec![key(egui::Key::Z, egui::Modifiers::COMMAND)],
+                )),
+                _ => None,
+            };
+            busy.push(matches!(i % 20, 4 | 10));
+            frames.push(d.frame_with(egui::Vec2::ZERO, input)?);
+            drawn += usize::from(i % 20 == 4 && count(&d.viewer) == before + 1);
+        }
+        anyhow::ensure!(drawn >= 5, "only {drawn} footprints were drawn");
+        d.viewer.set_tool(Tool::Navigate);
+        push(
+            &mut runs,
+            Scenario {
+                name: format!("editing: {drawn} footprints drawn and undone, each saved"),
+                frames,
+                busy,
+                kind: "edit",
+                seconds: started.elapsed().as_secs_f64(),
+            },
+        );
+    }
     if wanted("open") {
         let mut all = Vec::new();
         let (mut seconds, mut busy) = (0.0, Vec::new());
@@ -299,6 +375,7 @@ fn main() -> anyhow::Result<()> {
                 name: "opening the 900x900 tile, 5 times".into(),
                 frames: all,
                 busy,
+                kind: "job",
                 seconds,
             },
         );
