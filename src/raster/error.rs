@@ -105,7 +105,16 @@ pub enum RasterError {
     Invalid { what: String, reason: String },
 }
 
+/// The reason of a read that failed on GDAL's decoding threads, which kept its message.
+const SILENT_READ_FAILURE: &str = "GDAL could not decode it and gave no message; the file is \
+    most likely truncated or damaged (GDAL_NUM_THREADS=1 makes GDAL say what it found)";
+
 impl RasterError {
+    /// A read that failed without GDAL's words (see [`RasterError::read`]).
+    pub(crate) fn is_silent_read_failure(&self) -> bool {
+        matches!(self, Self::Read { reason, .. } if reason == SILENT_READ_FAILURE)
+    }
+
     /// Reading band `band` of `path` failed: GDAL's reason. GDAL decodes a GeoTIFF's blocks on
     /// worker threads (`GDAL_NUM_THREADS`, see `open`), and a failure there leaves its message
     /// on that thread: the caller gets an error with none. Then say what it most likely means
@@ -113,9 +122,7 @@ impl RasterError {
     pub(crate) fn read(path: &std::path::Path, band: usize, err: &gdal::errors::GdalError) -> Self {
         let reason = match err {
             gdal::errors::GdalError::CplError { msg, .. } if msg.trim().is_empty() => {
-                "GDAL could not decode it and gave no message; the file is most likely truncated \
-                 or damaged (GDAL_NUM_THREADS=1 makes GDAL say what it found)"
-                    .to_string()
+                SILENT_READ_FAILURE.to_string()
             }
             other => gdal_reason(other),
         };

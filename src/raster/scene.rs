@@ -291,7 +291,7 @@ impl Scene {
         let origin = (to_isize(window.x), to_isize(window.y));
         let size = (window.width, window.height);
         let n = out_size.0 * out_size.1;
-        let (read, raised) = capture(|| match info.complex {
+        let (read, raised): (Result<Vec<f32>, RasterError>, _) = capture(|| match info.complex {
             None => {
                 let mut buf = vec![0f32; n];
                 gdal_band
@@ -313,7 +313,39 @@ impl Scene {
         if read.is_ok() {
             self.notes.add(&info.path, raised);
         }
-        read
+        match read {
+            Err(e) if e.is_silent_read_failure() => Err(self
+                .reread_for_gdal_words(info, origin, size, out_size)
+                .unwrap_or(e)),
+            read => read,
+        }
+    }
+
+    /// GDAL's words for a read that failed on its decoding threads (`GDAL_NUM_THREADS`, which
+    /// keep their messages): the same read again on this thread alone, in the file opened anew
+    /// (a dataset takes the option when it opens), whose error names what GDAL found and where
+    /// (for a mosaic, the file it is in). `None` when that read says no more.
+    fn reread_for_gdal_words(
+        &self,
+        info: &BandInfo,
+        origin: (isize, isize),
+        size: (usize, usize),
+        out_size: (usize, usize),
+    ) -> Option<RasterError> {
+        gdal::config::set_thread_local_config_option("GDAL_NUM_THREADS", "1").ok()?;
+        // (What GDAL says on the way is in the error; no note is kept of it.)
+        let (again, _) = capture(|| -> Result<(), RasterError> {
+            let dataset = open_dataset(&info.path)?;
+            let gdal_band = dataset
+                .rasterband(info.source_band)
+                .map_err(|e| RasterError::read(&info.path, info.source_band, &e))?;
+            let mut buf = vec![0f64; out_size.0 * out_size.1];
+            gdal_band
+                .read_into_slice(origin, size, out_size, &mut buf, None)
+                .map_err(|e| RasterError::read(&info.path, info.source_band, &e))
+        });
+        let _ = gdal::config::clear_thread_local_config_option("GDAL_NUM_THREADS");
+        again.err().filter(|e| !e.is_silent_read_failure())
     }
 
     /// Per-band statistics over valid pixels, computed on first call and cached. Exact for

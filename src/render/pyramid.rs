@@ -26,6 +26,24 @@ pub struct TileKey {
     pub row: u32,
 }
 
+/// "the tile at x 5632-6143, y 5632-6143" (scene pixels), "..., 1:4" below full resolution.
+impl std::fmt::Display for TileKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let span = self.span();
+        let (x, y) = (self.col as usize * span, self.row as usize * span);
+        write!(
+            f,
+            "the tile at x {x}-{}, y {y}-{}",
+            x + span - 1,
+            y + span - 1
+        )?;
+        if self.level > 0 {
+            write!(f, ", 1:{}", 1usize << self.level)?;
+        }
+        Ok(())
+    }
+}
+
 impl TileKey {
     /// Scene pixels a tile of this level covers on a side.
     pub fn span(self) -> usize {

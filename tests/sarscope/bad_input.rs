@@ -106,8 +106,8 @@ fn truncated_tiff() {
 
 /// A GeoTIFF whose header (written first, as GDAL writes one) is whole but whose pixels are
 /// cut: it opens, and reading its first band fails. GDAL decodes on worker threads and its
-/// message stays there; the error says what that most likely means, and with one decoding
-/// thread GDAL's own words come through, as the message promises.
+/// message stays there; the failed read is made again on one thread, so GDAL's own words come
+/// through, as they do when the user sets one decoding thread.
 #[test]
 fn tiff_cut_after_its_header() {
     let dir = tempfile::tempdir().unwrap();
@@ -120,10 +120,7 @@ fn tiff_cut_after_its_header() {
         !err.contains("CPL error class"),
         "the gdal crate's wrapper: {err}"
     );
-    assert!(
-        err.contains("truncated or damaged") || err.contains("IReadBlock failed"),
-        "{err}"
-    );
+    assert!(err.contains("IReadBlock failed"), "{err}");
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sarscope"))
         .arg("info")

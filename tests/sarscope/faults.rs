@@ -562,3 +562,60 @@ fn viewer_edits_on_a_full_disk_keep_the_last_journal_and_say_so() {
     assert_eq!(h.state().edit_message(), None);
     drop(h);
 }
+
+/// A file cut short while the viewer reads a large scene's tiles from it (a copy still being
+/// written, a disk that went away): the tiles that cannot be read are reported in words with
+/// the file's name, the viewer goes on drawing what it has, and nothing panics.
+#[test]
+fn a_file_cut_short_while_the_viewer_reads_its_tiles_is_reported_and_the_viewer_goes_on() {
+    use eframe::egui;
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, vrt) = crate::viewer_flows::demo_mosaic(dir.path());
+    let tif = dir.path().join("synth_s0_0000.tif");
+    assert!(tif.is_file());
+    let scene = sarscope::session::load_scene(std::slice::from_ref(&vrt)).unwrap();
+    assert!(scene.tiled.is_some());
+    let mut h = crate::viewer_flows::harness_for(scene);
+    h.run();
+    // The overview is drawn; now the tile's file loses its second half (its full-resolution
+    // rows from 450 on; the overviews GDAL wrote at the end of the file go too).
+    let length = std::fs::metadata(&tif).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&tif)
+        .unwrap()
+        .set_len(length / 2)
+        .unwrap();
+    // At 1:1 over the lower half of a copy of the tile: its tiles cannot be read.
+    h.state_mut().set_camera(egui::vec2(5_850.0, 5_850.0), 1.0);
+    let started = Instant::now();
+    while h.state().error().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no word of the tiles that cannot be read"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    let error = h.state().error().unwrap_or_default().to_string();
+    eprintln!("the viewer says: {error}");
+    // The mosaic, the tile's place, and GDAL's words naming the file cut short.
+    assert!(
+        error.contains("mosaic.vrt") && error.contains("the tile at x "),
+        "{error}"
+    );
+    assert!(error.contains("synth_s0_0000.tif"), "{error}");
+    for debug in ["Some(", "Os {", " { ", "panicked", "CPLE_"] {
+        assert!(!error.contains(debug), "{error}");
+    }
+    // The viewer goes on: frames are drawn, panning works, the pixel inspector answers.
+    h.state_mut()
+        .set_camera(egui::vec2(10_350.0, 10_350.0), 0.05);
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    assert!(h.render().is_ok());
+    assert!(h.state().inspect(egui::vec2(100.5, 100.5)).is_some());
+}

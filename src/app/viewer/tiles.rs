@@ -75,7 +75,7 @@ impl TileStream {
             };
             match installed {
                 Ok(()) => self.uploads += 1,
-                Err(e) => failed = Some(format!("tile {key:?}: {e}")),
+                Err(e) => failed = Some(format!("{key}: {e}")),
             }
         }
         self.on_gpu = tiles_resident(render);
