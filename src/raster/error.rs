@@ -116,7 +116,7 @@ impl RasterError {
     }
 
     /// Reading band `band` of `path` failed: GDAL's reason. GDAL decodes a GeoTIFF's blocks on
-    /// worker threads (`GDAL_NUM_THREADS`, see `open`), and a failure there leaves its message
+    /// worker threads (`GDAL_NUM_THREADS`, see `open::configure_gdal`), and a failure there leaves its message
     /// on that thread: the caller gets an error with none. Then say what it most likely means
     /// and how to see GDAL's own words, instead of the gdal crate's empty wrapper.
     pub(crate) fn read(path: &std::path::Path, band: usize, err: &gdal::errors::GdalError) -> Self {
