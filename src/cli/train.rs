@@ -425,11 +425,14 @@ pub(super) fn write_log(path: &Path, log: &[crate::train::LogLine]) -> anyhow::R
             line.f1.map(|f| f.to_string()).unwrap_or_default()
         );
     }
-    let tmp = path.with_extension("csv.tmp");
-    let mut file =
-        std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    crate::replace::Replacement::new(path)
+        .write(
+            |tmp| {
+                let mut file = std::fs::File::create(tmp)?;
+                file.write_all(text.as_bytes())?;
+                file.sync_all()
+            },
+            |e| e,
+        )
+        .with_context(|| format!("writing {}", path.display()))
 }

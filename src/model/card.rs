@@ -119,16 +119,21 @@ impl ModelCard {
         Ok(card)
     }
 
-    /// Writes the card as pretty JSON (through a temporary file, then renamed).
+    /// Writes the card as pretty JSON, replacing any earlier one whole ([`crate::replace`]).
     pub fn write(&self, path: &Path) -> Result<(), ModelError> {
         let fail = |reason: String| ModelError::Write {
             path: path.to_path_buf(),
             reason,
         };
         let text = serde_json::to_string_pretty(self).map_err(|e| fail(e.to_string()))?;
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text + "\n").map_err(|e| fail(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
+        let replacement = crate::replace::Replacement::new(path);
+        replacement.write(
+            |tmp| {
+                std::fs::write(tmp, text + "\n")
+                    .map_err(|e| fail(replacement.target_named(&e.to_string())))
+            },
+            |e| fail(e.to_string()),
+        )
     }
 
     /// Values that would make inference meaningless.

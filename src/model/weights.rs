@@ -117,16 +117,20 @@ pub fn save_weights(
         path: path.to_path_buf(),
         reason,
     };
-    let tmp = path.with_extension("bpk.tmp");
-    let mut store = BurnpackStore::from_file(&tmp)
-        .auto_extension(false)
-        .overwrite(true)
-        .metadata(META_DIVISOR, config.width_divisor.to_string())
-        .metadata(META_IN_CHANNELS, config.in_channels.to_string());
-    model
-        .save_into(&mut store)
-        .map_err(|e| fail(e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))?;
+    let replacement = crate::replace::Replacement::new(path);
+    replacement.write(
+        |tmp| {
+            let mut store = BurnpackStore::from_file(tmp)
+                .auto_extension(false)
+                .overwrite(true)
+                .metadata(META_DIVISOR, config.width_divisor.to_string())
+                .metadata(META_IN_CHANNELS, config.in_channels.to_string());
+            model
+                .save_into(&mut store)
+                .map_err(|e| fail(replacement.target_named(&e.to_string())))
+        },
+        |e| fail(e.to_string()),
+    )?;
     let mut card = card.clone();
     card.width_divisor = config.width_divisor;
     card.in_channels = config.in_channels;

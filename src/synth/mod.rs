@@ -79,13 +79,12 @@ fn add_orientation(dir: &Path, strip: &str, south: bool) -> Result<(), SynthErro
     }
     all.insert(strip.to_string(), if south { "1" } else { "0" }.to_string());
     let text: String = all.iter().map(|(k, f)| format!("{k} {f}\n")).collect();
-    let tmp = path.with_extension("txt.tmp");
-    let fail = |error| SynthError::Write {
-        path: path.clone(),
-        error,
-    };
-    std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::rename(&tmp, &path).map_err(fail)
+    crate::replace::Replacement::new(&path)
+        .write(|tmp| std::fs::write(tmp, text), |e| e)
+        .map_err(|error| SynthError::Write {
+            path: path.clone(),
+            error,
+        })
 }
 
 /// Tiles per imaging strip in hard scenes: consecutive indices share a strip and its look.

@@ -372,8 +372,8 @@ fn load_pytorch(path: &Path, device: &Device) -> Result<(EffUNet, EffUNetConfig)
     Ok((model, config))
 }
 
-/// Writes the network as a burnpack file with its shape in the metadata, through a
-/// temporary file.
+/// Writes the network as a burnpack file with its shape in the metadata, replacing any earlier
+/// one whole ([`crate::replace`]).
 pub fn save_effunet(
     model: &EffUNet,
     config: &EffUNetConfig,
@@ -384,15 +384,19 @@ pub fn save_effunet(
         reason,
     };
     let shape = serde_json::to_string(config).map_err(|e| fail(e.to_string()))?;
-    let tmp = path.with_extension("bpk.tmp");
-    let mut store = BurnpackStore::from_file(&tmp)
-        .auto_extension(false)
-        .overwrite(true)
-        .metadata(META_CONFIG, shape);
-    model
-        .save_into(&mut store)
-        .map_err(|e| fail(e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
+    let replacement = crate::replace::Replacement::new(path);
+    replacement.write(
+        |tmp| {
+            let mut store = BurnpackStore::from_file(tmp)
+                .auto_extension(false)
+                .overwrite(true)
+                .metadata(META_CONFIG, shape);
+            model
+                .save_into(&mut store)
+                .map_err(|e| fail(replacement.target_named(&e.to_string())))
+        },
+        |e| fail(e.to_string()),
+    )
 }
 
 fn load_burnpack(path: &Path, device: &Device) -> Result<(EffUNet, EffUNetConfig), ModelError> {
