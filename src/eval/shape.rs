@@ -88,23 +88,31 @@ mod tests {
     use super::*;
     use geo::{MultiPolygon, polygon};
 
+    /// A rectangle of half-sides in `half` about a point in 0..20, turned at random, either
+    /// way round.
+    fn rectangle(
+        rng: &mut rand_chacha::ChaCha8Rng,
+        half: std::ops::Range<f64>,
+    ) -> MultiPolygon<f64> {
+        use rand::Rng;
+        let (cx, cy) = (rng.random_range(0.0..20.0), rng.random_range(0.0..20.0));
+        let (w, h) = (rng.random_range(half.clone()), rng.random_range(half));
+        let (s, c) = rng.random_range(0.0f64..3.2).sin_cos();
+        let mut pts: Vec<(f64, f64)> = [(-w, -h), (w, -h), (w, h), (-w, h)]
+            .iter()
+            .map(|(x, y)| (cx + x * c - y * s, cy + x * s + y * c))
+            .collect();
+        if rng.random_bool(0.5) {
+            pts.reverse(); // clockwise too
+        }
+        MultiPolygon(vec![geo::Polygon::new(pts.into(), vec![])])
+    }
+
     #[test]
     fn convex_clipping_agrees_with_boolean_ops() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        let shape = |rng: &mut rand_chacha::ChaCha8Rng| {
-            let (cx, cy) = (rng.random_range(0.0..20.0), rng.random_range(0.0..20.0));
-            let (w, h) = (rng.random_range(2.0..15.0), rng.random_range(2.0..15.0));
-            let (s, c) = rng.random_range(0.0f64..3.2).sin_cos();
-            let mut pts: Vec<(f64, f64)> = [(-w, -h), (w, -h), (w, h), (-w, h)]
-                .iter()
-                .map(|(x, y)| (cx + x * c - y * s, cy + x * s + y * c))
-                .collect();
-            if rng.random_bool(0.5) {
-                pts.reverse(); // clockwise too
-            }
-            MultiPolygon(vec![geo::Polygon::new(pts.into(), vec![])])
-        };
+        let shape = |rng: &mut rand_chacha::ChaCha8Rng| rectangle(rng, 2.0..15.0);
         let mut overlapping = 0;
         for _ in 0..500 {
             let (a, b) = (shape(&mut rng), shape(&mut rng));
@@ -153,19 +161,7 @@ mod tests {
             }
             MultiPolygon(vec![geo::Polygon::new(pts.into(), vec![])])
         };
-        let convex = |rng: &mut rand_chacha::ChaCha8Rng| {
-            let (cx, cy) = (rng.random_range(0.0..20.0), rng.random_range(0.0..20.0));
-            let (w, h) = (rng.random_range(2.0..9.0), rng.random_range(2.0..9.0));
-            let (s, c) = rng.random_range(0.0f64..3.2).sin_cos();
-            let mut pts: Vec<(f64, f64)> = [(-w, -h), (w, -h), (w, h), (-w, h)]
-                .iter()
-                .map(|(x, y)| (cx + x * c - y * s, cy + x * s + y * c))
-                .collect();
-            if rng.random_bool(0.5) {
-                pts.reverse();
-            }
-            MultiPolygon(vec![geo::Polygon::new(pts.into(), vec![])])
-        };
+        let convex = |rng: &mut rand_chacha::ChaCha8Rng| rectangle(rng, 2.0..9.0);
         let (mut overlapping, mut clipped) = (0, 0);
         for case in 0..1000 {
             let (a, b) = (staircase(&mut rng), convex(&mut rng));

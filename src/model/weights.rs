@@ -105,13 +105,12 @@ pub fn load_weights(path: &Path, device: &Device) -> Result<LoadedModel, ModelEr
     })
 }
 
-/// Writes `model` as a burnpack file at `path` and `card` next to it; both through temporary
-/// files, so a failure leaves any earlier file in place.
-pub fn save_weights(
-    model: &UNet11,
-    config: &UNet11Config,
-    card: &ModelCard,
+/// Writes `model` as a burnpack file at `path` with `metadata`, replacing any earlier file
+/// whole ([`crate::replace`]).
+pub(crate) fn save_burnpack<M: ModuleSnapshot>(
+    model: &M,
     path: &Path,
+    metadata: &[(&str, String)],
 ) -> Result<(), ModelError> {
     let fail = |reason: String| ModelError::Write {
         path: path.to_path_buf(),
@@ -122,14 +121,33 @@ pub fn save_weights(
         |tmp| {
             let mut store = BurnpackStore::from_file(tmp)
                 .auto_extension(false)
-                .overwrite(true)
-                .metadata(META_DIVISOR, config.width_divisor.to_string())
-                .metadata(META_IN_CHANNELS, config.in_channels.to_string());
+                .overwrite(true);
+            for (key, value) in metadata {
+                store = store.metadata(*key, value.clone());
+            }
             model
                 .save_into(&mut store)
                 .map_err(|e| fail(replacement.target_named(&e.to_string())))
         },
         |e| fail(e.to_string()),
+    )
+}
+
+/// Writes `model` as a burnpack file at `path` and `card` next to it; both through temporary
+/// files, so a failure leaves any earlier file in place.
+pub fn save_weights(
+    model: &UNet11,
+    config: &UNet11Config,
+    card: &ModelCard,
+    path: &Path,
+) -> Result<(), ModelError> {
+    save_burnpack(
+        model,
+        path,
+        &[
+            (META_DIVISOR, config.width_divisor.to_string()),
+            (META_IN_CHANNELS, config.in_channels.to_string()),
+        ],
     )?;
     let mut card = card.clone();
     card.width_divisor = config.width_divisor;

@@ -384,19 +384,7 @@ pub fn save_effunet(
         reason,
     };
     let shape = serde_json::to_string(config).map_err(|e| fail(e.to_string()))?;
-    let replacement = crate::replace::Replacement::new(path);
-    replacement.write(
-        |tmp| {
-            let mut store = BurnpackStore::from_file(tmp)
-                .auto_extension(false)
-                .overwrite(true)
-                .metadata(META_CONFIG, shape);
-            model
-                .save_into(&mut store)
-                .map_err(|e| fail(replacement.target_named(&e.to_string())))
-        },
-        |e| fail(e.to_string()),
-    )
+    crate::model::weights::save_burnpack(model, path, &[(META_CONFIG, shape)])
 }
 
 fn load_burnpack(path: &Path, device: &Device) -> Result<(EffUNet, EffUNetConfig), ModelError> {
