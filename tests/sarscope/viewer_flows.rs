@@ -319,6 +319,28 @@ fn a_file_opening_is_shown_in_place_of_the_hints() {
         harness.get_by_label_contains("drop files to open").rect(),
         hints
     );
+
+    // Cancel beside it stops waiting: the scene shown stays, the bar says so and for how long,
+    // and the reader's late result is dropped.
+    let shown = harness.state().scene().name.clone();
+    let other = dir.path().join("other.tif");
+    std::fs::copy(&harness.state().scene().files[0], &other).unwrap();
+    harness.state_mut().open(&ctx, vec![other]);
+    harness.step();
+    assert!(harness.state().is_loading(), "read before the next frame");
+    harness.get_by_label("Cancel").click();
+    harness.step();
+    assert!(!harness.state().is_loading());
+    let said = harness.state().error().unwrap_or_default().to_string();
+    assert!(
+        said.contains("other.tif") && said.contains("opening cancelled after"),
+        "{said}"
+    );
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    assert_eq!(harness.state().scene().name, shown);
 }
 
 /// The area egui's own meshes fill in a frame (their triangles', in pixels), paint callbacks

@@ -229,14 +229,28 @@ impl Viewer {
         if let Some((files, job)) = &self.opening.loading {
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             // The time so far, a few times a second (the reader wakes the window when it is
-            // done): a spinner would redraw the window at full rate.
-            ui.label(format!(
-                "Opening {}… {:.1} s",
-                names.join(", "),
-                job.elapsed_s()
-            ));
+            // done): a spinner would redraw the window at full rate. A damaged file can keep
+            // GDAL busy for long: the user may stop waiting, and keep the scene shown.
+            // A row no taller than its text (a row is at least a button's height by default).
+            ui.spacing_mut().interact_size.y = 0.0;
+            let cancel = ui
+                .horizontal(|ui| {
+                    ui.label(format!(
+                        "Opening {}… {:.1} s",
+                        names.join(", "),
+                        job.elapsed_s()
+                    ));
+                    // A link, not a button: the bar keeps the height of a line of text.
+                    ui.link("Cancel")
+                        .on_hover_text("stop waiting for this file; the scene shown stays")
+                        .clicked()
+                })
+                .inner;
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(250));
+            if cancel {
+                self.cancel_open();
+            }
         } else {
             ui.weak(format!(
                 "{} · drag: pan · wheel: zoom · double-click: fit · drop files to open",

@@ -340,6 +340,21 @@ impl Viewer {
         notes
     }
 
+    /// Stops waiting for the files being opened: the scene shown stays and the status bar says
+    /// the opening was cancelled and after how long. GDAL cannot be interrupted inside a read,
+    /// so the reader thread finishes (at a low priority) and its result is dropped.
+    pub fn cancel_open(&mut self) {
+        if let Some((files, job)) = self.opening.loading.take() {
+            job.cancel();
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            self.opening.error = Some(format!(
+                "{}: opening cancelled after {:.1} s; the scene shown stays",
+                names.join(", "),
+                job.elapsed_s()
+            ));
+        }
+    }
+
     /// Why the last open failed, if it did.
     pub fn error(&self) -> Option<&str> {
         self.opening.error.as_deref()
