@@ -18,8 +18,9 @@ use crate::raster::Scene;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Ground truth: a SpaceNet CSV (ImageId, BuildingId|TileBuildingId, PolygonWKT_Pix) or a
-    /// GeoJSON (then --scene is needed).
+    /// Ground truth: a SpaceNet CSV (ImageId, BuildingId|TileBuildingId, PolygonWKT_Pix), or a
+    /// GeoJSON or GeoPackage (placed on --scene's pixels; without --scene, when the predictions
+    /// are one too, both are scored in the ground truth's projected CRS).
     #[arg(long)]
     pub truth: PathBuf,
     /// Predictions: a SpaceNet CSV (a Confidence column sets the matching order) or a GeoJSON
@@ -33,6 +34,10 @@ pub struct EvalArgs {
     /// Smallest building area in px^2 that counts (SN6: 80).
     #[arg(long, default_value_t = 80.0)]
     pub min_area: f64,
+    /// Smallest building area in m^2 that counts when two files are scored in their CRS
+    /// (default: --min-area at SpaceNet 6's 0.5 m pixels, 80 px = 20 m^2).
+    #[arg(long)]
+    pub min_area_m2: Option<f64>,
     /// A match needs an IoU strictly above this.
     #[arg(long, default_value_t = 0.5)]
     pub iou: f64,
@@ -43,9 +48,33 @@ pub struct EvalArgs {
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
-        args.min_area >= 0.0 && (0.0..1.0).contains(&args.iou),
-        "--min-area must be >= 0 and --iou in [0, 1)"
+        args.min_area >= 0.0
+            && args.min_area_m2.is_none_or(|m| m >= 0.0)
+            && (0.0..1.0).contains(&args.iou),
+        "--min-area and --min-area-m2 must be >= 0 and --iou in [0, 1)"
     );
+    if args.scene.is_none() && !is_csv(&args.truth) && !is_csv(&args.pred) {
+        let (truth, pred, crs) = load_in_crs(&args.truth, &args.pred)?;
+        let min_area_m2 = args.min_area_m2.unwrap_or(args.min_area * SN6_PIXEL_M2);
+        let params = EvalParams {
+            min_area: min_area_m2 / (crs.unit_m * crs.unit_m),
+            iou_threshold: args.iou,
+        };
+        let how = format!(
+            "scored in {}; min area {min_area_m2} m^2{}",
+            crs.name,
+            if args.min_area_m2.is_some() {
+                String::new()
+            } else {
+                format!(
+                    " (--min-area {} px at SpaceNet 6's 0.5 m; --min-area-m2 sets it)",
+                    args.min_area
+                )
+            }
+        );
+        let extra = serde_json::json!({ "crs": crs.name, "min_area_m2": min_area_m2 });
+        return report(args, &truth, &pred, params, &how, extra);
+    }
     let scene = args.scene.as_ref().map(Scene::open).transpose()?;
     // The two files are read at the same time (a data set's CSVs are tens of megabytes each;
     // a scene, which GeoJSON needs, is used on one thread only).
@@ -68,11 +97,25 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         min_area: args.min_area,
         iou_threshold: args.iou,
     };
-    let evaluation = evaluate_rows(&truth, &pred, params);
+    let how = format!("min area {} px", params.min_area);
+    report(args, &truth, &pred, params, &how, serde_json::json!({}))
+}
+
+/// Scores `pred` against `truth` and prints the report (`how`: the units they were scored
+/// in, for the table's last line; `extra`: fields for the JSON).
+fn report(
+    args: &EvalArgs,
+    truth: &[CsvFootprint],
+    pred: &[CsvFootprint],
+    params: EvalParams,
+    how: &str,
+    extra: serde_json::Value,
+) -> anyhow::Result<()> {
+    let evaluation = evaluate_rows(truth, pred, params);
     // Nothing scored differently without a word: where the invalid polygons are (printed
     // after the report).
-    let invalid_truth = invalid_places(&evaluation, &truth, &args.truth, |e| &e.invalid_truth);
-    let invalid_pred = invalid_places(&evaluation, &pred, &args.pred, |e| &e.invalid_proposals);
+    let invalid_truth = invalid_places(&evaluation, truth, &args.truth, |e| &e.invalid_truth);
+    let invalid_pred = invalid_places(&evaluation, pred, &args.pred, |e| &e.invalid_proposals);
     let notes = || {
         let _ = std::io::Write::flush(&mut std::io::stdout());
         note_invalid(
@@ -99,7 +142,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             .iter()
             .map(|(aoi, c)| serde_json::json!({ "aoi": aoi, "scores": scores(c) }))
             .collect();
-        let report = serde_json::json!({
+        let mut report = serde_json::json!({
             "min_area": params.min_area,
             "iou_threshold": params.iou_threshold,
             "images": images,
@@ -108,6 +151,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             "invalid_truth": invalid_truth,
             "invalid_pred": invalid_pred,
         });
+        if let (Some(report), Some(extra)) = (report.as_object_mut(), extra.as_object()) {
+            report.extend(extra.clone());
+        }
         println!("{}", serde_json::to_string_pretty(&report)?);
         notes();
         return Ok(());
@@ -136,11 +182,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     }
     row("total", &evaluation.total);
     println!(
-        "({} ground-truth and {} predicted rows, {} images; min area {} px, IoU > {})",
+        "({} ground-truth and {} predicted rows, {} images; {how}, IoU > {})",
         truth.len(),
         pred.len(),
         evaluation.images.len(),
-        params.min_area,
         params.iou_threshold
     );
     notes();
@@ -287,6 +332,93 @@ fn load(
             line: i + 1,
         })
         .collect())
+}
+
+/// A SpaceNet 6 pixel's area: 0.5 m x 0.5 m.
+const SN6_PIXEL_M2: f64 = 0.25;
+
+/// The projected CRS two footprint files are scored in.
+struct ScoringCrs {
+    /// "EPSG:32631 (WGS 84 / UTM zone 31N)".
+    name: String,
+    /// Metres per unit of its coordinates.
+    unit_m: f64,
+}
+
+/// Two footprint files (GeoJSON or GeoPackage) in the ground truth's CRS, which must be a
+/// projected one (areas and IoU in longitude/latitude are not the metric's); the predictions
+/// reprojected into it when theirs differs. Both are one image, named after the truth file.
+fn load_in_crs(
+    truth_path: &Path,
+    pred_path: &Path,
+) -> anyhow::Result<(Vec<CsvFootprint>, Vec<CsvFootprint>, ScoringCrs)> {
+    use crate::io::Space;
+    let truth = crate::io::read_footprints(truth_path)?;
+    let pred = crate::io::read_footprints(pred_path)?;
+    let epsg_of = |set: &crate::io::Footprints, path: &Path| match set.space {
+        Space::World { epsg: Some(epsg) } => Ok(epsg),
+        _ => Err(anyhow::anyhow!(
+            "{}: the file does not say its CRS; give --scene RASTER to place it on the \
+             scene's pixels",
+            path.display()
+        )),
+    };
+    let (to, from) = (epsg_of(&truth, truth_path)?, epsg_of(&pred, pred_path)?);
+    let srs = gdal::spatial_ref::SpatialRef::from_epsg(to).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {}",
+            truth_path.display(),
+            crate::io::PlaceError::epsg(to, &e)
+        )
+    })?;
+    let name = format!("EPSG:{to} ({})", srs.name().unwrap_or_default());
+    anyhow::ensure!(
+        srs.is_projected(),
+        "{}: its footprints are in {name}, longitude and latitude, where areas and IoU are not \
+         the metric's: give --scene RASTER to score them on its pixels, or a file in a \
+         projected CRS (UTM)",
+        truth_path.display()
+    );
+    let unit_m = srs.linear_units();
+    anyhow::ensure!(
+        unit_m.is_finite() && unit_m > 0.0,
+        "{}: {name} has no linear unit",
+        truth_path.display()
+    );
+    let pred_polygons: Vec<_> = pred.items.iter().map(|f| f.polygon.clone()).collect();
+    let pred_polygons = if from == to {
+        pred_polygons
+    } else {
+        let wkt = srs
+            .to_wkt()
+            .map_err(|e| anyhow::anyhow!("{name}: {}", crate::raster::gdal_reason(&e)))?;
+        reproject(&pred_polygons, from, &wkt)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", pred_path.display()))?
+    };
+    let image_id: std::sync::Arc<str> = image_id_of(truth_path).into();
+    let rows = |polygons: Vec<geo::MultiPolygon<f64>>, confidences: Vec<Option<f64>>| {
+        polygons
+            .into_iter()
+            .zip(confidences)
+            .enumerate()
+            .map(|(i, (polygon, confidence))| CsvFootprint {
+                image_id: image_id.clone(),
+                building_id: i.to_string().into(),
+                polygon,
+                confidence,
+                line: i + 1,
+            })
+            .collect::<Vec<_>>()
+    };
+    let truth_rows = rows(
+        truth.items.iter().map(|f| f.polygon.clone()).collect(),
+        truth.items.iter().map(|f| f.confidence).collect(),
+    );
+    let pred_rows = rows(
+        pred_polygons,
+        pred.items.iter().map(|f| f.confidence).collect(),
+    );
+    Ok((truth_rows, pred_rows, ScoringCrs { name, unit_m }))
 }
 
 fn scores(c: &Counts) -> serde_json::Value {

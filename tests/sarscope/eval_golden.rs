@@ -274,8 +274,21 @@ fn eval_places_geojson_on_a_scene_grid_reprojecting_as_needed() {
     let (json, notes) = eval_on_scene(&crossed);
     assert_eq!(json["invalid_pred"], serde_json::json!(["feature 2"]));
     assert!(notes.contains("crossed.geojson feature 2."), "{notes}");
-    // Without a scene there are no pixel coordinates: a clear error.
-    let out = eval_cli(&utm, &wgs84, &[]);
+    // Without a scene, the two are scored in the truth's projected CRS (the longitude/latitude
+    // copy reprojected into it): the labels match themselves.
+    let out = eval_cli(&utm, &wgs84, &["--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["total"]["f1"], 1.0, "{json}");
+    assert_eq!(json["total"]["fn"], 0, "{json}");
+    // A CSV in pixels beside a GeoJSON needs the scene's grid: a clear error.
+    let csv = dir.path().join("labels.csv");
+    std::fs::write(
+        &csv,
+        "ImageId,BuildingId,PolygonWKT_Pix\nimg,1,\"POLYGON ((0 0,10 0,10 10,0 10,0 0))\"\n",
+    )
+    .unwrap();
+    let out = eval_cli(&csv, &utm, &[]);
     assert!(
         !out.status.success() && text(&out.stderr).contains("need --scene RASTER"),
         "{}",
