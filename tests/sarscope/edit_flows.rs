@@ -438,3 +438,38 @@ fn a_building_is_re_vectorized_from_the_probability_map() {
         .to_string();
     assert!(err.contains("10x10"), "{err}");
 }
+
+/// At the app's default size (1280x860) the annotator's tools, undo/redo and Export sit on a
+/// strip always in view, their shortcuts shown, and the strip's buttons work.
+#[test]
+fn the_tools_are_in_view_at_the_default_size_with_their_shortcuts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _) = demo_viewer(dir.path(), 1.0);
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 860.0));
+    for label in [
+        "navigate N",
+        "edit E",
+        "draw D",
+        "split S",
+        "undo Ctrl+Z",
+        "redo Ctrl+Shift+Z",
+        "Export…",
+    ] {
+        let rect = h.get_by_label(label).rect();
+        assert!(window.contains_rect(rect), "{label} at {rect:?}");
+    }
+    h.get_by_label("draw D").click();
+    settle(&mut h);
+    assert_eq!(h.state().tool(), Tool::Draw);
+    for (x, y) in [(400.0, 400.0), (440.0, 400.0), (440.0, 430.0)] {
+        click_scene(&mut h, x, y);
+    }
+    key(&mut h, egui::Modifiers::NONE, egui::Key::Enter);
+    assert_eq!(area(&h).len(), 1);
+    h.get_by_label("undo Ctrl+Z").click();
+    settle(&mut h);
+    assert_eq!(area(&h).len(), 0);
+    h.get_by_label("redo Ctrl+Shift+Z").click();
+    settle(&mut h);
+    assert_eq!(area(&h).len(), 1);
+}

@@ -377,38 +377,61 @@ impl Viewer {
     }
 
     /// The tool buttons, undo/redo, the last refusal, and the shortcuts window.
-    pub(super) fn tools_ui(&mut self, ui: &mut egui::Ui) {
+    /// The annotator's tool strip, always in view above the status bar: the tools and undo/redo
+    /// with their shortcuts, the shortcut table, Export, and what the last edit or save said.
+    pub(super) fn tool_strip_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            for (tool, label) in [
-                (Tool::Navigate, "navigate"),
-                (Tool::Edit, "edit"),
-                (Tool::Draw, "draw"),
-                (Tool::Split, "split"),
+            for (tool, label, key, what) in [
+                (Tool::Navigate, "navigate", "N", "pan and zoom"),
+                (
+                    Tool::Edit,
+                    "edit",
+                    "E",
+                    "select, drag footprints and vertices",
+                ),
+                (
+                    Tool::Draw,
+                    "draw",
+                    "D",
+                    "click the corners of a new footprint",
+                ),
+                (
+                    Tool::Split,
+                    "split",
+                    "S",
+                    "split the selected footprint along two clicks",
+                ),
             ] {
-                if ui.selectable_label(self.edit.tool == tool, label).clicked() {
+                if ui
+                    .selectable_label(self.edit.tool == tool, format!("{label} {key}"))
+                    .on_hover_text(format!("{what} ({key})"))
+                    .clicked()
+                {
                     self.set_tool(tool);
                 }
             }
+            ui.separator();
             let (can_undo, can_redo) = self
                 .edit
                 .editor
                 .as_ref()
                 .map_or((false, false), |e| (e.can_undo(), e.can_redo()));
             if ui
-                .add_enabled(can_undo, egui::Button::new("undo"))
+                .add_enabled(can_undo, egui::Button::new("undo Ctrl+Z"))
                 .clicked()
             {
                 self.undo();
             }
             if ui
-                .add_enabled(can_redo, egui::Button::new("redo"))
+                .add_enabled(can_redo, egui::Button::new("redo Ctrl+Shift+Z"))
                 .clicked()
             {
                 self.redo();
             }
-            if ui.button("?").on_hover_text("shortcuts (F1)").clicked() {
+            if ui.button("? F1").on_hover_text("all shortcuts").clicked() {
                 self.show_help = !self.show_help;
             }
+            ui.separator();
             ui.checkbox(&mut self.edit.export_wgs84, "WGS 84")
                 .on_hover_text("export longitude/latitude (RFC 7946) instead of the scene's CRS");
             if ui
@@ -426,7 +449,14 @@ impl Viewer {
                     Err(e) => format!("export failed: {e}"),
                 });
             }
+            if let Some(message) = &self.edit.message {
+                ui.separator();
+                ui.colored_label(ui.visuals().warn_fg_color, message);
+            }
         });
+    }
+
+    pub(super) fn tools_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if ui.button("Open probabilities…").on_hover_text("a probability GeoTIFF of this scene (sarscope predict), to re-vectorize buildings").clicked()
                 && let Some(path) = rfd::FileDialog::new().add_filter("GeoTIFF", &["tif", "tiff"]).pick_file()
@@ -449,9 +479,6 @@ impl Viewer {
                 editor.footprints().len(),
                 editor.layer.path.display()
             ));
-        }
-        if let Some(message) = &self.edit.message {
-            ui.colored_label(ui.visuals().warn_fg_color, message);
         }
     }
 

@@ -529,6 +529,10 @@ impl Viewer {
         egui::Panel::bottom("status")
             .frame(panel)
             .show(ui, |ui| self.status_ui(ui));
+        // Above the status bar, always in view (the right panel scrolls).
+        egui::Panel::bottom("tools")
+            .frame(panel)
+            .show(ui, |ui| self.tool_strip_ui(ui));
         egui::Panel::right("histogram")
             .frame(panel)
             .default_size(300.0)
