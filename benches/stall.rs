@@ -236,6 +236,8 @@ fn wiggle(i: usize) -> egui::Vec2 {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // As `sarscope` does before it opens the viewer.
+    sarscope::session::background::leave_a_core_to_the_interface();
     let wanted = |s: &str| args.only.is_empty() || args.only.iter().any(|o| o == s);
     let dir = tempfile::tempdir()?;
     let demo = generate(&SynthConfig::default(), 0)?;

@@ -141,6 +141,8 @@ fn viewer_start(
                 .join(" ")
         );
     }
+    // The viewer's model work leaves a core to the interface (before anything uses rayon).
+    crate::session::background::leave_a_core_to_the_interface();
     // Files that do not open still open the window, on the demo scene with the error shown
     // (as a file opened from the window leaves its scene): a viewer started from a file
     // manager has no terminal to print to. The layers named for those files are not opened.
