@@ -69,6 +69,8 @@ pub enum PlaceError {
 pub enum WktError {
     #[error("bad WKT: {0}")]
     Syntax(String),
+    #[error("bad WKT: {0:?} where a coordinate belongs (coordinates are finite numbers)")]
+    NotANumber(String),
     #[error("expected a POLYGON or MULTIPOLYGON, found a {0}")]
     NotAPolygon(&'static str),
     #[error("the WKT is not UTF-8")]

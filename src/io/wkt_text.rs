@@ -55,9 +55,9 @@ fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, WktError> {
         }
     }
     let text = with_dimension_tag(trimmed);
-    let wkt: wkt::Wkt<f64> = text
-        .parse()
-        .map_err(|e: &str| WktError::Syntax(e.to_string()))?;
+    let wkt: wkt::Wkt<f64> = text.parse().map_err(|e: &str| {
+        not_a_number(trimmed).unwrap_or_else(|| WktError::Syntax(e.to_string()))
+    })?;
     let geometry: Geometry<f64> = wkt
         .try_into()
         .map_err(|e: wkt::geo_types_from_wkt::Error| WktError::Syntax(e.to_string()))?;
@@ -68,6 +68,31 @@ fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, WktError> {
         Geometry::GeometryCollection(gc) if gc.0.is_empty() => Ok(MultiPolygon(vec![])),
         other => Err(WktError::NotAPolygon(geometry_name(&other))),
     }
+}
+
+/// A word where a coordinate belongs (`NaN`, `inf`, `1,5`'s halves are numbers): the `wkt`
+/// crate says only that a parenthesis is missing.
+fn not_a_number(text: &str) -> Option<WktError> {
+    const KEYWORDS: [&str; 11] = [
+        "POLYGON",
+        "MULTIPOLYGON",
+        "POINT",
+        "MULTIPOINT",
+        "LINESTRING",
+        "MULTILINESTRING",
+        "GEOMETRYCOLLECTION",
+        "EMPTY",
+        "Z",
+        "M",
+        "ZM",
+    ];
+    text.split(|c: char| matches!(c, '(' | ')' | ',') || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .find(|t| {
+            !t.parse::<f64>().is_ok_and(f64::is_finite)
+                && !KEYWORDS.contains(&t.to_ascii_uppercase().as_str())
+        })
+        .map(|t| WktError::NotANumber(t.chars().take(20).collect()))
 }
 
 /// The shape every row of a SpaceNet CSV has, `POLYGON ((x y[ z], ...)[, (...)])` with
@@ -258,6 +283,30 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A word where a coordinate belongs is named (GEOS' validity cases have `10 NaN`); the
+    /// crate's own message said a parenthesis was missing.
+    #[test]
+    fn a_word_where_a_coordinate_belongs_is_named() {
+        for (text, word) in [
+            ("POLYGON ((0 0, 10 NaN, 20 0, 0 10, 0 0))", "NaN"),
+            ("POLYGON ((0 0, 1 inf, 2 0, 0 0))", "inf"),
+            ("MULTIPOLYGON (((0 0, 4 0, 4 x, 0 0)))", "x"),
+        ] {
+            let err = parse_polygon_wkt(text).unwrap_err();
+            assert!(
+                matches!(&err, WktError::NotANumber(w) if w == word),
+                "{text}: {err}"
+            );
+            assert!(
+                err.to_string().contains("where a coordinate belongs"),
+                "{err}"
+            );
+        }
+        // Other syntax errors keep the crate's words.
+        let err = parse_polygon_wkt("POLYGON ((0 0, 4 0, 4 2, 0 0)").unwrap_err();
+        assert!(matches!(err, WktError::Syntax(_)), "{err}");
+    }
 
     #[test]
     fn text_after_the_polygon_and_coordinates_beyond_any_map_are_refused() {

@@ -49,4 +49,38 @@ for f in $(git --git-dir="$M/$GJ/repo" ls-tree -r --name-only "$GJ_AT" tests/fix
   tests/fixtures/geometry_collection.geojson; do
   take $GJ $GJ_AT "$f" "footprints/geojson-crate_$(basename "$f")"
 done
-echo "image-tiff $TIFF_AT"; echo "rasterio $RIO_AT"; echo "geojson $GJ_AT"
+# Fiona's test GeoJSON: real boundaries (Grenada, Rocky Mountain NP), a multipolygon with
+# holes, time zones in properties, a collection of mixed geometries
+FI=Toblerity+Fiona; FI_AT=$(git --git-dir="$M/$FI/repo" rev-parse HEAD)
+for f in grenada.geojson issue627.geojson rmnp.geojson test_tz.geojson trio.geojson; do
+  take $FI $FI_AT "tests/data/$f" "footprints/fiona_$f"
+done
+# GEOS' validity cases (tests/xmltester/tests/general/TestValid.xml): its polygons and
+# multipolygons, valid and invalid (self-touching rings, holes outside, bowties, ...), as a
+# SpaceNet CSV; its other geometries, which a footprint file may not hold; and its polygons
+# with a NaN coordinate
+GEOS=libgeos+geos; GEOS_AT=$(git --git-dir="$M/$GEOS/repo" rev-parse HEAD)
+git --git-dir="$M/$GEOS/repo" show "$GEOS_AT:tests/xmltester/tests/general/TestValid.xml" |
+  python3 -c '
+import re, sys
+xml = sys.stdin.read()
+rows = {"polygons": [], "other": [], "nan": []}
+for case in re.findall(r"<case>(.*?)</case>", xml, re.S):
+    a = re.search(r"<a>(.*?)</a>", case, re.S)
+    valid = re.search(r"isValid[^>]*>\s*(\w+)\s*<", case)
+    if not a or not valid:
+        continue
+    wkt = " ".join(a.group(1).split())
+    kind = "polygons" if wkt.upper().startswith(("POLYGON", "MULTIPOLYGON")) else "other"
+    if "NAN" in wkt.upper():
+        kind = "nan"  # a CSV row that refuses the whole file: kept apart
+    rows[kind].append((wkt, valid.group(1)))
+for kind, found in rows.items():
+    with open(f"footprints/geos_testvalid_{kind}.csv", "w") as out:
+        out.write("ImageId,BuildingId,PolygonWKT_Pix,Confidence\n")
+        for i, (wkt, valid) in enumerate(found):
+            confidence = 0.5 if valid == "false" else 1
+            out.write(f"geos_{kind},{i},\"{wkt}\",{confidence}\n")
+'
+echo "image-tiff $TIFF_AT"; echo "rasterio $RIO_AT"; echo "geojson $GJ_AT"; echo "Fiona $FI_AT"
+echo "GEOS $GEOS_AT"
