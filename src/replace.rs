@@ -63,13 +63,10 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Removes the temporary files `.NAME.PID.partial.EXT` (and SQLite's `-journal`, `-wal`,
-/// `-shm` beside them) of processes that no longer run. Which run is known from /proc (Linux);
-/// elsewhere nothing is removed.
-fn remove_stale(path: &Path, name: &str, ext: &str) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
+/// Removes the temporary files `.NAME.PID.partial.EXT` of this target (and what was written
+/// beside them: SQLite's `-journal`, `-wal`, `-shm`, burn-pack's `.PID-N.tmp`) of processes
+/// that no longer run ([`is_stale_temporary`]).
+fn remove_stale(path: &Path, name: &str, _ext: &str) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -78,23 +75,44 @@ fn remove_stale(path: &Path, name: &str, ext: &str) {
         return;
     };
     let prefix = format!(".{name}.");
-    let suffix = format!(".partial.{ext}");
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        let base = ["-journal", "-wal", "-shm"]
-            .iter()
-            .find_map(|s| file.strip_suffix(s))
-            .unwrap_or(&file);
-        let pid = base
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(&suffix))
-            .and_then(|pid| pid.parse::<u32>().ok());
-        if let Some(pid) = pid
-            && !Path::new("/proc").join(pid.to_string()).exists()
-        {
+        if file.starts_with(&prefix) && is_stale_temporary(&file) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// Whether the file named `file` is a temporary file of a [`Replacement`] (or one written
+/// beside it: SQLite's `-journal`, `-wal`, `-shm`, burn-pack's own `.PID-N.tmp` scratch file)
+/// left by a process that no longer runs. Which processes run is known from /proc (Linux);
+/// elsewhere none is stale.
+pub fn is_stale_temporary(file: &str) -> bool {
+    if !Path::new("/proc/self").exists() || !file.starts_with('.') {
+        return false;
+    }
+    let base = ["-journal", "-wal", "-shm"]
+        .iter()
+        .find_map(|s| file.strip_suffix(s))
+        .unwrap_or(file);
+    // burn-pack writes `DESTINATION.PID-N.tmp` and renames it over DESTINATION.
+    let base = base
+        .strip_suffix(".tmp")
+        .and_then(|b| b.rsplit_once('.'))
+        .filter(|(_, scratch)| {
+            scratch
+                .split_once('-')
+                .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u64>().is_ok())
+        })
+        .map_or(base, |(b, _)| b);
+    // `.NAME.PID.partial.EXT`
+    let Some((before, _ext)) = base.rsplit_once(".partial.") else {
+        return false;
+    };
+    before
+        .rsplit_once('.')
+        .and_then(|(_, pid)| pid.parse::<u32>().ok())
+        .is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists())
 }
 
 #[cfg(test)]
@@ -138,11 +156,26 @@ mod tests {
         // PID 1 runs for as long as the system does.
         let running = dir.path().join(".m.gpkg.1.partial.gpkg");
         let other = dir.path().join(".n.gpkg.4294967294.partial.gpkg");
-        for f in [&dead, &dead_journal, &running, &other] {
+        // burn-pack's own scratch file beside a partial weights file it was writing.
+        let dead_scratch = dir
+            .path()
+            .join(".m.gpkg.4294967294.partial.gpkg.4294967294-18.tmp");
+        let running_scratch = dir.path().join(".m.gpkg.1.partial.gpkg.1-3.tmp");
+        for f in [
+            &dead,
+            &dead_journal,
+            &running,
+            &other,
+            &dead_scratch,
+            &running_scratch,
+        ] {
             std::fs::write(f, "x").unwrap();
         }
         let _ = Replacement::new(&target);
-        assert!(!dead.exists() && !dead_journal.exists());
-        assert!(running.exists() && other.exists());
+        assert!(!dead.exists() && !dead_journal.exists() && !dead_scratch.exists());
+        assert!(running.exists() && other.exists() && running_scratch.exists());
+        assert!(is_stale_temporary(".n.gpkg.4294967294.partial.gpkg"));
+        assert!(!is_stale_temporary("n.gpkg"));
+        assert!(!is_stale_temporary(".hidden.4294967294.tmp"));
     }
 }

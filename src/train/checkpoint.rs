@@ -107,7 +107,8 @@ pub(super) fn write_checkpoint<C: Serialize>(
     Ok(())
 }
 
-/// Removes weights and optimizer files of earlier saves from `dir`, keeping `keep`.
+/// Removes weights and optimizer files of earlier saves from `dir`, keeping `keep`, and the
+/// temporary files of killed saves.
 fn remove_superseded(dir: &Path, keep: &[&str]) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -120,7 +121,10 @@ fn remove_superseded(dir: &Path, keep: &[&str]) {
         let kept = keep
             .iter()
             .any(|k| name == *k || name == crate::model::card_path(Path::new(k)).to_string_lossy());
-        if (weights_kind || optimizer_kind) && !kept {
+        // Each step's files have their own names: what killed saves of earlier steps left is
+        // not the next save's to clean up.
+        let stale = crate::replace::is_stale_temporary(&name);
+        if ((weights_kind || optimizer_kind) && !kept) || stale {
             let _ = std::fs::remove_file(entry.path());
         }
     }
