@@ -7,7 +7,18 @@ use super::WktError;
 /// WKT of a multipolygon (`MULTIPOLYGON (((...)))`).
 pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
     use wkt::ToWkt;
+    // The wkt crate's writer panics on a polygon without an exterior (`MULTIPOLYGON (EMPTY)`
+    // read from a file, found by fuzzing); such a part has no area and is left out.
+    if polygon.0.iter().any(|p| p.exterior().0.is_empty()) {
+        return without_empty_parts(polygon.clone()).wkt_string();
+    }
     polygon.wkt_string()
+}
+
+/// `polygons` without the parts whose exterior is empty.
+fn without_empty_parts(mut polygons: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    polygons.0.retain(|p| !p.exterior().0.is_empty());
+    polygons
 }
 
 /// Parses `POLYGON (...)`, `MULTIPOLYGON (...)` or `POLYGON EMPTY` (an empty multipolygon).
@@ -47,9 +58,10 @@ fn plausible(polygon: MultiPolygon<f64>) -> Result<MultiPolygon<f64>, WktError> 
 /// [`parse_polygon_wkt`] by the `wkt` crate: any WKT, its messages for what it refuses.
 fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, WktError> {
     let trimmed = text.trim();
-    // The wkt crate stops at the geometry's end; whatever follows is not part of it.
-    if let Some(end) = trimmed.rfind(')') {
-        let tail = trimmed[end + 1..].trim();
+    // The wkt crate stops at the geometry's end (where its parentheses first balance) and
+    // ignores whatever follows: that is not part of it.
+    if let Some(end) = geometry_end(trimmed) {
+        let tail = trimmed[end..].trim();
         if !tail.is_empty() {
             return Err(WktError::Trailing(tail.chars().take(40).collect()));
         }
@@ -64,10 +76,29 @@ fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, WktError> {
     match geometry {
         Geometry::Polygon(p) if p.exterior().0.is_empty() => Ok(MultiPolygon(vec![])),
         Geometry::Polygon(p) => plausible(MultiPolygon(vec![p])),
-        Geometry::MultiPolygon(mp) => plausible(mp),
+        Geometry::MultiPolygon(mp) => plausible(without_empty_parts(mp)),
         Geometry::GeometryCollection(gc) if gc.0.is_empty() => Ok(MultiPolygon(vec![])),
         other => Err(WktError::NotAPolygon(geometry_name(&other))),
     }
+}
+
+/// The byte just after the geometry's closing parenthesis: where the parentheses opened so far
+/// first balance. `None` without parentheses.
+fn geometry_end(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A word where a coordinate belongs (`NaN`, `inf`, `1,5`'s halves are numbers): the `wkt`
@@ -283,6 +314,37 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the wkt fuzzer: an empty part of a multipolygon, and text after the geometry's
+    /// balanced parentheses that the wkt crate ignored. Reading refuses the tail, an empty part
+    /// is left out, and writing never panics.
+    #[test]
+    fn empty_parts_and_text_after_balanced_parentheses() {
+        let crash = "MULTiPOLYGON(EMPTY)),((1 0)),((1 0)),((20 1000000000100,15 1,0 0))2[\u{5}!)";
+        let err = parse_polygon_wkt(crash).unwrap_err();
+        assert!(matches!(err, WktError::Trailing(_)), "{err}");
+        assert!(
+            parse_polygon_wkt("MULTIPOLYGON (EMPTY)")
+                .unwrap()
+                .0
+                .is_empty()
+        );
+        let one = parse_polygon_wkt("MULTIPOLYGON (EMPTY, ((0 0, 4 0, 4 2, 0 0)))").unwrap();
+        assert_eq!(one.0.len(), 1);
+        let with_empty = MultiPolygon(vec![
+            Polygon::new(geo::LineString(vec![]), vec![]),
+            one.0[0].clone(),
+        ]);
+        let text = multipolygon_wkt(&with_empty);
+        assert_eq!(parse_polygon_wkt(&text).unwrap(), one);
+        assert_eq!(
+            multipolygon_wkt(&MultiPolygon(vec![Polygon::new(
+                geo::LineString(vec![]),
+                vec![]
+            )])),
+            "MULTIPOLYGON EMPTY"
+        );
+    }
 
     /// A word where a coordinate belongs is named (GEOS' validity cases have `10 NaN`); the
     /// crate's own message said a parenthesis was missing.
