@@ -24,7 +24,7 @@ impl Replacement {
             .unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.{}.partial.{ext}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
-        remove_stale(path, &name, &ext);
+        remove_stale(path, &name);
         Self {
             path: path.to_path_buf(),
             tmp,
@@ -66,7 +66,7 @@ fn file_name(path: &Path) -> String {
 /// Removes the temporary files `.NAME.PID.partial.EXT` of this target (and what was written
 /// beside them: SQLite's `-journal`, `-wal`, `-shm`, burn-pack's `.PID-N.tmp`) of processes
 /// that no longer run ([`is_stale_temporary`]).
-fn remove_stale(path: &Path, name: &str, _ext: &str) {
+fn remove_stale(path: &Path, name: &str) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

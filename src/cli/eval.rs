@@ -288,18 +288,10 @@ fn load(
         let read = crate::io::read_footprints(path)?
             .into_pixel(&grid)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        return Ok(read
-            .items
-            .into_iter()
-            .enumerate()
-            .map(|(i, f)| CsvFootprint {
-                image_id: image_id.clone(),
-                building_id: i.to_string().into(),
-                polygon: f.polygon,
-                confidence: f.confidence,
-                line: i + 1,
-            })
-            .collect());
+        return Ok(rows(
+            &image_id,
+            read.items.into_iter().map(|f| (f.polygon, f.confidence)),
+        ));
     }
     let layer = read_footprints_geojson(path)?;
     let gt = scene
@@ -318,20 +310,30 @@ fn load(
             scene_path.display()
         )
     })?;
-    Ok(pixel
+    let confidences = layer.properties.iter().map(|props| {
+        ["confidence", "Confidence"]
+            .iter()
+            .find_map(|k| props.get(*k).and_then(serde_json::Value::as_f64))
+    });
+    Ok(rows(&image_id, pixel.into_iter().zip(confidences)))
+}
+
+/// Footprints of one image as metric rows: building ids and lines numbered in file order.
+fn rows(
+    image_id: &std::sync::Arc<str>,
+    footprints: impl IntoIterator<Item = (geo::MultiPolygon<f64>, Option<f64>)>,
+) -> Vec<CsvFootprint> {
+    footprints
         .into_iter()
-        .zip(&layer.properties)
         .enumerate()
-        .map(|(i, (polygon, props))| CsvFootprint {
+        .map(|(i, (polygon, confidence))| CsvFootprint {
             image_id: image_id.clone(),
             building_id: i.to_string().into(),
             polygon,
-            confidence: ["confidence", "Confidence"]
-                .iter()
-                .find_map(|k| props.get(*k).and_then(serde_json::Value::as_f64)),
+            confidence,
             line: i + 1,
         })
-        .collect())
+        .collect()
 }
 
 /// A SpaceNet 6 pixel's area: 0.5 m x 0.5 m.
@@ -396,27 +398,15 @@ fn load_in_crs(
             .map_err(|e| anyhow::anyhow!("{}: {e}", pred_path.display()))?
     };
     let image_id: std::sync::Arc<str> = image_id_of(truth_path).into();
-    let rows = |polygons: Vec<geo::MultiPolygon<f64>>, confidences: Vec<Option<f64>>| {
-        polygons
-            .into_iter()
-            .zip(confidences)
-            .enumerate()
-            .map(|(i, (polygon, confidence))| CsvFootprint {
-                image_id: image_id.clone(),
-                building_id: i.to_string().into(),
-                polygon,
-                confidence,
-                line: i + 1,
-            })
-            .collect::<Vec<_>>()
-    };
     let truth_rows = rows(
-        truth.items.iter().map(|f| f.polygon.clone()).collect(),
-        truth.items.iter().map(|f| f.confidence).collect(),
+        &image_id,
+        truth.items.into_iter().map(|f| (f.polygon, f.confidence)),
     );
     let pred_rows = rows(
-        pred_polygons,
-        pred.items.iter().map(|f| f.confidence).collect(),
+        &image_id,
+        pred_polygons
+            .into_iter()
+            .zip(pred.items.iter().map(|f| f.confidence)),
     );
     Ok((truth_rows, pred_rows, ScoringCrs { name, unit_m }))
 }

@@ -18,7 +18,10 @@ pub struct InfoArgs {
 }
 
 pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
-    let _notice = super::progress::SlowNotice::start(format!("reading {}", names(&args.files)));
+    let _notice = super::progress::SlowNotice::start(format!(
+        "reading {}",
+        crate::session::file_list(&args.files)
+    ));
     let scene = Scene::open_many(&args.files)?;
     if args.json {
         let report = Report::of(&scene)?;
@@ -27,15 +30,6 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         print_text(&scene)?;
     }
     Ok(())
-}
-
-/// The files' names, for messages: "a.tif, b.tif".
-pub(super) fn names(files: &[std::path::PathBuf]) -> String {
-    files
-        .iter()
-        .map(|f| f.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The JSON form of `info`.

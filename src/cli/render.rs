@@ -132,7 +132,7 @@ fn read_size(
 pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let _notice = super::progress::SlowNotice::start(format!(
         "rendering {}",
-        super::info::names(&args.files)
+        crate::session::file_list(&args.files)
     ));
     let scene = Scene::open_many(&args.files)?;
     let gpu = if args.cpu {

@@ -24,3 +24,12 @@ pub use scene::{
     load_scene,
 };
 pub use tiles::{TileReader, TileResult, TileTexels};
+
+/// The files' names, for messages: "a.tif, b.tif".
+pub fn file_list(files: &[std::path::PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -227,7 +227,6 @@ impl Viewer {
         // height. A taller bar lays the window out again, and each frame that costs a software
         // renderer (lavapipe: 35-80 ms) is time taken from the reader on the same cores.
         if let Some((files, job)) = &self.opening.loading {
-            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             // The time so far, a few times a second (the reader wakes the window when it is
             // done): a spinner would redraw the window at full rate. A damaged file can keep
             // GDAL busy for long: the user may stop waiting, and keep the scene shown.
@@ -237,7 +236,7 @@ impl Viewer {
                 .horizontal(|ui| {
                     ui.label(format!(
                         "Opening {}… {:.1} s",
-                        names.join(", "),
+                        crate::session::file_list(files),
                         job.elapsed_s()
                     ));
                     // A link, not a button: the bar keeps the height of a line of text.

@@ -346,10 +346,9 @@ impl Viewer {
     pub fn cancel_open(&mut self) {
         if let Some((files, job)) = self.opening.loading.take() {
             job.cancel();
-            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             self.opening.error = Some(format!(
                 "{}: opening cancelled after {:.1} s; the scene shown stays",
-                names.join(", "),
+                crate::session::file_list(&files),
                 job.elapsed_s()
             ));
         }
@@ -453,7 +452,7 @@ impl Viewer {
         self.opening.error = Some(if names.iter().any(|n| reason.contains(n.as_str())) {
             reason
         } else {
-            format!("{}: {reason}", names.join(", "))
+            format!("{}: {reason}", crate::session::file_list(files))
         });
     }
 
