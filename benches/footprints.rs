@@ -25,7 +25,6 @@ use common::*;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -53,24 +52,6 @@ struct Args {
     python: String,
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-/// The median of `repeat` runs of `f`, after `f` has run for at least half a second (as
-/// criterion warms up): right after a peer's round the first few evaluations here run ~20 %
-/// slower (81, 88, 87, 71, then 67-70 ms), and a median of a few would measure that transient.
-fn timed<T>(repeat: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(f64, T)> {
-    let warm_up = Instant::now();
-    let mut last = f()?;
-    while warm_up.elapsed().as_secs_f64() < 0.5 {
-        last = f()?;
-    }
-    let mut runs = Vec::new();
-    for _ in 0..repeat.max(1) {
-        let t = Instant::now();
-        last = f()?;
-        runs.push(t.elapsed().as_secs_f64());
-    }
-    Ok((median(runs), last))
 }
 
 fn rectangle(cx: f64, cy: f64, w: f64, h: f64, angle: f64) -> Polygon<f64> {

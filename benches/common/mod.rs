@@ -20,6 +20,28 @@ pub fn percentile(v: &[f64], q: f64) -> f64 {
     v.get(rank.saturating_sub(1)).copied().unwrap_or(f64::NAN)
 }
 
+/// The median of `repeat` runs of `f`, after `f` has run for at least half a second (as
+/// criterion warms up): right after a peer's round the first few evaluations here run ~20 %
+/// slower (81, 88, 87, 71, then 67-70 ms), and a median of a few would measure that transient.
+pub fn timed<T>(
+    repeat: usize,
+    mut f: impl FnMut() -> anyhow::Result<T>,
+) -> anyhow::Result<(f64, T)> {
+    use std::time::Instant;
+    let warm_up = Instant::now();
+    let mut last = f()?;
+    while warm_up.elapsed().as_secs_f64() < 0.5 {
+        last = f()?;
+    }
+    let mut runs = Vec::new();
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        last = f()?;
+        runs.push(t.elapsed().as_secs_f64());
+    }
+    Ok((median(runs), last))
+}
+
 /// A line of /proc/self/status in MiB (Linux): `VmRSS` now, `VmHWM` at its peak.
 fn status_mib(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -5,6 +5,7 @@
 use geo::{Coord, MultiPolygon, Polygon, Translate, Validation};
 
 use crate::io::Footprint;
+use crate::vector::{RegularizeError, RegularizeParams, regularize_multi};
 
 use super::Layer;
 
@@ -31,6 +32,37 @@ pub enum EditError {
     Invalid(String),
     #[error("the layer is locked")]
     Locked,
+    #[error("not straightened: {0}")]
+    NotStraightened(RegularizeError),
+}
+
+/// What straightening footprints did: those changed, and those left as they were with why.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Straightened {
+    pub changed: Vec<usize>,
+    pub refused: Vec<(usize, RegularizeError)>,
+}
+
+impl Straightened {
+    /// "straightened 3 footprints; 1 left as it was (#7: its sides are not near right
+    /// angles …)": the first refusal's reason, the count of the others.
+    pub fn summary(&self) -> String {
+        let n = self.changed.len();
+        let mut text = format!(
+            "straightened {n} footprint{}",
+            if n == 1 { "" } else { "s" }
+        );
+        if let Some((index, why)) = self.refused.first() {
+            let left = self.refused.len();
+            text.push_str(&format!(
+                "; {left} left as {} (#{}: {why}{})",
+                if left == 1 { "it was" } else { "they were" },
+                index + 1,
+                if left > 1 { ", …" } else { "" }
+            ));
+        }
+        text
+    }
 }
 
 /// One reversible change.
@@ -344,6 +376,51 @@ impl EditableLayer {
         }
         self.apply_step(step);
         Ok(())
+    }
+
+    /// Straightens footprints `indices` to right angles (see [`crate::vector::regularize`]) as
+    /// one step, undone at once. Each that cannot be straightened is left as it was, with the
+    /// reason; a single footprint that cannot is refused with it.
+    pub fn regularize(
+        &mut self,
+        indices: &[usize],
+        params: RegularizeParams,
+    ) -> Result<Straightened, EditError> {
+        let mut step = Vec::new();
+        let mut done = Straightened::default();
+        for &index in indices {
+            let before = self.footprint(index)?.clone();
+            let straight = regularize_multi(&before.polygon, params).and_then(|polygon| {
+                // geo's own rules too, which every edit is held to.
+                check(&polygon).map_err(|_| RegularizeError::Invalid)?;
+                Ok(polygon)
+            });
+            match straight {
+                Ok(polygon) => {
+                    let mut after = before.clone();
+                    after.polygon = polygon;
+                    if after.source != "drawn" {
+                        after.source = "edited".into();
+                    }
+                    after.area_m2 = None;
+                    after.iou = None;
+                    step.push(Change::Replace {
+                        index,
+                        before,
+                        after,
+                    });
+                    done.changed.push(index);
+                }
+                Err(e) => done.refused.push((index, e)),
+            }
+        }
+        if let ([(_, why)], []) = (done.refused.as_slice(), done.changed.as_slice()) {
+            return Err(EditError::NotStraightened(why.clone()));
+        }
+        if !step.is_empty() {
+            self.apply_step(step);
+        }
+        Ok(done)
     }
 
     /// Moves footprint `index` by (`dx`, `dy`) pixels.

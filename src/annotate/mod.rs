@@ -234,6 +234,36 @@ impl Scoring {
     }
 }
 
+/// Straightening for a scene's pixels: the tolerances of [`RegularizeParams::for_unit`] at
+/// its pixel size, when its grid is in metres (a projected CRS); SN6's 0.5 m otherwise.
+pub fn regularize_params(grid: Option<&SceneGrid>) -> crate::vector::RegularizeParams {
+    let metric = grid.filter(|g| g.epsg != Some(4326) && g.crs_wkt.is_some());
+    let side = metric.map(|g| g.geo_transform.pixel_area().abs().sqrt());
+    match side {
+        // A pixel of a millimetre to a kilometre: metres, not degrees.
+        Some(side) if (1e-3..=1e3).contains(&side) => {
+            crate::vector::RegularizeParams::for_unit(side)
+        }
+        _ => crate::vector::RegularizeParams::default(),
+    }
+}
+
+/// Straightens every footprint of `footprints` that can be (see [`crate::vector::regularize`]);
+/// the others stay as they were. Returns how many were straightened.
+pub fn regularize_all(
+    footprints: &mut [Footprint],
+    params: crate::vector::RegularizeParams,
+) -> usize {
+    let mut changed = 0;
+    for f in footprints {
+        if let Ok(polygon) = crate::vector::regularize_multi(&f.polygon, params) {
+            f.polygon = polygon;
+            changed += 1;
+        }
+    }
+    changed
+}
+
 /// Vectorized buildings as a layer's footprints: ids from 1, source "model", the mean
 /// probability as confidence, the area in m² when a pixel's area is known.
 pub fn model_footprints(

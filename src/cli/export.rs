@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::io::{Format, SceneGrid, Space, image_id_of, read_footprints};
+use crate::io::{Footprints, Format, SceneGrid, Space, image_id_of, read_footprints};
 use crate::raster::Scene;
 use crate::session::export_footprints;
 
@@ -25,6 +25,11 @@ pub struct ExportArgs {
     /// Write longitude/latitude (WGS 84), as RFC 7946 GeoJSON wants, instead of the CRS.
     #[arg(long)]
     pub wgs84: bool,
+    /// Straighten the footprints to right angles (those near them; the others are written as
+    /// they are). Tolerances are in metres: in a projected CRS in its unit, in pixels at the
+    /// scene's pixel size (SN6's 0.5 m without a scene); longitude/latitude need --scene.
+    #[arg(long)]
+    pub regularize: bool,
 }
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
@@ -62,6 +67,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     if args.wgs84 && to_pixel {
         bail!("--wgs84 writes longitude/latitude; a SpaceNet CSV holds pixels");
     }
+    if args.regularize {
+        set = straighten(set, grid.as_ref(), &args.input)?;
+    }
     let written =
         export_footprints(&args.out, set, grid.as_ref(), args.wgs84).with_context(|| {
             format!(
@@ -77,4 +85,50 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         args.input.display()
     );
     Ok(())
+}
+
+/// `set` straightened to right angles where it can be: in its CRS when that is projected (the
+/// tolerances in its unit), else on the scene's pixels.
+fn straighten(
+    mut set: Footprints,
+    grid: Option<&SceneGrid>,
+    input: &std::path::Path,
+) -> anyhow::Result<Footprints> {
+    use crate::annotate::{regularize_all, regularize_params};
+    use crate::vector::RegularizeParams;
+    let params = match set.space {
+        Space::Pixel => regularize_params(grid),
+        Space::World { epsg } => match (epsg.and_then(projected_unit_m), grid) {
+            (Some(unit_m), _) => RegularizeParams::for_unit(unit_m),
+            (None, Some(grid)) => {
+                set = set
+                    .into_pixel(grid)
+                    .with_context(|| format!("placing {} on the scene", input.display()))?;
+                regularize_params(Some(grid))
+            }
+            (None, None) => bail!(
+                "{}: --regularize works in metres and its coordinates are not in a projected \
+                 CRS: pass --scene with the image they belong to",
+                input.display()
+            ),
+        },
+    };
+    let total = set.items.len();
+    let straightened = regularize_all(&mut set.items, params);
+    for f in &mut set.items {
+        // Measured again when written: a straightened outline's area is not the file's.
+        f.area_m2 = None;
+    }
+    println!(
+        "straightened {straightened} of {total} footprints to right angles (the others are not \
+         near them and stay as they were)"
+    );
+    Ok(set)
+}
+
+/// Metres per coordinate unit of EPSG code `epsg` when it is a projected CRS.
+fn projected_unit_m(epsg: u32) -> Option<f64> {
+    let srs = gdal::spatial_ref::SpatialRef::from_epsg(epsg).ok()?;
+    let unit = srs.linear_units();
+    (srs.is_projected() && unit.is_finite() && unit > 0.0).then_some(unit)
 }

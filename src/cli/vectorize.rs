@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use geo::MultiPolygon;
+use geo::{Area, MultiPolygon};
 
 use crate::io::{
-    image_id_of, reproject_to_epsg, world_from_pixel, write_footprints_geojson,
+    SceneGrid, image_id_of, reproject_to_epsg, world_from_pixel, write_footprints_geojson,
     write_prediction_csv,
 };
 use crate::raster::Scene;
@@ -37,6 +37,10 @@ pub struct VectorizeArgs {
     /// Write the GeoJSON as RFC 7946 (WGS 84 longitude/latitude, no `crs` member).
     #[arg(long)]
     pub wgs84: bool,
+    /// Straighten the buildings to right angles (those near them; round or slanted ones stay
+    /// as traced), with tolerances in metres at the map's pixel size.
+    #[arg(long)]
+    pub regularize: bool,
 }
 
 pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
@@ -73,6 +77,23 @@ pub fn run(args: &VectorizeArgs) -> anyhow::Result<()> {
     } else {
         vectorize(&read(0)?, w, h, params)
     };
+    let mut footprints = footprints;
+    if args.regularize {
+        let params = crate::annotate::regularize_params(SceneGrid::of(&scene).as_ref());
+        let mut straightened = 0;
+        for f in &mut footprints {
+            if let Ok(polygon) = crate::vector::regularize(&f.polygon, params) {
+                f.area_px = polygon.unsigned_area();
+                f.polygon = polygon;
+                straightened += 1;
+            }
+        }
+        println!(
+            "straightened {straightened} of {} buildings to right angles (the others are not \
+             near them and stay as traced)",
+            footprints.len()
+        );
+    }
     let polygons: Vec<_> = footprints.iter().map(|f| f.polygon.clone()).collect();
     let confidences: Vec<f64> = footprints.iter().map(|f| f.confidence).collect();
     let extension = args

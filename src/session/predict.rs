@@ -149,7 +149,17 @@ pub type PredictJob = Job<Predicted, WindowProgress>;
 /// Starts the prediction `request` asks for; `wake` is called after each window and at the
 /// end.
 pub fn start_prediction(request: PredictRequest, wake: impl Fn() + Send + 'static) -> PredictJob {
-    Job::spawn(move |shared, wake| predict(request, shared, wake), wake)
+    Job::spawn(
+        move |shared, wake| {
+            let straighten = request.regularize;
+            let mut predicted = predict(request, shared, wake)?;
+            if let Some(params) = straighten {
+                crate::annotate::regularize_all(&mut predicted.footprints, params);
+            }
+            Ok(predicted)
+        },
+        wake,
+    )
 }
 
 /// What to predict.
@@ -160,6 +170,8 @@ pub struct PredictRequest {
     pub region: Option<TiledRegion>,
     /// The viewer's device, for a GPU to run the model on (see [`select_device_sharing`]).
     pub shared_wgpu: Option<SharedWgpu>,
+    /// Straighten the traced buildings to right angles (those that can be).
+    pub regularize: Option<crate::vector::RegularizeParams>,
 }
 
 /// The view of a scene drawn by tiles, as the probability tiles it covers.

@@ -11,6 +11,7 @@ mod layout;
 mod mosaic;
 mod noise;
 mod radar;
+mod ragged;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ use rand_chacha::ChaCha8Rng;
 
 pub use layout::Building;
 pub use mosaic::write_mosaic_vrt;
+pub use ragged::ragged_outlines;
 
 use crate::io::{
     IoError, image_id_of, world_from_pixel, write_footprints_geojson, write_spacenet_csv,

@@ -371,3 +371,110 @@ fn eval_scores_two_files_in_their_projected_crs_without_a_scene() {
         "{err}"
     );
 }
+
+/// "straightened N of M": N and M from a run's output.
+fn straightened(stdout: &str) -> (usize, usize) {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("straightened "))
+        .unwrap_or_else(|| panic!("no count in {stdout}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (words[1].parse().unwrap(), words[3].parse().unwrap())
+}
+
+#[test]
+fn export_and_vectorize_straighten_to_right_angles_in_metres() {
+    use crate::regularize_golden::worst_corner;
+    let dir = tempfile::tempdir().unwrap();
+    let labels = shared_data("spacenet/geotiff_labels.geojson");
+    let scene = shared_data("spacenet/sample_geotiff.tif");
+
+    // In their projected CRS (UTM, metres): no scene needed.
+    let out = dir.path().join("straight.geojson");
+    let run = sarscope(&[
+        OsStr::new("export"),
+        OsStr::new("--in"),
+        labels.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+        OsStr::new("--regularize"),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let (done, total) = straightened(&text(&run.stdout));
+    // The same export without straightening, for the same rounding of coordinates.
+    let plain = dir.path().join("plain.geojson");
+    assert!(export(&labels, &plain, None).status.success());
+    let (before, _) = polygons(&plain);
+    let (after, space) = polygons(&out);
+    assert_eq!(space, Space::World { epsg: Some(32616) });
+    assert_eq!((total, after.len()), (before.len(), before.len()));
+    let changed: Vec<_> = after.iter().zip(&before).filter(|(a, b)| a != b).collect();
+    assert_eq!(changed.len(), done);
+    // These labels are drawn by hand, many not rectangular: most, not all, are straightened.
+    assert!(done * 2 > total, "{done} of {total}");
+    for (a, b) in changed {
+        assert!(worst_corner(&a.0[0]) < 1.0);
+        assert!(iou(a, b) > 0.75);
+    }
+
+    // Longitude/latitude: refused without the scene, in words; with it, on its pixels.
+    let wgs84 = crate::common::fixture("geotiff_labels_wgs84.geojson");
+    let out = dir.path().join("straight_wgs84.geojson");
+    let args = |scene: Option<&'static OsStr>| {
+        let mut a: Vec<&OsStr> = vec![
+            OsStr::new("export"),
+            OsStr::new("--in"),
+            wgs84.as_os_str(),
+            OsStr::new("--out"),
+            out.as_os_str(),
+            OsStr::new("--regularize"),
+        ];
+        if let Some(s) = scene {
+            a.extend([OsStr::new("--scene"), s]);
+        }
+        a
+    };
+    let refused = sarscope(&args(None));
+    assert!(!refused.status.success());
+    let words = text(&refused.stderr);
+    assert!(
+        words.contains("not in a projected CRS: pass --scene"),
+        "{words}"
+    );
+    assert!(!out.exists());
+    let scene: &'static OsStr = Box::leak(scene.into_os_string().into_boxed_os_str());
+    let run = sarscope(&args(Some(scene)));
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(straightened(&text(&run.stdout)), (done, total));
+
+    // vectorize: the traced buildings of rasterio's mask of the same labels.
+    let mask = shared_data("spacenet/sample_fp_mask_from_geojson.tif");
+    let plain = dir.path().join("traced.csv");
+    let square = dir.path().join("square.csv");
+    for (out, extra) in [(&plain, None), (&square, Some("--regularize"))] {
+        let mut a = vec![
+            OsStr::new("vectorize"),
+            mask.as_os_str(),
+            OsStr::new("--out"),
+            out.as_os_str(),
+        ];
+        a.extend(extra.map(OsStr::new));
+        let run = sarscope(&a);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        if extra.is_some() {
+            let (done, total) = straightened(&text(&run.stdout));
+            assert!(done > 0 && done <= total);
+        }
+    }
+    let (traced, _) = polygons(&plain);
+    let (straight, _) = polygons(&square);
+    assert_eq!(traced.len(), straight.len());
+    let changed = traced.iter().zip(&straight).filter(|(a, b)| a != b).count();
+    assert!(changed > 0);
+    for (a, b) in traced.iter().zip(&straight).filter(|(a, b)| a != b) {
+        assert!(worst_corner(&b.0[0]) < 1.0);
+        // A small building cut by the tile's edge moves most (0.73): within 1 px RMS of its
+        // outline, its area within 10 %.
+        assert!(iou(a, b) > 0.7, "{}", iou(a, b));
+    }
+}

@@ -27,7 +27,7 @@ pub enum Drag {
 }
 
 /// The shortcuts, one table for the help window and the README.
-pub const SHORTCUTS: [(&str, &str); 16] = [
+pub const SHORTCUTS: [(&str, &str); 17] = [
     ("E", "edit tool: select, drag footprints and vertices"),
     ("D", "draw tool: click the corners of a new footprint"),
     ("N or Esc (no drawing)", "navigate: pan and zoom"),
@@ -37,6 +37,10 @@ pub const SHORTCUTS: [(&str, &str); 16] = [
     ),
     ("Shift+click", "select a second footprint, to merge with"),
     ("M", "merge the two selected footprints (they must touch)"),
+    (
+        "Q",
+        "right angles: straighten the selected footprint, or all edited ones in view",
+    ),
     (
         "S, then two clicks",
         "split the selected footprint along that line",

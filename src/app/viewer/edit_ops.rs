@@ -102,6 +102,49 @@ impl Viewer {
         Ok(result?)
     }
 
+    /// Straightens the selected edited footprint to right angles or, with none selected, every
+    /// edited footprint in view (Q), as one step that one undo takes back. The strip says
+    /// what was done and why any footprint was left as it was.
+    pub fn regularize_selected_or_in_view(&mut self) {
+        self.start_editing();
+        let params = crate::annotate::regularize_params(self.scene.grid.as_ref());
+        let pane = self.camera.pane();
+        let seen = pane.is_positive().then(|| self.camera.scene_rect(pane));
+        let Some(editor) = self.edit.editor.as_mut() else {
+            return;
+        };
+        let indices: Vec<usize> = match self.edit.selected {
+            Some(index) => vec![index],
+            None => editor
+                .footprints()
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| {
+                    use geo::BoundingRect;
+                    let (Some(seen), Some(b)) = (seen, f.polygon.bounding_rect()) else {
+                        return true;
+                    };
+                    b.max().x as f32 >= seen.min.x
+                        && b.min().x as f32 <= seen.max.x
+                        && b.max().y as f32 >= seen.min.y
+                        && b.min().y as f32 <= seen.max.y
+                })
+                .map(|(i, _)| i)
+                .collect(),
+        };
+        if indices.is_empty() {
+            self.edit.message = Some("no edited footprints in view to straighten".into());
+            return;
+        }
+        match editor.regularize(&indices, params) {
+            Ok(done) => {
+                self.edit.message = Some(done.summary());
+                self.after_edit(!done.changed.is_empty());
+            }
+            Err(e) => self.edit.message = Some(format!("refused: {e}")),
+        }
+    }
+
     /// The layer being edited, if editing has started.
     pub fn edits(&self) -> Option<&EditableLayer> {
         self.edit.editor.as_ref()

@@ -55,6 +55,9 @@ impl Viewer {
         if pressed(egui::Key::S) && self.edit.selected.is_some() {
             self.set_tool(Tool::Split);
         }
+        if pressed(egui::Key::Q) {
+            self.regularize_selected_or_in_view();
+        }
         if pressed(egui::Key::M) {
             let merged = self.edit.merge_selected();
             self.after_edit(merged);
@@ -409,6 +412,17 @@ impl Viewer {
                 {
                     self.set_tool(tool);
                 }
+            }
+            ui.separator();
+            if ui
+                .button("right angles Q")
+                .on_hover_text(
+                    "straighten the selected footprint to right angles, or with none \
+                     selected every edited footprint in view (Q)",
+                )
+                .clicked()
+            {
+                self.regularize_selected_or_in_view();
             }
             ui.separator();
             let (can_undo, can_redo) = self

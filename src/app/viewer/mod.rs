@@ -87,6 +87,8 @@ pub struct ViewState {
     pub recent: Vec<Vec<PathBuf>>,
     /// Run the model on what is in view once the camera settles.
     pub auto_predict: bool,
+    /// Straighten the model's traced buildings to right angles.
+    pub right_angles: bool,
 }
 
 impl Default for ViewState {
@@ -103,6 +105,7 @@ impl Default for ViewState {
             pixel_grid: true,
             recent: Vec::new(),
             auto_predict: true,
+            right_angles: false,
         }
     }
 }

@@ -57,6 +57,10 @@ impl Viewer {
                 weights,
                 region,
                 shared_wgpu: self.prediction.shared_wgpu.clone(),
+                regularize: self
+                    .state
+                    .right_angles
+                    .then(|| crate::annotate::regularize_params(self.scene.grid.as_ref())),
             },
             self.waker.wake_fn(),
         ));
@@ -370,6 +374,11 @@ impl Viewer {
                 self.predict(ui.ctx());
             }
         }
+        ui.checkbox(&mut self.state.right_angles, "right angles")
+            .on_hover_text(
+                "straighten the traced buildings to right angles (those near them; round or \
+                 slanted ones stay as traced), at the next prediction",
+            );
         ui.checkbox(
             &mut self.state.auto_predict,
             "predict when the view settles",
