@@ -4,6 +4,9 @@
 
 use geo::{Coord, MultiPolygon, Polygon, Translate, Validation};
 
+use std::collections::BTreeSet;
+
+use super::review::ReviewKey;
 use crate::io::Footprint;
 use crate::vector::{RegularizeError, RegularizeParams, regularize_multi};
 
@@ -81,6 +84,9 @@ enum Change {
         index: usize,
         footprint: Footprint,
     },
+    /// An error of the review accepted as it is (kept), or that taken back.
+    Accept(ReviewKey),
+    Unaccept(ReviewKey),
 }
 
 /// A layer being edited, with its history.
@@ -91,6 +97,8 @@ pub struct EditableLayer {
     undo: Vec<Vec<Change>>,
     redo: Vec<Vec<Change>>,
     next_id: u64,
+    /// Errors of the review accepted as they are.
+    accepted: BTreeSet<ReviewKey>,
 }
 
 /// The ring's points without the closing repeat.
@@ -124,6 +132,7 @@ impl EditableLayer {
             undo: Vec::new(),
             redo: Vec::new(),
             next_id,
+            accepted: BTreeSet::new(),
         }
     }
 
@@ -197,6 +206,12 @@ impl EditableLayer {
     fn perform(&mut self, change: &Change) {
         let list = &mut self.layer.footprints;
         match change {
+            Change::Accept(key) => {
+                self.accepted.insert(key.clone());
+            }
+            Change::Unaccept(key) => {
+                self.accepted.remove(key);
+            }
             Change::Replace { index, after, .. } => {
                 if let Some(f) = list.get_mut(*index) {
                     *f = after.clone();
@@ -232,6 +247,8 @@ impl EditableLayer {
                 index: *index,
                 footprint: footprint.clone(),
             },
+            Change::Accept(key) => Change::Unaccept(key.clone()),
+            Change::Unaccept(key) => Change::Accept(key.clone()),
         }
     }
 
@@ -376,6 +393,50 @@ impl EditableLayer {
         }
         self.apply_step(step);
         Ok(())
+    }
+
+    /// Marks an error of the review as accepted (kept as it is), as one undoable step; false
+    /// when it already was.
+    pub fn accept(&mut self, key: ReviewKey) -> bool {
+        if self.accepted.contains(&key) {
+            return false;
+        }
+        self.apply(Change::Accept(key));
+        true
+    }
+
+    /// Whether the review's error `key` was accepted.
+    pub fn is_accepted(&self, key: &ReviewKey) -> bool {
+        self.accepted.contains(key)
+    }
+
+    /// Adds `polygon` (a copy of another layer's footprint, say) as a new footprint of
+    /// `source`; returns its index.
+    pub fn add_polygon(
+        &mut self,
+        polygon: MultiPolygon<f64>,
+        source: &str,
+    ) -> Result<usize, EditError> {
+        if self.layer.locked {
+            return Err(EditError::Locked);
+        }
+        check(&polygon)?;
+        let id = format!("{source}-{}", self.next_id);
+        self.next_id += 1;
+        let index = self.layer.footprints.len();
+        self.apply(Change::Insert {
+            index,
+            footprint: Footprint {
+                id,
+                source: source.into(),
+                confidence: None,
+                area_m2: None,
+                iou: None,
+                image_id: None,
+                polygon,
+            },
+        });
+        Ok(index)
     }
 
     /// Straightens footprints `indices` to right angles (see [`crate::vector::regularize`]) as
@@ -536,23 +597,7 @@ impl EditableLayer {
             ring.push(first);
         }
         let polygon = MultiPolygon(vec![Polygon::new(geo::LineString(ring), vec![])]);
-        check(&polygon)?;
-        let id = format!("drawn-{}", self.next_id);
-        self.next_id += 1;
-        let index = self.layer.footprints.len();
-        self.apply(Change::Insert {
-            index,
-            footprint: Footprint {
-                id,
-                source: "drawn".into(),
-                confidence: None,
-                area_m2: None,
-                iou: None,
-                image_id: None,
-                polygon,
-            },
-        });
-        Ok(index)
+        self.add_polygon(polygon, "drawn")
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod edit;
 pub mod journal;
 pub mod revectorize;
+pub mod review;
 
 use std::path::{Path, PathBuf};
 

@@ -8,7 +8,9 @@ mod viewer;
 use eframe::{egui, egui_wgpu};
 
 pub use gpu::{outline_uploads, view_pipeline_builds};
-pub use viewer::{Camera, Layout, OverlayMap, SHORTCUTS, Tool, ViewState, Viewer};
+pub use viewer::{
+    Camera, Layout, OverlayMap, ReviewAction, ReviewWalk, SHORTCUTS, Tool, ViewState, Viewer,
+};
 
 use crate::session::ViewerStart;
 

@@ -149,3 +149,107 @@ fn q_with_nothing_selected_straightens_every_footprint_in_view_as_one_step() {
     assert_eq!(edited(&h), back);
     drop(written);
 }
+
+#[test]
+fn walking_a_scenes_errors_to_zero_with_accept_reject_and_fix() {
+    use geo::{BoundingRect, Translate};
+    use sarscope::annotate::review::ErrorKind;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _) = demo_viewer(dir.path(), 1.0);
+    let truth = h.state().scene().layers[0].polygons();
+    // Predictions: the truth with three buildings missed, three shifted by a quarter of their
+    // width (IoU about 0.6), and three false alarms in the empty strip.
+    let mut predictions: Vec<geo::Polygon<f64>> = Vec::new();
+    for (i, t) in truth.iter().enumerate() {
+        let p = t.0[0].clone();
+        match i {
+            10 | 50 | 90 => {}
+            20 | 60 | 100 => {
+                let w = p.bounding_rect().unwrap().width();
+                predictions.push(p.translate(w / 4.0, 0.0));
+            }
+            _ => predictions.push(p),
+        }
+    }
+    for x in [100.0, 300.0, 500.0] {
+        let ring = [(x, 860.0), (x + 20.0, 860.0), (x + 20.0, 880.0), (x, 880.0)];
+        predictions.push(geo::Polygon::new(ring.to_vec().into(), vec![]));
+    }
+    let csv = dir.path().join("preds.csv");
+    let confidences = vec![0.9; predictions.len()];
+    sarscope::io::write_prediction_csv(&csv, "demo", &predictions, &confidences).unwrap();
+    h.state_mut().add_layer(csv, Role::Predictions).unwrap();
+    settle(&mut h);
+    let kinds = |h: &Harness<'static, Viewer>| {
+        let mut k: Vec<ErrorKind> = h.state().errors_left().iter().map(|e| e.kind).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        kinds(&h),
+        [ErrorKind::FalsePositive; 3]
+            .into_iter()
+            .chain([ErrorKind::Missed; 3])
+            .chain([ErrorKind::LowIou; 3])
+            .collect::<Vec<_>>()
+    );
+    assert!(h.get_by_label("9 left").rect().is_positive());
+
+    // Walk: the first false alarm and the first low IoU are accepted, the other false alarms
+    // rejected, the misses and low IoUs fixed from the truth. Each key moves on by itself.
+    key(&mut h, egui::Modifiers::NONE, egui::Key::CloseBracket);
+    let (mut accepted_fp, mut accepted_low, mut tried_reject) = (false, false, false);
+    let mut steps = 0;
+    while let Some(item) = h.state().current_error() {
+        // The camera is on it.
+        let (center, zoom) = h.state().camera();
+        assert!((f64::from(center.x) - item.center.x).abs() < 1.0);
+        assert!(zoom >= 2.0);
+        let action = match item.kind {
+            ErrorKind::FalsePositive if !accepted_fp => {
+                accepted_fp = true;
+                egui::Key::A
+            }
+            ErrorKind::LowIou if !accepted_low => {
+                accepted_low = true;
+                egui::Key::A
+            }
+            ErrorKind::FalsePositive => egui::Key::X,
+            ErrorKind::Missed | ErrorKind::LowIou => egui::Key::F,
+        };
+        let before = h.state().errors_left().len();
+        if item.kind == ErrorKind::Missed && !tried_reject {
+            // A missed building has no prediction to reject: refused in words, no change.
+            tried_reject = true;
+            key(&mut h, egui::Modifiers::NONE, egui::Key::X);
+            let message = h.state().review_message().unwrap_or_default().to_string();
+            assert!(
+                message.starts_with("a missed building has no prediction to delete"),
+                "{message}"
+            );
+            assert_eq!(h.state().errors_left().len(), before);
+        }
+        key(&mut h, egui::Modifiers::NONE, action);
+        assert_eq!(h.state().errors_left().len(), before - 1, "{:?}", item.kind);
+        steps += 1;
+        assert!(steps <= 9);
+    }
+    assert_eq!(steps, 9);
+    assert!(tried_reject);
+    assert_eq!(h.state().errors_left().len(), 0);
+    assert!(h.get_by_label("0 left").rect().is_positive());
+    assert_eq!(h.state().review_message(), Some("no errors left to review"));
+    // What is left of the errors is what was accepted; everything else matches.
+    let mut still = h.state().scene_errors();
+    still.sort_by_key(|e| e.kind);
+    assert_eq!(
+        still.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [ErrorKind::FalsePositive, ErrorKind::LowIou]
+    );
+    let counts = h.state().scoring().unwrap().counts();
+    assert_eq!((counts.fp, counts.fn_), (1, 0));
+
+    // One undo takes the last step back: one error is left again.
+    key(&mut h, egui::Modifiers::COMMAND, egui::Key::Z);
+    assert_eq!(h.state().errors_left().len(), 1);
+}

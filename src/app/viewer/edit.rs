@@ -27,7 +27,7 @@ pub enum Drag {
 }
 
 /// The shortcuts, one table for the help window and the README.
-pub const SHORTCUTS: [(&str, &str); 17] = [
+pub const SHORTCUTS: [(&str, &str); 21] = [
     ("E", "edit tool: select, drag footprints and vertices"),
     ("D", "draw tool: click the corners of a new footprint"),
     ("N or Esc (no drawing)", "navigate: pan and zoom"),
@@ -56,6 +56,16 @@ pub const SHORTCUTS: [(&str, &str); 17] = [
     ("Enter or double-click", "close the polygon being drawn"),
     ("Backspace", "take back the last point drawn"),
     ("Esc", "cancel the polygon being drawn"),
+    (
+        "] / [",
+        "review: the next / previous error (false positive, missed, low IoU)",
+    ),
+    ("A", "review: accept the error as it is"),
+    ("X", "review: reject it (delete the prediction)"),
+    (
+        "F",
+        "review: fix it from the ground truth (add the missed building, take its outline)",
+    ),
     ("Ctrl+Z", "undo"),
     ("Ctrl+Shift+Z", "redo"),
     (

@@ -111,7 +111,7 @@ impl Viewer {
 
     /// The scored truth and predictions (indices into [`Self::all_layers`]): the edits when
     /// there are any, else the first visible predictions.
-    fn scored_pair(&self) -> Option<(usize, usize)> {
+    pub(super) fn scored_pair(&self) -> Option<(usize, usize)> {
         let layers = self.all_layers();
         let truth = layers
             .iter()

@@ -19,6 +19,7 @@
 //! | `prediction.rs` | [`PredictionSession`]: weights, jobs, probability tiles, auto-predict |
 //! | `model_ui.rs` | the Model section: predict, fine-tune, taking their results, the overlay's map |
 //! | `overlay.rs` | [`Overlay`]: the probability map over the scene, its settings and upload |
+//! | `review.rs` | [`ReviewWalk`]: the scene's errors walked, accepted, rejected, fixed |
 
 mod camera;
 mod controls;
@@ -32,12 +33,14 @@ mod model_ui;
 mod overlay;
 mod panes;
 mod prediction;
+mod review;
 mod scores;
 mod stretch;
 mod tiles;
 
 pub use camera::Camera;
 pub use edit::{SHORTCUTS, Tool};
+pub use review::{ReviewAction, ReviewWalk};
 
 use std::path::PathBuf;
 
@@ -191,6 +194,7 @@ pub struct Viewer {
     tiles: TileStream,
     layers: LayerScores,
     edit: EditSession,
+    review: ReviewWalk,
     prediction: PredictionSession,
     overlay: Overlay,
     show_help: bool,
@@ -250,6 +254,7 @@ impl Viewer {
             tiles: TileStream::default(),
             layers: LayerScores::default(),
             edit: EditSession::default(),
+            review: ReviewWalk::default(),
             prediction: PredictionSession::new(crate::model::SharedWgpu {
                 instance: render.instance.clone(),
                 adapter: render.adapter.clone(),
@@ -476,6 +481,7 @@ impl Viewer {
         self.tiles = self.tiles.next_scene();
         self.layers = LayerScores::default();
         self.edit = self.edit.next_scene();
+        self.review = self.review.next_scene();
         self.prediction = self.prediction.next_scene(&self.scene);
         // Its map (or none) replaces the last at the next frame; the overlay's settings stay.
         self.overlay.changed();
@@ -509,6 +515,7 @@ impl Viewer {
             self.edit.message = Some(format!("could not save the edits: {failure}"));
         }
         self.edit_keys(ui.ctx());
+        self.review_keys(ui.ctx());
         let dropped: Vec<PathBuf> = ui.input(|i| {
             i.raw
                 .dropped_files
@@ -535,6 +542,11 @@ impl Viewer {
         egui::Panel::bottom("tools")
             .frame(panel)
             .show(ui, |ui| self.tool_strip_ui(ui));
+        if self.scored_pair().is_some() {
+            egui::Panel::bottom("review")
+                .frame(panel)
+                .show(ui, |ui| self.review_strip_ui(ui));
+        }
         egui::Panel::right("histogram")
             .frame(panel)
             .default_size(300.0)
