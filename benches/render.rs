@@ -21,17 +21,16 @@
 //! ```
 
 mod common;
-use common::frames::{draw_output, mosaic, render_state, target};
+use common::frames::{Repaints, app_harness as harness, draw_output, mosaic, render_state, target};
 use common::*;
 
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
-use egui_kittest::{Harness, wgpu::WgpuTestRenderer};
+use egui_kittest::Harness;
 use sarscope::app::{App, Layout, Viewer};
 use sarscope::render::{ViewMode, cpu};
 use sarscope::session::{SceneData, load_scene};
@@ -44,21 +43,6 @@ struct Args {
     frames: usize,
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-fn harness(
-    render: &egui_wgpu::RenderState,
-    scene: SceneData,
-    size: [f32; 2],
-) -> anyhow::Result<Harness<'static, App>> {
-    let viewer = Viewer::new(render, scene, None)?;
-    // As eframe runs the app: `App::ui` on the window's root `Ui` (kittest's `build_ui*`
-    // would wrap it in a panel frame that paints the whole window first, which the window
-    // never does).
-    Ok(Harness::builder()
-        .with_size(size)
-        .renderer(WgpuTestRenderer::from_render_state(render.clone()))
-        .build_eframe(|_| App { viewer }))
 }
 
 /// Draws the harness's last frame into `view` as eframe does, and waits for the GPU.
@@ -240,27 +224,14 @@ fn main() -> anyhow::Result<()> {
     // Frames run as eframe's event loop runs them: when a repaint is due (egui's repaint
     // callback says when; the reader's request when it is done makes one due at once), each
     // drawn; in between the UI thread sleeps.
-    let due: Arc<Mutex<Option<Instant>>> = Arc::default();
-    let schedule = Arc::clone(&due);
-    h.ctx.set_request_repaint_callback(move |info| {
-        let at = Instant::now() + info.delay;
-        if let Ok(mut due) = schedule.lock() {
-            *due = Some(due.map_or(at, |d| d.min(at)));
-        }
-    });
-    let take_due = || {
-        due.lock()
-            .ok()
-            .and_then(|mut d| d.take_if(|at| *at <= Instant::now()))
-            .is_some()
-    };
+    let repaints = Repaints::follow(&h.ctx);
     let mut first = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
         let ctx = h.ctx.clone();
         h.state_mut().viewer.open(&ctx, vec![tif.clone()]);
         loop {
-            if take_due() {
+            if repaints.due() {
                 h.step();
                 draw(&render, &h, &view, small)?;
                 if !h.state().viewer.is_loading() {

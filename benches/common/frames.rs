@@ -131,3 +131,48 @@ pub fn mosaic(
     )?;
     Ok(vrt)
 }
+
+/// The viewer as eframe runs it, in a window of `size`: `App::ui` on the window's root `Ui`
+/// (kittest's `build_ui*` would wrap it in a panel frame that paints the whole window first,
+/// which the window never does).
+pub fn app_harness(
+    render: &egui_wgpu::RenderState,
+    scene: sarscope::session::SceneData,
+    size: [f32; 2],
+) -> anyhow::Result<egui_kittest::Harness<'static, sarscope::app::App>> {
+    let viewer = Viewer::new(render, scene, None)?;
+    Ok(egui_kittest::Harness::builder()
+        .with_size(size)
+        .renderer(egui_kittest::wgpu::WgpuTestRenderer::from_render_state(
+            render.clone(),
+        ))
+        .build_eframe(|_| sarscope::app::App { viewer }))
+}
+
+/// When the next frame is due, as eframe's event loop knows it: egui's repaint callback says
+/// when (a worker's request when it is done makes one due at once); in between the UI thread
+/// sleeps.
+pub struct Repaints(std::sync::Arc<std::sync::Mutex<Option<Instant>>>);
+
+impl Repaints {
+    pub fn follow(ctx: &egui::Context) -> Self {
+        let due: std::sync::Arc<std::sync::Mutex<Option<Instant>>> = Default::default();
+        let schedule = std::sync::Arc::clone(&due);
+        ctx.set_request_repaint_callback(move |info| {
+            let at = Instant::now() + info.delay;
+            if let Ok(mut due) = schedule.lock() {
+                *due = Some(due.map_or(at, |d| d.min(at)));
+            }
+        });
+        Self(due)
+    }
+
+    /// Whether a frame is due now (and then it is taken).
+    pub fn due(&self) -> bool {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut d| d.take_if(|at| *at <= Instant::now()))
+            .is_some()
+    }
+}

@@ -20,6 +20,7 @@ pub fn run(start: ViewerStart) -> anyhow::Result<()> {
         scene,
         model,
         failed,
+        dataset,
     } = start;
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -48,6 +49,9 @@ pub fn run(start: ViewerStart) -> anyhow::Result<()> {
             viewer.set_weights(model.weights, model.predict_now);
             if let Some(failed) = &failed {
                 viewer.open_failed(&failed.files, &failed.error);
+            }
+            if let Some((folder, predictions)) = &dataset {
+                viewer.open_dataset(&cc.egui_ctx, folder, predictions.as_deref())?;
             }
             Ok(Box::new(App { viewer }))
         }),

@@ -13,8 +13,15 @@ use crate::session::export_footprints;
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Footprints to read (.geojson, .csv or .gpkg).
-    #[arg(long = "in")]
-    pub input: PathBuf,
+    #[arg(long = "in", required_unless_present = "dataset")]
+    pub input: Option<PathBuf>,
+    /// A folder of scenes (dataset mode): every scene's edits saved beside it, else its
+    /// predictions from --predictions, into one SpaceNet CSV.
+    #[arg(long, conflicts_with_all = ["input", "scene", "wgs84", "regularize"])]
+    pub dataset: Option<PathBuf>,
+    /// With --dataset: the SpaceNet CSV of the scenes' predictions.
+    #[arg(long, requires = "dataset")]
+    pub predictions: Option<PathBuf>,
     /// Where to write them (.geojson, .csv or .gpkg); written whole or not at all.
     #[arg(long)]
     pub out: PathBuf,
@@ -33,7 +40,14 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
-    let mut set = read_footprints(&args.input)?;
+    if let Some(folder) = &args.dataset {
+        return export_dataset(folder, args.predictions.as_deref(), &args.out);
+    }
+    let input = args
+        .input
+        .as_ref()
+        .context("give the footprints to read with --in")?;
+    let mut set = read_footprints(input)?;
     let to_pixel = Format::of(&args.out)?.is_pixel();
     let scene = args
         .scene
@@ -49,7 +63,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         if scene.is_none() {
             bail!(
                 "{} holds {} coordinates and {} holds {}: pass --scene with the image they belong to",
-                args.input.display(),
+                input.display(),
                 if to_pixel { "CRS" } else { "pixel" },
                 args.out.display(),
                 if to_pixel { "pixel" } else { "CRS" },
@@ -68,21 +82,15 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         bail!("--wgs84 writes longitude/latitude; a SpaceNet CSV holds pixels");
     }
     if args.regularize {
-        set = straighten(set, grid.as_ref(), &args.input)?;
+        set = straighten(set, grid.as_ref(), input)?;
     }
-    let written =
-        export_footprints(&args.out, set, grid.as_ref(), args.wgs84).with_context(|| {
-            format!(
-                "exporting {} to {}",
-                args.input.display(),
-                args.out.display()
-            )
-        })?;
+    let written = export_footprints(&args.out, set, grid.as_ref(), args.wgs84)
+        .with_context(|| format!("exporting {} to {}", input.display(), args.out.display()))?;
     println!(
         "{}: {} footprints from {}",
         args.out.display(),
         written.items.len(),
-        args.input.display()
+        input.display()
     );
     Ok(())
 }
@@ -131,4 +139,31 @@ fn projected_unit_m(epsg: u32) -> Option<f64> {
     let srs = gdal::spatial_ref::SpatialRef::from_epsg(epsg).ok()?;
     let unit = srs.linear_units();
     (srs.is_projected() && unit.is_finite() && unit > 0.0).then_some(unit)
+}
+
+/// Every scene of the dataset `folder` (its edits, else its predictions) into one SpaceNet CSV.
+fn export_dataset(
+    folder: &std::path::Path,
+    predictions: Option<&std::path::Path>,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    if !Format::of(out)?.is_pixel() {
+        bail!(
+            "{}: a dataset's footprints lie on many scenes' grids; write a SpaceNet CSV (.csv)",
+            out.display()
+        );
+    }
+    let dataset = crate::session::dataset::Dataset::open(folder, predictions)
+        .context("opening the folder as a dataset")?;
+    let edited = dataset.scenes.iter().filter(|s| s.edited).count();
+    let set = dataset.all_footprints()?;
+    let written = set.items.len();
+    crate::io::write_footprints(out, &set).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{}: {written} footprints of {} scenes ({edited} with edits, the others their \
+         predictions)",
+        out.display(),
+        dataset.scenes.len()
+    );
+    Ok(())
 }

@@ -14,7 +14,7 @@ mod train_winner;
 mod vectorize;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -123,12 +123,26 @@ fn viewer_start(
             demo::ensure_demo_scene().context("preparing the demo scene")?,
         ])
     };
-    let given_files = !files.is_empty();
-    let files = if given_files {
-        files.to_vec()
-    } else {
-        demo_scene()?
+    // A folder is a dataset: its first scene opens, the others are a key away.
+    let (files, dataset, given) = match files {
+        [folder] if folder.is_dir() => {
+            let data = crate::session::dataset::Dataset::open(folder, given.predictions.as_deref())
+                .context("opening the folder as a dataset")?;
+            let first = data.scenes.first().map(|s| s.file.clone());
+            let given = GivenLayers {
+                predictions: None,
+                ..given
+            };
+            let dataset = Some((
+                folder.clone(),
+                data.predictions_file().map(Path::to_path_buf),
+            ));
+            (first.into_iter().collect::<Vec<_>>(), dataset, given)
+        }
+        _ => (files.to_vec(), None, given),
     };
+    let given_files = !files.is_empty();
+    let files = if given_files { files } else { demo_scene()? };
     let unset = |name: &str| std::env::var_os(name).is_none_or(|v| v.is_empty());
     if cfg!(target_os = "linux") && unset("DISPLAY") && unset("WAYLAND_DISPLAY") {
         anyhow::bail!(
@@ -156,6 +170,7 @@ fn viewer_start(
                 scene,
                 model,
                 failed: Some(failed),
+                dataset: None,
             });
         }
         Err(error) => return Err(error.into()),
@@ -168,6 +183,7 @@ fn viewer_start(
         scene,
         model,
         failed: None,
+        dataset,
     })
 }
 

@@ -59,6 +59,13 @@ pub enum SessionError {
     CsvHoldsPixels,
     #[error(transparent)]
     Place(#[from] PlaceError),
+    #[error("{}: {reason}", path.display())]
+    DatasetFolder { path: PathBuf, reason: String },
+    #[error(
+        "{}: a dataset's footprints file must be a SpaceNet CSV (ImageId, pixel WKT)",
+        path.display()
+    )]
+    DatasetCsv { path: PathBuf },
     #[error("cancelled")]
     Cancelled,
     #[error("the worker thread stopped without a result")]

@@ -5,6 +5,7 @@
 //! nothing here knows about egui.
 
 pub mod background;
+pub mod dataset;
 mod error;
 mod export;
 pub mod finetune;

@@ -137,7 +137,7 @@ impl WindowProgress {
             .unwrap_or_default()
     }
 
-    fn set(&self, done: usize, total: usize) {
+    pub fn set(&self, done: usize, total: usize) {
         self.done.store(done, Ordering::Relaxed);
         self.total.store(total, Ordering::Relaxed);
     }

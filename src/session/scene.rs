@@ -230,6 +230,8 @@ pub struct ViewerStart {
     pub scene: SceneData,
     pub model: ModelSetup,
     pub failed: Option<OpenFailure>,
+    /// A folder to walk as a dataset, with the SpaceNet CSV of its predictions.
+    pub dataset: Option<(PathBuf, Option<PathBuf>)>,
 }
 
 #[cfg(test)]

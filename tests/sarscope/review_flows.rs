@@ -253,3 +253,197 @@ fn walking_a_scenes_errors_to_zero_with_accept_reject_and_fix() {
     key(&mut h, egui::Modifiers::COMMAND, egui::Key::Z);
     assert_eq!(h.state().errors_left().len(), 1);
 }
+
+/// Runs frames until the scene and the dataset's scores are in.
+fn until_settled(h: &mut Harness<'static, Viewer>) {
+    for _ in 0..600 {
+        h.step();
+        if !h.state().is_loading() && !h.state().dataset_scoring() {
+            settle(h);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the dataset did not settle");
+}
+
+/// `sarscope eval --json` of two CSVs: (TP, FP, FN).
+fn eval_counts(truth: &std::path::Path, pred: &std::path::Path) -> (u64, u64, u64) {
+    use std::ffi::OsStr;
+    let run = crate::common::sarscope(&[
+        OsStr::new("eval"),
+        OsStr::new("--truth"),
+        truth.as_os_str(),
+        OsStr::new("--pred"),
+        pred.as_os_str(),
+        OsStr::new("--json"),
+    ]);
+    assert!(run.status.success(), "{}", crate::common::text(&run.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let total = &v["total"];
+    let n = |k: &str| total[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}"));
+    (n("tp"), n("fp"), n("fn"))
+}
+
+#[test]
+fn a_dataset_of_five_scenes_walked_scored_fixed_and_exported() {
+    use sarscope::io::{Footprint, Footprints, Space, write_footprints};
+    use sarscope::session::load_scene;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("scenes");
+    std::fs::create_dir(&folder).unwrap();
+    // Five scenes with their truth beside them; the dataset's predictions in one CSV: each
+    // scene's buildings as a ragged mask traces them, every seventh missing.
+    let config = sarscope::synth::SynthConfig {
+        seed: 3,
+        ..Default::default()
+    };
+    let (mut truth_rows, mut pred_rows) = (Vec::new(), Vec::new());
+    let mut first = None;
+    for index in 0..5 {
+        let scene = sarscope::synth::generate(&config, index).unwrap();
+        let written = scene.write(&folder).unwrap();
+        first.get_or_insert(written.tif.clone());
+        let id = sarscope::io::image_id_of(&written.tif);
+        let truth: Vec<MultiPolygon<f64>> = scene
+            .truth
+            .iter()
+            .map(|p| MultiPolygon(vec![p.clone()]))
+            .collect();
+        let size = (scene.planes.width, scene.planes.height);
+        let row = |k: usize, p: MultiPolygon<f64>| Footprint {
+            id: k.to_string(),
+            source: "model".into(),
+            confidence: Some(0.9),
+            area_m2: None,
+            iou: None,
+            image_id: Some(id.clone()),
+            polygon: p,
+        };
+        for (k, t) in truth.iter().enumerate() {
+            truth_rows.push(row(k, t.clone()));
+        }
+        let traced = sarscope::synth::ragged_outlines(&truth, size, 0.2, index);
+        for (k, p) in traced.into_iter().enumerate().filter(|(k, _)| k % 7 != 3) {
+            pred_rows.push(row(k, MultiPolygon(vec![p])));
+        }
+    }
+    let write = |name: &str, items: Vec<Footprint>| {
+        let path = dir.path().join(name);
+        let set = Footprints {
+            items,
+            space: Space::Pixel,
+            image_id: None,
+        };
+        write_footprints(&path, &set).unwrap();
+        path
+    };
+    let truth_csv = write("truth.csv", truth_rows);
+    let preds_csv = write("preds.csv", pred_rows);
+
+    let mut h = crate::viewer_flows::harness_for(load_scene(&[first.unwrap()]).unwrap());
+    h.run();
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .open_dataset(&ctx, &folder, Some(&preds_csv))
+        .unwrap();
+    until_settled(&mut h);
+    let data = h.state().dataset().unwrap();
+    assert_eq!(data.scenes.len(), 5);
+    assert!(
+        data.scenes.iter().all(|s| s.counts.is_some()),
+        "{:?}",
+        data.scenes
+    );
+    // The dataset's SpaceNet total is `sarscope eval` over the folder.
+    let total = |h: &Harness<'static, Viewer>| {
+        let (c, scored) = h.state().dataset().unwrap().total();
+        assert_eq!(scored, 5);
+        (c.tp, c.fp, c.fn_)
+    };
+    let before = total(&h);
+    assert_eq!(before, eval_counts(&truth_csv, &preds_csv));
+    assert!(before.2 > 0, "{before:?}");
+
+    // Page Down and Page Up walk the scenes.
+    key(&mut h, egui::Modifiers::NONE, egui::Key::PageDown);
+    until_settled(&mut h);
+    assert_eq!(h.state().dataset_index(), Some(1));
+    let second = h.state().dataset().unwrap().scenes[1].file.clone();
+    assert_eq!(h.state().scene().files, vec![second]);
+    key(&mut h, egui::Modifiers::NONE, egui::Key::PageUp);
+    until_settled(&mut h);
+    assert_eq!(h.state().dataset_index(), Some(0));
+    key(&mut h, egui::Modifiers::NONE, egui::Key::PageUp);
+    assert_eq!(
+        h.state().dataset_index(),
+        Some(0),
+        "nothing before the first"
+    );
+
+    // Fix two misses of the second scene: the total follows, and the dataset exported with
+    // its edits scores the same with `sarscope eval`.
+    key(&mut h, egui::Modifiers::NONE, egui::Key::PageDown);
+    until_settled(&mut h);
+    h.state_mut().review_mut().kinds = [false, true, false];
+    for _ in 0..2 {
+        key(&mut h, egui::Modifiers::NONE, egui::Key::CloseBracket);
+        key(&mut h, egui::Modifiers::NONE, egui::Key::F);
+    }
+    let after = total(&h);
+    assert_eq!(after, (before.0 + 2, before.1, before.2 - 2));
+    assert!(h.state().dataset().unwrap().scenes[1].edited);
+    h.state().wait_edits_saved();
+    let all = dir.path().join("all.csv");
+    let run = crate::common::sarscope(&[
+        std::ffi::OsStr::new("export"),
+        std::ffi::OsStr::new("--dataset"),
+        folder.as_os_str(),
+        std::ffi::OsStr::new("--predictions"),
+        preds_csv.as_os_str(),
+        std::ffi::OsStr::new("--out"),
+        all.as_os_str(),
+    ]);
+    assert!(run.status.success(), "{}", crate::common::text(&run.stderr));
+    assert_eq!(eval_counts(&truth_csv, &all), after);
+}
+
+#[test]
+fn dataset_scenes_without_truth_or_with_truth_in_another_crs() {
+    use sarscope::io::read_footprints;
+    use sarscope::session::dataset::Dataset;
+    use sarscope::session::export_footprints;
+    let dir = tempfile::tempdir().unwrap();
+    let config = sarscope::synth::SynthConfig {
+        seed: 4,
+        ..Default::default()
+    };
+    let mut written = Vec::new();
+    for index in 0..3 {
+        let scene = sarscope::synth::generate(&config, index).unwrap();
+        written.push(scene.write(dir.path()).unwrap());
+    }
+    // The first scene's truth in longitude/latitude, the second's removed.
+    let utm = read_footprints(&written[0].geojson).unwrap();
+    let grid =
+        sarscope::io::SceneGrid::of(&sarscope::raster::Scene::open(&written[0].tif).unwrap());
+    let buildings = utm.items.len();
+    std::fs::remove_file(&written[0].csv).unwrap();
+    let wgs84 = export_footprints(&written[0].geojson, utm, grid.as_ref(), true).unwrap();
+    assert_eq!(wgs84.space, sarscope::io::Space::World { epsg: Some(4326) });
+    std::fs::remove_file(&written[1].geojson).unwrap();
+    std::fs::remove_file(&written[1].csv).unwrap();
+    let dataset = Dataset::open(dir.path(), None).unwrap();
+    assert_eq!(dataset.scenes.len(), 3);
+    let scores = dataset.score_all(&|_, _| true);
+    // No predictions file: every building is missed, and every one was read (reprojected
+    // from longitude/latitude onto the scene).
+    let first = scores[0].as_ref().unwrap();
+    assert_eq!((first.tp, first.fn_ as usize), (0, buildings));
+    assert_eq!(scores[1].as_ref().unwrap_err(), "no ground truth");
+    let third = scores[2].as_ref().unwrap();
+    assert_eq!(
+        third.fn_ as usize,
+        read_footprints(&written[2].geojson).unwrap().items.len()
+    );
+}

@@ -27,7 +27,7 @@ pub enum Drag {
 }
 
 /// The shortcuts, one table for the help window and the README.
-pub const SHORTCUTS: [(&str, &str); 21] = [
+pub const SHORTCUTS: [(&str, &str); 22] = [
     ("E", "edit tool: select, drag footprints and vertices"),
     ("D", "draw tool: click the corners of a new footprint"),
     ("N or Esc (no drawing)", "navigate: pan and zoom"),
@@ -56,6 +56,7 @@ pub const SHORTCUTS: [(&str, &str); 21] = [
     ("Enter or double-click", "close the polygon being drawn"),
     ("Backspace", "take back the last point drawn"),
     ("Esc", "cancel the polygon being drawn"),
+    ("Page Down / Page Up", "dataset: the next / previous scene"),
     (
         "] / [",
         "review: the next / previous error (false positive, missed, low IoU)",

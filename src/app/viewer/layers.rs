@@ -149,6 +149,7 @@ impl Viewer {
         };
         self.layers.scoring = scoring;
         self.layers.f1_curve = f1_curve;
+        self.dataset_rescored();
     }
 
     /// The colour of footprint `index` of layer `layer` by its score.

@@ -19,10 +19,12 @@
 //! | `prediction.rs` | [`PredictionSession`]: weights, jobs, probability tiles, auto-predict |
 //! | `model_ui.rs` | the Model section: predict, fine-tune, taking their results, the overlay's map |
 //! | `overlay.rs` | [`Overlay`]: the probability map over the scene, its settings and upload |
+//! | `dataset.rs` | [`dataset::DatasetView`]: a folder's scenes, next/previous, their scores and total |
 //! | `review.rs` | [`ReviewWalk`]: the scene's errors walked, accepted, rejected, fixed |
 
 mod camera;
 mod controls;
+mod dataset;
 mod edit;
 mod edit_ops;
 mod edit_ui;
@@ -195,6 +197,8 @@ pub struct Viewer {
     layers: LayerScores,
     edit: EditSession,
     review: ReviewWalk,
+    /// The folder of scenes walked in dataset mode.
+    dataset: Option<dataset::DatasetView>,
     prediction: PredictionSession,
     overlay: Overlay,
     show_help: bool,
@@ -255,6 +259,7 @@ impl Viewer {
             layers: LayerScores::default(),
             edit: EditSession::default(),
             review: ReviewWalk::default(),
+            dataset: None,
             prediction: PredictionSession::new(crate::model::SharedWgpu {
                 instance: render.instance.clone(),
                 adapter: render.adapter.clone(),
@@ -485,6 +490,7 @@ impl Viewer {
         self.prediction = self.prediction.next_scene(&self.scene);
         // Its map (or none) replaces the last at the next frame; the overlay's settings stay.
         self.overlay.changed();
+        self.dataset_layers();
         if self.scene.edits.is_some() {
             // Edits saved by an earlier session come back as they were left.
             self.start_editing();
@@ -506,6 +512,7 @@ impl Viewer {
     pub fn ui(&mut self, ui: &mut egui::Ui, render: Option<&egui_wgpu::RenderState>) {
         self.waker.set(ui.ctx());
         self.poll_loading(render);
+        self.poll_dataset();
         self.poll_prediction(ui.ctx());
         if let Some(render) = render {
             self.sync_overlay(render);
@@ -516,6 +523,7 @@ impl Viewer {
         }
         self.edit_keys(ui.ctx());
         self.review_keys(ui.ctx());
+        self.dataset_keys(ui.ctx());
         let dropped: Vec<PathBuf> = ui.input(|i| {
             i.raw
                 .dropped_files
@@ -546,6 +554,12 @@ impl Viewer {
             egui::Panel::bottom("review")
                 .frame(panel)
                 .show(ui, |ui| self.review_strip_ui(ui));
+        }
+        if self.dataset.is_some() {
+            egui::Panel::left("dataset")
+                .frame(panel)
+                .default_size(260.0)
+                .show(ui, |ui| self.dataset_ui(ui));
         }
         egui::Panel::right("histogram")
             .frame(panel)

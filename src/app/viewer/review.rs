@@ -91,6 +91,11 @@ impl Viewer {
         self.errors_left().into_iter().find(|e| &e.key == key)
     }
 
+    /// The walk (which kinds it visits), to change.
+    pub fn review_mut(&mut self) -> &mut ReviewWalk {
+        &mut self.review
+    }
+
     /// What the review strip says: the walk's last word.
     pub fn review_message(&self) -> Option<&str> {
         self.review.message.as_deref()
