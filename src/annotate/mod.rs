@@ -1,6 +1,7 @@
 //! Footprint layers over a scene: ground truth found beside it or opened, predictions, and
 //! their live score with the SpaceNet metric. All in the scene's pixel coordinates.
 
+pub mod compare;
 pub mod edit;
 pub mod journal;
 pub mod revectorize;

@@ -174,13 +174,9 @@ pub fn install_scene(state: &egui_wgpu::RenderState, bands: &Bands) -> Result<()
     {
         let pipeline = OutlinePipeline::new(&state.device, state.target_format);
         let panes = (0..PANES).map(|_| pipeline.pane(&state.device)).collect();
-        renderer.callback_resources.insert(OutlineResources {
-            pipeline,
-            panes,
-            segments: None,
-            uploaded: Arc::default(),
-            uploads: 0,
-        });
+        renderer
+            .callback_resources
+            .insert(OutlineResources::new(pipeline, panes));
     }
     Ok(())
 }
@@ -275,19 +271,102 @@ pub fn install_probabilities(
     Ok(())
 }
 
-/// The footprint outlines on the GPU: the pipeline, a uniform per pane, and the segments of the
-/// last frame that drew any (rewritten only when they change, not when the camera moves).
+/// The footprint outlines on the GPU: the pipeline, a uniform per pane, and the segment lists
+/// of the last frame (rewritten only when they change, not when the camera moves): one that
+/// every pane shares, or one per model in the compare layout.
 pub struct OutlineResources {
     pipeline: OutlinePipeline,
     panes: Vec<(wgpu::Buffer, wgpu::BindGroup)>,
-    segments: Option<wgpu::Buffer>,
-    /// What `segments` holds.
-    uploaded: Arc<Vec<Segment>>,
-    /// Writes of `segments` so far.
+    lists: Vec<SegmentList>,
+    /// Which list each pane draws.
+    pane_list: Vec<usize>,
+    /// The lists the panes of the frame being prepared use (pane 0 starts a frame).
+    in_use: Vec<usize>,
+    /// Writes of segments so far.
     uploads: usize,
 }
 
-/// One pane's draw of the footprint outlines; every pane of a frame shares `segments`.
+/// Segments on the GPU and what they are.
+struct SegmentList {
+    buffer: Option<wgpu::Buffer>,
+    held: Arc<Vec<Segment>>,
+}
+
+impl OutlineResources {
+    fn new(pipeline: OutlinePipeline, panes: Vec<(wgpu::Buffer, wgpu::BindGroup)>) -> Self {
+        Self {
+            pipeline,
+            panes,
+            lists: Vec::new(),
+            pane_list: Vec::new(),
+            in_use: Vec::new(),
+            uploads: 0,
+        }
+    }
+
+    /// The list holding `segments`, written into one this frame does not use (the pane's
+    /// own of the last frame first) when none holds them.
+    fn list_for(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        pane: usize,
+        segments: &Arc<Vec<Segment>>,
+    ) -> usize {
+        if let Some(i) = self
+            .lists
+            .iter()
+            .position(|l| Arc::ptr_eq(&l.held, segments))
+        {
+            return i;
+        }
+        if let Some(i) = self.lists.iter().position(|l| *l.held == **segments) {
+            if let Some(list) = self.lists.get_mut(i) {
+                list.held = Arc::clone(segments);
+            }
+            return i;
+        }
+        let own = self.pane_list.get(pane).copied();
+        let free = |i: &usize| !self.in_use.contains(i);
+        let slot = own
+            .filter(free)
+            .or_else(|| (0..self.lists.len()).find(free))
+            .unwrap_or(self.lists.len());
+        if slot == self.lists.len() {
+            self.lists.push(SegmentList {
+                buffer: None,
+                held: Arc::default(),
+            });
+        }
+        let Some(list) = self.lists.get_mut(slot) else {
+            return slot;
+        };
+        if !segments.is_empty() {
+            let bytes: &[u8] = bytemuck::cast_slice(segments.as_slice());
+            let fits = list
+                .buffer
+                .as_ref()
+                .is_some_and(|b| b.size() >= bytes.len() as u64);
+            if !fits {
+                list.buffer = Some(device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("footprint outline segments"),
+                    size: (bytes.len() as u64).next_power_of_two(),
+                    usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }));
+            }
+            if let Some(buffer) = &list.buffer {
+                queue.write_buffer(buffer, 0, bytes);
+                self.uploads += 1;
+            }
+        }
+        list.held = Arc::clone(segments);
+        slot
+    }
+}
+
+/// One pane's draw of the footprint outlines (panes that show the same outlines share one
+/// `segments`).
 pub struct OutlineDraw {
     pub pane: usize,
     pub uniform: OutlineUniform,
@@ -298,27 +377,16 @@ impl PaneResources for OutlineResources {
     type Draw = OutlineDraw;
 
     fn prepare(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, draw: &OutlineDraw) {
-        if !Arc::ptr_eq(&self.uploaded, &draw.segments) {
-            if *self.uploaded != *draw.segments && !draw.segments.is_empty() {
-                let bytes: &[u8] = bytemuck::cast_slice(draw.segments.as_slice());
-                let fits = self
-                    .segments
-                    .as_ref()
-                    .is_some_and(|b| b.size() >= bytes.len() as u64);
-                if !fits {
-                    self.segments = Some(device.create_buffer(&wgpu::BufferDescriptor {
-                        label: Some("footprint outline segments"),
-                        size: (bytes.len() as u64).next_power_of_two(),
-                        usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
-                        mapped_at_creation: false,
-                    }));
-                }
-                if let Some(buffer) = &self.segments {
-                    queue.write_buffer(buffer, 0, bytes);
-                    self.uploads += 1;
-                }
-            }
-            self.uploaded = Arc::clone(&draw.segments);
+        if draw.pane == 0 {
+            self.in_use.clear();
+        }
+        let list = self.list_for(device, queue, draw.pane, &draw.segments);
+        self.in_use.push(list);
+        if self.pane_list.len() <= draw.pane {
+            self.pane_list.resize(draw.pane + 1, 0);
+        }
+        if let Some(slot) = self.pane_list.get_mut(draw.pane) {
+            *slot = list;
         }
         if let Some((uniform, _)) = self.panes.get(draw.pane) {
             queue.write_buffer(uniform, 0, bytemuck::bytes_of(&draw.uniform));
@@ -326,11 +394,16 @@ impl PaneResources for OutlineResources {
     }
 
     fn paint(&self, render_pass: &mut wgpu::RenderPass<'static>, draw: &OutlineDraw) {
-        let (Some(buffer), Some((_, bind_group))) = (&self.segments, self.panes.get(draw.pane))
-        else {
+        let list = self
+            .pane_list
+            .get(draw.pane)
+            .and_then(|&i| self.lists.get(i));
+        let (Some(list), Some((_, bind_group))) = (list, self.panes.get(draw.pane)) else {
             return;
         };
-        let count = self.uploaded.len();
+        let (Some(buffer), count) = (&list.buffer, list.held.len()) else {
+            return;
+        };
         if count == 0 {
             return;
         }

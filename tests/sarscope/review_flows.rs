@@ -447,3 +447,111 @@ fn dataset_scenes_without_truth_or_with_truth_in_another_crs() {
         read_footprints(&written[2].geojson).unwrap().items.len()
     );
 }
+
+#[test]
+fn two_models_scored_side_by_side_with_the_buildings_they_disagree_on() {
+    use geo::{BoundingRect, Translate};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, written) = demo_viewer(dir.path(), 1.0);
+    let truth = h.state().scene().layers[0].polygons();
+    // Model A misses buildings 5 and 15; model B misses 15 and 25 and finds 35 a quarter of
+    // its width off (IoU about 0.6).
+    let model = |missed: [usize; 2], shifted: Option<usize>| -> Vec<geo::Polygon<f64>> {
+        truth
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !missed.contains(i))
+            .map(|(i, t)| {
+                let p = t.0[0].clone();
+                match shifted {
+                    Some(s) if s == i => {
+                        let w = p.bounding_rect().unwrap().width();
+                        p.translate(w / 4.0, 0.0)
+                    }
+                    _ => p,
+                }
+            })
+            .collect()
+    };
+    let mut files = Vec::new();
+    for (name, polygons) in [
+        ("a.csv", model([5, 15], None)),
+        ("b.csv", model([15, 25], Some(35))),
+    ] {
+        let path = dir.path().join(name);
+        let confidences = vec![0.9; polygons.len()];
+        sarscope::io::write_prediction_csv(&path, "synth_s0_0000", &polygons, &confidences)
+            .unwrap();
+        h.state_mut()
+            .add_layer(path.clone(), Role::Predictions)
+            .unwrap();
+        files.push(path);
+    }
+    settle(&mut h);
+    let c = h
+        .state()
+        .comparison()
+        .expect("two prediction layers are compared");
+    // Each scored as `sarscope eval` scores its file alone.
+    for (scoring, file) in c.scorings.iter().zip(&files) {
+        let n = scoring.counts();
+        assert_eq!(
+            (n.tp, n.fp, n.fn_),
+            crate::review_flows::eval_counts(&written.csv, file)
+        );
+    }
+    let table: Vec<(usize, [bool; 2])> = c
+        .disagreements
+        .iter()
+        .map(|d| (d.truth, [d.iou[0].is_some(), d.iou[1].is_some()]))
+        .collect();
+    assert_eq!(
+        table,
+        vec![(5, [false, true]), (25, [true, false]), (35, [true, true])]
+    );
+    let gap = c.disagreements[2].gap();
+    assert!((0.2..0.6).contains(&gap), "{gap}");
+
+    // The compare layout: two panes; a row of the table takes the camera to its building.
+    h.state_mut().state_mut().layout = sarscope::app::Layout::Compare;
+    settle(&mut h);
+    assert!(
+        h.get_by_label("where they disagree: 3 buildings")
+            .rect()
+            .is_positive()
+    );
+    h.state_mut().go_to_disagreement(1);
+    settle(&mut h);
+    let (center, zoom) = h.state().camera();
+    let want = truth[25].bounding_rect().unwrap().center();
+    assert!(
+        (f64::from(center.x) - want.x).abs() < 1.0 && (f64::from(center.y) - want.y).abs() < 1.0
+    );
+    assert!(zoom >= 2.0);
+    // Each pane shows its model: the building B missed is outlined as missed (orange) in B's
+    // pane only.
+    let image = h.render().unwrap();
+    let ppp = h.ctx.pixels_per_point();
+    let pane = h.state().pane_rect();
+    let crop = |rect: egui::Rect| {
+        let r = rect.shrink(rect.width() / 4.0);
+        image::imageops::crop_imm(
+            &image,
+            (r.min.x * ppp) as u32,
+            (r.min.y * ppp) as u32,
+            (r.width() * ppp) as u32,
+            (r.height() * ppp) as u32,
+        )
+        .to_image()
+    };
+    let orange = [255, 150, 30];
+    let b_pane = pane.translate(egui::vec2(pane.width() + 4.0, 0.0));
+    let (in_a, in_b) = (
+        crate::viewer_flows::count_colour(&crop(pane), orange),
+        crate::viewer_flows::count_colour(&crop(b_pane), orange),
+    );
+    assert!(in_a == 0 && in_b > 50, "orange pixels: A {in_a}, B {in_b}");
+    if let Ok(path) = std::env::var("SARSCOPE_SCREENSHOT") {
+        image.save(path).unwrap();
+    }
+}

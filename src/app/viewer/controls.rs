@@ -16,6 +16,8 @@ impl Viewer {
             let before = self.state.layout;
             ui.selectable_value(&mut self.state.layout, Layout::Single, "single");
             ui.selectable_value(&mut self.state.layout, Layout::Grid, "grid");
+            ui.selectable_value(&mut self.state.layout, Layout::Compare, "compare")
+                .on_hover_text("two panes: the first two visible prediction layers, one in each");
             if self.state.layout != before {
                 self.camera.refit();
             }
@@ -96,7 +98,7 @@ impl Viewer {
                 continue;
             }
             let selected = match self.state.layout {
-                Layout::Single => self.state.mode == mode,
+                Layout::Single | Layout::Compare => self.state.mode == mode,
                 Layout::Grid => self.state.composite == mode,
             };
             let label = self.scene.bands.mode_label(mode);

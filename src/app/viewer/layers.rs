@@ -149,18 +149,61 @@ impl Viewer {
         };
         self.layers.scoring = scoring;
         self.layers.f1_curve = f1_curve;
+        self.layers.compare = self.compare_layers();
         self.dataset_rescored();
     }
 
-    /// The colour of footprint `index` of layer `layer` by its score.
-    fn footprint_colour(&self, layer: usize, index: usize) -> egui::Color32 {
+    /// The first two visible prediction layers scored against the visible ground truth.
+    fn compare_layers(&self) -> Option<super::scores::Comparison> {
+        let layers = self.all_layers();
+        let truth = layers.iter().find(|l| l.role == Role::Truth && l.visible)?;
+        let mut shown = layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.role == Role::Predictions && l.visible);
+        let (a, b) = (shown.next()?, shown.next()?);
+        let score = |l: &Layer| Scoring::compute(truth, l, EvalParams::default());
+        let scorings = [score(a.1), score(b.1)];
+        let disagreements =
+            crate::annotate::compare::disagreements(truth, &scorings[0], &scorings[1]);
+        Some(super::scores::Comparison {
+            layers: [a.0, b.0],
+            scorings,
+            disagreements,
+        })
+    }
+
+    /// Two models side by side, when two prediction layers are visible.
+    pub fn comparison(&self) -> Option<&super::scores::Comparison> {
+        self.layers.compare.as_ref()
+    }
+
+    /// Centres the camera on the `k`th building the compared models disagree on.
+    pub fn go_to_disagreement(&mut self, k: usize) {
+        let Some(d) = self
+            .layers
+            .compare
+            .as_ref()
+            .and_then(|c| c.disagreements.get(k))
+        else {
+            return;
+        };
+        let (center, zoom) = (d.center, self.camera.zoom.max(2.0));
+        self.camera
+            .set(egui::vec2(center.x as f32, center.y as f32), zoom);
+    }
+
+    /// The colour of footprint `index` of layer `layer` by its score; the ground truth's by
+    /// the compared model `model`'s matches when a pane shows one.
+    fn footprint_colour(&self, layer: usize, index: usize, model: Option<usize>) -> egui::Color32 {
         let Some((t, p)) = self.scored_pair() else {
             return match self.all_layers().get(layer).map(|l| l.role) {
                 Some(Role::Truth) => MATCHED,
                 _ => UNSCORED,
             };
         };
-        let Some(scoring) = &self.layers.scoring else {
+        let compared = model.and_then(|k| self.layers.compare.as_ref()?.scorings.get(k));
+        let Some(scoring) = compared.or(self.layers.scoring.as_ref()) else {
             return UNSCORED;
         };
         if layer == t {
@@ -169,28 +212,38 @@ impl Viewer {
                 Some(false) => MISSED,
                 None => UNSCORED,
             }
-        } else if layer == p {
-            match scoring.predictions.get(index).copied().flatten() {
+        } else {
+            // The scored predictions, or the other model compared with them.
+            let scored = if layer == p {
+                self.layers.scoring.as_ref()
+            } else {
+                self.layers.compare.as_ref().and_then(|c| {
+                    let k = c.layers.iter().position(|&l| l == layer)?;
+                    c.scorings.get(k)
+                })
+            };
+            match scored.and_then(|s| s.predictions.get(index).copied().flatten()) {
                 Some((Some(_), _)) => TP,
                 Some((None, _)) => FP,
                 None => UNSCORED,
             }
-        } else {
-            UNSCORED
         }
     }
 
     /// The outlines the panes need when together they see `seen` (scene pixels): those of
     /// the area around the view whose outlines are on the GPU ([`LayerScores`]).
+    /// `model`: the compared model (0 or 1) a pane of the compare layout shows, without the
+    /// other's outlines and with the ground truth coloured by its matches.
     pub(super) fn outlines_for(
         &mut self,
         seen: Option<egui::Rect>,
         pixels_per_point: f32,
+        model: Option<usize>,
     ) -> Vec<Segment> {
         match seen {
             Some(seen) => {
                 let area = self.layers.outline_area_for(seen);
-                self.outline_segments(area, pixels_per_point)
+                self.outline_segments(area, pixels_per_point, model)
             }
             None => Vec::new(),
         }
@@ -205,11 +258,17 @@ impl Viewer {
         &self,
         bounds: egui::Rect,
         pixels_per_point: f32,
+        model: Option<usize>,
     ) -> Vec<Segment> {
+        // In a pane of one compared model, the other's layer is left out.
+        let skip = model.and_then(|k| {
+            let c = self.layers.compare.as_ref()?;
+            c.layers.get(1 - k.min(1)).copied()
+        });
         let mut segments = Vec::new();
         let mut ring_points = Vec::new();
         for (l, layer) in self.all_layers().into_iter().enumerate() {
-            if !layer.visible {
+            if !layer.visible || skip == Some(l) {
                 continue;
             }
             for (i, f) in layer.footprints.iter().enumerate() {
@@ -227,7 +286,7 @@ impl Viewer {
                 let (colour, width) = if selected {
                     (SELECTED, 3.0)
                 } else {
-                    (self.footprint_colour(l, i), layer.width)
+                    (self.footprint_colour(l, i, model), layer.width)
                 };
                 let colour = colour.to_normalized_gamma_f32();
                 for polygon in &f.polygon.0 {
@@ -409,6 +468,70 @@ impl Viewer {
                 }
             }
             ui.label(text);
+        }
+    }
+}
+
+impl Viewer {
+    /// Two models side by side: each one's score, and the table of the truth buildings where
+    /// they disagree (a click centres the camera on one).
+    pub(super) fn compare_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(c) = &self.layers.compare else {
+            return;
+        };
+        ui.separator();
+        ui.strong("Two models");
+        let layers = self.all_layers();
+        for (k, (&l, scoring)) in c.layers.iter().zip(&c.scorings).enumerate() {
+            let name = layers
+                .get(l)
+                .and_then(|l| l.path.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let n = scoring.counts();
+            ui.label(format!(
+                "{}: {name}\n  TP {}  FP {}  FN {}  F1 {:.3}",
+                ["A", "B"][k.min(1)],
+                n.tp,
+                n.fp,
+                n.fn_,
+                n.f1()
+            ));
+        }
+        if self.state.layout != super::Layout::Compare {
+            ui.weak("the \"compare\" layout shows them in two linked panes");
+        }
+        let rows = c.disagreements.len();
+        let mut go = None;
+        egui::CollapsingHeader::new(format!("where they disagree: {rows} buildings"))
+            .id_salt("disagreements")
+            .show(ui, |ui| {
+                let iou = |v: Option<f64>| v.map_or("missed".to_string(), |v| format!("{v:.2}"));
+                let height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+                egui::ScrollArea::vertical().max_height(200.0).show_rows(
+                    ui,
+                    height,
+                    rows,
+                    |ui, range| {
+                        for k in range {
+                            let Some(d) = c.disagreements.get(k) else {
+                                continue;
+                            };
+                            let text = format!(
+                                "building {}: A {}, B {}",
+                                d.truth + 1,
+                                iou(d.iou[0]),
+                                iou(d.iou[1])
+                            );
+                            if ui.selectable_label(false, text).clicked() {
+                                go = Some(k);
+                            }
+                        }
+                    },
+                );
+            });
+        if let Some(k) = go {
+            self.go_to_disagreement(k);
         }
     }
 }

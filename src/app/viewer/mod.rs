@@ -72,6 +72,9 @@ pub enum Layout {
     Single,
     /// HH, HV, the composite, VH, VV, linked.
     Grid,
+    /// Two linked panes of the view's mode: the first two visible prediction layers, one in
+    /// each (with the ground truth), to compare two models.
+    Compare,
 }
 
 /// What the user chose, kept between runs (eframe storage).
@@ -119,7 +122,7 @@ impl ViewState {
     /// The mode the histogram and the stretch controls are about.
     fn focused_mode(&self) -> ViewMode {
         match self.layout {
-            Layout::Single => self.mode,
+            Layout::Single | Layout::Compare => self.mode,
             Layout::Grid => self.composite,
         }
     }
@@ -128,6 +131,7 @@ impl ViewState {
     fn pane_modes(&self) -> Vec<ViewMode> {
         match self.layout {
             Layout::Single => vec![self.mode],
+            Layout::Compare => vec![self.mode, self.mode],
             Layout::Grid => vec![
                 ViewMode::Hh,
                 ViewMode::Hv,
@@ -142,6 +146,15 @@ impl ViewState {
     fn panes(&self, area: egui::Rect) -> Vec<(egui::Rect, ViewMode)> {
         match self.layout {
             Layout::Single => vec![(area, self.mode)],
+            Layout::Compare => {
+                let size = egui::vec2(area.width() / 2.0, area.height());
+                (0..2)
+                    .map(|col| {
+                        let min = area.min + egui::vec2(col as f32 * size.x, 0.0);
+                        (egui::Rect::from_min_size(min, size).shrink(2.0), self.mode)
+                    })
+                    .collect()
+            }
             Layout::Grid => {
                 let size = egui::vec2(area.width() / 3.0, area.height() / 2.0);
                 let cells = [(0, 0), (1, 0), (2, 0), (0, 1), (1, 1)];
@@ -569,6 +582,7 @@ impl Viewer {
                     self.histogram_ui(ui);
                     self.model_ui(ui);
                     self.layers_ui(ui);
+                    self.compare_ui(ui);
                     self.tools_ui(ui);
                 });
             });

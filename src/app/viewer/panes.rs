@@ -188,7 +188,35 @@ impl Viewer {
             .iter()
             .map(|(rect, _)| self.camera.scene_rect(*rect))
             .reduce(|a, b| a.union(b));
-        let outlines = Arc::new(self.outlines_for(seen, pixels_per_point));
+        let outlines = Arc::new(self.outlines_for(seen, pixels_per_point, None));
+        // Two models side by side: each pane without the other's outlines, named with its F1.
+        let compared = (self.state.layout == super::Layout::Compare)
+            .then(|| self.layers.compare.clone())
+            .flatten();
+        let per_pane: Vec<(Arc<Vec<_>>, String)> = match &compared {
+            Some(c) => {
+                let names = self.all_layers();
+                let name = |k: usize| {
+                    let layer = c.layers.get(k).and_then(|&l| names.get(l));
+                    let stem = layer
+                        .and_then(|l| l.path.file_stem())
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let f1 = c.scorings.get(k).map_or(0.0, |s| s.counts().f1());
+                    format!("{}: {stem} · F1 {f1:.3}", ["A", "B"][k.min(1)])
+                };
+                let names: Vec<String> = (0..2).map(name).collect();
+                names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, name)| {
+                        let outlines = self.outlines_for(seen, pixels_per_point, Some(k));
+                        (Arc::new(outlines), name)
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         let mut hovered = None;
         for (index, &(rect, mode)) in panes.iter().enumerate() {
             let response = ui.interact(
@@ -261,16 +289,22 @@ impl Viewer {
                         scene: [w as f32, h as f32],
                         viewport: (rect.size() * pixels_per_point).into(),
                     },
-                    segments: Arc::clone(&outlines),
+                    segments: per_pane
+                        .get(index)
+                        .map_or_else(|| Arc::clone(&outlines), |(s, _)| Arc::clone(s)),
                 },
             ));
             let painter = ui.painter().with_clip_rect(rect);
             self.draw_edit_overlay(&painter, rect);
             if panes.len() > 1 {
+                let label = per_pane.get(index).map_or_else(
+                    || self.scene.bands.mode_label(mode).to_string(),
+                    |(_, name)| name.clone(),
+                );
                 ui.painter().text(
                     rect.left_top() + egui::vec2(6.0, 4.0),
                     egui::Align2::LEFT_TOP,
-                    self.scene.bands.mode_label(mode),
+                    label,
                     egui::FontId::proportional(14.0),
                     egui::Color32::WHITE,
                 );

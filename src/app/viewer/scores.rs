@@ -13,6 +13,15 @@ pub type Pick = (usize, usize);
 /// F1 against a threshold: (threshold, F1) points.
 type Curve = Vec<(f64, f64)>;
 
+/// Two prediction layers (indices into the scene's layers with the edits), each scored
+/// against the ground truth, and the truth buildings where they disagree.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub layers: [usize; 2],
+    pub scorings: [Scoring; 2],
+    pub disagreements: Vec<crate::annotate::compare::Disagreement>,
+}
+
 /// The score of the layers shown and what the panes know of them; a new scene gets new ones.
 #[derive(Default)]
 pub struct LayerScores {
@@ -24,6 +33,8 @@ pub struct LayerScores {
     pub probability_curve: Option<Curve>,
     /// The worker computing [`Self::probability_curve`].
     pub probability_curve_job: Option<Job<Curve>>,
+    /// Two models side by side: the first two visible prediction layers, each scored.
+    pub compare: Option<Comparison>,
     /// The footprint clicked last.
     pub selected: Option<Pick>,
     /// The part of the scene (scene pixels) whose footprints' outlines are on the GPU: three
