@@ -42,6 +42,8 @@ const SIZE: [u32; 2] = [1280, 860];
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // As the viewer starts: its background work leaves a core to the interface.
+    sarscope::session::background::leave_a_core_to_the_interface();
     let dir = tempfile::tempdir()?;
     let sources = dir.path().join("sources");
     let folder = dir.path().join("SAR-Intensity");
