@@ -75,33 +75,11 @@ pub fn disagreements(truth: &Layer, a: &Scoring, b: &Scoring) -> Vec<Disagreemen
 mod tests {
     use super::*;
     use crate::annotate::Role;
+    use crate::annotate::testing::{self, layer};
     use crate::eval::EvalParams;
-    use crate::io::Footprint;
-    use geo::{MultiPolygon, polygon};
 
-    fn square(x: f64, side: f64) -> Footprint {
-        Footprint {
-            id: format!("{x}"),
-            source: "model".into(),
-            confidence: Some(0.9),
-            area_m2: None,
-            iou: None,
-            image_id: None,
-            polygon: MultiPolygon(vec![polygon![
-                (x: x, y: 0.0), (x: x + side, y: 0.0), (x: x + side, y: side), (x: x, y: side),
-            ]]),
-        }
-    }
-
-    fn layer(role: Role, footprints: Vec<Footprint>) -> Layer {
-        Layer {
-            role,
-            path: Default::default(),
-            footprints,
-            visible: true,
-            locked: false,
-            width: 1.0,
-        }
+    fn square(x: f64, side: f64) -> crate::io::Footprint {
+        testing::square(&format!("{x}"), x, 0.0, side)
     }
 
     #[test]

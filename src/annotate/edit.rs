@@ -124,6 +124,19 @@ fn check(polygon: &MultiPolygon<f64>) -> Result<(), EditError> {
     Ok(())
 }
 
+/// `before` with a new outline: edited (a drawn one stays drawn), its area and IoU to be
+/// measured again.
+fn reshaped(before: &Footprint, polygon: MultiPolygon<f64>) -> Footprint {
+    let mut after = before.clone();
+    after.polygon = polygon;
+    if after.source != "drawn" {
+        after.source = "edited".into();
+    }
+    after.area_m2 = None;
+    after.iou = None;
+    after
+}
+
 impl EditableLayer {
     pub fn new(layer: Layer) -> Self {
         let next_id = layer.footprints.len() as u64;
@@ -173,16 +186,10 @@ impl EditableLayer {
     ) -> Result<(), EditError> {
         check(&polygon)?;
         let before = self.footprint(index)?.clone();
-        let mut after = before.clone();
-        after.polygon = polygon;
-        if after.source != "drawn" {
-            after.source = "edited".into();
-        }
+        let mut after = reshaped(&before, polygon);
         if confidence.is_some() {
             after.confidence = confidence;
         }
-        after.area_m2 = None;
-        after.iou = None;
         self.apply(Change::Replace {
             index,
             before,
@@ -458,13 +465,7 @@ impl EditableLayer {
             });
             match straight {
                 Ok(polygon) => {
-                    let mut after = before.clone();
-                    after.polygon = polygon;
-                    if after.source != "drawn" {
-                        after.source = "edited".into();
-                    }
-                    after.area_m2 = None;
-                    after.iou = None;
+                    let after = reshaped(&before, polygon);
                     step.push(Change::Replace {
                         index,
                         before,

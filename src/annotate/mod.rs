@@ -324,6 +324,41 @@ pub fn f1_by_probability(
         .collect()
 }
 
+/// Footprints and layers for the tests of this module's parts.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Layer, Role};
+    use crate::io::Footprint;
+    use geo::{MultiPolygon, polygon};
+
+    /// A `side` x `side` square footprint at (`x`, `y`), from the model, confidence 0.9.
+    pub fn square(id: &str, x: f64, y: f64, side: f64) -> Footprint {
+        Footprint {
+            id: id.into(),
+            source: "model".into(),
+            confidence: Some(0.9),
+            area_m2: None,
+            iou: None,
+            image_id: None,
+            polygon: MultiPolygon(vec![polygon![
+                (x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side),
+            ]]),
+        }
+    }
+
+    /// A visible layer of `footprints` (the ground truth locked).
+    pub fn layer(role: Role, footprints: Vec<Footprint>) -> Layer {
+        Layer {
+            role,
+            path: Default::default(),
+            footprints,
+            visible: true,
+            locked: role == Role::Truth,
+            width: 1.0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

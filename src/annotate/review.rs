@@ -113,34 +113,8 @@ pub fn reading_order(p: Coord<f64>) -> f64 {
 mod tests {
     use super::*;
     use crate::annotate::Role;
+    use crate::annotate::testing::{layer, square};
     use crate::eval::EvalParams;
-    use crate::io::Footprint;
-    use geo::{MultiPolygon, polygon};
-
-    fn square(id: &str, x: f64, y: f64, side: f64) -> Footprint {
-        Footprint {
-            id: id.into(),
-            source: "model".into(),
-            confidence: Some(0.9),
-            area_m2: None,
-            iou: None,
-            image_id: None,
-            polygon: MultiPolygon(vec![polygon![
-                (x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side),
-            ]]),
-        }
-    }
-
-    fn layer(role: Role, footprints: Vec<Footprint>) -> Layer {
-        Layer {
-            role,
-            path: Default::default(),
-            footprints,
-            visible: true,
-            locked: role == Role::Truth,
-            width: 1.0,
-        }
-    }
 
     #[test]
     fn each_kind_of_error_is_found_once_in_reading_order() {
