@@ -47,21 +47,35 @@ pub struct Straightened {
 }
 
 impl Straightened {
-    /// "straightened 3 footprints; 1 left as it was (#7: its sides are not near right
-    /// angles …)": the first refusal's reason, the count of the others.
+    /// "straightened 3 footprints; 2 left as they were (1 not near right angles, 1 would
+    /// change its area too much)": short enough for a status line.
     pub fn summary(&self) -> String {
         let n = self.changed.len();
         let mut text = format!(
             "straightened {n} footprint{}",
             if n == 1 { "" } else { "s" }
         );
-        if let Some((index, why)) = self.refused.first() {
+        if !self.refused.is_empty() {
+            let mut why: Vec<(&str, usize)> = Vec::new();
+            for (_, e) in &self.refused {
+                let short = match e {
+                    RegularizeError::NotRectilinear { .. } => "not near right angles",
+                    RegularizeError::AreaChange { .. } => "would change its area too much",
+                    RegularizeError::TooFewSides => "too few sides",
+                    RegularizeError::Invalid => "sides would cross",
+                    RegularizeError::Empty | RegularizeError::NotFinite => "not a polygon",
+                };
+                match why.iter_mut().find(|(w, _)| *w == short) {
+                    Some((_, count)) => *count += 1,
+                    None => why.push((short, 1)),
+                }
+            }
             let left = self.refused.len();
+            let reasons: Vec<String> = why.iter().map(|(w, k)| format!("{k} {w}")).collect();
             text.push_str(&format!(
-                "; {left} left as {} (#{}: {why}{})",
+                "; {left} left as {} ({})",
                 if left == 1 { "it was" } else { "they were" },
-                index + 1,
-                if left > 1 { ", …" } else { "" }
+                reasons.join(", ")
             ));
         }
         text
@@ -604,6 +618,40 @@ impl EditableLayer {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn straightening_several_is_one_step_and_says_why_some_were_left() {
+        use crate::annotate::testing::{layer, square};
+        let triangle = Footprint {
+            polygon: MultiPolygon(vec![Polygon::new(
+                geo::LineString(vec![c(100.0, 0.0), c(140.0, 0.0), c(100.0, 40.0)]),
+                vec![],
+            )]),
+            ..square("t", 0.0, 0.0, 1.0)
+        };
+        let mut ragged = square("r", 200.0, 0.0, 30.0);
+        if let Some(p) = ragged.polygon.0.first_mut() {
+            p.exterior_mut(|r| r.0.insert(1, c(215.0, 0.6)));
+        }
+        let before = vec![triangle, ragged, square("s", 300.0, 0.0, 20.0)];
+        let mut e = EditableLayer::new(layer(Role::Predictions, before.clone()));
+        let done = e
+            .regularize(&[0, 1, 2], RegularizeParams::default())
+            .unwrap();
+        assert_eq!(done.changed, vec![1, 2]);
+        assert_eq!(
+            done.summary(),
+            "straightened 2 footprints; 1 left as it was (1 too few sides)"
+        );
+        assert_eq!(e.footprints()[1].polygon.0[0].exterior().0.len(), 5);
+        assert!(e.undo());
+        assert_eq!(e.footprints(), before.as_slice());
+        // One footprint alone that cannot be straightened is refused with the reason.
+        assert!(matches!(
+            e.regularize(&[0], RegularizeParams::default()),
+            Err(EditError::NotStraightened(RegularizeError::TooFewSides))
+        ));
+    }
     use std::path::PathBuf;
 
     use geo::Area;

@@ -555,3 +555,57 @@ fn two_models_scored_side_by_side_with_the_buildings_they_disagree_on() {
         image.save(path).unwrap();
     }
 }
+
+#[test]
+fn an_sn6_folder_takes_its_truth_from_summary_data() {
+    use sarscope::io::polygon_wkt;
+    use sarscope::session::dataset::Dataset;
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let tiles = dir.path().join("SAR-Intensity");
+    let summary = dir.path().join("SummaryData");
+    std::fs::create_dir_all(&tiles).unwrap();
+    std::fs::create_dir_all(&summary).unwrap();
+    let scene = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
+    let written = scene.write(dir.path()).unwrap();
+    // SN6's layout: tiles named by strip and tile, one CSV of every tile's buildings (an
+    // empty tile has one POLYGON EMPTY row), no GeoJSON beside the tiles.
+    let mut truth = String::from(
+        "ImageId,TileBuildingId,PolygonWKT_Pix,Mean_Building_Height,Median_Building_Height,StdDev_Building_Height\n",
+    );
+    let mut preds = String::from("ImageId,BuildingId,PolygonWKT_Pix,Confidence\n");
+    for n in [8685, 8686] {
+        let stem = format!(
+            "SN6_Train_AOI_11_Rotterdam_SAR-Intensity_20190804111224_20190804111453_tile_{n}"
+        );
+        std::fs::hard_link(&written.tif, tiles.join(format!("{stem}.tif"))).unwrap();
+        let id = format!("20190804111224_20190804111453_tile_{n}");
+        if n == 8686 {
+            writeln!(truth, "{id},0,POLYGON EMPTY,0,0,0").unwrap();
+            continue;
+        }
+        for (k, p) in scene.truth.iter().enumerate() {
+            writeln!(truth, "{id},{k},\"{}\",9.5,9.5,0.1", polygon_wkt(p)).unwrap();
+            // The predictions miss every tenth building.
+            if k % 10 != 0 {
+                writeln!(preds, "{id},{k},\"{}\",0.9", polygon_wkt(p)).unwrap();
+            }
+        }
+    }
+    std::fs::write(
+        summary.join("SN6_Train_AOI_11_Rotterdam_Buildings.csv"),
+        truth,
+    )
+    .unwrap();
+    let preds_csv = dir.path().join("preds.csv");
+    std::fs::write(&preds_csv, preds).unwrap();
+    let dataset = Dataset::open(&tiles, Some(&preds_csv)).unwrap();
+    assert_eq!(dataset.scenes.len(), 2);
+    let scores = dataset.score_all(&|_, _| true);
+    let n = scene.truth.len() as u64;
+    let missed = n.div_ceil(10);
+    let first = scores[0].as_ref().unwrap();
+    assert_eq!((first.tp, first.fp, first.fn_), (n - missed, 0, missed));
+    let empty = scores[1].as_ref().unwrap();
+    assert_eq!((empty.tp, empty.fp, empty.fn_), (0, 0, 0));
+}

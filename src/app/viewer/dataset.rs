@@ -232,6 +232,8 @@ impl Viewer {
         let Some(view) = &self.dataset else {
             return;
         };
+        // One line a row (names cut short), for the rows in view to be found by their height.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
         let mut go = None;
         egui::ScrollArea::vertical()
@@ -253,13 +255,17 @@ impl Viewer {
                     } else {
                         ""
                     };
-                    let name = scene
-                        .file
-                        .file_stem()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let text = format!("{name}  {score}  {state}");
-                    if ui.selectable_label(i == view.current, text).clicked() {
+                    // An SN6 ImageId's tile first: the strip is the same for many rows.
+                    let id = match scene.image_id.rsplit_once("_tile_") {
+                        Some((strip, n)) => format!("tile {n}  {strip}"),
+                        None => scene.image_id.clone(),
+                    };
+                    let text = format!("{score}  {state}  {id}");
+                    let row = ui.selectable_label(i == view.current, text);
+                    if row
+                        .on_hover_text(scene.file.display().to_string())
+                        .clicked()
+                    {
                         go = Some(i);
                     }
                 }

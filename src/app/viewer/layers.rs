@@ -489,14 +489,17 @@ impl Viewer {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let n = scoring.counts();
+            // The layer's name on hover: the list above already shows it (and a label of
+            // its own would name it twice).
             ui.label(format!(
-                "{}: {name}\n  TP {}  FP {}  FN {}  F1 {:.3}",
+                "{}: TP {}  FP {}  FN {}  F1 {:.3}",
                 ["A", "B"][k.min(1)],
                 n.tp,
                 n.fp,
                 n.fn_,
                 n.f1()
-            ));
+            ))
+            .on_hover_text(name);
         }
         if self.state.layout != super::Layout::Compare {
             ui.weak("the \"compare\" layout shows them in two linked panes");

@@ -500,10 +500,12 @@ impl Viewer {
         self.layers = LayerScores::default();
         self.edit = self.edit.next_scene();
         self.review = self.review.next_scene();
+        // A dataset's scene comes with its truth and predictions (then the model waits for
+        // Predict, as for any scene opened with predictions).
+        self.dataset_layers();
         self.prediction = self.prediction.next_scene(&self.scene);
         // Its map (or none) replaces the last at the next frame; the overlay's settings stay.
         self.overlay.changed();
-        self.dataset_layers();
         if self.scene.edits.is_some() {
             // Edits saved by an earlier session come back as they were left.
             self.start_editing();
