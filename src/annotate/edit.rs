@@ -646,6 +646,40 @@ mod tests {
         assert_eq!(e.footprints()[1].polygon.0[0].exterior().0.len(), 5);
         assert!(e.undo());
         assert_eq!(e.footprints(), before.as_slice());
+        // Straightened sides that would cross a hole: refused, nothing changed.
+        let holed = Footprint {
+            polygon: MultiPolygon(vec![Polygon::new(
+                geo::LineString(vec![
+                    c(0.0, 0.0),
+                    c(20.0, 0.0),
+                    c(20.0, 1.9),
+                    c(40.0, 1.9),
+                    c(40.0, 40.0),
+                    c(0.0, 40.0),
+                    c(0.0, 0.0),
+                ]),
+                vec![geo::LineString(vec![
+                    c(2.0, 0.5),
+                    c(18.0, 0.5),
+                    c(18.0, 10.0),
+                    c(2.0, 10.0),
+                    c(2.0, 0.5),
+                ])],
+            )]),
+            ..square("h", 0.0, 0.0, 1.0)
+        };
+        let mut h = EditableLayer::new(layer(Role::Predictions, vec![holed.clone()]));
+        let refused = h.regularize(&[0], RegularizeParams::default());
+        assert_eq!(
+            refused.map_err(|e| e.to_string()),
+            Err(
+                "not straightened: straightening would make an invalid polygon (its sides \
+                 would cross)"
+                    .to_string()
+            )
+        );
+        assert_eq!(h.footprints(), [holed].as_slice());
+        assert!(!h.can_undo());
         // One footprint alone that cannot be straightened is refused with the reason.
         assert!(matches!(
             e.regularize(&[0], RegularizeParams::default()),

@@ -603,6 +603,26 @@ mod tests {
     }
 
     #[test]
+    fn a_straightened_shell_that_would_cross_its_hole_is_refused() {
+        // The top side has a jog of 1.9 px (under the 2 px kept): straightened, it lies at
+        // y = 0.95, through the hole whose top is at y = 0.5.
+        let p = polygon![
+            exterior: [
+                (x: 0.0, y: 0.0), (x: 20.0, y: 0.0), (x: 20.0, y: 1.9), (x: 40.0, y: 1.9),
+                (x: 40.0, y: 40.0), (x: 0.0, y: 40.0),
+            ],
+            interiors: [[
+                (x: 2.0, y: 0.5), (x: 18.0, y: 0.5), (x: 18.0, y: 10.0), (x: 2.0, y: 10.0),
+            ]],
+        ];
+        assert!(is_valid_polygon(&p));
+        assert_eq!(
+            regularize(&p, RegularizeParams::default()),
+            Err(RegularizeError::Invalid)
+        );
+    }
+
+    #[test]
     fn a_hole_is_straightened_with_its_shell() {
         let shell = polygon![
             exterior: [

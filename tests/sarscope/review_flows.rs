@@ -609,3 +609,22 @@ fn an_sn6_folder_takes_its_truth_from_summary_data() {
     let empty = scores[1].as_ref().unwrap();
     assert_eq!((empty.tp, empty.fp, empty.fn_), (0, 0, 0));
 }
+
+#[test]
+fn a_folder_without_scenes_is_said_in_the_viewer_and_the_scene_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _) = demo_viewer(dir.path(), 1.0);
+    let empty = dir.path().join("nothing here");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("readme.txt"), "no rasters").unwrap();
+    let ctx = h.ctx.clone();
+    h.state_mut().open_folder(&ctx, &empty, None);
+    settle(&mut h);
+    let error = h.state().error().unwrap_or_default().to_string();
+    assert!(
+        error.ends_with("nothing here: no rasters (.tif) in it"),
+        "{error}"
+    );
+    assert!(h.state().dataset().is_none());
+    assert_eq!(h.state().scene().size(), (900, 900));
+}

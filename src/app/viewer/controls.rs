@@ -73,6 +73,14 @@ impl Viewer {
         {
             self.open(ui.ctx(), files);
         }
+        if ui
+            .button("Open folder…")
+            .on_hover_text("a folder of scenes, walked as a dataset (Page Down / Page Up)")
+            .clicked()
+            && let Some(folder) = rfd::FileDialog::new().pick_folder()
+        {
+            self.open_folder(ui.ctx(), &folder, None);
+        }
         let mut chosen = None;
         ui.menu_button("Recent", |ui| {
             if self.state.recent.is_empty() {

@@ -52,6 +52,14 @@ impl Viewer {
         Ok(())
     }
 
+    /// Opens `folder` as a dataset (`predictions`: a SpaceNet CSV of its scenes); a folder
+    /// that is not one is said where opening failures are.
+    pub fn open_folder(&mut self, ctx: &egui::Context, folder: &Path, predictions: Option<&Path>) {
+        if let Err(e) = self.open_dataset(ctx, folder, predictions) {
+            self.opening.error = Some(e.to_string());
+        }
+    }
+
     /// The dataset being walked, if one is open.
     pub fn dataset(&self) -> Option<&Dataset> {
         self.dataset.as_ref().map(|d| &d.data)
@@ -219,6 +227,25 @@ impl Viewer {
             );
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(200));
+        }
+        let predictions = view
+            .data
+            .predictions_file()
+            .map(|p| p.display().to_string());
+        let folder = view.data.folder.clone();
+        ui.weak(match &predictions {
+            Some(file) => format!("predictions: {file}"),
+            None => "no predictions file: scenes are scored with their edits".into(),
+        });
+        if ui
+            .button("Predictions CSV…")
+            .on_hover_text("a SpaceNet CSV of the scenes' predictions (ImageId, pixel WKT)")
+            .clicked()
+            && let Some(file) = rfd::FileDialog::new()
+                .add_filter("SpaceNet CSV", &["csv"])
+                .pick_file()
+        {
+            self.open_folder(ui.ctx(), &folder, Some(&file));
         }
         ui.horizontal(|ui| {
             if ui.button("previous PgUp").clicked() {

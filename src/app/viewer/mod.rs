@@ -547,8 +547,10 @@ impl Viewer {
                 .filter(|p| !p.as_os_str().is_empty())
                 .collect()
         });
-        if !dropped.is_empty() {
-            self.open(ui.ctx(), dropped);
+        match dropped.as_slice() {
+            [] => {}
+            [folder] if folder.is_dir() => self.open_folder(ui.ctx(), folder, None),
+            _ => self.open(ui.ctx(), dropped),
         }
         // The panels paint no fill: the frame is cleared to their colour ([`clear_color`]). A
         // software renderer shades a filled panel at ~40 ns a pixel (egui's shader samples its
