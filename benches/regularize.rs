@@ -18,9 +18,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use geo::MultiPolygon;
 use sarscope::io::polygon_wkt;
-use sarscope::synth::{SynthConfig, generate, ragged_outlines};
+use sarscope::synth::{SynthConfig, generate};
 use sarscope::vector::{RegularizeParams, regularize};
 
 #[derive(Parser, Debug)]
@@ -39,14 +38,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let scene = generate(&SynthConfig::default(), 0)?;
-    let truth: Vec<MultiPolygon<f64>> = scene
-        .truth
-        .iter()
-        .map(|p| MultiPolygon(vec![p.clone()]))
-        .collect();
-    let size = (scene.planes.width, scene.planes.height);
-    let outlines = ragged_outlines(&truth, size, 0.2, 7);
+    let outlines = generate(&SynthConfig::default(), 0)?.ragged_outlines(0.2, 7);
     let dir = tempfile::tempdir()?;
     let wkt_path = dir.path().join("outlines.wkt");
     let mut text = String::new();

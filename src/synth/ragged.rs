@@ -5,7 +5,20 @@ use geo::{MultiPolygon, Polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::SynthScene;
 use crate::vector::{VectorizeParams, rasterize, vectorize};
+
+impl SynthScene {
+    /// The scene's buildings as a model traces them: [`ragged_outlines`] of its truth.
+    pub fn ragged_outlines(&self, flip: f64, seed: u64) -> Vec<Polygon<f64>> {
+        let truth: Vec<MultiPolygon<f64>> = self
+            .truth
+            .iter()
+            .map(|p| MultiPolygon(vec![p.clone()]))
+            .collect();
+        ragged_outlines(&truth, (self.planes.width, self.planes.height), flip, seed)
+    }
+}
 
 /// `truth` (scene pixels) rasterized on a `width` x `height` grid, each pixel on either side
 /// of a building's boundary flipped with probability `flip` (seeded), traced and simplified

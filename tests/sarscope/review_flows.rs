@@ -305,12 +305,6 @@ fn a_dataset_of_five_scenes_walked_scored_fixed_and_exported() {
         let written = scene.write(&folder).unwrap();
         first.get_or_insert(written.tif.clone());
         let id = sarscope::io::image_id_of(&written.tif);
-        let truth: Vec<MultiPolygon<f64>> = scene
-            .truth
-            .iter()
-            .map(|p| MultiPolygon(vec![p.clone()]))
-            .collect();
-        let size = (scene.planes.width, scene.planes.height);
         let row = |k: usize, p: MultiPolygon<f64>| Footprint {
             id: k.to_string(),
             source: "model".into(),
@@ -320,10 +314,10 @@ fn a_dataset_of_five_scenes_walked_scored_fixed_and_exported() {
             image_id: Some(id.clone()),
             polygon: p,
         };
-        for (k, t) in truth.iter().enumerate() {
-            truth_rows.push(row(k, t.clone()));
+        for (k, t) in scene.truth.iter().enumerate() {
+            truth_rows.push(row(k, MultiPolygon(vec![t.clone()])));
         }
-        let traced = sarscope::synth::ragged_outlines(&truth, size, 0.2, index);
+        let traced = scene.ragged_outlines(0.2, index);
         for (k, p) in traced.into_iter().enumerate().filter(|(k, _)| k % 7 != 3) {
             pred_rows.push(row(k, MultiPolygon(vec![p])));
         }
