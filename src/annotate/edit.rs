@@ -426,6 +426,17 @@ impl EditableLayer {
         true
     }
 
+    /// The review's accepted errors.
+    pub fn accepted(&self) -> &BTreeSet<ReviewKey> {
+        &self.accepted
+    }
+
+    /// Starts with `keys` accepted (saved by an earlier session; not an undoable step).
+    pub fn with_accepted(mut self, keys: BTreeSet<ReviewKey>) -> Self {
+        self.accepted = keys;
+        self
+    }
+
     /// Whether the review's error `key` was accepted.
     pub fn is_accepted(&self, key: &ReviewKey) -> bool {
         self.accepted.contains(key)

@@ -39,6 +39,46 @@ pub fn save(
     Ok(path)
 }
 
+/// `NAME.review.json` beside `NAME.tif`: the errors of the review accepted as they are.
+pub fn review_path(scene_file: &Path) -> PathBuf {
+    let stem = scene_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    scene_file.with_file_name(format!("{stem}.review.json"))
+}
+
+/// Writes the scene's accepted errors (through a temporary file renamed over the last).
+pub fn save_review(
+    scene_file: &Path,
+    accepted: &std::collections::BTreeSet<super::review::ReviewKey>,
+) -> Result<(), std::io::Error> {
+    let path = review_path(scene_file);
+    let text = serde_json::to_string_pretty(&serde_json::json!({ "accepted": accepted }))
+        .map_err(std::io::Error::other)?;
+    crate::replace::Replacement::new(&path).write(|tmp| std::fs::write(tmp, &text), |e| e)
+}
+
+/// The scene's accepted errors saved by an earlier session (none when there is no file); a
+/// file that does not read says why.
+pub fn restore_review(
+    scene_file: &Path,
+) -> Result<std::collections::BTreeSet<super::review::ReviewKey>, String> {
+    let path = review_path(scene_file);
+    if !path.is_file() {
+        return Ok(Default::default());
+    }
+    let why = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let text = std::fs::read_to_string(&path).map_err(|e| why(&e))?;
+    #[derive(serde::Deserialize)]
+    struct Saved {
+        accepted: std::collections::BTreeSet<super::review::ReviewKey>,
+    }
+    serde_json::from_str::<Saved>(&text)
+        .map(|s| s.accepted)
+        .map_err(|e| why(&e))
+}
+
 /// The scene's saved edits, if there are any.
 pub fn restore(scene_file: &Path, grid: Option<&SceneGrid>) -> Option<Result<Layer, LayerError>> {
     let path = sidecar_path(scene_file, grid.is_some());

@@ -2,6 +2,7 @@
 //! false positives, missed buildings, and matches of a low IoU.
 
 use geo::{BoundingRect, Coord};
+use serde::{Deserialize, Serialize};
 
 use super::{Layer, Scoring};
 
@@ -33,7 +34,8 @@ impl ErrorKind {
 
 /// What an error is known by across edits (indices shift when footprints are deleted): a
 /// prediction by its id, a truth building by its place in the (locked) truth layer.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReviewKey {
     Prediction(String),
     Truth(usize),

@@ -155,7 +155,7 @@ fn walking_a_scenes_errors_to_zero_with_accept_reject_and_fix() {
     use geo::{BoundingRect, Translate};
     use sarscope::annotate::review::ErrorKind;
     let dir = tempfile::tempdir().unwrap();
-    let (mut h, _) = demo_viewer(dir.path(), 1.0);
+    let (mut h, written) = demo_viewer(dir.path(), 1.0);
     let truth = h.state().scene().layers[0].polygons();
     // Predictions: the truth with three buildings missed, three shifted by a quarter of their
     // width (IoU about 0.6), and three false alarms in the empty strip.
@@ -248,6 +248,17 @@ fn walking_a_scenes_errors_to_zero_with_accept_reject_and_fix() {
     );
     let counts = h.state().scoring().unwrap().counts();
     assert_eq!((counts.fp, counts.fn_), (1, 0));
+
+    // A new session on the scene: the edits and the accepted errors come back, nothing is
+    // left to review.
+    h.state().wait_edits_saved();
+    let mut again = crate::viewer_flows::harness_for(
+        sarscope::session::load_scene(std::slice::from_ref(&written.tif)).unwrap(),
+    );
+    again.run();
+    assert_eq!(again.state().scene_errors().len(), 2);
+    assert_eq!(again.state().errors_left().len(), 0);
+    drop(again);
 
     // One undo takes the last step back: one error is left again.
     key(&mut h, egui::Modifiers::COMMAND, egui::Key::Z);

@@ -107,6 +107,8 @@ pub struct EditSession {
     pub revector_threshold: f32,
     /// Export in longitude/latitude instead of the scene's CRS.
     pub export_wgs84: bool,
+    /// The accepted errors of the review as last saved beside the scene.
+    pub saved_review: std::collections::BTreeSet<crate::annotate::review::ReviewKey>,
 }
 
 impl Default for EditSession {
@@ -124,6 +126,7 @@ impl Default for EditSession {
             message: None,
             revector_threshold: 0.5,
             export_wgs84: false,
+            saved_review: Default::default(),
         }
     }
 }

@@ -183,7 +183,13 @@ impl Viewer {
                 l.visible = false;
             }
         }
-        self.edit.editor = Some(EditableLayer::new(layer));
+        // The review's accepted errors come back with the edits.
+        let accepted = journal::restore_review(file).unwrap_or_else(|why| {
+            self.edit.message = Some(format!("the review's marks are lost: {why}"));
+            Default::default()
+        });
+        self.edit.saved_review = accepted.clone();
+        self.edit.editor = Some(EditableLayer::new(layer).with_accepted(accepted));
         self.edited();
     }
 
@@ -194,6 +200,16 @@ impl Viewer {
         let (Some(editor), Some(file)) = (&self.edit.editor, self.scene.files.first()) else {
             return;
         };
+        // The review's accepted errors, beside the scene when they change (rarely: a key the
+        // user presses, so here on the UI thread).
+        if *editor.accepted() != self.edit.saved_review {
+            match journal::save_review(file, editor.accepted()) {
+                Ok(()) => self.edit.saved_review = editor.accepted().clone(),
+                Err(e) => {
+                    self.edit.message = Some(format!("could not save the review's marks: {e}"))
+                }
+            }
+        }
         self.journal
             .save(file, self.scene.grid.as_ref(), editor.footprints());
     }
