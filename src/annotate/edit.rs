@@ -629,74 +629,6 @@ impl EditableLayer {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn straightening_several_is_one_step_and_says_why_some_were_left() {
-        use crate::annotate::testing::{layer, square};
-        let triangle = Footprint {
-            polygon: MultiPolygon(vec![Polygon::new(
-                geo::LineString(vec![c(100.0, 0.0), c(140.0, 0.0), c(100.0, 40.0)]),
-                vec![],
-            )]),
-            ..square("t", 0.0, 0.0, 1.0)
-        };
-        let mut ragged = square("r", 200.0, 0.0, 30.0);
-        if let Some(p) = ragged.polygon.0.first_mut() {
-            p.exterior_mut(|r| r.0.insert(1, c(215.0, 0.6)));
-        }
-        let before = vec![triangle, ragged, square("s", 300.0, 0.0, 20.0)];
-        let mut e = EditableLayer::new(layer(Role::Predictions, before.clone()));
-        let done = e
-            .regularize(&[0, 1, 2], RegularizeParams::default())
-            .unwrap();
-        assert_eq!(done.changed, vec![1, 2]);
-        assert_eq!(
-            done.summary(),
-            "straightened 2 footprints; 1 left as it was (1 too few sides)"
-        );
-        assert_eq!(e.footprints()[1].polygon.0[0].exterior().0.len(), 5);
-        assert!(e.undo());
-        assert_eq!(e.footprints(), before.as_slice());
-        // Straightened sides that would cross a hole: refused, nothing changed.
-        let holed = Footprint {
-            polygon: MultiPolygon(vec![Polygon::new(
-                geo::LineString(vec![
-                    c(0.0, 0.0),
-                    c(20.0, 0.0),
-                    c(20.0, 1.9),
-                    c(40.0, 1.9),
-                    c(40.0, 40.0),
-                    c(0.0, 40.0),
-                    c(0.0, 0.0),
-                ]),
-                vec![geo::LineString(vec![
-                    c(2.0, 0.5),
-                    c(18.0, 0.5),
-                    c(18.0, 10.0),
-                    c(2.0, 10.0),
-                    c(2.0, 0.5),
-                ])],
-            )]),
-            ..square("h", 0.0, 0.0, 1.0)
-        };
-        let mut h = EditableLayer::new(layer(Role::Predictions, vec![holed.clone()]));
-        let refused = h.regularize(&[0], RegularizeParams::default());
-        assert_eq!(
-            refused.map_err(|e| e.to_string()),
-            Err(
-                "not straightened: straightening would make an invalid polygon (its sides \
-                 would cross)"
-                    .to_string()
-            )
-        );
-        assert_eq!(h.footprints(), [holed].as_slice());
-        assert!(!h.can_undo());
-        // One footprint alone that cannot be straightened is refused with the reason.
-        assert!(matches!(
-            e.regularize(&[0], RegularizeParams::default()),
-            Err(EditError::NotStraightened(RegularizeError::TooFewSides))
-        ));
-    }
     use std::path::PathBuf;
 
     use geo::Area;
@@ -823,5 +755,73 @@ mod tests {
         assert_eq!(e.footprints(), &before[..]);
         e.layer.locked = true;
         assert_eq!(e.translate(0, 1.0, 1.0), Err(EditError::Locked));
+    }
+
+    #[test]
+    fn straightening_several_is_one_step_and_says_why_some_were_left() {
+        use crate::annotate::testing::{layer, square};
+        let triangle = Footprint {
+            polygon: MultiPolygon(vec![Polygon::new(
+                geo::LineString(vec![c(100.0, 0.0), c(140.0, 0.0), c(100.0, 40.0)]),
+                vec![],
+            )]),
+            ..square("t", 0.0, 0.0, 1.0)
+        };
+        let mut ragged = square("r", 200.0, 0.0, 30.0);
+        if let Some(p) = ragged.polygon.0.first_mut() {
+            p.exterior_mut(|r| r.0.insert(1, c(215.0, 0.6)));
+        }
+        let before = vec![triangle, ragged, square("s", 300.0, 0.0, 20.0)];
+        let mut e = EditableLayer::new(layer(Role::Predictions, before.clone()));
+        let done = e
+            .regularize(&[0, 1, 2], RegularizeParams::default())
+            .unwrap();
+        assert_eq!(done.changed, vec![1, 2]);
+        assert_eq!(
+            done.summary(),
+            "straightened 2 footprints; 1 left as it was (1 too few sides)"
+        );
+        assert_eq!(e.footprints()[1].polygon.0[0].exterior().0.len(), 5);
+        assert!(e.undo());
+        assert_eq!(e.footprints(), before.as_slice());
+        // Straightened sides that would cross a hole: refused, nothing changed.
+        let holed = Footprint {
+            polygon: MultiPolygon(vec![Polygon::new(
+                geo::LineString(vec![
+                    c(0.0, 0.0),
+                    c(20.0, 0.0),
+                    c(20.0, 1.9),
+                    c(40.0, 1.9),
+                    c(40.0, 40.0),
+                    c(0.0, 40.0),
+                    c(0.0, 0.0),
+                ]),
+                vec![geo::LineString(vec![
+                    c(2.0, 0.5),
+                    c(18.0, 0.5),
+                    c(18.0, 10.0),
+                    c(2.0, 10.0),
+                    c(2.0, 0.5),
+                ])],
+            )]),
+            ..square("h", 0.0, 0.0, 1.0)
+        };
+        let mut h = EditableLayer::new(layer(Role::Predictions, vec![holed.clone()]));
+        let refused = h.regularize(&[0], RegularizeParams::default());
+        assert_eq!(
+            refused.map_err(|e| e.to_string()),
+            Err(
+                "not straightened: straightening would make an invalid polygon (its sides \
+                 would cross)"
+                    .to_string()
+            )
+        );
+        assert_eq!(h.footprints(), [holed].as_slice());
+        assert!(!h.can_undo());
+        // One footprint alone that cannot be straightened is refused with the reason.
+        assert!(matches!(
+            e.regularize(&[0], RegularizeParams::default()),
+            Err(EditError::NotStraightened(RegularizeError::TooFewSides))
+        ));
     }
 }

@@ -50,8 +50,8 @@ pub fn run(start: ViewerStart) -> anyhow::Result<()> {
             if let Some(failed) = &failed {
                 viewer.open_failed(&failed.files, &failed.error);
             }
-            if let Some((folder, predictions)) = &dataset {
-                viewer.open_dataset(&cc.egui_ctx, folder, predictions.as_deref())?;
+            if let Some(dataset) = dataset {
+                viewer.show_dataset(&cc.egui_ctx, dataset);
             }
             Ok(Box::new(App { viewer }))
         }),

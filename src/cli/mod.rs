@@ -14,7 +14,7 @@ mod train_winner;
 mod vectorize;
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -133,11 +133,7 @@ fn viewer_start(
                 predictions: None,
                 ..given
             };
-            let dataset = Some((
-                folder.clone(),
-                data.predictions_file().map(Path::to_path_buf),
-            ));
-            (first.into_iter().collect::<Vec<_>>(), dataset, given)
+            (first.into_iter().collect::<Vec<_>>(), Some(data), given)
         }
         _ => (files.to_vec(), None, given),
     };

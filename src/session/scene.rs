@@ -230,8 +230,8 @@ pub struct ViewerStart {
     pub scene: SceneData,
     pub model: ModelSetup,
     pub failed: Option<OpenFailure>,
-    /// A folder to walk as a dataset, with the SpaceNet CSV of its predictions.
-    pub dataset: Option<(PathBuf, Option<PathBuf>)>,
+    /// A folder to walk as a dataset (opened: listed, its CSVs read).
+    pub dataset: Option<super::dataset::Dataset>,
 }
 
 #[cfg(test)]

@@ -30,7 +30,12 @@ impl Viewer {
         folder: &Path,
         predictions: Option<&Path>,
     ) -> Result<(), SessionError> {
-        let data = Dataset::open(folder, predictions)?;
+        self.show_dataset(ctx, Dataset::open(folder, predictions)?);
+        Ok(())
+    }
+
+    /// Walks the opened dataset `data`: its scenes scored in the background, the first shown.
+    pub fn show_dataset(&mut self, ctx: &egui::Context, data: Dataset) {
         let for_job = data.clone();
         self.waker.set(ctx);
         let scoring = Job::spawn(
@@ -49,7 +54,6 @@ impl Viewer {
             scoring: Some(scoring),
         });
         self.go_to_scene(ctx, 0);
-        Ok(())
     }
 
     /// Opens `folder` as a dataset (`predictions`: a SpaceNet CSV of its scenes); a folder

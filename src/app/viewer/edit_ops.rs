@@ -2,6 +2,8 @@
 //! tests): choosing a tool, starting the edits layer, scoring and saving after every edit,
 //! undo and redo, re-vectorizing a building, opening a probability map, exporting.
 
+use eframe::egui;
+
 use super::Viewer;
 use super::edit::Tool;
 use crate::annotate::edit::EditableLayer;
@@ -124,10 +126,10 @@ impl Viewer {
                     let (Some(seen), Some(b)) = (seen, f.polygon.bounding_rect()) else {
                         return true;
                     };
-                    b.max().x as f32 >= seen.min.x
-                        && b.min().x as f32 <= seen.max.x
-                        && b.max().y as f32 >= seen.min.y
-                        && b.min().y as f32 <= seen.max.y
+                    seen.intersects(egui::Rect::from_min_max(
+                        egui::pos2(b.min().x as f32, b.min().y as f32),
+                        egui::pos2(b.max().x as f32, b.max().y as f32),
+                    ))
                 })
                 .map(|(i, _)| i)
                 .collect(),

@@ -153,7 +153,8 @@ impl Viewer {
         self.dataset_rescored();
     }
 
-    /// The first two visible prediction layers scored against the visible ground truth.
+    /// The first two visible prediction layers scored against the visible ground truth (the
+    /// live score's layer not scored again).
     fn compare_layers(&self) -> Option<super::scores::Comparison> {
         let layers = self.all_layers();
         let truth = layers.iter().find(|l| l.role == Role::Truth && l.visible)?;
@@ -162,8 +163,12 @@ impl Viewer {
             .enumerate()
             .filter(|(_, l)| l.role == Role::Predictions && l.visible);
         let (a, b) = (shown.next()?, shown.next()?);
-        let score = |l: &Layer| Scoring::compute(truth, l, EvalParams::default());
-        let scorings = [score(a.1), score(b.1)];
+        let scored = self.scored_pair().map(|(_, p)| p);
+        let score = |(index, layer): (usize, &&Layer)| match &self.layers.scoring {
+            Some(live) if scored == Some(index) => live.clone(),
+            _ => Scoring::compute(truth, layer, EvalParams::default()),
+        };
+        let scorings = [score(a), score(b)];
         let disagreements =
             crate::annotate::compare::disagreements(truth, &scorings[0], &scorings[1]);
         Some(super::scores::Comparison {

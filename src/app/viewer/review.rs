@@ -87,8 +87,13 @@ impl Viewer {
 
     /// The error the walk is on, as the score sees it now (`None` once it is resolved).
     pub fn current_error(&self) -> Option<ErrorItem> {
+        self.current_in(&self.errors_left()).cloned()
+    }
+
+    /// The error the walk is on among `left` (the errors left).
+    fn current_in<'a>(&self, left: &'a [ErrorItem]) -> Option<&'a ErrorItem> {
         let key = &self.review.current.as_ref()?.key;
-        self.errors_left().into_iter().find(|e| &e.key == key)
+        left.iter().find(|e| &e.key == key)
     }
 
     /// The walk (which kinds it visits), to change.
@@ -238,7 +243,10 @@ impl Viewer {
             if ui.button("next ]").clicked() {
                 self.walk_errors(true);
             }
-            let on_error = self.current_error().is_some();
+            // The errors left, once a frame (again only after an action changed them).
+            let left = self.errors_left();
+            let on_error = self.current_in(&left).is_some();
+            let mut acted = false;
             for (label, action, what) in [
                 ("accept A", ReviewAction::Accept, "keep it as it is"),
                 ("reject X", ReviewAction::Reject, "delete the prediction"),
@@ -254,10 +262,16 @@ impl Viewer {
                     .clicked()
                 {
                     self.review_error(action);
+                    acted = true;
                 }
             }
             ui.separator();
-            ui.label(format!("{} left", self.errors_left().len()));
+            let count = if acted {
+                self.errors_left().len()
+            } else {
+                left.len()
+            };
+            ui.label(format!("{count} left"));
             if let Some(message) = &self.review.message {
                 ui.weak(message);
             }
