@@ -5,6 +5,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`raster`] | GeoTIFF in: scenes read by GDAL, georeferencing, polarizations, statistics |
+//! | [`polsar`] | complex quad-pol scenes: scattering and coherency matrices, decompositions, speckle filters |
 //! | [`synth`] | the seeded SN6-like demo scenes (beside the path: it writes rasters) |
 //! | [`render`] | the view shader's pipelines, its CPU twin, stretch, colormaps, outlines |
 //! | [`model`] | the UNet11 in burn: weights, model cards, devices, the baseline's tiling |
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod eval;
 pub mod io;
 pub mod model;
+pub mod polsar;
 pub mod raster;
 pub mod render;
 pub mod session;

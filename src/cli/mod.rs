@@ -1,6 +1,7 @@
 //! The command line: `sarscope [FILE...]` (the viewer, which the binary opens), `sarscope info`,
-//! `demo`, `eval`, `vectorize`, `predict`, `render`, `export` and `train`.
+//! `demo`, `eval`, `vectorize`, `predict`, `render`, `decompose`, `export` and `train`.
 
+mod decompose;
 mod demo;
 mod eval;
 mod export;
@@ -70,6 +71,10 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// A quicklook PNG of a polarization or composite through the viewer's WGSL shader.
     Render(render::RenderArgs),
+    /// A polarimetric decomposition of a complex quad-pol scene (Pauli, T3, H/A/alpha,
+    /// Freeman-Durden, Yamaguchi) or a scene's speckle-filtered bands, as a float32 GeoTIFF on
+    /// its grid.
+    Decompose(decompose::DecomposeArgs),
     /// Convert footprints between GeoJSON, SpaceNet CSV and GeoPackage (by extension).
     Export(export::ExportArgs),
     /// Train the UNet11 (dice + 10 x focal, AdamW) on synthetic scenes and/or GeoTIFFs with
@@ -93,6 +98,7 @@ where
         Some(Command::Vectorize(args)) => vectorize::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Decompose(args)) => decompose::run(&args),
         Some(Command::Export(args)) => export::run(&args),
         Some(Command::Train(args)) => train::run_cli(&args),
         None => {

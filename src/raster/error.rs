@@ -98,6 +98,17 @@ pub enum RasterError {
         reason: String,
     },
 
+    #[error(
+        "{}: band {band} is {dtype}, not complex, so it has no phase; polarimetric \
+         decompositions need the complex scattering matrix of an SLC (CInt16, CFloat32)",
+        path.display()
+    )]
+    NotComplex {
+        path: PathBuf,
+        band: usize,
+        dtype: String,
+    },
+
     #[error("{}: writing failed: {reason}", path.display())]
     Write { path: PathBuf, reason: String },
 

@@ -20,4 +20,4 @@ pub use planes::Planes;
 pub use roles::{Polarization, RoleSource};
 pub use scene::{EXACT_STATS_MAX_PIXELS, MAX_WHOLE_BYTES, Scene, Window};
 pub use stats::{BandStats, PERCENTILES};
-pub use write::{GeoTiffMeta, write_geotiff, write_geotiff_replacing};
+pub use write::{GeoTiffMeta, write_geotiff, write_geotiff_replacing, write_geotiff_strips};

@@ -185,9 +185,7 @@ pub(crate) fn describe_bands(
         });
     }
     let read_from = if complex {
-        let mut derived = std::ffi::OsString::from("DERIVED_SUBDATASET:INTENSITY:");
-        derived.push(path.as_os_str());
-        open_gdal(&derived, path).map_err(|e| RasterError::Unreadable {
+        open_derived(path, "INTENSITY").map_err(|e| RasterError::Unreadable {
             path: path.to_path_buf(),
             reason: format!("GDAL could not derive intensity from the complex bands: {e}"),
         })?
@@ -195,6 +193,13 @@ pub(crate) fn describe_bands(
         dataset
     };
     Ok((read_from, infos, hints))
+}
+
+/// GDAL's derived dataset `kind` ("REAL", "IMAG", "INTENSITY", ...) of the complex file `path`.
+pub(crate) fn open_derived(path: &Path, kind: &str) -> Result<Dataset, RasterError> {
+    let mut derived = std::ffi::OsString::from(format!("DERIVED_SUBDATASET:{kind}:"));
+    derived.push(path.as_os_str());
+    open_gdal(&derived, path)
 }
 
 /// A dataset is complex when GDAL offers to derive intensity from it.

@@ -11,7 +11,7 @@ use super::Planes;
 use super::diagnostics::{GdalNote, Notes, capture};
 use super::error::RasterError;
 use super::georef::{Crs, GeoTransform};
-use super::open::{BandInfo, ComplexIntensity, describe_bands, open_dataset};
+use super::open::{BandInfo, ComplexIntensity, describe_bands, open_dataset, open_derived};
 use super::roles::{Polarization, assign_roles};
 use super::stats::BandStats;
 
@@ -261,6 +261,63 @@ impl Scene {
         self.check_window(window)?;
         self.check_memory(out_size, 1)?;
         self.read_band(band, window, out_size)
+    }
+
+    /// True when band `band` (0-based) holds complex values (an SLC), whose phase
+    /// [`Scene::read_complex_window`] keeps.
+    pub fn is_complex(&self, band: usize) -> bool {
+        self.bands.get(band).is_some_and(|b| b.complex.is_some())
+    }
+
+    /// Reads one complex band (0-based index into [`Scene::bands`]) of `window` at full
+    /// resolution, calibrated: `scale * z` with the file's scale factor (Capella's), so that
+    /// `|z|^2` is the intensity [`Scene::read_band_window`] gives. The real and imaginary parts
+    /// come through GDAL's derived REAL and IMAG datasets. A band that is not complex is refused.
+    pub fn read_complex_window(
+        &self,
+        band: usize,
+        window: Window,
+    ) -> Result<Vec<num_complex::Complex32>, RasterError> {
+        self.check_window(window)?;
+        // The complex values (two float32 planes' worth) and two float64 parts while reading.
+        self.check_memory((window.width, window.height), 6)?;
+        let info = self.bands.get(band).ok_or_else(|| RasterError::Invalid {
+            what: format!("band {}", band + 1),
+            reason: format!("the scene has {} bands", self.bands.len()),
+        })?;
+        let Some(ComplexIntensity { scale }) = info.complex else {
+            return Err(RasterError::NotComplex {
+                path: info.path.clone(),
+                band: info.source_band,
+                dtype: info.stored_type.clone(),
+            });
+        };
+        let origin = (to_isize(window.x), to_isize(window.y));
+        let size = (window.width, window.height);
+        let read_err =
+            |e: gdal::errors::GdalError| RasterError::read(&info.path, info.source_band, &e);
+        let read_part = |kind: &str| -> Result<Vec<f64>, RasterError> {
+            let (read, raised) = capture(|| -> Result<Vec<f64>, RasterError> {
+                let dataset = open_derived(&info.path, kind)?;
+                let gdal_band = dataset.rasterband(info.source_band).map_err(read_err)?;
+                let mut buf = vec![0f64; size.0 * size.1];
+                gdal_band
+                    .read_into_slice(origin, size, size, &mut buf, None)
+                    .map_err(read_err)?;
+                Ok(buf)
+            });
+            let part = read?;
+            self.notes.add(&info.path, raised);
+            Ok(part)
+        };
+        let re = read_part("REAL")?;
+        let im = read_part("IMAG")?;
+        let k = scale.unwrap_or(1.0);
+        Ok(re
+            .iter()
+            .zip(&im)
+            .map(|(r, i)| num_complex::Complex32::new((r * k) as f32, (i * k) as f32))
+            .collect())
     }
 
     /// [`Scene::read_band_window`] of a window and size already checked.

@@ -58,22 +58,42 @@ pub fn write_geotiff_replacing(
 /// 3.6), which left a truncated file looking written. Any error GDAL raises while writing fails
 /// the write.
 pub fn write_geotiff(path: &Path, planes: &Planes, meta: &GeoTiffMeta) -> Result<(), RasterError> {
-    let (written, raised) = capture(|| write_geotiff_unchecked(path, planes, meta));
+    let size = (planes.width, planes.height, planes.bands.len());
+    write_geotiff_strips(path, size, meta, planes.height.max(1), |_| {
+        Ok::<_, RasterError>(planes.clone())
+    })
+}
+
+/// Writes a float32 GeoTIFF of `(width, height, bands)` at `path` strip by strip, so that a
+/// scene of any size is written in bounded memory: `strip(rows)` gives the planes of rows
+/// `rows` (all columns), `strip_rows` at a time. Like [`write_geotiff`], any error GDAL raises
+/// while writing fails the write.
+pub fn write_geotiff_strips<E: From<RasterError>>(
+    path: &Path,
+    size: (usize, usize, usize),
+    meta: &GeoTiffMeta,
+    strip_rows: usize,
+    mut strip: impl FnMut(std::ops::Range<usize>) -> Result<Planes, E>,
+) -> Result<(), E> {
+    let (written, raised) = capture(|| write_unchecked(path, size, meta, strip_rows, &mut strip));
     written?;
     match first_error(&raised) {
         Some(message) => Err(RasterError::Write {
             path: path.to_path_buf(),
             reason: message,
-        }),
+        }
+        .into()),
         None => Ok(()),
     }
 }
 
-fn write_geotiff_unchecked(
+fn write_unchecked<E: From<RasterError>>(
     path: &Path,
-    planes: &Planes,
+    (width, height, band_count): (usize, usize, usize),
     meta: &GeoTiffMeta,
-) -> Result<(), RasterError> {
+    strip_rows: usize,
+    strip: &mut impl FnMut(std::ops::Range<usize>) -> Result<Planes, E>,
+) -> Result<(), E> {
     let fail = |e: gdal::errors::GdalError| RasterError::Write {
         path: path.to_path_buf(),
         reason: gdal_reason(&e),
@@ -84,17 +104,12 @@ fn write_geotiff_unchecked(
         ("COMPRESS", "DEFLATE"),
         ("PREDICTOR", "3"),
         ("TILED", "YES"),
+        ("BIGTIFF", "IF_SAFER"),
     ] {
         options.set_name_value(key, value).map_err(fail)?;
     }
     let mut dataset = driver
-        .create_with_band_type_with_options::<f32, _>(
-            path,
-            planes.width,
-            planes.height,
-            planes.bands.len(),
-            &options,
-        )
+        .create_with_band_type_with_options::<f32, _>(path, width, height, band_count, &options)
         .map_err(fail)?;
     if let Some(gt) = meta.geo_transform {
         dataset.set_geo_transform(&gt.0).map_err(fail)?;
@@ -106,7 +121,7 @@ fn write_geotiff_unchecked(
         let srs = SpatialRef::from_wkt(wkt).map_err(fail)?;
         dataset.set_spatial_ref(&srs).map_err(fail)?;
     }
-    for (i, plane) in planes.bands.iter().enumerate() {
+    for i in 0..band_count {
         let mut band = dataset.rasterband(i + 1).map_err(fail)?;
         if let Some(nd) = meta.nodata {
             band.set_no_data_value(Some(nd)).map_err(fail)?;
@@ -114,9 +129,36 @@ fn write_geotiff_unchecked(
         if let Some(name) = meta.band_names.get(i) {
             band.set_description(name).map_err(fail)?;
         }
-        let mut buffer = Buffer::new((planes.width, planes.height), plane.clone());
-        band.write((0, 0), (planes.width, planes.height), &mut buffer)
-            .map_err(fail)?;
     }
-    dataset.close().map_err(fail)
+    let step = strip_rows.max(1);
+    for y in (0..height).step_by(step) {
+        let rows = y..(y + step).min(height);
+        let planes = strip(rows.clone())?;
+        if planes.width != width || planes.height != rows.len() {
+            return Err(RasterError::Invalid {
+                what: path.display().to_string(),
+                reason: format!(
+                    "rows {}..{} came as {}x{} pixels, not {width}x{}",
+                    rows.start,
+                    rows.end,
+                    planes.width,
+                    planes.height,
+                    rows.len()
+                ),
+            }
+            .into());
+        }
+        for (i, plane) in planes.bands.into_iter().enumerate().take(band_count) {
+            let mut band = dataset.rasterband(i + 1).map_err(fail)?;
+            let mut buffer = Buffer::new((width, rows.len()), plane);
+            band.write((0, to_isize(y)), (width, rows.len()), &mut buffer)
+                .map_err(fail)?;
+        }
+    }
+    dataset.close().map_err(fail)?;
+    Ok(())
+}
+
+fn to_isize(v: usize) -> isize {
+    isize::try_from(v).unwrap_or(isize::MAX)
 }

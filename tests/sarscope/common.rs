@@ -34,6 +34,13 @@ pub fn sarscope(args: &[&std::ffi::OsStr]) -> Output {
         .expect("the sarscope binary runs")
 }
 
+/// The `sarscope` binary as a command to add arguments to.
+pub fn sarscope_cmd() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sarscope"));
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

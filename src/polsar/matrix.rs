@@ -1,0 +1,243 @@
+//! The scattering matrix of each pixel and the coherency matrix T3 made from it.
+
+use num_complex::{Complex32, Complex64};
+
+use super::PolsarError;
+use super::support::QuadPol;
+use super::window::Channels;
+use crate::raster::{Scene, Window};
+
+/// The calibrated scattering matrix of a window of a complex quad-pol scene, one plane per
+/// element (row-major, `width * height`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scattering {
+    pub width: usize,
+    pub height: usize,
+    pub hh: Vec<Complex32>,
+    pub hv: Vec<Complex32>,
+    pub vh: Vec<Complex32>,
+    pub vv: Vec<Complex32>,
+}
+
+impl Scattering {
+    /// Reads `window` of the scene's four polarizations (found by [`QuadPol::find`]), each
+    /// calibrated by its file's scale factor. With one cross-polarization only, it stands for
+    /// both (reciprocity: HV = VH).
+    pub fn read(scene: &Scene, quad: &QuadPol, window: Window) -> Result<Self, PolsarError> {
+        let hh = scene.read_complex_window(quad.hh, window)?;
+        let vv = scene.read_complex_window(quad.vv, window)?;
+        let hv = scene.read_complex_window(quad.hv, window)?;
+        let vh = if quad.vh == quad.hv {
+            hv.clone()
+        } else {
+            scene.read_complex_window(quad.vh, window)?
+        };
+        Ok(Self {
+            width: window.width,
+            height: window.height,
+            hh,
+            hv,
+            vh,
+            vv,
+        })
+    }
+
+    /// The single-look coherency matrix of each pixel.
+    pub fn coherency(&self) -> Coherency {
+        let t3 = self
+            .hh
+            .iter()
+            .zip(&self.hv)
+            .zip(&self.vh)
+            .zip(&self.vv)
+            .map(|(((&hh, &hv), &vh), &vv)| T3::from_pixel(hh, hv, vh, vv))
+            .collect();
+        Coherency::new(self.width, self.height, t3)
+    }
+}
+
+/// The 3x3 Hermitian coherency matrix T3 = <k k^H> of the Pauli vector
+/// k = [HH + VV, HH - VV, 2 HV] / sqrt(2), with HV = (HV + VH) / 2 (reciprocity): its upper
+/// triangle.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct T3 {
+    pub t11: f64,
+    pub t22: f64,
+    pub t33: f64,
+    pub t12: Complex64,
+    pub t13: Complex64,
+    pub t23: Complex64,
+}
+
+/// The names of [`T3::to_channels`]' values, in order.
+pub const T3_NAMES: [&str; 9] = [
+    "T11", "T22", "T33", "T12_re", "T12_im", "T13_re", "T13_im", "T23_re", "T23_im",
+];
+
+impl T3 {
+    /// The single-look T3 of one pixel's scattering matrix.
+    pub fn from_pixel(hh: Complex32, hv: Complex32, vh: Complex32, vv: Complex32) -> Self {
+        let (hh, hv, vh, vv) = (c64(hh), c64(hv), c64(vh), c64(vv));
+        let r = std::f64::consts::FRAC_1_SQRT_2;
+        let k1 = (hh + vv) * r;
+        let k2 = (hh - vv) * r;
+        // 2 * (HV + VH) / 2 / sqrt(2)
+        let k3 = (hv + vh) * r;
+        Self {
+            t11: k1.norm_sqr(),
+            t22: k2.norm_sqr(),
+            t33: k3.norm_sqr(),
+            t12: k1 * k2.conj(),
+            t13: k1 * k3.conj(),
+            t23: k2 * k3.conj(),
+        }
+    }
+
+    /// The total power: T11 + T22 + T33 = |HH|^2 + 2 |HV|^2 + |VV|^2.
+    pub fn span(&self) -> f64 {
+        self.t11 + self.t22 + self.t33
+    }
+
+    /// The nine real values T11, T22, T33, then the real and imaginary parts of T12, T13, T23.
+    pub fn to_channels(&self) -> [f64; 9] {
+        [
+            self.t11,
+            self.t22,
+            self.t33,
+            self.t12.re,
+            self.t12.im,
+            self.t13.re,
+            self.t13.im,
+            self.t23.re,
+            self.t23.im,
+        ]
+    }
+
+    /// The inverse of [`T3::to_channels`].
+    pub fn from_channels(v: [f64; 9]) -> Self {
+        let [t11, t22, t33, a, b, c, d, e, f] = v;
+        Self {
+            t11,
+            t22,
+            t33,
+            t12: Complex64::new(a, b),
+            t13: Complex64::new(c, d),
+            t23: Complex64::new(e, f),
+        }
+    }
+
+    /// The covariance matrix's elements the model-based decompositions use:
+    /// (<|HH|^2>, <|HV|^2>, <|VV|^2>, <HH VV*>).
+    pub fn covariance(&self) -> (f64, f64, f64, Complex64) {
+        let hhhh = (self.t11 + self.t22 + 2.0 * self.t12.re) / 2.0;
+        let vvvv = (self.t11 + self.t22 - 2.0 * self.t12.re) / 2.0;
+        let hvhv = self.t33 / 2.0;
+        let hhvv = Complex64::new((self.t11 - self.t22) / 2.0, -self.t12.im);
+        (hhhh, hvhv, vvvv, hhvv)
+    }
+}
+
+fn c64(z: Complex32) -> Complex64 {
+    Complex64::new(f64::from(z.re), f64::from(z.im))
+}
+
+/// A T3 per pixel of a window, with the pixels that hold one (finite, and some power).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Coherency {
+    pub width: usize,
+    pub height: usize,
+    pub t3: Vec<T3>,
+    pub valid: Vec<bool>,
+}
+
+impl Coherency {
+    pub fn new(width: usize, height: usize, t3: Vec<T3>) -> Self {
+        let valid = t3
+            .iter()
+            .map(|t| t.to_channels().iter().all(|v| v.is_finite()) && t.span() > 0.0)
+            .collect();
+        Self {
+            width,
+            height,
+            t3,
+            valid,
+        }
+    }
+
+    /// The nine channels of [`T3::to_channels`], for the window filters.
+    pub fn to_channels(&self) -> Channels {
+        let mut data: Vec<Vec<f64>> = (0..9).map(|_| Vec::with_capacity(self.t3.len())).collect();
+        for t in &self.t3 {
+            for (plane, v) in data.iter_mut().zip(t.to_channels()) {
+                plane.push(v);
+            }
+        }
+        Channels {
+            width: self.width,
+            height: self.height,
+            data,
+            valid: self.valid.clone(),
+        }
+    }
+
+    /// The inverse of [`Coherency::to_channels`]; refuses channels that are not nine.
+    pub fn from_channels(channels: &Channels) -> Result<Self, PolsarError> {
+        let [a, b, c, d, e, f, g, h, i] = channels.data.as_slice() else {
+            return Err(PolsarError::BadFilter {
+                text: format!("{} channels", channels.data.len()),
+                reason: "a coherency matrix has nine".into(),
+            });
+        };
+        let t3 = (0..channels.width * channels.height)
+            .map(|p| {
+                let at = |plane: &Vec<f64>| plane.get(p).copied().unwrap_or(f64::NAN);
+                T3::from_channels([
+                    at(a),
+                    at(b),
+                    at(c),
+                    at(d),
+                    at(e),
+                    at(f),
+                    at(g),
+                    at(h),
+                    at(i),
+                ])
+            })
+            .collect();
+        Ok(Self {
+            width: channels.width,
+            height: channels.height,
+            t3,
+            valid: channels.valid.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(re: f32, im: f32) -> Complex32 {
+        Complex32::new(re, im)
+    }
+
+    #[test]
+    fn t3_is_hermitian_with_the_span_of_the_scattering_matrix() {
+        let (hh, hv, vh, vv) = (c(1.0, 2.0), c(0.5, -0.25), c(0.5, -0.25), c(-3.0, 0.5));
+        let t = T3::from_pixel(hh, hv, vh, vv);
+        let span = hh.norm_sqr() + 2.0 * hv.norm_sqr() + vv.norm_sqr();
+        assert!((t.span() - f64::from(span)).abs() < 1e-9);
+        let (hhhh, hvhv, vvvv, hhvv) = t.covariance();
+        assert!((hhhh - f64::from(hh.norm_sqr())).abs() < 1e-9);
+        assert!((hvhv - f64::from(hv.norm_sqr())).abs() < 1e-9);
+        assert!((vvvv - f64::from(vv.norm_sqr())).abs() < 1e-9);
+        let want = c64(hh) * c64(vv).conj();
+        assert!((hhvv - want).norm() < 1e-9, "{hhvv} vs {want}");
+    }
+
+    #[test]
+    fn channels_round_trip() {
+        let t = T3::from_pixel(c(1.0, 2.0), c(0.5, 0.1), c(0.4, -0.1), c(-3.0, 0.5));
+        assert_eq!(T3::from_channels(t.to_channels()), t);
+    }
+}

@@ -1,0 +1,147 @@
+//! What is computed of a scene (a decomposition, or its filtered bands) and how, strip by
+//! strip: a strip is read with the rows its windows reach beyond it, so that any scene is
+//! processed in bounded memory and gives what processing it whole would.
+
+use super::speckle::{apply, apply_bands};
+use super::{Coherency, Decomposition, FilterKind, FilterSpec, PolsarError, QuadPol, Scattering};
+use crate::raster::{Planes, Scene, Window};
+
+/// A product of a scene.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Product {
+    /// A decomposition of T3, averaged by the filter (boxcar 1: single look).
+    Decomposition(Decomposition),
+    /// The scene's bands as intensity, filtered (any scene, phase or not).
+    Bands,
+}
+
+/// A product and the filter it is made with, checked against a scene.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub product: Product,
+    pub filter: FilterSpec,
+    /// The scattering matrix's bands, for decompositions.
+    pub quad: Option<QuadPol>,
+    pub band_names: Vec<String>,
+    pub width: usize,
+    pub height: usize,
+}
+
+impl Plan {
+    /// Checks that `scene` supports `product` (decompositions need complex HH, VV and a
+    /// cross-pol) and that `filter` fits it.
+    pub fn new(scene: &Scene, product: Product, filter: FilterSpec) -> Result<Self, PolsarError> {
+        let (quad, band_names) = match product {
+            Product::Decomposition(d) => {
+                let quad = QuadPol::find(scene).map_err(|e| match e {
+                    PolsarError::NoPhase { why, .. } => PolsarError::NoPhase {
+                        mode: d.name().to_string(),
+                        why,
+                    },
+                    other => other,
+                })?;
+                let names = d.band_names().iter().map(|s| s.to_string()).collect();
+                (Some(quad), names)
+            }
+            Product::Bands => {
+                if filter.kind != FilterKind::Boxcar {
+                    let stats = scene.stats()?;
+                    for (band, s) in scene.bands().iter().zip(stats) {
+                        if let Some(min) = s.min.filter(|m| *m < 0.0) {
+                            return Err(PolsarError::NotPower {
+                                band: band.name.clone(),
+                                min,
+                            });
+                        }
+                    }
+                }
+                let names = scene.bands().iter().map(|b| b.name.clone()).collect();
+                (None, names)
+            }
+        };
+        filter.check(scene.width(), scene.height())?;
+        Ok(Self {
+            product,
+            filter,
+            quad,
+            band_names,
+            width: scene.width(),
+            height: scene.height(),
+        })
+    }
+
+    /// Rows a window reaches beyond the pixel it is centred on.
+    fn halo(&self) -> usize {
+        self.filter.window / 2
+    }
+
+    /// Rows per strip so that a strip's working set (the scattering matrix, T3 and its nine
+    /// channels twice, about 250 bytes a pixel) stays near 256 MB.
+    pub fn strip_rows(&self) -> usize {
+        const BYTES_PER_PIXEL: usize = 256;
+        const BUDGET: usize = 256 * 1024 * 1024;
+        (BUDGET / BYTES_PER_PIXEL / self.width.max(1)).clamp(16, 4096)
+    }
+
+    /// The product over rows `rows` (all columns).
+    pub fn compute(
+        &self,
+        scene: &Scene,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Planes, PolsarError> {
+        let halo = self.halo();
+        let top = rows.start.saturating_sub(halo);
+        let bottom = (rows.end + halo).min(self.height);
+        let window = Window {
+            x: 0,
+            y: top,
+            width: self.width,
+            height: bottom - top,
+        };
+        let planes = match (self.product, self.quad) {
+            (Product::Decomposition(d), Some(quad)) => {
+                let coherency = Scattering::read(scene, &quad, window)?.coherency();
+                d.planes(&self.filter_coherency(&coherency)?)
+            }
+            _ => {
+                let planes = scene.read_window(window, (window.width, window.height))?;
+                if self.filter.kind == FilterKind::Boxcar && self.filter.window == 1 {
+                    planes
+                } else {
+                    apply_bands(&planes, &self.filter)
+                }
+            }
+        };
+        Ok(crop_rows(&planes, rows.start - top, rows.len()))
+    }
+
+    /// T3 filtered (the strip's window was checked against the scene in [`Plan::new`]).
+    fn filter_coherency(&self, coherency: &Coherency) -> Result<Coherency, PolsarError> {
+        if self.filter.kind == FilterKind::Boxcar && self.filter.window == 1 {
+            return Ok(coherency.clone());
+        }
+        let span: Vec<f64> = coherency.t3.iter().map(|t| t.span()).collect();
+        Coherency::from_channels(&apply(&coherency.to_channels(), &span, &self.filter))
+    }
+}
+
+/// Rows `first..first + count` of `planes`.
+fn crop_rows(planes: &Planes, first: usize, count: usize) -> Planes {
+    let w = planes.width;
+    let range = first * w..(first + count) * w;
+    let cut = |v: &Vec<f32>| {
+        v.get(range.clone())
+            .map(<[f32]>::to_vec)
+            .unwrap_or_default()
+    };
+    Planes {
+        width: w,
+        height: count,
+        bands: planes.bands.iter().map(cut).collect(),
+        valid: planes
+            .valid
+            .get(range.clone())
+            .map(<[bool]>::to_vec)
+            .unwrap_or_default(),
+    }
+}
