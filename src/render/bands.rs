@@ -57,6 +57,34 @@ impl Bands {
         }
     }
 
+    /// The texels of a product of a scene that are not polarizations (a decomposition's
+    /// powers, entropy and alpha, ...): `names` label `planes`' bands, `order` puts up to four
+    /// of them in the channels (red, green, blue in the RGB view), in `input`'s scale.
+    pub fn of_product(
+        planes: &Planes,
+        names: &[&str],
+        order: [usize; 4],
+        input: InputScale,
+    ) -> Self {
+        let count = planes.bands.len();
+        let present = order.map(|b| b < count);
+        let order = order.map(|b| b.min(count.saturating_sub(1)));
+        let labels = std::array::from_fn(|i| match names.get(order[i]) {
+            Some(name) if present[i] => name.to_string(),
+            _ => "none".to_string(),
+        });
+        Self {
+            texels: interleave(planes, order),
+            width: planes.width,
+            height: planes.height,
+            present,
+            labels,
+            polarimetric: false,
+            input,
+            order,
+        }
+    }
+
     /// Why `mode` cannot be shown, if it cannot.
     pub fn unavailable(&self, mode: ViewMode) -> Option<String> {
         if !self.polarimetric {

@@ -20,6 +20,8 @@ pub enum SessionError {
     Layer(#[from] LayerError),
     #[error(transparent)]
     Footprints(#[from] IoError),
+    #[error(transparent)]
+    Polarimetry(#[from] crate::polsar::PolsarError),
     #[error("{}: {}x{} px; the scene is {}x{}", path.display(), found.0, found.1, scene.0, scene.1)]
     ProbabilitySize {
         path: PathBuf,
@@ -38,6 +40,12 @@ pub enum SessionError {
         size.0, size.1
     )]
     SceneTooLarge { size: (usize, usize) },
+    #[error(
+        "{} x {} px is more than the viewer decomposes at once (4096 x 4096 px): run \
+         `sarscope decompose` on the scene and open the GeoTIFF it writes",
+        size.0, size.1
+    )]
+    TooLargeToDecompose { size: (usize, usize) },
     #[error(
         "the view ({} x {} px at full resolution) is more than the viewer predicts at once \
          (8192 x 8192 px): zoom in, or run `sarscope predict` on the scene and open the \

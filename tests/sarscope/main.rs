@@ -14,6 +14,7 @@ mod journal_kill;
 mod model_device;
 mod model_flows;
 mod model_golden;
+mod polsar_flows;
 mod polsar_golden;
 mod predict_cli;
 mod raster_formats;

@@ -37,7 +37,7 @@ fn step_until(
 }
 
 /// Runs frames until `done` or a minute and a half passes.
-fn run_until(h: &mut Harness<'static, Viewer>, done: impl Fn(&Viewer) -> bool, what: &str) {
+pub fn run_until(h: &mut Harness<'static, Viewer>, done: impl Fn(&Viewer) -> bool, what: &str) {
     assert!(
         step_until(h, done, Duration::from_secs(90)),
         "{what} did not finish in 90 s"

@@ -34,6 +34,7 @@ mod layers;
 mod model_ui;
 mod overlay;
 mod panes;
+mod polsar;
 mod prediction;
 mod review;
 mod scores;
@@ -214,6 +215,8 @@ pub struct Viewer {
     dataset: Option<dataset::DatasetView>,
     prediction: PredictionSession,
     overlay: Overlay,
+    /// A polarimetric decomposition shown in place of the scene's bands.
+    polsar: polsar::PolsarView,
     show_help: bool,
     /// "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits)".
     adapter: String,
@@ -280,6 +283,7 @@ impl Viewer {
                 queue: render.queue.clone(),
             }),
             overlay: Overlay::default(),
+            polsar: polsar::PolsarView::default(),
             show_help: false,
             adapter: format!("{:?}, {}", info.backend, info.name),
             waker,
@@ -339,6 +343,9 @@ impl Viewer {
 
     /// The pixel inspector: every band at scene position `p`, as stored and in dB.
     pub fn inspect(&self, p: egui::Vec2) -> Option<String> {
+        if self.polsar.shown().is_some() && p.x >= 0.0 && p.y >= 0.0 {
+            return self.polsar.inspect(p.x as usize, p.y as usize);
+        }
         self.inspector.inspect(&self.scene, self.input, p)
     }
 
@@ -500,6 +507,7 @@ impl Viewer {
         self.layers = LayerScores::default();
         self.edit = self.edit.next_scene();
         self.review = self.review.next_scene();
+        self.polsar = self.polsar.next_scene();
         // A dataset's scene comes with its truth and predictions (then the model waits for
         // Predict, as for any scene opened with predictions).
         self.dataset_layers();
@@ -527,6 +535,7 @@ impl Viewer {
     pub fn ui(&mut self, ui: &mut egui::Ui, render: Option<&egui_wgpu::RenderState>) {
         self.waker.set(ui.ctx());
         self.poll_loading(render);
+        self.poll_polsar(render);
         self.poll_dataset();
         self.poll_prediction(ui.ctx());
         if let Some(render) = render {
@@ -584,6 +593,7 @@ impl Viewer {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     self.histogram_ui(ui);
+                    self.polsar_ui(ui);
                     self.model_ui(ui);
                     self.layers_ui(ui);
                     self.compare_ui(ui);

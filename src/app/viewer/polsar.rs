@@ -1,0 +1,431 @@
+//! The polarimetry section of the viewer: a decomposition of a complex scene, or any scene's
+//! speckle-filtered bands, shown in place of its bands (computed off the UI thread), the
+//! H/alpha plane, and the inspector's values.
+
+use crate::polsar::{Decomposition, FilterKind, FilterSpec, HAAlpha, Product, T3};
+use crate::render::{Bands, InputScale, ViewMode};
+use crate::session::Job;
+use crate::session::polarimetry::{self, Processed};
+
+use eframe::{egui, egui_wgpu};
+
+use super::stretch::StretchCache;
+use super::{Viewer, install_scene};
+
+/// The decompositions the viewer offers.
+const OFFERED: [Decomposition; 5] = [
+    Decomposition::Pauli,
+    Decomposition::HAAlpha,
+    Decomposition::FreemanDurden,
+    Decomposition::Yamaguchi,
+    Decomposition::Span,
+];
+
+/// The filters the viewer offers.
+fn offered_filters() -> [FilterSpec; 7] {
+    [
+        FilterSpec::new(FilterKind::Boxcar, 1),
+        FilterSpec::new(FilterKind::Boxcar, 3),
+        FilterSpec::new(FilterKind::Boxcar, 5),
+        FilterSpec::new(FilterKind::Boxcar, 7),
+        FilterSpec::new(FilterKind::Lee, 7),
+        FilterSpec::new(FilterKind::RefinedLee, 7),
+        FilterSpec::new(FilterKind::Boxcar, 9),
+    ]
+}
+
+fn filter_label(f: &FilterSpec) -> String {
+    match (f.kind, f.window) {
+        (FilterKind::Boxcar, 1) => "single look".into(),
+        (FilterKind::Boxcar, n) => format!("boxcar {n}x{n}"),
+        (FilterKind::Lee, n) => format!("Lee {n}x{n}"),
+        (FilterKind::RefinedLee, n) => format!("refined Lee {n}x{n}"),
+    }
+}
+
+/// Bins of the H/alpha plane: entropy 0..1 across, alpha 0..90 deg up.
+const H_BINS: usize = 50;
+const ALPHA_BINS: usize = 45;
+
+/// A product on screen, and what it replaced.
+struct Shown {
+    processed: Processed,
+    /// The scene's own bands and how they were shown.
+    original: Bands,
+    mode: ViewMode,
+    db: bool,
+    input: InputScale,
+    /// Pixels per H/alpha bin (row-major, alpha rows upward), for H/A/alpha.
+    plane: Option<Vec<f64>>,
+}
+
+/// The polarimetry of the scene in view.
+pub(super) struct PolsarView {
+    choice: Product,
+    filter: FilterSpec,
+    /// Why the scene has no decomposition (`Some(None)`: it has one), known once per scene.
+    support: Option<Option<String>>,
+    job: Option<Job<(Processed, Bands)>>,
+    shown: Option<Shown>,
+    /// Put the scene's own bands back at the next frame.
+    restore: bool,
+    message: Option<String>,
+}
+
+impl Default for PolsarView {
+    fn default() -> Self {
+        Self {
+            choice: Product::Decomposition(Decomposition::Pauli),
+            filter: FilterSpec::new(FilterKind::Boxcar, 7),
+            support: None,
+            job: None,
+            shown: None,
+            restore: false,
+            message: None,
+        }
+    }
+}
+
+impl PolsarView {
+    /// The view for the next scene: the choices stay, the rest goes.
+    pub(super) fn next_scene(&self) -> Self {
+        Self {
+            choice: self.choice,
+            filter: self.filter,
+            ..Self::default()
+        }
+    }
+
+    /// The product on screen, if one is.
+    pub(super) fn shown(&self) -> Option<Product> {
+        self.shown.as_ref().map(|s| s.processed.product)
+    }
+
+    /// Every value of the product at pixel (`x`, `y`), named.
+    pub(super) fn inspect(&self, x: usize, y: usize) -> Option<String> {
+        let shown = self.shown.as_ref()?;
+        let p = &shown.processed;
+        let planes = &p.planes;
+        if x >= planes.width || y >= planes.height {
+            return None;
+        }
+        let i = y * planes.width + x;
+        let mut text = format!("pixel {x}, {y}\n{}", product_label(p.product, &p.filter));
+        if !planes.valid.get(i).copied().unwrap_or(false) {
+            return Some(text + "\nno data");
+        }
+        for (name, band) in p.names.iter().zip(&planes.bands) {
+            let v = band.get(i).copied().unwrap_or(f32::NAN);
+            text += &format!("\n{name:>13} {v:>10.4}");
+        }
+        Some(text)
+    }
+}
+
+fn product_label(product: Product, filter: &FilterSpec) -> String {
+    match product {
+        Product::Decomposition(d) => d.name().to_string(),
+        Product::Bands => format!("bands, {}", filter_label(filter)),
+    }
+}
+
+/// Pixels per bin of the H/alpha plane of `planes` (an H/A/alpha decomposition).
+fn h_alpha_plane(d: &Processed) -> Vec<f64> {
+    let mut bins = vec![0.0; H_BINS * ALPHA_BINS];
+    let (Some(h), Some(alpha)) = (d.planes.bands.first(), d.planes.bands.get(2)) else {
+        return bins;
+    };
+    for ((&h, &a), &ok) in h.iter().zip(alpha).zip(&d.planes.valid) {
+        if !ok || !h.is_finite() || !a.is_finite() {
+            continue;
+        }
+        let col = ((h.clamp(0.0, 1.0) * H_BINS as f32) as usize).min(H_BINS - 1);
+        let row = ((a.clamp(0.0, 90.0) / 90.0 * ALPHA_BINS as f32) as usize).min(ALPHA_BINS - 1);
+        bins[row * H_BINS + col] += 1.0;
+    }
+    bins
+}
+
+/// The edge of the feasible H/alpha region (Cloude & Pottier 1997): curve I, T3 =
+/// diag(1, m, m), and curve II, diag(0, 1, 2m) then diag(2m - 1, 1, 1), m from 0 to 1.
+fn feasible_edges() -> [Vec<[f64; 2]>; 2] {
+    let point = |a: f64, b: f64, c: f64| {
+        let t = T3 {
+            t11: a,
+            t22: b,
+            t33: c,
+            ..T3::default()
+        };
+        let h = HAAlpha::of(&t);
+        [h.entropy, h.alpha_deg]
+    };
+    let steps = 60;
+    let m = |i: usize| i as f64 / steps as f64;
+    let one = (0..=steps).map(|i| point(1.0, m(i), m(i))).collect();
+    let two = (0..=steps)
+        .map(|i| {
+            let m = m(i);
+            if m <= 0.5 {
+                point(0.0, 1.0, 2.0 * m)
+            } else {
+                point(2.0 * m - 1.0, 1.0, 1.0)
+            }
+        })
+        .collect();
+    [one, two]
+}
+
+impl Viewer {
+    /// Takes a finished product and puts it (or the scene's bands back) on the GPU.
+    pub(super) fn poll_polsar(&mut self, render: Option<&egui_wgpu::RenderState>) {
+        if self.polsar.restore {
+            self.polsar.restore = false;
+            if let Some(shown) = self.polsar.shown.take()
+                && let Some(render) = render
+            {
+                match install_scene(render, &shown.original) {
+                    Ok(()) => {
+                        self.scene.bands = shown.original;
+                        self.state.mode = shown.mode;
+                        self.state.db = shown.db;
+                        self.input = shown.input;
+                        self.stretch = StretchCache::default();
+                    }
+                    Err(e) => self.polsar.message = Some(e.to_string()),
+                }
+            }
+        }
+        let Some(job) = &self.polsar.job else {
+            return;
+        };
+        let Some(result) = job.poll() else {
+            return;
+        };
+        self.polsar.job = None;
+        let (processed, mut bands) = match result {
+            Ok(done) => done,
+            Err(e) => {
+                self.polsar.message = Some(e.to_string());
+                return;
+            }
+        };
+        let Some(render) = render else {
+            return;
+        };
+        if let Err(e) = install_scene(render, &bands) {
+            self.polsar.message = Some(e.to_string());
+            return;
+        }
+        let product = processed.product;
+        let plane = (product == Product::Decomposition(Decomposition::HAAlpha))
+            .then(|| h_alpha_plane(&processed));
+        std::mem::swap(&mut bands, &mut self.scene.bands);
+        // A second product replaces the first; the scene's own bands stay kept.
+        let (original, mode, db, input) = match self.polsar.shown.take() {
+            Some(s) => (s.original, s.mode, s.db, s.input),
+            None => (bands, self.state.mode, self.state.db, self.input),
+        };
+        self.polsar.message = Some(format!(
+            "{} of the scene: {:.2} s",
+            product_label(product, &processed.filter),
+            processed.seconds
+        ));
+        match product {
+            Product::Decomposition(d) => {
+                self.input = self.scene.bands.input;
+                self.state.mode = if d.band_names().len() >= 3 {
+                    ViewMode::Rgb
+                } else {
+                    ViewMode::Hh
+                };
+                self.state.db = !matches!(d, Decomposition::HAAlpha);
+            }
+            Product::Bands => {
+                // The scene's own modes, input and dB, on the filtered values.
+                self.state.mode = self.scene.bands.usable_mode(mode);
+                self.input = input;
+                self.state.db = db;
+            }
+        }
+        self.polsar.shown = Some(Shown {
+            processed,
+            original,
+            mode,
+            db,
+            input,
+            plane,
+        });
+        self.stretch = StretchCache::default();
+    }
+
+    /// Starts `product` of the whole scene with `filter`: a decomposition, or the scene's
+    /// bands filtered.
+    pub fn show_product(&mut self, product: Product, filter: FilterSpec) {
+        self.polsar.choice = product;
+        self.polsar.filter = filter;
+        self.polsar.message = None;
+        self.polsar.job = Some(polarimetry::start(
+            self.scene.files.clone(),
+            product,
+            filter,
+            self.waker.wake_fn(),
+        ));
+    }
+
+    /// The product on screen, if one is, and whether one is being computed.
+    pub fn product_state(&self) -> (Option<Product>, bool) {
+        (self.polsar.shown(), self.polsar.job.is_some())
+    }
+
+    /// The polarimetry section of the right panel.
+    pub(super) fn polsar_ui(&mut self, ui: &mut egui::Ui) {
+        egui::CollapsingHeader::new("Polarimetry")
+            .default_open(true)
+            .show(ui, |ui| self.polsar_section_ui(ui));
+    }
+
+    fn polsar_section_ui(&mut self, ui: &mut egui::Ui) {
+        if self.scene.files.is_empty() {
+            ui.label(egui::RichText::new("the demo scene is intensity only (no phase)").weak());
+            return;
+        }
+        if self.scene.tiled.is_some() {
+            ui.label(
+                egui::RichText::new(
+                    "the scene is drawn by tiles: `sarscope decompose` writes its \
+                     decompositions and filtered bands",
+                )
+                .weak(),
+            );
+            return;
+        }
+        let why = self
+            .polsar
+            .support
+            .get_or_insert_with(|| polarimetry::unsupported(&self.scene.files))
+            .clone();
+        let busy = self.polsar.job.is_some();
+        ui.horizontal_wrapped(|ui| {
+            for d in OFFERED {
+                let product = Product::Decomposition(d);
+                let selected = self.polsar.shown() == Some(product);
+                let button = ui.add_enabled(
+                    !busy && why.is_none(),
+                    egui::Button::selectable(selected, d.name()),
+                );
+                let button = match &why {
+                    Some(why) => button.on_disabled_hover_text(why),
+                    None => {
+                        button.on_hover_text(format!("{}: {}", d.name(), d.band_names().join(", ")))
+                    }
+                };
+                if button.clicked() {
+                    self.show_product(product, self.polsar.filter);
+                }
+            }
+        });
+        if let Some(why) = &why {
+            ui.label(egui::RichText::new(why).weak());
+        }
+        ui.horizontal(|ui| {
+            let mut filter = self.polsar.filter;
+            egui::ComboBox::from_label("speckle filter")
+                .selected_text(filter_label(&filter))
+                .show_ui(ui, |ui| {
+                    for f in offered_filters() {
+                        ui.selectable_value(&mut filter, f, filter_label(&f));
+                    }
+                });
+            if filter != self.polsar.filter {
+                self.polsar.filter = filter;
+                if let Some(product) = self.polsar.shown() {
+                    self.show_product(product, filter);
+                }
+            }
+        });
+        let filtered = self.polsar.shown() == Some(Product::Bands);
+        if ui
+            .add_enabled(
+                !busy,
+                egui::Button::selectable(filtered, "Filter the bands"),
+            )
+            .on_hover_text("the scene's bands, as intensity, through the speckle filter")
+            .clicked()
+        {
+            self.show_product(Product::Bands, self.polsar.filter);
+        }
+        if busy {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!(
+                    "computing {}…",
+                    product_label(self.polsar.choice, &self.polsar.filter)
+                ));
+            });
+        }
+        if self.polsar.shown.is_some() && ui.button("Show the scene's bands").clicked() {
+            self.polsar.restore = true;
+            ui.ctx().request_repaint();
+        }
+        if let Some(message) = &self.polsar.message {
+            ui.label(egui::RichText::new(message).weak());
+        }
+        if let Some(plane) = self.polsar.shown.as_ref().and_then(|s| s.plane.as_ref()) {
+            h_alpha_plot_ui(ui, plane);
+        }
+    }
+}
+
+/// The H/alpha plane: the pixels' 2-D histogram (log scale), the feasible region's edges and
+/// the Cloude-Pottier zones (H 0.5 and 0.9; alpha 42.5/47.5, 40/50, 40/55 deg).
+fn h_alpha_plot_ui(ui: &mut egui::Ui, plane: &[f64]) {
+    let max = plane.iter().copied().fold(0.0, f64::max).max(1.0);
+    let logs: Vec<f64> = plane.iter().map(|&c| (1.0 + c).ln()).collect();
+    let top = (1.0 + max).ln();
+    let heat = egui_plot::Heatmap::new(logs, H_BINS)
+        .show_labels(false)
+        .size(1.0, 90.0)
+        .custom_mapping(Box::new(move |v| {
+            if v <= 0.0 {
+                return egui::Color32::TRANSPARENT;
+            }
+            let [r, g, b] = crate::render::Colormap::Viridis.apply((v / top) as f32);
+            egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+        }))
+        .name("pixels");
+    let edge = egui::Color32::from_gray(200);
+    let zone = egui::Color32::from_rgb(230, 120, 60);
+    ui.label("H/alpha plane (pixels, log scale)");
+    egui_plot::Plot::new("h-alpha plane")
+        .height(180.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show_background(false)
+        .include_x(0.0)
+        .include_x(1.0)
+        .include_y(0.0)
+        .include_y(90.0)
+        .x_axis_label("entropy")
+        .y_axis_label("alpha (deg)")
+        .show(ui, |plot| {
+            plot.heatmap(heat);
+            for curve in feasible_edges() {
+                plot.line(egui_plot::Line::new("feasible", curve).color(edge));
+            }
+            let seg = |x0: f64, x1: f64, y: f64| vec![[x0, y], [x1, y]];
+            let lines = [
+                vec![[0.5, 0.0], [0.5, 90.0]],
+                vec![[0.9, 0.0], [0.9, 90.0]],
+                seg(0.0, 0.5, 42.5),
+                seg(0.0, 0.5, 47.5),
+                seg(0.5, 0.9, 40.0),
+                seg(0.5, 0.9, 50.0),
+                seg(0.9, 1.0, 40.0),
+                seg(0.9, 1.0, 55.0),
+            ];
+            for line in lines {
+                plot.line(egui_plot::Line::new("zones", line).color(zone));
+            }
+        });
+}

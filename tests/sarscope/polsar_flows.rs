@@ -1,0 +1,150 @@
+//! Polarimetry in the viewer (egui_kittest): a complex scene's decompositions shown in place
+//! of its bands, the inspector's values, the scene's bands back; an intensity scene says why
+//! it has none.
+
+use egui_kittest::kittest::Queryable;
+use sarscope::polsar::{Decomposition, FilterKind, FilterSpec, Plan, Product};
+use sarscope::raster::Scene;
+use sarscope::render::ViewMode;
+use sarscope::session::load_scene;
+
+use crate::common::shared_data;
+use crate::model_flows::run_until;
+use crate::viewer_flows::harness_for;
+
+fn capella_files() -> Vec<std::path::PathBuf> {
+    ["hh", "hv", "vh", "vv"]
+        .iter()
+        .map(|p| shared_data(&format!("capella/sar_{p}.tif")))
+        .collect()
+}
+
+#[test]
+fn a_complex_scene_shows_its_decompositions_and_its_bands_again() {
+    let files = capella_files();
+    let mut h = harness_for(load_scene(&files).unwrap());
+    h.run_steps(3);
+    h.get_by_label("h-a-alpha").click();
+    run_until(
+        &mut h,
+        |v| v.product_state() == (Some(Product::Decomposition(Decomposition::HAAlpha)), false),
+        "the H/A/alpha decomposition",
+    );
+    // Shown as RGB (entropy, anisotropy, alpha), the plane drawn, the values inspected.
+    assert_eq!(h.state().state().mode, ViewMode::Rgb);
+    assert!(
+        h.query_by_label("H/alpha plane (pixels, log scale)")
+            .is_some()
+    );
+    let scene = Scene::open_many(&files).unwrap();
+    let plan = Plan::new(
+        &scene,
+        Product::Decomposition(Decomposition::HAAlpha),
+        FilterSpec::new(FilterKind::Boxcar, 7),
+    )
+    .unwrap();
+    let want = plan.compute(&scene, 0..scene.height()).unwrap();
+    let (x, y) = (103, 91);
+    let text = h
+        .state()
+        .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))
+        .unwrap();
+    for (name, band) in Decomposition::HAAlpha.band_names().iter().zip(&want.bands) {
+        let value = band[y * scene.width() + x];
+        let line = format!("{name:>13} {value:>10.4}");
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    }
+
+    // A second decomposition, with another filter, replaces the first; the scene's own bands
+    // come back after both.
+    let refined = FilterSpec::new(FilterKind::RefinedLee, 7);
+    h.state_mut().show_product(
+        Product::Decomposition(Decomposition::FreemanDurden),
+        refined,
+    );
+    run_until(
+        &mut h,
+        |v| {
+            v.product_state()
+                == (
+                    Some(Product::Decomposition(Decomposition::FreemanDurden)),
+                    false,
+                )
+        },
+        "the Freeman-Durden decomposition",
+    );
+    let text = h
+        .state()
+        .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))
+        .unwrap();
+    assert!(
+        text.contains("freeman-durden") && text.contains("double_bounce"),
+        "{text}"
+    );
+    h.get_by_label("Show the scene's bands").click();
+    h.run_steps(3);
+    assert_eq!(h.state().product_state(), (None, false));
+    let text = h
+        .state()
+        .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))
+        .unwrap();
+    assert!(text.contains("HH") && text.contains("VV"), "{text}");
+    assert_eq!(h.state().state().mode, ViewMode::Span);
+}
+
+#[test]
+fn the_bands_of_any_scene_go_through_the_speckle_filter() {
+    let files = capella_files();
+    let mut h = harness_for(load_scene(&files).unwrap());
+    h.run_steps(3);
+    let refined = FilterSpec::new(FilterKind::RefinedLee, 7);
+    h.state_mut().show_product(Product::Bands, refined);
+    run_until(
+        &mut h,
+        |v| v.product_state() == (Some(Product::Bands), false),
+        "the filtered bands",
+    );
+    // The scene's own modes stay, on the filtered intensities.
+    assert_eq!(h.state().state().mode, ViewMode::Span);
+    let scene = Scene::open_many(&files).unwrap();
+    let want = Plan::new(&scene, Product::Bands, refined)
+        .unwrap()
+        .compute(&scene, 0..scene.height())
+        .unwrap();
+    let (x, y) = (40, 150);
+    let text = h
+        .state()
+        .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))
+        .unwrap();
+    for (name, band) in ["HH", "HV", "VH", "VV"].iter().zip(&want.bands) {
+        let line = format!("{name:>13} {:>10.4}", band[y * scene.width() + x]);
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    }
+}
+
+#[test]
+fn an_intensity_scene_says_why_it_has_no_decomposition_and_why_lee_cannot_filter_db() {
+    let mut h = harness_for(load_scene(&[shared_data("capella/sar_masked.tif")]).unwrap());
+    h.run_steps(3);
+    let why = h.query_by_label_contains("this scene has no phase");
+    assert!(why.is_some(), "the reason is not shown");
+    assert_eq!(h.state().product_state(), (None, false));
+    // Its values are dB: the Lee filters refuse them, in words; the scene stays as it was.
+    let refined = FilterSpec::new(FilterKind::RefinedLee, 7);
+    h.state_mut().show_product(Product::Bands, refined);
+    run_until(&mut h, |v| !v.product_state().1, "the refused filter");
+    h.run_steps(2);
+    assert_eq!(h.state().product_state(), (None, false));
+    assert!(
+        h.query_by_label_contains("(dB?)").is_some(),
+        "the refusal is not shown"
+    );
+    // A boxcar average works on any values.
+    h.state_mut()
+        .show_product(Product::Bands, FilterSpec::new(FilterKind::Boxcar, 5));
+    run_until(
+        &mut h,
+        |v| v.product_state() == (Some(Product::Bands), false),
+        "the boxcar",
+    );
+}
