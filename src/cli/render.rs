@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::polsar::{FilterSpec, Plan, Product, filter_bands};
 use crate::raster::{MAX_WHOLE_BYTES, Scene};
 use crate::render::{
     Bands, Colormap, Display, InputScale, OffscreenRenderer, Sampling, Stretch, ViewMode,
@@ -89,6 +90,18 @@ pub struct RenderArgs {
     /// Use the CPU twin of the shader instead of the GPU.
     #[arg(long)]
     pub cpu: bool,
+    /// A speckle filter on the bands before they are shown: boxcar:N, lee:N or refined-lee:7
+    /// (the Lee filters need intensities, not dB).
+    #[arg(long, value_parser = parse_filter)]
+    pub filter: Option<FilterSpec>,
+    /// The number of looks of the data, for the Lee filters.
+    #[arg(long, default_value_t = 1.0)]
+    pub looks: f64,
+}
+
+fn parse_filter(text: &str) -> Result<FilterSpec, String> {
+    text.parse()
+        .map_err(|e: crate::polsar::PolsarError| e.to_string())
 }
 
 fn parse_size(text: &str) -> anyhow::Result<(usize, usize)> {
@@ -160,6 +173,18 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
             scene.width() as f64 / read_w as f64
         );
         scene.read_window(scene.full_window(), (read_w, read_h))?
+    };
+    let planes = match args.filter {
+        None => planes,
+        Some(mut spec) => {
+            spec.looks = args.looks;
+            // Checked against the scene (its window, intensities rather than dB).
+            Plan::new(&scene, Product::Bands, spec)?;
+            if (planes.width, planes.height) != (scene.width(), scene.height()) {
+                eprintln!("note: filtered at the size read, not at the scene's own pixels");
+            }
+            filter_bands(&planes, &spec)?
+        }
     };
     let bands = Bands::new(&scene, &planes);
     let mode = match args.mode {

@@ -1,6 +1,7 @@
 //! Polarimetric decompositions of a (window-averaged) T3, pixel by pixel.
 
 use num_complex::Complex64;
+use rayon::prelude::*;
 
 use super::matrix::T3_NAMES;
 use super::{Coherency, HAAlpha, T3};
@@ -66,37 +67,63 @@ impl Decomposition {
 
     /// The decomposition of one pixel's T3, one value per [`Decomposition::band_names`].
     pub fn pixel(self, t: &T3) -> Vec<f64> {
+        let n = self.band_names().len();
+        self.values(t)[..n].to_vec()
+    }
+
+    /// [`Decomposition::pixel`] without an allocation: the values first, then zeros.
+    fn values(self, t: &T3) -> [f64; 9] {
+        let mut out = [0.0; 9];
+        let mut put = |values: &[f64]| {
+            for (o, v) in out.iter_mut().zip(values) {
+                *o = *v;
+            }
+        };
         match self {
-            Self::Pauli => vec![
+            Self::Pauli => put(&[
                 (2.0 * t.t22).max(0.0).sqrt(),
                 (2.0 * t.t33).max(0.0).sqrt(),
                 (2.0 * t.t11).max(0.0).sqrt(),
-            ],
-            Self::Span => vec![t.span()],
-            Self::T3 => t.to_channels().to_vec(),
+            ]),
+            Self::Span => put(&[t.span()]),
+            Self::T3 => put(&t.to_channels()),
             Self::HAAlpha => {
                 let h = HAAlpha::of(t);
                 let [l1, l2, l3] = h.lambda;
-                vec![h.entropy, h.anisotropy, h.alpha_deg, l1, l2, l3]
+                put(&[h.entropy, h.anisotropy, h.alpha_deg, l1, l2, l3]);
             }
-            Self::FreemanDurden => freeman_durden(t).to_vec(),
-            Self::Yamaguchi => yamaguchi(t).to_vec(),
+            Self::FreemanDurden => put(&freeman_durden(t)),
+            Self::Yamaguchi => put(&yamaguchi(t)),
         }
+        out
     }
 
-    /// The decomposition of every pixel, as float32 planes; invalid pixels are NaN.
+    /// The decomposition of every pixel, as float32 planes; invalid pixels are NaN. Rows are
+    /// shared out over every core.
     pub fn planes(self, coherency: &Coherency) -> Planes {
-        let n = coherency.width * coherency.height;
         let names = self.band_names();
+        let chunk = coherency.width.max(1) * 16;
+        let parts: Vec<Vec<Vec<f32>>> = coherency
+            .t3
+            .par_chunks(chunk)
+            .zip(coherency.valid.par_chunks(chunk))
+            .map(|(ts, oks)| {
+                let mut bands: Vec<Vec<f32>> =
+                    names.iter().map(|_| Vec::with_capacity(ts.len())).collect();
+                for (t, &ok) in ts.iter().zip(oks) {
+                    let values = if ok { self.values(t) } else { [f64::NAN; 9] };
+                    for (band, v) in bands.iter_mut().zip(values) {
+                        band.push(v as f32);
+                    }
+                }
+                bands
+            })
+            .collect();
+        let n = coherency.width * coherency.height;
         let mut bands: Vec<Vec<f32>> = names.iter().map(|_| Vec::with_capacity(n)).collect();
-        for (t, &ok) in coherency.t3.iter().zip(&coherency.valid) {
-            let values = if ok {
-                self.pixel(t)
-            } else {
-                vec![f64::NAN; names.len()]
-            };
-            for (band, v) in bands.iter_mut().zip(values) {
-                band.push(v as f32);
+        for part in parts {
+            for (band, piece) in bands.iter_mut().zip(part) {
+                band.extend(piece);
             }
         }
         Planes::new(coherency.width, coherency.height, bands, &[])

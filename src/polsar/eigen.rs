@@ -46,6 +46,20 @@ impl Eigen {
         let l3 = q + 2.0 * p * (phi + third).cos();
         let l2 = 3.0 * q - l1 - l3;
         let values = [l1, l2, l3];
+        // Well apart, the eigenvector-eigenvalue identity gives |u_1i|^2 without the vectors:
+        // |u_1i|^2 prod_{j != i} (l_i - l_j) = det(l_i I - M), M = T3 without its first row
+        // and column.
+        let apart = 1e-3 * p;
+        if l1 - l2 > apart && l2 - l3 > apart {
+            let minor = |l: f64| (t.t22 - l) * (t.t33 - l) - t.t23.norm_sqr();
+            let first = [
+                minor(l1) / ((l1 - l2) * (l1 - l3)),
+                minor(l2) / ((l2 - l1) * (l2 - l3)),
+                minor(l3) / ((l3 - l1) * (l3 - l2)),
+            ]
+            .map(|f| f.clamp(0.0, 1.0).sqrt());
+            return Self { values, first };
+        }
         // Eigenvectors of distinct eigenvalues, then the basis completed.
         let mut basis: Vec<[Complex64; 3]> = Vec::with_capacity(3);
         let mut slots = [None; 3];

@@ -34,7 +34,7 @@ pub enum PolsarError {
 
     #[error(
         "the Lee filters weigh speckle in intensity (power), and band {band} has values down to \
-         {min} (dB?); filter the power, or use boxcar"
+         {min:.2} (dB?); filter the power, or use boxcar"
     )]
     NotPower { band: String, min: f64 },
 

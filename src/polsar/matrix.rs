@@ -1,10 +1,10 @@
 //! The scattering matrix of each pixel and the coherency matrix T3 made from it.
 
 use num_complex::{Complex32, Complex64};
+use rayon::prelude::*;
 
 use super::PolsarError;
 use super::support::QuadPol;
-use super::window::Channels;
 use crate::raster::{Scene, Window};
 
 /// The calibrated scattering matrix of a window of a complex quad-pol scene, one plane per
@@ -24,13 +24,18 @@ impl Scattering {
     /// calibrated by its file's scale factor. With one cross-polarization only, it stands for
     /// both (reciprocity: HV = VH).
     pub fn read(scene: &Scene, quad: &QuadPol, window: Window) -> Result<Self, PolsarError> {
-        let hh = scene.read_complex_window(quad.hh, window)?;
-        let vv = scene.read_complex_window(quad.vv, window)?;
-        let hv = scene.read_complex_window(quad.hv, window)?;
+        let bands: &[usize] = if quad.vh == quad.hv {
+            &[quad.hh, quad.vv, quad.hv]
+        } else {
+            &[quad.hh, quad.vv, quad.hv, quad.vh]
+        };
+        let mut read = scene.read_complex_windows(bands, window)?.into_iter();
+        let mut next = || read.next().unwrap_or_default();
+        let (hh, vv, hv) = (next(), next(), next());
         let vh = if quad.vh == quad.hv {
             hv.clone()
         } else {
-            scene.read_complex_window(quad.vh, window)?
+            next()
         };
         Ok(Self {
             width: window.width,
@@ -46,7 +51,7 @@ impl Scattering {
     pub fn coherency(&self) -> Coherency {
         let t3 = self
             .hh
-            .iter()
+            .par_iter()
             .zip(&self.hv)
             .zip(&self.vh)
             .zip(&self.vv)
@@ -75,6 +80,15 @@ pub const T3_NAMES: [&str; 9] = [
 ];
 
 impl T3 {
+    pub const ZERO: Self = Self {
+        t11: 0.0,
+        t22: 0.0,
+        t33: 0.0,
+        t12: Complex64::new(0.0, 0.0),
+        t13: Complex64::new(0.0, 0.0),
+        t23: Complex64::new(0.0, 0.0),
+    };
+
     /// The single-look T3 of one pixel's scattering matrix.
     pub fn from_pixel(hh: Complex32, hv: Complex32, vh: Complex32, vv: Complex32) -> Self {
         let (hh, hv, vh, vv) = (c64(hh), c64(hv), c64(vh), c64(vv));
@@ -162,54 +176,6 @@ impl Coherency {
             t3,
             valid,
         }
-    }
-
-    /// The nine channels of [`T3::to_channels`], for the window filters.
-    pub fn to_channels(&self) -> Channels {
-        let mut data: Vec<Vec<f64>> = (0..9).map(|_| Vec::with_capacity(self.t3.len())).collect();
-        for t in &self.t3 {
-            for (plane, v) in data.iter_mut().zip(t.to_channels()) {
-                plane.push(v);
-            }
-        }
-        Channels {
-            width: self.width,
-            height: self.height,
-            data,
-            valid: self.valid.clone(),
-        }
-    }
-
-    /// The inverse of [`Coherency::to_channels`]; refuses channels that are not nine.
-    pub fn from_channels(channels: &Channels) -> Result<Self, PolsarError> {
-        let [a, b, c, d, e, f, g, h, i] = channels.data.as_slice() else {
-            return Err(PolsarError::BadFilter {
-                text: format!("{} channels", channels.data.len()),
-                reason: "a coherency matrix has nine".into(),
-            });
-        };
-        let t3 = (0..channels.width * channels.height)
-            .map(|p| {
-                let at = |plane: &Vec<f64>| plane.get(p).copied().unwrap_or(f64::NAN);
-                T3::from_channels([
-                    at(a),
-                    at(b),
-                    at(c),
-                    at(d),
-                    at(e),
-                    at(f),
-                    at(g),
-                    at(h),
-                    at(i),
-                ])
-            })
-            .collect();
-        Ok(Self {
-            width: channels.width,
-            height: channels.height,
-            t3,
-            valid: channels.valid.clone(),
-        })
     }
 }
 

@@ -36,6 +36,5 @@ pub use eigen::{Eigen, HAAlpha};
 pub use error::PolsarError;
 pub use matrix::{Coherency, Scattering, T3};
 pub use product::{Plan, Product};
-pub use speckle::{FilterKind, FilterSpec, filter, filter_bands};
+pub use speckle::{FilterKind, FilterSpec, Grid, Pixel, filter, filter_bands};
 pub use support::QuadPol;
-pub use window::Channels;

@@ -3,7 +3,9 @@
 //! processed in bounded memory and gives what processing it whole would.
 
 use super::speckle::{apply, apply_bands};
-use super::{Coherency, Decomposition, FilterKind, FilterSpec, PolsarError, QuadPol, Scattering};
+use super::{
+    Coherency, Decomposition, FilterKind, FilterSpec, Grid, PolsarError, QuadPol, Scattering, T3,
+};
 use crate::raster::{Planes, Scene, Window};
 
 /// A product of a scene.
@@ -101,7 +103,7 @@ impl Plan {
         let planes = match (self.product, self.quad) {
             (Product::Decomposition(d), Some(quad)) => {
                 let coherency = Scattering::read(scene, &quad, window)?.coherency();
-                d.planes(&self.filter_coherency(&coherency)?)
+                d.planes(&self.filter_coherency(coherency))
             }
             _ => {
                 let planes = scene.read_window(window, (window.width, window.height))?;
@@ -116,12 +118,20 @@ impl Plan {
     }
 
     /// T3 filtered (the strip's window was checked against the scene in [`Plan::new`]).
-    fn filter_coherency(&self, coherency: &Coherency) -> Result<Coherency, PolsarError> {
+    fn filter_coherency(&self, coherency: Coherency) -> Coherency {
         if self.filter.kind == FilterKind::Boxcar && self.filter.window == 1 {
-            return Ok(coherency.clone());
+            return coherency;
         }
-        let span: Vec<f64> = coherency.t3.iter().map(|t| t.span()).collect();
-        Coherency::from_channels(&apply(&coherency.to_channels(), &span, &self.filter))
+        let span: Vec<f64> = coherency.t3.iter().map(T3::span).collect();
+        let grid = Grid {
+            width: coherency.width,
+            height: coherency.height,
+            pixels: &coherency.t3,
+            valid: &coherency.valid,
+            intensity: &span,
+        };
+        let t3 = apply(grid, &self.filter);
+        Coherency { t3, ..coherency }
     }
 }
 

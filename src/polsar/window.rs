@@ -1,28 +1,8 @@
-//! Real-valued planes with a validity mask, and sums over square windows of them.
+//! Pixels beyond a grid's edges, and sums over rectangles of a plane.
 //!
 //! Every windowed computation here treats the scene's edges the same way: the pixels beyond an
 //! edge repeat the edge's (numpy's `pad(mode="edge")`), and invalid pixels (no data, no power)
 //! are left out of every sum.
-
-/// Planes of f64 values over a `width x height` grid, and which pixels hold data.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Channels {
-    pub width: usize,
-    pub height: usize,
-    /// One row-major plane of `width * height` values per channel.
-    pub data: Vec<Vec<f64>>,
-    pub valid: Vec<bool>,
-}
-
-impl Channels {
-    pub fn len(&self) -> usize {
-        self.width * self.height
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// The index of the pixel at `(x, y)` with coordinates beyond the grid clamped to its edge.
 pub(crate) fn clamped(x: isize, y: isize, width: usize, height: usize) -> usize {
@@ -79,12 +59,6 @@ impl Integral {
         self.sums[(y0 + h) * s + x0 + w] - self.sums[y0 * s + x0 + w] - self.sums[(y0 + h) * s + x0]
             + self.sums[y0 * s + x0]
     }
-
-    /// The sum over the `n x n` window centred on `(x, y)`.
-    pub(crate) fn centred(&self, x: usize, y: usize, n: usize) -> f64 {
-        let r = (n / 2) as isize;
-        self.sum(x as isize - r, y as isize - r, n, n)
-    }
 }
 
 #[cfg(test)]
@@ -100,10 +74,10 @@ mod tests {
         let count = Integral::new(3, 2, 1, &valid, |_| 1.0);
         // Centred on (0, 0): rows -1..=1, columns -1..=1 -> 1 1 2 / 1 1 2 / 4 4 (5).
         assert_eq!(
-            table.centred(0, 0, 3),
+            table.sum(-1, -1, 3, 3),
             1.0 + 1.0 + 2.0 + 1.0 + 1.0 + 2.0 + 4.0 + 4.0
         );
-        assert_eq!(count.centred(0, 0, 3), 8.0);
+        assert_eq!(count.sum(-1, -1, 3, 3), 8.0);
         assert_eq!(table.sum(0, 0, 3, 2), 16.0);
     }
 }

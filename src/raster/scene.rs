@@ -278,46 +278,75 @@ impl Scene {
         band: usize,
         window: Window,
     ) -> Result<Vec<num_complex::Complex32>, RasterError> {
+        let mut read = self.read_complex_windows(&[band], window)?;
+        Ok(read.pop().unwrap_or_default())
+    }
+
+    /// [`Scene::read_complex_window`] of several bands, their parts read on every core (each
+    /// read opens the file on its own).
+    pub fn read_complex_windows(
+        &self,
+        bands: &[usize],
+        window: Window,
+    ) -> Result<Vec<Vec<num_complex::Complex32>>, RasterError> {
+        use rayon::prelude::*;
         self.check_window(window)?;
         // The complex values (two float32 planes' worth) and two float64 parts while reading.
-        self.check_memory((window.width, window.height), 6)?;
-        let info = self.bands.get(band).ok_or_else(|| RasterError::Invalid {
-            what: format!("band {}", band + 1),
-            reason: format!("the scene has {} bands", self.bands.len()),
-        })?;
-        let Some(ComplexIntensity { scale }) = info.complex else {
-            return Err(RasterError::NotComplex {
-                path: info.path.clone(),
-                band: info.source_band,
-                dtype: info.stored_type.clone(),
-            });
-        };
+        self.check_memory((window.width, window.height), 6 * bands.len())?;
+        let mut sources = Vec::with_capacity(bands.len());
+        for &band in bands {
+            let info = self.bands.get(band).ok_or_else(|| RasterError::Invalid {
+                what: format!("band {}", band + 1),
+                reason: format!("the scene has {} bands", self.bands.len()),
+            })?;
+            let Some(ComplexIntensity { scale }) = info.complex else {
+                return Err(RasterError::NotComplex {
+                    path: info.path.clone(),
+                    band: info.source_band,
+                    dtype: info.stored_type.clone(),
+                });
+            };
+            sources.push((info.path.clone(), info.source_band, scale.unwrap_or(1.0)));
+        }
         let origin = (to_isize(window.x), to_isize(window.y));
         let size = (window.width, window.height);
-        let read_err =
-            |e: gdal::errors::GdalError| RasterError::read(&info.path, info.source_band, &e);
-        let read_part = |kind: &str| -> Result<Vec<f64>, RasterError> {
-            let (read, raised) = capture(|| -> Result<Vec<f64>, RasterError> {
-                let dataset = open_derived(&info.path, kind)?;
-                let gdal_band = dataset.rasterband(info.source_band).map_err(read_err)?;
-                let mut buf = vec![0f64; size.0 * size.1];
-                gdal_band
-                    .read_into_slice(origin, size, size, &mut buf, None)
-                    .map_err(read_err)?;
-                Ok(buf)
-            });
-            let part = read?;
-            self.notes.add(&info.path, raised);
-            Ok(part)
-        };
-        let re = read_part("REAL")?;
-        let im = read_part("IMAG")?;
-        let k = scale.unwrap_or(1.0);
-        Ok(re
-            .iter()
-            .zip(&im)
-            .map(|(r, i)| num_complex::Complex32::new((r * k) as f32, (i * k) as f32))
-            .collect())
+        let parts: Vec<_> = sources
+            .par_iter()
+            .flat_map_iter(|(path, band, _)| ["REAL", "IMAG"].map(|kind| (path, *band, kind)))
+            .map(|(path, band, kind)| {
+                let read_err = |e: gdal::errors::GdalError| RasterError::read(path, band, &e);
+                capture(|| -> Result<Vec<f64>, RasterError> {
+                    let dataset = open_derived(path, kind)?;
+                    let gdal_band = dataset.rasterband(band).map_err(read_err)?;
+                    let mut buf = vec![0f64; size.0 * size.1];
+                    gdal_band
+                        .read_into_slice(origin, size, size, &mut buf, None)
+                        .map_err(read_err)?;
+                    Ok(buf)
+                })
+            })
+            .collect();
+        let mut parts = parts.into_iter();
+        let mut out = Vec::with_capacity(sources.len());
+        for (path, _, k) in &sources {
+            let mut next = || -> Result<Vec<f64>, RasterError> {
+                let (read, raised) = parts.next().ok_or_else(|| RasterError::Invalid {
+                    what: path.display().to_string(),
+                    reason: "a part of the complex band was not read".into(),
+                })?;
+                let part = read?;
+                self.notes.add(path, raised);
+                Ok(part)
+            };
+            let (re, im) = (next()?, next()?);
+            out.push(
+                re.iter()
+                    .zip(&im)
+                    .map(|(r, i)| num_complex::Complex32::new((r * k) as f32, (i * k) as f32))
+                    .collect(),
+            );
+        }
+        Ok(out)
     }
 
     /// [`Scene::read_band_window`] of a window and size already checked.

@@ -263,3 +263,55 @@ fn scenes_without_a_scattering_matrix_are_refused_in_words() {
     );
     assert!(String::from_utf8_lossy(&run.stderr).contains("stands for both HV and VH"));
 }
+
+#[test]
+fn render_filters_the_bands_it_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let render = |filter: Option<&str>, name: &str| {
+        let out = dir.path().join(name);
+        let mut cmd = sarscope_cmd();
+        cmd.arg("render")
+            .args(capella_files())
+            .args(["--db", "--cpu", "--stretch", "minmax", "--out"])
+            .arg(&out);
+        if let Some(f) = filter {
+            cmd.args(["--filter", f]);
+        }
+        let run = cmd.output().unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        image::open(&out).unwrap().to_luma8()
+    };
+    let raw = render(None, "raw.png");
+    let filtered = render(Some("refined-lee:7"), "refined.png");
+    // Speckle is what the filter takes out: neighbouring pixels differ far less.
+    let roughness = |img: &image::GrayImage| {
+        let (w, h) = img.dimensions();
+        let mut sum = 0.0;
+        for y in 0..h {
+            for x in 1..w {
+                sum += (f64::from(img.get_pixel(x, y)[0]) - f64::from(img.get_pixel(x - 1, y)[0]))
+                    .abs();
+            }
+        }
+        sum / f64::from((w - 1) * h)
+    };
+    let (r, f) = (roughness(&raw), roughness(&filtered));
+    assert!(f < 0.6 * r, "roughness {r:.1} -> {f:.1}");
+    // The Lee filters refuse dB values in words.
+    let run = sarscope_cmd()
+        .arg("render")
+        .arg(shared_data("capella/sar_masked.tif"))
+        .args(["--filter", "lee:5", "--out"])
+        .arg(dir.path().join("x.png"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !run.status.success() && stderr.contains("(dB?)"),
+        "{stderr}"
+    );
+}
