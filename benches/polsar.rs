@@ -22,6 +22,7 @@ use sarscope::polsar::{
     filter,
 };
 use sarscope::raster::Scene;
+use sarscope::render::OffscreenRenderer;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -69,6 +70,13 @@ fn main() -> anyhow::Result<()> {
         "polsar bench: read + T3 + 7x7 filter + H/A/alpha, ours vs numpy, {} threads",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    let gpu = match OffscreenRenderer::new() {
+        Ok(gpu) => Some(gpu),
+        Err(e) => {
+            println!("no GPU pass: {e}");
+            None
+        }
+    };
     for size in args.sizes.split(',') {
         let dir = tempfile::tempdir()?;
         let folder = dir.path().to_string_lossy().to_string();
@@ -117,9 +125,28 @@ fn main() -> anyhow::Result<()> {
             )?;
             let json: serde_json::Value = serde_json::from_str(&line).context("the peer's JSON")?;
             let theirs = json["seconds"].as_f64().context("the peer's seconds")?;
+            let mut gpu_line = String::new();
+            if let (Some(gpu), FilterKind::Boxcar) = (&gpu, kind) {
+                let quad = QuadPol::find(&scene)?;
+                let (pass, _) = timed(args.repeat, || {
+                    Ok(gpu.decompose(&s, Decomposition::HAAlpha, 3)?)
+                })?;
+                let (read_gpu, _) = timed(args.repeat, || {
+                    let s = Scattering::read(&scene, &quad, scene.full_window())?;
+                    Ok(gpu.decompose(&s, Decomposition::HAAlpha, 3)?)
+                })?;
+                gpu_line = format!(
+                    "; GPU ({}) pass {:.0} ms (upload, compute, read back), with the read {:.0} ms: \
+                     numpy / ours {:.1}x",
+                    gpu.adapter,
+                    pass * 1e3,
+                    read_gpu * 1e3,
+                    theirs / read_gpu
+                );
+            }
             println!(
                 "{size} {}: ours {:.0} ms (read {:.0}, T3 {:.0}, filter {:.0}, H/A/alpha {:.0}); \
-                 numpy {} {:.0} ms; numpy / ours {:.1}x",
+                 numpy {} {:.0} ms; numpy / ours {:.1}x{gpu_line}",
                 kind.name(),
                 ours * 1e3,
                 read * 1e3,

@@ -5,6 +5,7 @@ use wgpu::util::DeviceExt;
 
 use super::overlay::{self, OverlaySettings, OverlayUniform, upload_probabilities};
 use super::pipeline::{TexturePipeline, ViewPipeline, caught, upload_bands};
+use super::polsar::PolsarPipeline;
 use super::{RenderError, ViewSettings, ViewUniform};
 
 const OUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -15,6 +16,8 @@ pub struct OffscreenRenderer {
     queue: wgpu::Queue,
     pipeline: ViewPipeline,
     overlay: TexturePipeline,
+    /// The polarimetric compute pass, built on first use.
+    polsar: std::sync::OnceLock<PolsarPipeline>,
     /// "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits)".
     pub adapter: String,
 }
@@ -69,8 +72,24 @@ impl OffscreenRenderer {
             queue,
             pipeline,
             overlay,
+            polsar: std::sync::OnceLock::new(),
             adapter: format!("{:?}, {}", info.backend, info.name),
         })
+    }
+
+    /// `d` of the scattering matrix `s`, T3 averaged over `(2 radius + 1)^2` windows, by the
+    /// compute pass (`shaders/polsar.wgsl`): four values a pixel. `None` for a decomposition
+    /// the shader does not make.
+    pub fn decompose(
+        &self,
+        s: &crate::polsar::Scattering,
+        d: crate::polsar::Decomposition,
+        radius: u32,
+    ) -> Result<Option<Vec<[f32; 4]>>, RenderError> {
+        let pipeline = self
+            .polsar
+            .get_or_init(|| PolsarPipeline::new(&self.device));
+        pipeline.run(&self.device, &self.queue, s, d, radius)
     }
 
     /// The largest texture side this device holds (a scene larger than that is read smaller

@@ -11,6 +11,7 @@ mod gpu;
 pub mod outline;
 pub mod overlay;
 mod pipeline;
+mod polsar;
 pub mod pyramid;
 mod stretch;
 
@@ -19,6 +20,7 @@ pub use colormap::Colormap;
 pub use error::RenderError;
 pub use gpu::{OffscreenRenderer, SceneTexture};
 pub use pipeline::{TexturePipeline, ViewPipeline, per_draw_uniform, upload_bands};
+pub use polsar::{PolsarParams, PolsarPipeline, gpu_mode};
 pub use stretch::{Display, Stretch, histogram, stretch_limits, stretch_limits_and_histogram};
 
 use serde::{Deserialize, Serialize};

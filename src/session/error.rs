@@ -22,6 +22,8 @@ pub enum SessionError {
     Footprints(#[from] IoError),
     #[error(transparent)]
     Polarimetry(#[from] crate::polsar::PolsarError),
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
     #[error("{}: {}x{} px; the scene is {}x{}", path.display(), found.0, found.1, scene.0, scene.1)]
     ProbabilitySize {
         path: PathBuf,

@@ -4,10 +4,68 @@
 
 use std::path::PathBuf;
 
+use std::sync::{Arc, OnceLock};
+
 use super::{Job, SessionError};
-use crate::polsar::{Decomposition, FilterSpec, Plan, Product, QuadPol};
+use crate::polsar::{Decomposition, FilterKind, FilterSpec, Plan, Product, QuadPol, Scattering};
 use crate::raster::{Planes, Scene};
-use crate::render::{Bands, InputScale};
+use crate::render::{Bands, InputScale, PolsarPipeline, gpu_mode};
+
+/// A GPU for the decompositions' compute pass (the viewer's device), and the pass, built on
+/// first use.
+#[derive(Clone)]
+pub struct PolsarGpu {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter: String,
+    pipeline: Arc<OnceLock<PolsarPipeline>>,
+}
+
+impl PolsarGpu {
+    pub fn new(device: wgpu::Device, queue: wgpu::Queue, adapter: String) -> Self {
+        Self {
+            device,
+            queue,
+            adapter,
+            pipeline: Arc::default(),
+        }
+    }
+
+    /// `d` of the whole scene by the compute pass, T3 averaged over the boxcar `window`: the
+    /// decomposition's bands (at most four), NaN where a pixel has no power. `None` for a
+    /// decomposition the pass does not make.
+    fn decompose(
+        &self,
+        scene: &Scene,
+        d: Decomposition,
+        window: usize,
+    ) -> Result<Option<Planes>, SessionError> {
+        if gpu_mode(d).is_none() {
+            return Ok(None);
+        }
+        let quad = QuadPol::find(scene)?;
+        let s = Scattering::read(scene, &quad, scene.full_window())?;
+        let valid = s.coherency().valid;
+        let pipeline = self
+            .pipeline
+            .get_or_init(|| PolsarPipeline::new(&self.device));
+        let radius = u32::try_from(window / 2).unwrap_or(u32::MAX);
+        let Some(values) = pipeline.run(&self.device, &self.queue, &s, d, radius)? else {
+            return Ok(None);
+        };
+        let n = d.band_names().len().min(4);
+        let bands = (0..n)
+            .map(|b| {
+                values
+                    .iter()
+                    .zip(&valid)
+                    .map(|(v, &ok)| if ok { v[b] } else { f32::NAN })
+                    .collect()
+            })
+            .collect();
+        Ok(Some(Planes::new(s.width, s.height, bands, &[])))
+    }
+}
 
 /// The largest scene the viewer processes whole (pixels); larger ones are written by
 /// `sarscope decompose`.
@@ -31,6 +89,8 @@ pub struct Processed {
     pub planes: Planes,
     pub names: Vec<String>,
     pub seconds: f64,
+    /// Where it was computed: "CPU", or the GPU's adapter.
+    pub engine: String,
 }
 
 /// Which of a decomposition's bands go to red, green and blue (and the fourth channel), by
@@ -55,10 +115,14 @@ pub fn display_input(d: Decomposition) -> InputScale {
 /// Computes `product` of the scene of `files` with `filter` on a worker thread; with it come
 /// the view's channels: three of a decomposition's bands (see [`display_order`]), or the
 /// filtered bands with their polarizations.
+///
+/// With `gpu`, decompositions averaged by a boxcar run on its compute pass (the CPU's f64 is
+/// its oracle); the rest, and everything when the pass fails, on the CPU.
 pub fn start(
     files: Vec<PathBuf>,
     product: Product,
     filter: FilterSpec,
+    gpu: Option<PolsarGpu>,
     wake: impl Fn() + Send + 'static,
 ) -> Job<(Processed, Bands)> {
     Job::spawn(
@@ -72,7 +136,28 @@ pub fn start(
                 });
             }
             let plan = Plan::new(&scene, product, filter)?;
-            let planes = plan.compute(&scene, 0..scene.height())?;
+            let on_gpu = match (product, &gpu) {
+                (Product::Decomposition(d), Some(gpu)) if filter.kind == FilterKind::Boxcar => {
+                    match gpu.decompose(&scene, d, filter.window) {
+                        Ok(Some(planes)) => Some((planes, gpu.adapter.clone())),
+                        Ok(None) => None,
+                        Err(e) => {
+                            tracing::warn!("the GPU's decomposition failed, the CPU makes it: {e}");
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let (planes, engine) = match on_gpu {
+                Some(done) => done,
+                None => (plan.compute(&scene, 0..scene.height())?, "CPU".to_string()),
+            };
+            let names: Vec<String> = plan
+                .band_names
+                .into_iter()
+                .take(planes.bands.len())
+                .collect();
             let bands = match product {
                 Product::Decomposition(d) => {
                     let shown = match d {
@@ -87,8 +172,9 @@ pub fn start(
                 product,
                 filter,
                 planes,
-                names: plan.band_names,
+                names,
                 seconds: started.elapsed().as_secs_f64(),
+                engine,
             };
             Ok((processed, bands))
         },

@@ -16,6 +16,7 @@ mod model_flows;
 mod model_golden;
 mod polsar_flows;
 mod polsar_golden;
+mod polsar_gpu;
 mod predict_cli;
 mod raster_formats;
 mod raster_real;

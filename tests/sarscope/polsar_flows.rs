@@ -23,14 +23,22 @@ fn capella_files() -> Vec<std::path::PathBuf> {
 fn a_complex_scene_shows_its_decompositions_and_its_bands_again() {
     let files = capella_files();
     let mut h = harness_for(load_scene(&files).unwrap());
+    // The compute pass, even on lavapipe (where the CPU would be chosen, being faster there).
+    h.state_mut().decompose_on_gpu(true);
     h.run_steps(3);
-    h.get_by_label("h-a-alpha").click();
+    h.get_by_label("H/A/alpha").click();
     run_until(
         &mut h,
         |v| v.product_state() == (Some(Product::Decomposition(Decomposition::HAAlpha)), false),
         "the H/A/alpha decomposition",
     );
-    // Shown as RGB (entropy, anisotropy, alpha), the plane drawn, the values inspected.
+    // Made by the GPU's compute pass (boxcar), shown as RGB (entropy, anisotropy, alpha), the
+    // plane drawn, the values inspected.
+    assert!(h.query_by_label_contains("of the scene on CPU").is_none());
+    assert!(
+        h.query_by_label_contains("h-a-alpha, boxcar 7x7, of the scene on")
+            .is_some()
+    );
     assert_eq!(h.state().state().mode, ViewMode::Rgb);
     assert!(
         h.query_by_label("H/alpha plane (pixels, log scale)")
@@ -49,10 +57,17 @@ fn a_complex_scene_shows_its_decompositions_and_its_bands_again() {
         .state()
         .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))
         .unwrap();
-    for (name, band) in Decomposition::HAAlpha.band_names().iter().zip(&want.bands) {
-        let value = band[y * scene.width() + x];
-        let line = format!("{name:>13} {value:>10.4}");
-        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    // The pass gives four values (H, A, alpha, lambda1), in f32: within the twin's tolerance
+    // (tests/sarscope/polsar_gpu.rs).
+    let names = Decomposition::HAAlpha.band_names();
+    for ((name, band), tol) in names.iter().zip(&want.bands).zip([2e-3, 2e-2, 0.2, 1e-3]) {
+        let want = f64::from(band[y * scene.width() + x]);
+        let got: f64 = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"));
+        assert!((got - want).abs() <= tol, "{name}: {got} vs {want}");
     }
 
     // A second decomposition, with another filter, replaces the first; the scene's own bands
@@ -125,6 +140,10 @@ fn the_bands_of_any_scene_go_through_the_speckle_filter() {
 #[test]
 fn an_intensity_scene_says_why_it_has_no_decomposition_and_why_lee_cannot_filter_db() {
     let mut h = harness_for(load_scene(&[shared_data("capella/sar_masked.tif")]).unwrap());
+    h.run_steps(3);
+    // Closed at first: the scene has no scattering matrix.
+    assert!(h.query_by_label("Filter the bands").is_none());
+    h.get_by_label("Polarimetry").click();
     h.run_steps(3);
     let why = h.query_by_label_contains("this scene has no phase");
     assert!(why.is_some(), "the reason is not shown");

@@ -283,7 +283,7 @@ impl Viewer {
                 queue: render.queue.clone(),
             }),
             overlay: Overlay::default(),
-            polsar: polsar::PolsarView::default(),
+            polsar: polsar::PolsarView::on(render),
             show_help: false,
             adapter: format!("{:?}, {}", info.backend, info.name),
             waker,
@@ -593,11 +593,11 @@ impl Viewer {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     self.histogram_ui(ui);
-                    self.polsar_ui(ui);
                     self.model_ui(ui);
                     self.layers_ui(ui);
                     self.compare_ui(ui);
                     self.tools_ui(ui);
+                    self.polsar_ui(ui);
                 });
             });
         // No panel fill: the panes cover the area (the shader paints outside the scene too).

@@ -5,7 +5,7 @@
 use crate::polsar::{Decomposition, FilterKind, FilterSpec, HAAlpha, Product, T3};
 use crate::render::{Bands, InputScale, ViewMode};
 use crate::session::Job;
-use crate::session::polarimetry::{self, Processed};
+use crate::session::polarimetry::{self, PolsarGpu, Processed};
 
 use eframe::{egui, egui_wgpu};
 
@@ -20,6 +20,18 @@ const OFFERED: [Decomposition; 5] = [
     Decomposition::Yamaguchi,
     Decomposition::Span,
 ];
+
+/// A decomposition's button (the view modes' names, such as "pauli", are taken).
+fn button_label(d: Decomposition) -> &'static str {
+    match d {
+        Decomposition::Pauli => "Pauli RGB",
+        Decomposition::HAAlpha => "H/A/alpha",
+        Decomposition::FreemanDurden => "Freeman-Durden",
+        Decomposition::Yamaguchi => "Yamaguchi",
+        Decomposition::Span => "T3 span",
+        Decomposition::T3 => "T3",
+    }
+}
 
 /// The filters the viewer offers.
 fn offered_filters() -> [FilterSpec; 7] {
@@ -70,6 +82,10 @@ pub(super) struct PolsarView {
     /// Put the scene's own bands back at the next frame.
     restore: bool,
     message: Option<String>,
+    /// The viewer's GPU, for the decompositions' compute pass.
+    gpu: Option<PolsarGpu>,
+    /// Whether decompositions go to the compute pass.
+    use_gpu: bool,
 }
 
 impl Default for PolsarView {
@@ -82,6 +98,8 @@ impl Default for PolsarView {
             shown: None,
             restore: false,
             message: None,
+            gpu: None,
+            use_gpu: false,
         }
     }
 }
@@ -92,6 +110,25 @@ impl PolsarView {
         Self {
             choice: self.choice,
             filter: self.filter,
+            gpu: self.gpu.clone(),
+            use_gpu: self.use_gpu,
+            ..Self::default()
+        }
+    }
+
+    /// The view on `render`'s device: decompositions by its compute pass where the device is
+    /// a GPU. A software rasterizer (lavapipe) runs the pass ~4x slower than the CPU path
+    /// (benches/polsar.rs), so there the CPU makes them.
+    pub(super) fn on(render: &egui_wgpu::RenderState) -> Self {
+        let info = render.adapter.get_info();
+        let gpu = PolsarGpu::new(
+            render.device.clone(),
+            render.queue.clone(),
+            format!("{:?}, {}", info.backend, info.name),
+        );
+        Self {
+            use_gpu: info.device_type != wgpu::DeviceType::Cpu,
+            gpu: Some(gpu),
             ..Self::default()
         }
     }
@@ -225,9 +262,14 @@ impl Viewer {
             Some(s) => (s.original, s.mode, s.db, s.input),
             None => (bands, self.state.mode, self.state.db, self.input),
         };
+        let what = match product {
+            Product::Decomposition(d) => d.name(),
+            Product::Bands => "bands",
+        };
         self.polsar.message = Some(format!(
-            "{} of the scene: {:.2} s",
-            product_label(product, &processed.filter),
+            "{what}, {}, of the scene on {}: {:.2} s",
+            filter_label(&processed.filter),
+            processed.engine,
             processed.seconds
         ));
         match product {
@@ -268,8 +310,15 @@ impl Viewer {
             self.scene.files.clone(),
             product,
             filter,
+            self.polsar.gpu.clone().filter(|_| self.polsar.use_gpu),
             self.waker.wake_fn(),
         ));
+    }
+
+    /// Makes decompositions on the viewer's device (its compute pass) or on the CPU, whatever
+    /// the device is (by default: on it when it is a GPU, not a software rasterizer).
+    pub fn decompose_on_gpu(&mut self, on: bool) {
+        self.polsar.use_gpu = on;
     }
 
     /// The product on screen, if one is, and whether one is being computed.
@@ -278,9 +327,19 @@ impl Viewer {
     }
 
     /// The polarimetry section of the right panel.
+    /// Open at first where the scene has a scattering matrix.
     pub(super) fn polsar_ui(&mut self, ui: &mut egui::Ui) {
+        let files = &self.scene.files;
+        let support = self.polsar.support.get_or_insert_with(|| {
+            if files.is_empty() {
+                Some("the demo scene is intensity only (no phase)".to_string())
+            } else {
+                polarimetry::unsupported(files)
+            }
+        });
+        let open = support.is_none() && self.scene.tiled.is_none();
         egui::CollapsingHeader::new("Polarimetry")
-            .default_open(true)
+            .default_open(open)
             .show(ui, |ui| self.polsar_section_ui(ui));
     }
 
@@ -299,11 +358,7 @@ impl Viewer {
             );
             return;
         }
-        let why = self
-            .polsar
-            .support
-            .get_or_insert_with(|| polarimetry::unsupported(&self.scene.files))
-            .clone();
+        let why = self.polsar.support.clone().flatten();
         let busy = self.polsar.job.is_some();
         ui.horizontal_wrapped(|ui| {
             for d in OFFERED {
@@ -311,7 +366,7 @@ impl Viewer {
                 let selected = self.polsar.shown() == Some(product);
                 let button = ui.add_enabled(
                     !busy && why.is_none(),
-                    egui::Button::selectable(selected, d.name()),
+                    egui::Button::selectable(selected, button_label(d)),
                 );
                 let button = match &why {
                     Some(why) => button.on_disabled_hover_text(why),
