@@ -12,15 +12,11 @@ mod common;
 use common::*;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use sarscope::polsar::{
-    Coherency, Decomposition, FilterKind, FilterSpec, Grid, Plan, Product, QuadPol, Scattering,
-    filter,
-};
+use sarscope::polsar::{Decomposition, FilterKind, FilterSpec, Plan, Product, QuadPol, Scattering};
 use sarscope::raster::Scene;
 use sarscope::render::OffscreenRenderer;
 
@@ -38,20 +34,7 @@ struct Args {
 }
 
 fn peer(args: &Args, what: &[&str]) -> anyhow::Result<String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/polsar_peer.py");
-    let out = Command::new(&args.python)
-        .arg(&script)
-        .args(what)
-        .env("PYTHONWARNINGS", "ignore")
-        .output()
-        .with_context(|| format!("running {} {}", args.python, script.display()))?;
-    if !out.status.success() {
-        bail!(
-            "the peer failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    run_peer_script(&args.python, "benches/polsar_peer.py", what)
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -95,20 +78,8 @@ fn main() -> anyhow::Result<()> {
             let coherency = s.coherency();
             let t3 = t.elapsed().as_secs_f64();
             let t = Instant::now();
-            let span: Vec<f64> = coherency.t3.iter().map(|t| t.span()).collect();
-            let grid = Grid {
-                width: coherency.width,
-                height: coherency.height,
-                pixels: &coherency.t3,
-                valid: &coherency.valid,
-                intensity: &span,
-            };
-            let filtered_t3 = filter(grid, &spec)?;
+            let filtered = coherency.filtered(&spec);
             let filtering = t.elapsed().as_secs_f64();
-            let filtered = Coherency {
-                t3: filtered_t3,
-                ..coherency
-            };
             let t = Instant::now();
             let _ = Decomposition::HAAlpha.planes(&filtered);
             let haa = t.elapsed().as_secs_f64();

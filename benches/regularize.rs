@@ -14,9 +14,8 @@ use common::*;
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Parser;
 use sarscope::io::polygon_wkt;
 use sarscope::synth::{SynthConfig, generate};
@@ -97,19 +96,12 @@ fn main() -> anyhow::Result<()> {
 
 /// The Python peer on the same outlines: its JSON line.
 fn run_peer(args: &Args, outlines: &Path) -> anyhow::Result<serde_json::Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/regularize_peer.py");
-    let out = Command::new(&args.python)
-        .arg(&script)
-        .arg(outlines)
-        .args(["--repeat", &args.repeat.to_string()])
-        .output()
-        .with_context(|| format!("running {} {}", args.python, script.display()))?;
-    if !out.status.success() {
-        bail!(
-            "the peer failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    let line = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(line.trim()).context("the peer's JSON line")
+    let outlines = outlines.to_string_lossy();
+    let repeat = args.repeat.to_string();
+    let line = run_peer_script(
+        &args.python,
+        "benches/regularize_peer.py",
+        &[&outlines, "--repeat", &repeat],
+    )?;
+    serde_json::from_str(&line).context("the peer's JSON line")
 }

@@ -5,6 +5,26 @@
 
 pub mod frames;
 
+/// Runs the Python peer `script` (a path under benches/) with `args` in `python`: its
+/// standard output, trimmed; its standard error in the error when it fails.
+pub fn run_peer_script(python: &str, script: &str, args: &[&str]) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .args(args)
+        .env("PYTHONWARNINGS", "ignore")
+        .output()
+        .with_context(|| format!("running {python} {}", script.display()))?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "the peer failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// The median of `v` (the upper one of an even count); NaN for none.
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

@@ -8,16 +8,27 @@ use super::WktError;
 pub fn multipolygon_wkt(polygon: &MultiPolygon<f64>) -> String {
     use wkt::ToWkt;
     // The wkt crate's writer panics on a polygon without an exterior (`MULTIPOLYGON (EMPTY)`
-    // read from a file, found by fuzzing); such a part has no area and is left out.
-    if polygon.0.iter().any(|p| p.exterior().0.is_empty()) {
+    // read from a file, found by fuzzing), and writes an empty hole as `()`, which no reader
+    // takes (`POLYGON ((...), EMPTY)`, found by fuzzing); neither has area, and both are left
+    // out.
+    let empty = |p: &Polygon<f64>| {
+        p.exterior().0.is_empty() || p.interiors().iter().any(|r| r.0.is_empty())
+    };
+    if polygon.0.iter().any(empty) {
         return without_empty_parts(polygon.clone()).wkt_string();
     }
     polygon.wkt_string()
 }
 
-/// `polygons` without the parts whose exterior is empty.
+/// `polygons` without the parts whose exterior is empty, and without empty holes.
 fn without_empty_parts(mut polygons: MultiPolygon<f64>) -> MultiPolygon<f64> {
     polygons.0.retain(|p| !p.exterior().0.is_empty());
+    for p in &mut polygons.0 {
+        if p.interiors().iter().any(|r| r.0.is_empty()) {
+            let holes = p.interiors().iter().filter(|r| !r.0.is_empty()).cloned();
+            *p = Polygon::new(p.exterior().clone(), holes.collect());
+        }
+    }
     polygons
 }
 
@@ -75,7 +86,7 @@ fn parse_by_crate(text: &str) -> Result<MultiPolygon<f64>, WktError> {
         .map_err(|e: wkt::geo_types_from_wkt::Error| WktError::Syntax(e.to_string()))?;
     match geometry {
         Geometry::Polygon(p) if p.exterior().0.is_empty() => Ok(MultiPolygon(vec![])),
-        Geometry::Polygon(p) => plausible(MultiPolygon(vec![p])),
+        Geometry::Polygon(p) => plausible(without_empty_parts(MultiPolygon(vec![p]))),
         Geometry::MultiPolygon(mp) => plausible(without_empty_parts(mp)),
         Geometry::GeometryCollection(gc) if gc.0.is_empty() => Ok(MultiPolygon(vec![])),
         other => Err(WktError::NotAPolygon(geometry_name(&other))),
@@ -329,6 +340,13 @@ mod tests {
                 .0
                 .is_empty()
         );
+        // An empty hole (found by fuzzing) has no area: left out, and what is written reads
+        // back the same.
+        let holed =
+            parse_polygon_wkt("POLYGON ((0 0, 9 0, 9 9, 0 0), EMPTY, (1 1, 2 1, 2 2, 1 1))")
+                .unwrap();
+        assert_eq!(holed.0[0].interiors().len(), 1);
+        assert_eq!(parse_polygon_wkt(&multipolygon_wkt(&holed)).unwrap(), holed);
         let one = parse_polygon_wkt("MULTIPOLYGON (EMPTY, ((0 0, 4 0, 4 2, 0 0)))").unwrap();
         assert_eq!(one.0.len(), 1);
         let with_empty = MultiPolygon(vec![

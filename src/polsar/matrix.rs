@@ -4,6 +4,7 @@ use num_complex::{Complex32, Complex64};
 use rayon::prelude::*;
 
 use super::PolsarError;
+use super::speckle::{FilterKind, FilterSpec, Grid, apply};
 use super::support::QuadPol;
 use crate::raster::{Scene, Window};
 
@@ -165,6 +166,24 @@ pub struct Coherency {
 }
 
 impl Coherency {
+    /// Every pixel's T3 through `spec` (weighed by its span), unchecked against the grid's
+    /// size: a strip's window was checked against its scene. Boxcar 1 leaves it as it is.
+    pub fn filtered(self, spec: &FilterSpec) -> Self {
+        if spec.kind == FilterKind::Boxcar && spec.window == 1 {
+            return self;
+        }
+        let span: Vec<f64> = self.t3.iter().map(T3::span).collect();
+        let grid = Grid {
+            width: self.width,
+            height: self.height,
+            pixels: &self.t3,
+            valid: &self.valid,
+            intensity: &span,
+        };
+        let t3 = apply(grid, spec);
+        Self { t3, ..self }
+    }
+
     pub fn new(width: usize, height: usize, t3: Vec<T3>) -> Self {
         let valid = t3
             .iter()

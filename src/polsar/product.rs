@@ -2,10 +2,8 @@
 //! strip: a strip is read with the rows its windows reach beyond it, so that any scene is
 //! processed in bounded memory and gives what processing it whole would.
 
-use super::speckle::{apply, apply_bands};
-use super::{
-    Coherency, Decomposition, FilterKind, FilterSpec, Grid, PolsarError, QuadPol, Scattering, T3,
-};
+use super::speckle::apply_bands;
+use super::{Decomposition, FilterKind, FilterSpec, PolsarError, QuadPol, Scattering};
 use crate::raster::{Planes, Scene, Window};
 
 /// A product of a scene.
@@ -103,7 +101,7 @@ impl Plan {
         let planes = match (self.product, self.quad) {
             (Product::Decomposition(d), Some(quad)) => {
                 let coherency = Scattering::read(scene, &quad, window)?.coherency();
-                d.planes(&self.filter_coherency(coherency))
+                d.planes(&coherency.filtered(&self.filter))
             }
             _ => {
                 let planes = scene.read_window(window, (window.width, window.height))?;
@@ -115,23 +113,6 @@ impl Plan {
             }
         };
         Ok(crop_rows(&planes, rows.start - top, rows.len()))
-    }
-
-    /// T3 filtered (the strip's window was checked against the scene in [`Plan::new`]).
-    fn filter_coherency(&self, coherency: Coherency) -> Coherency {
-        if self.filter.kind == FilterKind::Boxcar && self.filter.window == 1 {
-            return coherency;
-        }
-        let span: Vec<f64> = coherency.t3.iter().map(T3::span).collect();
-        let grid = Grid {
-            width: coherency.width,
-            height: coherency.height,
-            pixels: &coherency.t3,
-            valid: &coherency.valid,
-            intensity: &span,
-        };
-        let t3 = apply(grid, &self.filter);
-        Coherency { t3, ..coherency }
     }
 }
 

@@ -4,7 +4,7 @@
 use wgpu::util::DeviceExt;
 
 use super::overlay::{self, OverlaySettings, OverlayUniform, upload_probabilities};
-use super::pipeline::{TexturePipeline, ViewPipeline, caught, upload_bands};
+use super::pipeline::{TexturePipeline, ViewPipeline, caught, read_back, upload_bands};
 use super::polsar::PolsarPipeline;
 use super::{RenderError, ViewSettings, ViewUniform};
 
@@ -267,28 +267,12 @@ impl OffscreenRenderer {
             self.queue.submit([encoder.finish()]);
             readback
         })?;
-        let slice = readback.slice(..);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |result| {
-            // The receiver waits below; a closed channel only means nobody listens any more.
-            let _ = sender.send(result);
-        });
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| RenderError::Readback(e.to_string()))?;
-        receiver
-            .recv()
-            .map_err(|e| RenderError::Readback(e.to_string()))?
-            .map_err(|e| RenderError::Readback(e.to_string()))?;
-        let mapped = slice
-            .get_mapped_range()
-            .map_err(|e| RenderError::Readback(e.to_string()))?;
-        let mut out = Vec::with_capacity(out_width * 4 * out_height);
-        for r in mapped.chunks_exact(padded_row as usize) {
-            out.extend_from_slice(&r[..out_width * 4]);
-        }
-        drop(mapped);
-        readback.unmap();
-        Ok(out)
+        read_back(&self.device, &readback, |mapped| {
+            let mut out = Vec::with_capacity(out_width * 4 * out_height);
+            for r in mapped.chunks_exact(padded_row as usize) {
+                out.extend_from_slice(&r[..out_width * 4]);
+            }
+            out
+        })
     }
 }

@@ -273,6 +273,35 @@ pub(super) fn caught<T>(device: &wgpu::Device, work: impl FnOnce() -> T) -> Resu
     }
 }
 
+/// Waits for `buffer` (MAP_READ, its copy submitted) and gives its bytes to `read` while it
+/// is mapped; unmapped after.
+pub(super) fn read_back<T>(
+    device: &wgpu::Device,
+    buffer: &wgpu::Buffer,
+    read: impl FnOnce(&[u8]) -> T,
+) -> Result<T, RenderError> {
+    let fail = |e: &dyn std::fmt::Display| RenderError::Readback(e.to_string());
+    let slice = buffer.slice(..);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |result| {
+        // The receiver waits below; a closed channel only means nobody listens any more.
+        let _ = sender.send(result);
+    });
+    device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| fail(&e))?;
+    receiver
+        .recv()
+        .map_err(|e| fail(&e))?
+        .map_err(|e| fail(&e))?;
+    let out = {
+        let mapped = slice.get_mapped_range().map_err(|e| fail(&e))?;
+        read(&mapped)
+    };
+    buffer.unmap();
+    Ok(out)
+}
+
 /// Uploads interleaved bands (see [`super::interleave`]) as one RGBA float texture: the only
 /// upload a scene needs; every view setting is a uniform.
 pub fn upload_bands(

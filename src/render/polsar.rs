@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use wgpu::util::DeviceExt;
 
 use super::RenderError;
-use super::pipeline::caught;
+use super::pipeline::{caught, read_back};
 use crate::polsar::{Decomposition, Scattering};
 
 /// The uniform of `shaders/polsar.wgsl`; keep in sync with its `Params`.
@@ -175,23 +175,7 @@ impl PolsarPipeline {
             queue.submit([encoder.finish()]);
             readback
         })?;
-        let slice = readback.slice(..);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |result| {
-            // The receiver waits below; a closed channel only means nobody listens any more.
-            let _ = sender.send(result);
-        });
-        device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| RenderError::Readback(e.to_string()))?;
-        receiver
-            .recv()
-            .map_err(|e| RenderError::Readback(e.to_string()))?
-            .map_err(|e| RenderError::Readback(e.to_string()))?;
-        let values = {
-            let mapped = slice
-                .get_mapped_range()
-                .map_err(|e| RenderError::Readback(e.to_string()))?;
+        let values = read_back(device, &readback, |mapped| {
             mapped
                 .chunks_exact(16)
                 .map(|px| {
@@ -201,8 +185,7 @@ impl PolsarPipeline {
                     })
                 })
                 .collect()
-        };
-        readback.unmap();
+        })?;
         Ok(Some(values))
     }
 }

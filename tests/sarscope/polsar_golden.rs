@@ -163,105 +163,93 @@ fn decompose_writes_a_float32_geotiff_on_the_scene_s_grid_strip_by_strip() {
     assert_eq!(file.bands, whole.bands);
 }
 
+/// `sarscope decompose` with `args`: whether it succeeded, and its standard error.
+fn decompose(args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let run = sarscope_cmd().arg("decompose").args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (run.status.success(), stderr)
+}
+
 #[test]
 fn scenes_without_a_scattering_matrix_are_refused_in_words() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.tif");
     let files = capella_files();
-    let cases: Vec<(Vec<PathBuf>, &str, &str)> = vec![
+    let masked = shared_data("capella/sar_masked.tif");
+    let os = |p: &PathBuf| p.as_os_str().to_owned();
+    let args = |inputs: &[PathBuf], extra: &[&str]| {
+        let mut all: Vec<std::ffi::OsString> = inputs.iter().map(os).collect();
+        all.extend(extra.iter().map(|a| a.into()));
+        all.push("--out".into());
+        all.push(out.as_os_str().to_owned());
+        all
+    };
+    let refused: Vec<(Vec<PathBuf>, Vec<&str>, &str)> = vec![
         (
-            vec![shared_data("capella/sar_masked.tif")],
-            "pauli",
+            vec![masked.clone()],
+            vec!["--mode", "pauli"],
             "pauli needs the scattering matrix, and this scene has no phase",
         ),
         (
             vec![files[0].clone(), files[3].clone()],
-            "h-a-alpha",
+            vec!["--mode", "h-a-alpha"],
             "the scene has HH, VV only",
         ),
-        (files.clone(), "nonsense", "is not one of pauli"),
-    ];
-    for (inputs, mode, says) in cases {
-        let run = sarscope_cmd()
-            .arg("decompose")
-            .args(&inputs)
-            .args(["--mode", mode, "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        assert!(
-            !run.status.success() && stderr.contains(says),
-            "{mode}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        assert!(!out.exists());
-    }
-    // A window larger than the scene, and a filter that is not one.
-    for (filter, says) in [
         (
-            "lee:301",
+            files.clone(),
+            vec!["--mode", "nonsense"],
+            "is not one of pauli",
+        ),
+        // A window larger than the scene, and filters that are not ones.
+        (
+            files.clone(),
+            vec!["--mode", "pauli", "--filter", "lee:301"],
             "a 301x301 window is larger than the 200x200 scene",
         ),
         (
-            "refined-lee:5",
+            files.clone(),
+            vec!["--mode", "pauli", "--filter", "refined-lee:5"],
             "refined Lee is made here for its 7x7 window",
         ),
-        ("lee:4", "the window must be odd"),
-    ] {
-        let run = sarscope_cmd()
-            .arg("decompose")
-            .args(&files)
-            .args(["--mode", "pauli", "--filter", filter, "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        assert!(
-            !run.status.success() && stderr.contains(says),
-            "{filter}: {stderr}"
-        );
+        (
+            files.clone(),
+            vec!["--mode", "pauli", "--filter", "lee:4"],
+            "the window must be odd",
+        ),
+        // Lee on dB values (the masked chip is in dB).
+        (
+            vec![masked.clone()],
+            vec!["--mode", "bands", "--filter", "lee:5"],
+            "band HH has values down to",
+        ),
+    ];
+    for (inputs, extra, says) in refused {
+        let all = args(&inputs, &extra);
+        let refs: Vec<&std::ffi::OsStr> = all.iter().map(|a| a.as_os_str()).collect();
+        let (ok, stderr) = decompose(&refs);
+        assert!(!ok && stderr.contains(says), "{extra:?}: {stderr}");
+        assert!(!out.exists(), "{extra:?} left {}", out.display());
     }
-    // Lee on dB values (the masked chip is in dB) is refused; boxcar is not.
-    let masked = shared_data("capella/sar_masked.tif");
-    let run = sarscope_cmd()
-        .arg("decompose")
-        .arg(&masked)
-        .args(["--mode", "bands", "--filter", "lee:5", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        !run.status.success() && stderr.contains("band HH has values down to"),
-        "{stderr}"
-    );
-    let run = sarscope_cmd()
-        .arg("decompose")
-        .arg(&masked)
-        .args(["--mode", "bands", "--filter", "boxcar:3", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    // Only one cross-polarization: it stands for both, and it is said.
-    let run = sarscope_cmd()
-        .arg("decompose")
-        .args([&files[0], &files[1], &files[3]])
-        .args(["--mode", "pauli", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert!(String::from_utf8_lossy(&run.stderr).contains("stands for both HV and VH"));
+    // Boxcar takes any values; one cross-polarization stands for both, and it is said.
+    let accepted: Vec<(Vec<PathBuf>, Vec<&str>, &str)> = vec![
+        (
+            vec![masked],
+            vec!["--mode", "bands", "--filter", "boxcar:3"],
+            "",
+        ),
+        (
+            vec![files[0].clone(), files[1].clone(), files[3].clone()],
+            vec!["--mode", "pauli"],
+            "stands for both HV and VH",
+        ),
+    ];
+    for (inputs, extra, says) in accepted {
+        let all = args(&inputs, &extra);
+        let refs: Vec<&std::ffi::OsStr> = all.iter().map(|a| a.as_os_str()).collect();
+        let (ok, stderr) = decompose(&refs);
+        assert!(ok && stderr.contains(says), "{extra:?}: {stderr}");
+    }
 }
 
 #[test]
