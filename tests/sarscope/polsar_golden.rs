@@ -303,3 +303,44 @@ fn render_filters_the_bands_it_shows() {
         "{stderr}"
     );
 }
+
+#[test]
+fn cint16_and_cfloat64_chips_decompose_as_the_cfloat32_ones() {
+    // The chips' I/Q are whole numbers within +-32767: CInt16 (Capella's own SLC type) and
+    // CFloat64 copies made by GDAL hold the same values, and the scale factor comes along in
+    // the TIFF description.
+    let dir = tempfile::tempdir().unwrap();
+    let reference = Scene::open_many(&capella_files()).unwrap();
+    let plan = |scene: &Scene| {
+        Plan::new(
+            scene,
+            Product::Decomposition(Decomposition::FreemanDurden),
+            FilterSpec::new(FilterKind::RefinedLee, 7),
+        )
+        .unwrap()
+        .compute(scene, 0..scene.height())
+        .unwrap()
+    };
+    let want = plan(&reference);
+    for dtype in ["CInt16", "CFloat64"] {
+        let copies: Vec<PathBuf> = capella_files()
+            .iter()
+            .map(|src| {
+                let name = src.file_name().unwrap();
+                let out = dir.path().join(dtype).join(name);
+                std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+                let status = std::process::Command::new("gdal_translate")
+                    .args(["-q", "-ot", dtype])
+                    .arg(src)
+                    .arg(&out)
+                    .status()
+                    .expect("gdal_translate (Debian's gdal-bin) runs");
+                assert!(status.success());
+                out
+            })
+            .collect();
+        let scene = Scene::open_many(&copies).unwrap();
+        assert_eq!(scene.bands()[0].stored_type, dtype);
+        assert_eq!(plan(&scene).bands, want.bands, "{dtype}");
+    }
+}
