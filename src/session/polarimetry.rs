@@ -203,3 +203,45 @@ fn floored(planes: &Planes) -> Planes {
     }
     out
 }
+
+/// The polarimetry of one pixel: its T3 averaged as `filter` averages it (as the products
+/// are), its eigenvalues and Cloude-Pottier parameters, and the model-based powers, as text
+/// for the pixel inspector. Reads the rows the window reaches.
+pub fn pixel_text(
+    scene: &Scene,
+    (x, y): (usize, usize),
+    filter: FilterSpec,
+) -> Result<String, SessionError> {
+    let rows = y..y + 1;
+    let value = |d: Decomposition| -> Result<Vec<f32>, SessionError> {
+        let planes =
+            Plan::new(scene, Product::Decomposition(d), filter)?.compute(scene, rows.clone())?;
+        Ok(planes
+            .bands
+            .iter()
+            .map(|b| b.get(x).copied().unwrap_or(f32::NAN))
+            .collect())
+    };
+    let haa = value(Decomposition::HAAlpha)?;
+    let fd = value(Decomposition::FreemanDurden)?;
+    let y4 = value(Decomposition::Yamaguchi)?;
+    let at = |v: &[f32], i: usize| v.get(i).copied().unwrap_or(f32::NAN);
+    Ok(format!(
+        "T3, {}:\n  eigenvalues {:.4} {:.4} {:.4}\n  H {:.3}  A {:.3}  alpha {:.1} deg\n  \
+         Freeman-Durden s {:.4} d {:.4} v {:.4}\n  Yamaguchi s {:.4} d {:.4} v {:.4} h {:.4}",
+        filter,
+        at(&haa, 3),
+        at(&haa, 4),
+        at(&haa, 5),
+        at(&haa, 0),
+        at(&haa, 1),
+        at(&haa, 2),
+        at(&fd, 0),
+        at(&fd, 1),
+        at(&fd, 2),
+        at(&y4, 0),
+        at(&y4, 1),
+        at(&y4, 2),
+        at(&y4, 3),
+    ))
+}

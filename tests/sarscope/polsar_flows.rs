@@ -26,6 +26,39 @@ fn a_complex_scene_shows_its_decompositions_and_its_bands_again() {
     // The compute pass, even on lavapipe (where the CPU would be chosen, being faster there).
     h.state_mut().decompose_on_gpu(true);
     h.run_steps(3);
+    // The scene's own bands: under the cursor, its T3's parameters (boxcar 7x7, the filter
+    // chosen) as the CPU makes them, with the bands' values.
+    let scene = Scene::open_many(&files).unwrap();
+    let cpu = |d: Decomposition| {
+        Plan::new(
+            &scene,
+            Product::Decomposition(d),
+            FilterSpec::new(FilterKind::Boxcar, 7),
+        )
+        .unwrap()
+        .compute(&scene, 0..scene.height())
+        .unwrap()
+    };
+    let (x, y) = (103, 91);
+    let i = y * scene.width() + x;
+    let text = h
+        .state()
+        .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))
+        .unwrap();
+    let haa = cpu(Decomposition::HAAlpha);
+    let fd = cpu(Decomposition::FreemanDurden);
+    for line in [
+        format!("H {:.3}  A {:.3}", haa.bands[0][i], haa.bands[1][i]),
+        format!("alpha {:.1} deg", haa.bands[2][i]),
+        format!("eigenvalues {:.4}", haa.bands[3][i]),
+        format!(
+            "Freeman-Durden s {:.4} d {:.4}",
+            fd.bands[0][i], fd.bands[1][i]
+        ),
+        "HH".to_string(),
+    ] {
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    }
     h.get_by_label("H/A/alpha").click();
     run_until(
         &mut h,
@@ -44,15 +77,7 @@ fn a_complex_scene_shows_its_decompositions_and_its_bands_again() {
         h.query_by_label("H/alpha plane (pixels, log scale)")
             .is_some()
     );
-    let scene = Scene::open_many(&files).unwrap();
-    let plan = Plan::new(
-        &scene,
-        Product::Decomposition(Decomposition::HAAlpha),
-        FilterSpec::new(FilterKind::Boxcar, 7),
-    )
-    .unwrap();
-    let want = plan.compute(&scene, 0..scene.height()).unwrap();
-    let (x, y) = (103, 91);
+    let want = haa;
     let text = h
         .state()
         .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))

@@ -346,7 +346,12 @@ impl Viewer {
         if self.polsar.shown().is_some() && p.x >= 0.0 && p.y >= 0.0 {
             return self.polsar.inspect(p.x as usize, p.y as usize);
         }
-        self.inspector.inspect(&self.scene, self.input, p)
+        let text = self.inspector.inspect(&self.scene, self.input, p)?;
+        let (x, y) = (p.x.floor() as usize, p.y.floor() as usize);
+        Some(match self.polsar.cursor_text(&self.scene.files, x, y) {
+            Some(polarimetry) => format!("{text}\n{polarimetry}"),
+            None => text,
+        })
     }
 
     /// The full-resolution pixels the first pane shows (clamped to the scene).

@@ -86,6 +86,15 @@ pub(super) struct PolsarView {
     gpu: Option<PolsarGpu>,
     /// Whether decompositions go to the compute pass.
     use_gpu: bool,
+    /// The scene opened for the inspector's polarimetry, and the last pixel's text.
+    cursor: std::cell::RefCell<CursorPolarimetry>,
+}
+
+/// What the inspector read last, kept so that a still pointer reads nothing.
+#[derive(Default)]
+struct CursorPolarimetry {
+    scene: Option<crate::raster::Scene>,
+    last: Option<((usize, usize), Option<String>)>,
 }
 
 impl Default for PolsarView {
@@ -100,6 +109,7 @@ impl Default for PolsarView {
             message: None,
             gpu: None,
             use_gpu: false,
+            cursor: Default::default(),
         }
     }
 }
@@ -136,6 +146,37 @@ impl PolsarView {
     /// The product on screen, if one is.
     pub(super) fn shown(&self) -> Option<Product> {
         self.shown.as_ref().map(|s| s.processed.product)
+    }
+
+    /// A complex scene's T3 at pixel (`x`, `y`) as the chosen filter averages it: its
+    /// eigenvalues, H, A, alpha and the model powers, for the inspector while the scene's own
+    /// bands are shown. `None` for a scene without a scattering matrix.
+    pub(super) fn cursor_text(
+        &self,
+        files: &[std::path::PathBuf],
+        x: usize,
+        y: usize,
+    ) -> Option<String> {
+        if !matches!(self.support, Some(None)) {
+            return None;
+        }
+        let mut cursor = self.cursor.borrow_mut();
+        if let Some((at, text)) = &cursor.last
+            && *at == (x, y)
+        {
+            return text.clone();
+        }
+        if cursor.scene.is_none() {
+            cursor.scene = crate::raster::Scene::open_many(files).ok();
+        }
+        let text = cursor.scene.as_ref().and_then(|scene| {
+            if x >= scene.width() || y >= scene.height() {
+                return None;
+            }
+            polarimetry::pixel_text(scene, (x, y), self.filter).ok()
+        });
+        cursor.last = Some(((x, y), text.clone()));
+        text
     }
 
     /// Every value of the product at pixel (`x`, `y`), named.
