@@ -48,17 +48,24 @@ impl Scattering {
         })
     }
 
-    /// The single-look coherency matrix of each pixel.
-    pub fn coherency(&self) -> Coherency {
-        let t3 = self
-            .hh
+    /// Each pixel's single-look T3.
+    fn single_looks(&self) -> impl IndexedParallelIterator<Item = T3> + '_ {
+        self.hh
             .par_iter()
             .zip(&self.hv)
             .zip(&self.vh)
             .zip(&self.vv)
             .map(|(((&hh, &hv), &vh), &vv)| T3::from_pixel(hh, hv, vh, vv))
-            .collect();
-        Coherency::new(self.width, self.height, t3)
+    }
+
+    /// The single-look coherency matrix of each pixel.
+    pub fn coherency(&self) -> Coherency {
+        Coherency::new(self.width, self.height, self.single_looks().collect())
+    }
+
+    /// Which pixels hold data ([`T3::holds_data`]), without keeping their T3.
+    pub fn valid(&self) -> Vec<bool> {
+        self.single_looks().map(|t| t.holds_data()).collect()
     }
 }
 
@@ -106,6 +113,11 @@ impl T3 {
             t13: k1 * k3.conj(),
             t23: k2 * k3.conj(),
         }
+    }
+
+    /// Whether the pixel holds data: every value finite, and some power.
+    pub fn holds_data(&self) -> bool {
+        self.to_channels().iter().all(|v| v.is_finite()) && self.span() > 0.0
     }
 
     /// The total power: T11 + T22 + T33 = |HH|^2 + 2 |HV|^2 + |VV|^2.
@@ -166,6 +178,16 @@ pub struct Coherency {
 }
 
 impl Coherency {
+    /// Rows `first..first + count` (all columns).
+    pub fn rows(mut self, first: usize, count: usize) -> Self {
+        let w = self.width;
+        let range = (first * w).min(self.t3.len())..((first + count) * w).min(self.t3.len());
+        self.t3 = self.t3.drain(range.clone()).collect();
+        self.valid = self.valid.drain(range).collect();
+        self.height = self.t3.len() / w.max(1);
+        self
+    }
+
     /// Every pixel's T3 through `spec` (weighed by its span), unchecked against the grid's
     /// size: a strip's window was checked against its scene. Boxcar 1 leaves it as it is.
     pub fn filtered(self, spec: &FilterSpec) -> Self {
@@ -185,10 +207,7 @@ impl Coherency {
     }
 
     pub fn new(width: usize, height: usize, t3: Vec<T3>) -> Self {
-        let valid = t3
-            .iter()
-            .map(|t| t.to_channels().iter().all(|v| v.is_finite()) && t.span() > 0.0)
-            .collect();
+        let valid = t3.iter().map(T3::holds_data).collect();
         Self {
             width,
             height,

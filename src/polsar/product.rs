@@ -3,7 +3,7 @@
 //! processed in bounded memory and gives what processing it whole would.
 
 use super::speckle::apply_bands;
-use super::{Decomposition, FilterKind, FilterSpec, PolsarError, QuadPol, Scattering};
+use super::{Coherency, Decomposition, FilterKind, FilterSpec, PolsarError, QuadPol, Scattering};
 use crate::raster::{Planes, Scene, Window};
 
 /// A product of a scene.
@@ -83,36 +83,54 @@ impl Plan {
         (BUDGET / BYTES_PER_PIXEL / self.width.max(1)).clamp(16, 4096)
     }
 
+    /// The rows a strip of `rows` is read with: those its windows reach, within the scene.
+    fn read_window(&self, rows: &std::ops::Range<usize>) -> Window {
+        let halo = self.halo();
+        let top = rows.start.saturating_sub(halo);
+        let bottom = (rows.end + halo).min(self.height);
+        Window {
+            x: 0,
+            y: top,
+            width: self.width,
+            height: bottom - top,
+        }
+    }
+
+    /// The filtered T3 of rows `rows` (all columns), read with the rows its windows reach.
+    /// For a plan of the filtered bands, the scene's scattering matrix is looked for here.
+    pub fn coherency(
+        &self,
+        scene: &Scene,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Coherency, PolsarError> {
+        let quad = match self.quad {
+            Some(quad) => quad,
+            None => QuadPol::find(scene)?,
+        };
+        let window = self.read_window(&rows);
+        let coherency = Scattering::read(scene, &quad, window)?.coherency();
+        Ok(coherency
+            .filtered(&self.filter)
+            .rows(rows.start - window.y, rows.len()))
+    }
+
     /// The product over rows `rows` (all columns).
     pub fn compute(
         &self,
         scene: &Scene,
         rows: std::ops::Range<usize>,
     ) -> Result<Planes, PolsarError> {
-        let halo = self.halo();
-        let top = rows.start.saturating_sub(halo);
-        let bottom = (rows.end + halo).min(self.height);
-        let window = Window {
-            x: 0,
-            y: top,
-            width: self.width,
-            height: bottom - top,
+        if let Product::Decomposition(d) = self.product {
+            return Ok(d.planes(&self.coherency(scene, rows)?));
+        }
+        let window = self.read_window(&rows);
+        let planes = scene.read_window(window, (window.width, window.height))?;
+        let planes = if self.filter.kind == FilterKind::Boxcar && self.filter.window == 1 {
+            planes
+        } else {
+            apply_bands(&planes, &self.filter)
         };
-        let planes = match (self.product, self.quad) {
-            (Product::Decomposition(d), Some(quad)) => {
-                let coherency = Scattering::read(scene, &quad, window)?.coherency();
-                d.planes(&coherency.filtered(&self.filter))
-            }
-            _ => {
-                let planes = scene.read_window(window, (window.width, window.height))?;
-                if self.filter.kind == FilterKind::Boxcar && self.filter.window == 1 {
-                    planes
-                } else {
-                    apply_bands(&planes, &self.filter)
-                }
-            }
-        };
-        Ok(crop_rows(&planes, rows.start - top, rows.len()))
+        Ok(crop_rows(&planes, rows.start - window.y, rows.len()))
     }
 }
 

@@ -264,26 +264,16 @@ impl Scene {
     }
 
     /// True when band `band` (0-based) holds complex values (an SLC), whose phase
-    /// [`Scene::read_complex_window`] keeps.
+    /// [`Scene::read_complex_windows`] keeps.
     pub fn is_complex(&self, band: usize) -> bool {
         self.bands.get(band).is_some_and(|b| b.complex.is_some())
     }
 
-    /// Reads one complex band (0-based index into [`Scene::bands`]) of `window` at full
-    /// resolution, calibrated: `scale * z` with the file's scale factor (Capella's), so that
+    /// Reads complex bands (0-based indices into [`Scene::bands`]) of `window` at full
+    /// resolution, calibrated: `scale * z` with each file's scale factor (Capella's), so that
     /// `|z|^2` is the intensity [`Scene::read_band_window`] gives. The real and imaginary parts
-    /// come through GDAL's derived REAL and IMAG datasets. A band that is not complex is refused.
-    pub fn read_complex_window(
-        &self,
-        band: usize,
-        window: Window,
-    ) -> Result<Vec<num_complex::Complex32>, RasterError> {
-        let mut read = self.read_complex_windows(&[band], window)?;
-        Ok(read.pop().unwrap_or_default())
-    }
-
-    /// [`Scene::read_complex_window`] of several bands, their parts read on every core (each
-    /// read opens the file on its own).
+    /// come through GDAL's derived REAL and IMAG datasets, read on every core (each read opens
+    /// the file on its own). A band that is not complex is refused.
     pub fn read_complex_windows(
         &self,
         bands: &[usize],
@@ -534,6 +524,6 @@ fn same_grid(a: Option<GeoTransform>, b: Option<GeoTransform>) -> bool {
     }
 }
 
-fn to_isize(v: usize) -> isize {
+pub(super) fn to_isize(v: usize) -> isize {
     isize::try_from(v).unwrap_or(isize::MAX)
 }

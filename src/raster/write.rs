@@ -10,6 +10,7 @@ use super::Planes;
 use super::diagnostics::{capture, first_error};
 use super::error::{RasterError, gdal_reason};
 use super::georef::GeoTransform;
+use super::scene::to_isize;
 
 /// What to write besides the pixels.
 #[derive(Clone, Debug, Default)]
@@ -157,8 +158,4 @@ fn write_unchecked<E: From<RasterError>>(
     }
     dataset.close().map_err(fail)?;
     Ok(())
-}
-
-fn to_isize(v: usize) -> isize {
-    isize::try_from(v).unwrap_or(isize::MAX)
 }

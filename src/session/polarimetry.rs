@@ -37,15 +37,15 @@ impl PolsarGpu {
     fn decompose(
         &self,
         scene: &Scene,
+        quad: &QuadPol,
         d: Decomposition,
         window: usize,
     ) -> Result<Option<Planes>, SessionError> {
         if gpu_mode(d).is_none() {
             return Ok(None);
         }
-        let quad = QuadPol::find(scene)?;
-        let s = Scattering::read(scene, &quad, scene.full_window())?;
-        let valid = s.coherency().valid;
+        let s = Scattering::read(scene, quad, scene.full_window())?;
+        let valid = s.valid();
         let pipeline = self
             .pipeline
             .get_or_init(|| PolsarPipeline::new(&self.device));
@@ -136,9 +136,11 @@ pub fn start(
                 });
             }
             let plan = Plan::new(&scene, product, filter)?;
-            let on_gpu = match (product, &gpu) {
-                (Product::Decomposition(d), Some(gpu)) if filter.kind == FilterKind::Boxcar => {
-                    match gpu.decompose(&scene, d, filter.window) {
+            let on_gpu = match (product, &gpu, &plan.quad) {
+                (Product::Decomposition(d), Some(gpu), Some(quad))
+                    if filter.kind == FilterKind::Boxcar =>
+                {
+                    match gpu.decompose(&scene, quad, d, filter.window) {
                         Ok(Some(planes)) => Some((planes, gpu.adapter.clone())),
                         Ok(None) => None,
                         Err(e) => {
@@ -212,19 +214,23 @@ pub fn pixel_text(
     (x, y): (usize, usize),
     filter: FilterSpec,
 ) -> Result<String, SessionError> {
-    let rows = y..y + 1;
-    let value = |d: Decomposition| -> Result<Vec<f32>, SessionError> {
-        let planes =
-            Plan::new(scene, Product::Decomposition(d), filter)?.compute(scene, rows.clone())?;
-        Ok(planes
-            .bands
-            .iter()
-            .map(|b| b.get(x).copied().unwrap_or(f32::NAN))
-            .collect())
+    // One read and one filtering for the three decompositions, as the products make them
+    // (in f64, then to f32).
+    let plan = Plan::new(scene, Product::Decomposition(Decomposition::T3), filter)?;
+    let coherency = plan.coherency(scene, y..y + 1)?;
+    let t = coherency
+        .t3
+        .get(x)
+        .filter(|_| coherency.valid.get(x) == Some(&true));
+    let value = |d: Decomposition| -> Vec<f32> {
+        match t {
+            Some(t) => d.pixel(t).into_iter().map(|v| v as f32).collect(),
+            None => vec![f32::NAN; d.band_names().len()],
+        }
     };
-    let haa = value(Decomposition::HAAlpha)?;
-    let fd = value(Decomposition::FreemanDurden)?;
-    let y4 = value(Decomposition::Yamaguchi)?;
+    let haa = value(Decomposition::HAAlpha);
+    let fd = value(Decomposition::FreemanDurden);
+    let y4 = value(Decomposition::Yamaguchi);
     let at = |v: &[f32], i: usize| v.get(i).copied().unwrap_or(f32::NAN);
     Ok(format!(
         "T3, {}:\n  eigenvalues {:.4} {:.4} {:.4}\n  H {:.3}  A {:.3}  alpha {:.1} deg\n  \

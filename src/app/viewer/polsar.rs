@@ -12,6 +12,9 @@ use eframe::{egui, egui_wgpu};
 use super::stretch::StretchCache;
 use super::{Viewer, install_scene};
 
+/// What the section says of the built-in demo scene.
+const DEMO_HAS_NO_PHASE: &str = "the demo scene is intensity only (no phase)";
+
 /// The decompositions the viewer offers.
 const OFFERED: [Decomposition; 5] = [
     Decomposition::Pauli,
@@ -367,13 +370,13 @@ impl Viewer {
         (self.polsar.shown(), self.polsar.job.is_some())
     }
 
-    /// The polarimetry section of the right panel.
-    /// Open at first where the scene has a scattering matrix.
+    /// The polarimetry section of the right panel, open at first where the scene has a
+    /// scattering matrix.
     pub(super) fn polsar_ui(&mut self, ui: &mut egui::Ui) {
         let files = &self.scene.files;
         let support = self.polsar.support.get_or_insert_with(|| {
             if files.is_empty() {
-                Some("the demo scene is intensity only (no phase)".to_string())
+                Some(DEMO_HAS_NO_PHASE.to_string())
             } else {
                 polarimetry::unsupported(files)
             }
@@ -386,7 +389,7 @@ impl Viewer {
 
     fn polsar_section_ui(&mut self, ui: &mut egui::Ui) {
         if self.scene.files.is_empty() {
-            ui.label(egui::RichText::new("the demo scene is intensity only (no phase)").weak());
+            ui.label(egui::RichText::new(DEMO_HAS_NO_PHASE).weak());
             return;
         }
         if self.scene.tiled.is_some() {
