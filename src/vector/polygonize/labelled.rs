@@ -106,6 +106,7 @@ pub fn outline_labels(
             polygon,
             confidence,
             pixels,
+            first_pixel: super::first_pixel(&part),
         });
     }
     buildings

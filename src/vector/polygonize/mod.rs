@@ -15,7 +15,7 @@ pub use labelled::{OutlineParams, outline_labels};
 use runs::{Run, above_bits, runs_of};
 use trace::trace_runs;
 
-use geo::{Area, MakeValid, Polygon};
+use geo::{Area, LineString, MakeValid, Polygon};
 use serde::Serialize;
 
 /// How a probability map becomes polygons. The defaults are the SpaceNet 6 baseline's.
@@ -53,6 +53,11 @@ pub struct TracedBuilding {
     pub pixels: usize,
     /// Area of the (simplified) polygon in px^2.
     pub area_px: f64,
+    /// The component's first pixel in raster order, `(x, y)`: a pixel of the building that
+    /// any part of a map holding the whole building agrees on (whose block a building belongs
+    /// to when a scene is mapped in blocks).
+    #[serde(skip)]
+    pub first_pixel: (usize, usize),
 }
 /// Runs in a map from which its buildings are outlined on every core.
 const PARALLEL_RUNS: usize = 100_000;
@@ -113,9 +118,18 @@ fn vectorize_from(
                 polygon,
                 confidence: sum / (*pixels).max(1) as f64,
                 pixels: *pixels,
+                first_pixel: first_pixel(component),
             }
         })
         .collect()
+}
+
+/// The first pixel in raster order of a component's runs, `(x, y)`.
+pub(super) fn first_pixel(runs: &[Run]) -> (usize, usize) {
+    runs.iter()
+        .map(|&(y, x0, _)| (y, x0))
+        .min()
+        .map_or((0, 0), |(y, x)| (x, y))
 }
 
 /// The sum of `values` in f64, over 8 partial sums (no chain of dependent additions).
@@ -152,5 +166,37 @@ fn outline(traced: Polygon<f64>, tolerance: f64) -> Polygon<f64> {
                 .into_iter()
                 .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
         })
+        .map(canonical_rings)
         .unwrap_or(traced)
+}
+
+/// `polygon` with each ring starting at its first vertex in raster order (least y, then x)
+/// and the holes in that order too: the repair's rings start wherever its sweep met them,
+/// which varies from run to run; a building's outline must not (a scene mapped in blocks
+/// gives the same polygons as the scene at once).
+fn canonical_rings(polygon: Polygon<f64>) -> Polygon<f64> {
+    fn ring(r: LineString<f64>) -> LineString<f64> {
+        let mut v = r.0;
+        if v.len() > 1 && v.first() == v.last() {
+            v.pop();
+        }
+        let first = v
+            .iter()
+            .enumerate()
+            .min_by(|(_, a), (_, b)| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)))
+            .map_or(0, |(i, _)| i);
+        v.rotate_left(first);
+        if let Some(&start) = v.first() {
+            v.push(start);
+        }
+        LineString(v)
+    }
+    let (exterior, interiors) = polygon.into_inner();
+    let mut holes: Vec<LineString<f64>> = interiors.into_iter().map(ring).collect();
+    let key = |r: &LineString<f64>| r.0.first().map_or((0.0, 0.0), |c| (c.y, c.x));
+    holes.sort_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+    });
+    Polygon::new(ring(exterior), holes)
 }
