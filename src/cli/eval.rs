@@ -273,16 +273,20 @@ fn load(
         anyhow::bail!(
             "{}: {} footprints need --scene RASTER for their pixel coordinates",
             path.display(),
-            if format == crate::io::Format::GeoPackage {
-                "GeoPackage"
-            } else {
-                "GeoJSON"
+            match format {
+                crate::io::Format::GeoPackage => "GeoPackage",
+                crate::io::Format::GeoParquet => "GeoParquet",
+                _ => "GeoJSON",
             }
         );
     };
     let image_id: std::sync::Arc<str> = image_id_of(scene_path).into();
-    if format == crate::io::Format::GeoPackage {
-        // Read by GDAL, placed on the scene's grid (reprojected when its CRS differs).
+    if matches!(
+        format,
+        crate::io::Format::GeoPackage | crate::io::Format::GeoParquet
+    ) {
+        // Read by GDAL (GeoParquet by ours), placed on the scene's grid (reprojected when its
+        // CRS differs).
         let grid = crate::io::SceneGrid::of(scene)
             .with_context(|| format!("{}: the scene has no geotransform", scene_path.display()))?;
         let read = crate::io::read_footprints(path)?

@@ -5,13 +5,13 @@ use geo::Rect;
 /// Boxes with an index each, found by the boxes they meet: sorted by their left edge, so that
 /// those that can meet `[x0, x1]` across are the ones whose left edge is in
 /// `[x0 - widest, x1]` (two binary searches), then checked.
-pub(super) struct BoxIndex {
+pub(crate) struct BoxIndex {
     pub(super) boxes: Vec<(Rect<f64>, usize)>,
     widest: f64,
 }
 
 impl BoxIndex {
-    pub(super) fn new(boxes: impl Iterator<Item = (Rect<f64>, usize)>) -> Self {
+    pub(crate) fn new(boxes: impl Iterator<Item = (Rect<f64>, usize)>) -> Self {
         let mut boxes: Vec<(Rect<f64>, usize)> = boxes.collect();
         // (Boxes with the same left edge may come in any order: queries promise none.)
         boxes.sort_unstable_by_key(|(r, _)| total_order_key(r.min().x));
@@ -20,7 +20,7 @@ impl BoxIndex {
     }
 
     /// The indices of the boxes that meet `query` (touching counts), in no set order.
-    pub(super) fn overlapping(&self, query: Rect<f64>) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn overlapping(&self, query: Rect<f64>) -> impl Iterator<Item = usize> + '_ {
         let (q0, q1) = (query.min(), query.max());
         let from = self
             .boxes

@@ -17,6 +17,7 @@
 //! | `dataset.rs` | a data set: every image, totals, areas of interest |
 
 mod box_index;
+pub(crate) use box_index::BoxIndex;
 mod dataset;
 mod matching;
 mod shape;

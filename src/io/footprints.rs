@@ -1,4 +1,5 @@
-//! Footprints whatever the file: GeoJSON, SpaceNet CSV or GeoPackage, chosen by extension,
+//! Footprints whatever the file: GeoJSON, SpaceNet CSV, GeoPackage or GeoParquet (`sarscope
+//! map`'s), chosen by extension,
 //! with the attributes sarscope keeps (id, source, confidence, area, IoU with the match).
 
 use std::path::Path;
@@ -17,10 +18,11 @@ pub enum Format {
     GeoJson,
     Csv,
     GeoPackage,
+    GeoParquet,
 }
 
 impl Format {
-    /// `.geojson`/`.json`, `.csv`, `.gpkg`.
+    /// `.geojson`/`.json`, `.csv`, `.gpkg`, `.parquet`.
     pub fn of(path: &Path) -> Result<Self, IoError> {
         let ext = path
             .extension()
@@ -30,9 +32,10 @@ impl Format {
             "geojson" | "json" => Ok(Self::GeoJson),
             "csv" => Ok(Self::Csv),
             "gpkg" => Ok(Self::GeoPackage),
+            "parquet" | "geoparquet" => Ok(Self::GeoParquet),
             _ => Err(IoError::Format {
                 path: path.to_path_buf(),
-                reason: "unknown footprint format: use .geojson, .csv or .gpkg".into(),
+                reason: "unknown footprint format: use .geojson, .csv, .gpkg or .parquet".into(),
             }),
         }
     }
@@ -99,7 +102,91 @@ pub fn read_footprints(path: &Path) -> Result<Footprints, IoError> {
             })
         }
         Format::GeoPackage => read_gpkg(path),
+        Format::GeoParquet => read_parquet(path),
     }
+}
+
+/// A GeoParquet file's footprints: the model's name as their source, the scene as their
+/// image id; the CRS by its EPSG code (from the PROJJSON's id).
+fn read_parquet(path: &Path) -> Result<Footprints, IoError> {
+    let read = super::geoparquet::read_geoparquet(path)?;
+    let epsg = read.layer.crs.as_ref().and_then(|crs| {
+        let id = &crs["id"];
+        (id["authority"] == "EPSG")
+            .then(|| id["code"].as_u64())
+            .flatten()
+            .and_then(|c| u32::try_from(c).ok())
+    });
+    let items = read
+        .layer
+        .rows
+        .into_iter()
+        .enumerate()
+        .map(|(n, r)| Footprint {
+            id: (n + 1).to_string(),
+            source: r.model,
+            confidence: Some(r.confidence),
+            area_m2: r.area_m2,
+            iou: None,
+            image_id: Some(r.scene),
+            polygon: geo::MultiPolygon(vec![r.polygon]),
+        })
+        .collect();
+    Ok(Footprints {
+        items,
+        space: Space::World { epsg },
+        image_id: None,
+    })
+}
+
+/// Footprints as GeoParquet: each part of a multipolygon a row (GeoParquet's geometry type
+/// is Polygon), the source as the model's name.
+fn write_parquet(path: &Path, set: &Footprints) -> Result<(), IoError> {
+    let Space::World { epsg } = set.space else {
+        return Err(IoError::Format {
+            path: path.to_path_buf(),
+            reason: "this format holds CRS coordinates: pass the scene".into(),
+        });
+    };
+    let crs = match epsg {
+        Some(code) => {
+            let wkt = gdal::spatial_ref::SpatialRef::from_epsg(code)
+                .and_then(|s| s.to_wkt())
+                .map_err(|e| IoError::Format {
+                    path: path.to_path_buf(),
+                    reason: format!("EPSG:{code}: {e}"),
+                })?;
+            Some(
+                super::geoparquet::projjson_of_wkt(&wkt).map_err(|reason| IoError::Format {
+                    path: path.to_path_buf(),
+                    reason,
+                })?,
+            )
+        }
+        None => None,
+    };
+    let rows = set
+        .items
+        .iter()
+        .flat_map(|f| {
+            f.polygon
+                .0
+                .iter()
+                .map(|p| super::geoparquet::MappedFootprint {
+                    scene: f
+                        .image_id
+                        .clone()
+                        .or_else(|| set.image_id.clone())
+                        .unwrap_or_default(),
+                    model: f.source.clone(),
+                    confidence: f.confidence.unwrap_or(1.0),
+                    // (A footprint's area is of all its parts: a part alone has none said.)
+                    area_m2: f.area_m2.filter(|_| f.polygon.0.len() == 1),
+                    polygon: p.clone(),
+                })
+        })
+        .collect();
+    super::geoparquet::write_geoparquet(path, &super::geoparquet::MappedLayer { crs, rows })
 }
 
 fn value_text(v: &Value) -> Option<String> {
@@ -137,6 +224,7 @@ pub fn write_footprints(path: &Path, set: &Footprints) -> Result<(), IoError> {
             Format::GeoJson => write_geojson(tmp, set),
             Format::Csv => write_csv(tmp, set),
             Format::GeoPackage => write_gpkg(tmp, set),
+            Format::GeoParquet => write_parquet(tmp, set),
         },
         |error| IoError::File {
             path: path.to_path_buf(),

@@ -5,6 +5,7 @@
 mod footprints;
 mod geojson_in;
 mod geojson_out;
+pub mod geoparquet;
 mod gpkg;
 mod set;
 mod spacenet_csv;

@@ -310,7 +310,7 @@ fn with_dimension_tag(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn geometry_name(g: &Geometry<f64>) -> &'static str {
+pub(crate) fn geometry_name(g: &Geometry<f64>) -> &'static str {
     match g {
         Geometry::Point(_) => "POINT",
         Geometry::Line(_) | Geometry::LineString(_) => "LINESTRING",
