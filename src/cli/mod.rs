@@ -1,11 +1,13 @@
 //! The command line: `sarscope [FILE...]` (the viewer, which the binary opens), `sarscope info`,
-//! `demo`, `eval`, `vectorize`, `predict`, `render`, `decompose`, `export` and `train`.
+//! `demo`, `eval`, `vectorize`, `predict`, `map`, `merge`, `render`, `decompose`, `export` and
+//! `train`.
 
 mod decompose;
 mod demo;
 mod eval;
 mod export;
 mod info;
+mod map;
 mod predict;
 mod predict_winner;
 mod progress;
@@ -13,6 +15,8 @@ mod render;
 mod train;
 mod train_winner;
 mod vectorize;
+
+pub use map::{PartialRun, slurm_script};
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -69,6 +73,11 @@ pub enum Command {
     /// Run a network over scenes, chosen by its weights: the UNet11 (SN6 baseline or ours) or the
     /// SN6 winner's (its checkpoints, folds averaged, or ours); probability maps as GeoTIFF.
     Predict(predict::PredictArgs),
+    /// Map scenes of any size and number into footprints (GeoParquet), on one process, a
+    /// shard of an array job, or a Slurm array.
+    Map(map::MapArgs),
+    /// One GeoParquet (and GeoPackage) from a map run's parts, duplicates removed.
+    Merge(map::MergeArgs),
     /// A quicklook PNG of a polarization or composite through the viewer's WGSL shader.
     Render(render::RenderArgs),
     /// A polarimetric decomposition of a complex quad-pol scene (Pauli, T3, H/A/alpha,
@@ -97,6 +106,8 @@ where
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Vectorize(args)) => vectorize::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),
+        Some(Command::Map(args)) => map::run(&args),
+        Some(Command::Merge(args)) => map::run_merge(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Decompose(args)) => decompose::run(&args),
         Some(Command::Export(args)) => export::run(&args),

@@ -186,21 +186,7 @@ pub fn predict_planes(
                 }
             }
         }
-        let shape = [chunk.len(), channels, win_h, win_w];
-        let x = Tensor::<4>::from_data(TensorData::new(data, shape), device);
-        let logits = model
-            .forward(x)
-            .try_into_data()
-            .map_err(|e| ModelError::Device(format!("reading the logits back: {e:?}")))?;
-        // On wgpu the bytes resolve lazily: this first access is where the GPU work is waited for.
-        // Narrower weights give f32 logits, but a backend may keep flex32's tag on them (the
-        // same bytes).
-        let logits = logits
-            .try_cast_as::<f32>()
-            .map_err(|e| ModelError::Device(format!("logits are not float: {e:?}")))?;
-        let logits = logits
-            .as_slice::<f32>()
-            .map_err(|e| ModelError::Device(format!("logits are not float32: {e:?}")))?;
+        let logits = forward_windows(model, device, data, [chunk.len(), channels, win_h, win_w])?;
         for (i, &(x0, y0)) in chunk.iter().enumerate() {
             let window = &logits[i * win_h * win_w..(i + 1) * win_h * win_w];
             for (dy, row) in window.chunks_exact(win_w).enumerate() {
@@ -227,6 +213,30 @@ pub fn predict_planes(
         }
     }
     Ok(out)
+}
+
+/// The network's logits for a batch of windows, `data` of `shape` `[windows, channels, height,
+/// width]` (normalized): `[windows, height, width]` row-major.
+pub fn forward_windows(
+    model: &UNet11,
+    device: &Device,
+    data: Vec<f32>,
+    shape: [usize; 4],
+) -> Result<Vec<f32>, ModelError> {
+    let x = Tensor::<4>::from_data(TensorData::new(data, shape), device);
+    let logits = model
+        .forward(x)
+        .try_into_data()
+        .map_err(|e| ModelError::Device(format!("reading the logits back: {e:?}")))?;
+    // On wgpu the bytes resolve lazily: this first access is where the GPU work is waited for.
+    // Narrower weights give f32 logits, but a backend may keep flex32's tag on them (the
+    // same bytes).
+    let logits = logits
+        .try_cast_as::<f32>()
+        .map_err(|e| ModelError::Device(format!("logits are not float: {e:?}")))?;
+    logits
+        .try_into_vec::<f32>()
+        .map_err(|e| ModelError::Device(format!("logits are not float32: {e:?}")))
 }
 
 /// The logistic function: a logit to a probability.

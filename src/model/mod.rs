@@ -29,8 +29,8 @@ pub use device::{
 pub use error::ModelError;
 pub use finite::check_finite;
 pub use infer::{
-    InferParams, ProbabilityMap, Progress, band_order, model_input, predict_planes, predict_scene,
-    predict_window, sigmoid, window_offsets,
+    InferParams, ProbabilityMap, Progress, band_order, forward_windows, model_input,
+    predict_planes, predict_scene, predict_window, sigmoid, window_offsets,
 };
 pub use orientation::{
     Orientations, Rotation, find_orientations_file, rotation_by_card, sn6_strip_key,

@@ -11,6 +11,7 @@ mod export;
 pub mod finetune;
 mod job;
 pub mod journal;
+pub mod map;
 pub mod polarimetry;
 pub mod predict;
 mod scene;
