@@ -276,6 +276,7 @@ fn load(
             match format {
                 crate::io::Format::GeoPackage => "GeoPackage",
                 crate::io::Format::GeoParquet => "GeoParquet",
+                crate::io::Format::FlatGeobuf => "FlatGeobuf",
                 _ => "GeoJSON",
             }
         );
@@ -283,7 +284,9 @@ fn load(
     let image_id: std::sync::Arc<str> = image_id_of(scene_path).into();
     if matches!(
         format,
-        crate::io::Format::GeoPackage | crate::io::Format::GeoParquet
+        crate::io::Format::GeoPackage
+            | crate::io::Format::GeoParquet
+            | crate::io::Format::FlatGeobuf
     ) {
         // Read by GDAL (GeoParquet by ours), placed on the scene's grid (reprojected when its
         // CRS differs).

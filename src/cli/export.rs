@@ -12,7 +12,7 @@ use crate::session::export_footprints;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Footprints to read (.geojson, .csv or .gpkg).
+    /// Footprints to read (.geojson, .csv, .gpkg, .parquet or .fgb).
     #[arg(long = "in", required_unless_present = "dataset")]
     pub input: Option<PathBuf>,
     /// A folder of scenes (dataset mode): every scene's edits saved beside it, else its
@@ -22,7 +22,7 @@ pub struct ExportArgs {
     /// With --dataset: the SpaceNet CSV of the scenes' predictions.
     #[arg(long, requires = "dataset")]
     pub predictions: Option<PathBuf>,
-    /// Where to write them (.geojson, .csv or .gpkg); written whole or not at all.
+    /// Where to write them (.geojson, .csv, .gpkg, .parquet or .fgb); written whole or not at all.
     #[arg(long)]
     pub out: PathBuf,
     /// The scene whose grid converts pixel <-> CRS coordinates (needed between CSV and the

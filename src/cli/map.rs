@@ -66,11 +66,17 @@ pub struct MapArgs {
     #[arg(long, requires = "slurm")]
     pub dry_run: bool,
     /// With --slurm: an extra `#SBATCH` line (e.g. `--partition=gpu`); repeatable.
-    #[arg(long, value_name = "OPTION", requires = "slurm")]
+    #[arg(
+        long,
+        value_name = "OPTION",
+        requires = "slurm",
+        allow_hyphen_values = true
+    )]
     pub sbatch: Vec<String>,
-    /// The merged footprints also as a GeoPackage (whole runs and --slurm).
-    #[arg(long)]
-    pub gpkg: Option<PathBuf>,
+    /// The merged footprints also in FILE (whole runs and --slurm), by extension: `.gpkg`
+    /// (GeoPackage), `.fgb` (FlatGeobuf), `.geojson`; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub also: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -80,9 +86,10 @@ pub struct MergeArgs {
     /// The merged GeoParquet (default: FOLDER/merged.parquet).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Also a GeoPackage.
-    #[arg(long)]
-    pub gpkg: Option<PathBuf>,
+    /// The merged footprints also in FILE, by extension: `.gpkg` (GeoPackage), `.fgb`
+    /// (FlatGeobuf), `.geojson`; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub also: Vec<PathBuf>,
     /// Footprints of overlapping scenes above this IoU are one building (the more confident
     /// is kept).
     #[arg(long, default_value_t = 0.5)]
@@ -150,7 +157,7 @@ pub fn run(args: &MapArgs) -> anyhow::Result<()> {
         let report = merge(
             &args.out,
             &MergeOptions {
-                gpkg: args.gpkg.clone(),
+                also: args.also.clone(),
                 ..MergeOptions::default()
             },
         )?;
@@ -174,7 +181,7 @@ pub fn run_merge(args: &MergeArgs) -> anyhow::Result<()> {
         &args.folder,
         &MergeOptions {
             out: args.out.clone(),
-            gpkg: args.gpkg.clone(),
+            also: args.also.clone(),
             iou: args.iou,
         },
     )?;
@@ -198,8 +205,8 @@ fn print_manifest(m: &ShardManifest) {
     let sum = |f: fn(&crate::session::map::UnitDone) -> f64| m.done.iter().map(f).sum::<f64>();
     let resumed = m.done.iter().filter(|d| d.resumed).count();
     println!(
-        "shard {}: {} units done ({resumed} found done), {} failed, {} footprints, {:.3} km2 in {:.1} s \
-         (read {:.1} s, predict {:.1} s, trace {:.1} s, write {:.1} s)",
+        "shard {}: {} units done ({resumed} found done), {} failed, {} footprints, {:.3} km2 \
+         in {:.1} s (read {:.1} s, predict {:.1} s, trace {:.1} s, write {:.1} s)",
         m.shard,
         m.done.len(),
         m.failed.len(),
@@ -348,7 +355,7 @@ fn slurm(args: &MapArgs, tasks: usize) -> anyhow::Result<()> {
     let report = merge(
         &out,
         &MergeOptions {
-            gpkg: args.gpkg.clone(),
+            also: args.also.clone(),
             ..MergeOptions::default()
         },
     )?;

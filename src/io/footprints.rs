@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::IoError;
-use super::gpkg::{read_gpkg, write_gpkg};
+use super::gpkg::{read_gpkg, write_flatgeobuf, write_gpkg};
 use super::set::{Footprint, Footprints, Space};
 use super::spacenet_csv::read_spacenet_csv;
 use super::wkt_text::multipolygon_wkt;
@@ -19,10 +19,11 @@ pub enum Format {
     Csv,
     GeoPackage,
     GeoParquet,
+    FlatGeobuf,
 }
 
 impl Format {
-    /// `.geojson`/`.json`, `.csv`, `.gpkg`, `.parquet`.
+    /// `.geojson`/`.json`, `.csv`, `.gpkg`, `.parquet`, `.fgb`.
     pub fn of(path: &Path) -> Result<Self, IoError> {
         let ext = path
             .extension()
@@ -33,9 +34,11 @@ impl Format {
             "csv" => Ok(Self::Csv),
             "gpkg" => Ok(Self::GeoPackage),
             "parquet" | "geoparquet" => Ok(Self::GeoParquet),
+            "fgb" => Ok(Self::FlatGeobuf),
             _ => Err(IoError::Format {
                 path: path.to_path_buf(),
-                reason: "unknown footprint format: use .geojson, .csv, .gpkg or .parquet".into(),
+                reason: "unknown footprint format: use .geojson, .csv, .gpkg, .parquet or .fgb"
+                    .into(),
             }),
         }
     }
@@ -46,7 +49,7 @@ impl Format {
     }
 }
 
-/// Reads footprints from a GeoJSON, SpaceNet CSV or GeoPackage file.
+/// Reads footprints from a GeoJSON, SpaceNet CSV, GeoPackage, GeoParquet or FlatGeobuf file.
 pub fn read_footprints(path: &Path) -> Result<Footprints, IoError> {
     match Format::of(path)? {
         Format::GeoJson => {
@@ -101,7 +104,7 @@ pub fn read_footprints(path: &Path) -> Result<Footprints, IoError> {
                 image_id,
             })
         }
-        Format::GeoPackage => read_gpkg(path),
+        Format::GeoPackage | Format::FlatGeobuf => read_gpkg(path),
         Format::GeoParquet => read_parquet(path),
     }
 }
@@ -225,6 +228,7 @@ pub fn write_footprints(path: &Path, set: &Footprints) -> Result<(), IoError> {
             Format::Csv => write_csv(tmp, set),
             Format::GeoPackage => write_gpkg(tmp, set),
             Format::GeoParquet => write_parquet(tmp, set),
+            Format::FlatGeobuf => write_flatgeobuf(tmp, set),
         },
         |error| IoError::File {
             path: path.to_path_buf(),

@@ -9,9 +9,9 @@ use geo::Area;
 use super::SessionError;
 use crate::io::{Footprints, Format, SceneGrid, Space, write_footprints};
 
-/// Writes `set` to `path` (.geojson, .csv or .gpkg, by extension), moved into the space the
-/// format holds through `grid` (the scene's: pixels for a SpaceNet CSV, the scene's CRS for
-/// the others) and, with `wgs84`, into longitude/latitude (RFC 7946). Footprints in a
+/// Writes `set` to `path` (.geojson, .csv, .gpkg, .parquet or .fgb, by extension), moved into
+/// the space the format holds through `grid` (the scene's: pixels for a SpaceNet CSV, the
+/// scene's CRS for the others) and, with `wgs84`, into longitude/latitude (RFC 7946). Footprints in a
 /// projected CRS without an area get theirs in m². Returns what was written.
 ///
 /// `set` must already be in the format's space when `grid` is `None`.

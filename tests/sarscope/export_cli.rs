@@ -197,7 +197,7 @@ fn export_refuses_what_it_cannot_do_and_leaves_no_partial_file() {
 
     let out = export(&csv, &dir.path().join("truth.shp"), None);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains(".geojson, .csv or .gpkg"));
+    assert!(text(&out.stderr).contains(".geojson, .csv, .gpkg, .parquet or .fgb"));
 
     let broken = dir.path().join("broken.geojson");
     std::fs::write(&broken, "{\"type\": \"Feature\"").unwrap();

@@ -311,7 +311,16 @@ fn shards_killed_and_run_again_merge_to_what_one_process_maps() {
     .unwrap();
     assert_eq!(manifest["finished"], true);
     assert!(manifest["failed"].as_array().unwrap().is_empty());
-    let out = sarscope_cmd().arg("merge").arg(&sharded).output().unwrap();
+    let (fgb, gpkg) = (dir.path().join("m.fgb"), dir.path().join("m.gpkg"));
+    let out = sarscope_cmd()
+        .arg("merge")
+        .arg(&sharded)
+        .arg("--also")
+        .arg(&fgb)
+        .arg("--also")
+        .arg(&gpkg)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}{}",
@@ -325,6 +334,23 @@ fn shards_killed_and_run_again_merge_to_what_one_process_maps() {
     );
     let merged_shards = footprints(&sharded.join("merged.parquet"));
     assert_same_footprints(&merged_shards, &merged_one);
+    // The same through GDAL: FlatGeobuf and GeoPackage, with scene and model kept.
+    for also in [&fgb, &gpkg] {
+        let read = sarscope::io::read_footprints(also).unwrap();
+        assert_eq!(read.items.len(), merged_one.len(), "{}", also.display());
+        assert_eq!(read.space, sarscope::io::Space::World { epsg: Some(32631) });
+        let scenes: std::collections::BTreeSet<String> = read
+            .items
+            .iter()
+            .filter_map(|f| f.image_id.clone())
+            .collect();
+        assert_eq!(scenes.len(), 5, "{}", also.display());
+        assert!(
+            read.items
+                .iter()
+                .all(|f| f.source == "sarscope_unet11_synth")
+        );
+    }
 
     // Our reader and GeoParquet's metadata: the CRS as PROJJSON, the bbox covering column.
     let read = read_geoparquet(&one.join("merged.parquet")).unwrap();
@@ -401,6 +427,45 @@ fn an_unreadable_scene_is_recorded_and_the_run_goes_on() {
     assert!(!failed[0]["reason"].as_str().unwrap().is_empty());
     assert_eq!(manifest["done"].as_array().unwrap().len(), 1);
     assert!(!footprints(&out_dir.join("merged.parquet")).is_empty());
+}
+
+/// `--slurm N --dry-run` prints the array job: N tasks, requeued when cancelled, each running
+/// its shard of the same run with absolute paths; nothing is submitted or written.
+#[test]
+fn the_slurm_script_is_printed_on_a_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("run");
+    let weights = shipped();
+    let out = run_map(&[
+        dir.path().as_os_str(),
+        os("--weights"),
+        weights.as_os_str(),
+        os("--out"),
+        out_dir.as_os_str(),
+        os("--slurm"),
+        os("4"),
+        os("--sbatch"),
+        os("--partition=gpu"),
+        os("--dry-run"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = text(&out.stdout);
+    for line in [
+        "#!/bin/bash",
+        "#SBATCH --array=0-3",
+        "#SBATCH --requeue",
+        "#SBATCH --partition=gpu",
+        &format!("#SBATCH --output={}/slurm/%A_%a.out", out_dir.display()),
+    ] {
+        assert!(script.lines().any(|l| l == line), "{line} in:\n{script}");
+    }
+    let exec = script.lines().find(|l| l.starts_with("exec ")).unwrap();
+    assert!(
+        exec.contains(" map ") && exec.contains("--shards '4'"),
+        "{exec}"
+    );
+    assert!(exec.contains(&format!("'{}'", weights.display())), "{exec}");
+    assert!(!out_dir.exists(), "a dry run writes nothing");
 }
 
 /// A list naming missing files is refused up front with each line named; a folder holding

@@ -21,8 +21,8 @@ use crate::replace::Replacement;
 pub struct MergeOptions {
     /// The merged GeoParquet (default: `merged.parquet` in the run's folder).
     pub out: Option<PathBuf>,
-    /// Also a GeoPackage.
-    pub gpkg: Option<PathBuf>,
+    /// Also these files, by extension (`.gpkg`, `.fgb` through GDAL; `.geojson`).
+    pub also: Vec<PathBuf>,
     /// Footprints above this IoU are one building.
     pub iou: f64,
 }
@@ -31,7 +31,7 @@ impl Default for MergeOptions {
     fn default() -> Self {
         Self {
             out: None,
-            gpkg: None,
+            also: Vec::new(),
             iou: 0.5,
         }
     }
@@ -111,8 +111,8 @@ pub fn merge(folder: &Path, options: &MergeOptions) -> Result<MergeReport, MapEr
         |tmp| crate::io::geoparquet::write_geoparquet(tmp, &layer).map_err(MapError::from),
         |e| MapError::file(&out, e),
     )?;
-    if let Some(gpkg) = &options.gpkg {
-        write_gpkg(gpkg, &layer, run.crs_wkt.as_deref())?;
+    for path in &options.also {
+        write_also(path, &layer, run.crs_wkt.as_deref())?;
     }
     Ok(MergeReport {
         out,
@@ -220,7 +220,9 @@ fn summarize(rows: &[MappedFootprint]) -> Vec<SceneSummary> {
         .collect()
 }
 
-fn write_gpkg(path: &Path, layer: &MappedLayer, crs_wkt: Option<&str>) -> Result<(), MapError> {
+/// The merged layer in another format (by `path`'s extension): the model's name as each
+/// footprint's source, its scene as its image id.
+fn write_also(path: &Path, layer: &MappedLayer, crs_wkt: Option<&str>) -> Result<(), MapError> {
     use crate::io::{Footprint, Footprints, Space};
     let epsg = crs_wkt
         .and_then(|w| gdal::spatial_ref::SpatialRef::from_wkt(w).ok())
