@@ -271,12 +271,7 @@ pub struct ReadLayer {
 /// Reads a GeoParquet file written by [`write_geoparquet`] (or any with the same columns and
 /// a WKB polygon `geometry`).
 pub fn read_geoparquet(path: &Path) -> Result<ReadLayer, IoError> {
-    let file = std::fs::File::open(path).map_err(|error| IoError::File {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format_error(path, e))?;
+    let builder = open_parquet(path)?;
     let geo_text = builder
         .metadata()
         .file_metadata()
@@ -309,15 +304,18 @@ pub fn read_geoparquet(path: &Path) -> Result<ReadLayer, IoError> {
     })
 }
 
-/// Rows in a GeoParquet (or any Parquet) file, from its footer.
-pub fn row_count(path: &Path) -> Result<usize, IoError> {
+/// A Parquet file opened for reading (its footer read).
+fn open_parquet(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, IoError> {
     let file = std::fs::File::open(path).map_err(|error| IoError::File {
         path: path.to_path_buf(),
         error,
     })?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format_error(path, e))?;
-    let rows = builder.metadata().file_metadata().num_rows();
+    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format_error(path, e))
+}
+
+/// Rows in a GeoParquet (or any Parquet) file, from its footer.
+pub fn row_count(path: &Path) -> Result<usize, IoError> {
+    let rows = open_parquet(path)?.metadata().file_metadata().num_rows();
     Ok(usize::try_from(rows).unwrap_or(0))
 }
 

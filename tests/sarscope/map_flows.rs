@@ -151,6 +151,25 @@ fn os(s: &str) -> &std::ffi::OsStr {
     std::ffi::OsStr::new(s)
 }
 
+/// `count` synthetic scenes of `size` (seeds from `seed`) in `dir/scenes`, returned.
+pub(super) fn synth_scenes(dir: &Path, count: u64, size: (usize, usize), seed: u64) -> PathBuf {
+    let scenes = dir.join("scenes");
+    std::fs::create_dir(&scenes).unwrap();
+    for i in 0..count {
+        let config = sarscope::synth::SynthConfig {
+            width: size.0,
+            height: size.1,
+            seed: seed + i,
+            ..sarscope::synth::SynthConfig::default()
+        };
+        sarscope::synth::generate(&config, i)
+            .unwrap()
+            .write(&scenes)
+            .unwrap();
+    }
+    scenes
+}
+
 /// The parts a run's folder holds (not counting temporary files).
 pub(super) fn parts_in(folder: &Path) -> usize {
     std::fs::read_dir(folder.join("parts"))
@@ -204,20 +223,7 @@ pub(super) fn assert_same_footprints(got: &[MappedFootprint], want: &[MappedFoot
 #[test]
 fn shards_killed_and_run_again_merge_to_what_one_process_maps() {
     let dir = tempfile::tempdir().unwrap();
-    let scenes = dir.path().join("scenes");
-    std::fs::create_dir(&scenes).unwrap();
-    for i in 0..4u64 {
-        let config = sarscope::synth::SynthConfig {
-            width: 600,
-            height: 520,
-            seed: 40 + i,
-            ..sarscope::synth::SynthConfig::default()
-        };
-        sarscope::synth::generate(&config, i)
-            .unwrap()
-            .write(&scenes)
-            .unwrap();
-    }
+    let scenes = synth_scenes(dir.path(), 4, (600, 520), 40);
     let (big, _) = mosaic(dir.path(), 2, 2);
     std::fs::rename(&big, scenes.join("zz_mosaic.tif")).unwrap();
     let weights = shipped();
@@ -573,20 +579,7 @@ impl Drop for SmallDisk {
 #[test]
 fn a_full_disk_never_leaves_a_half_written_part_taken_as_done() {
     let dir = tempfile::tempdir().unwrap();
-    let scenes = dir.path().join("scenes");
-    std::fs::create_dir(&scenes).unwrap();
-    for i in 0..6u64 {
-        let config = sarscope::synth::SynthConfig {
-            width: 520,
-            height: 520,
-            seed: 80 + i,
-            ..sarscope::synth::SynthConfig::default()
-        };
-        sarscope::synth::generate(&config, i)
-            .unwrap()
-            .write(&scenes)
-            .unwrap();
-    }
+    let scenes = synth_scenes(dir.path(), 6, (520, 520), 80);
     let weights = shipped();
     let map_into = |out: &Path| {
         run_map(&[

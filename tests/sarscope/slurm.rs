@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::common::{sarscope_cmd, text};
-use super::map_flows::{assert_same_footprints, footprints, parts_in, shipped};
+use super::map_flows::{assert_same_footprints, footprints, parts_in, shipped, synth_scenes};
 
 /// The cluster: started on creation, stopped (every daemon it started) when dropped.
 struct Cluster {
@@ -59,20 +59,7 @@ impl Drop for Cluster {
 #[test]
 fn a_slurm_array_with_a_task_requeued_merges_to_what_one_process_maps() {
     let dir = tempfile::tempdir().unwrap();
-    let scenes = dir.path().join("scenes");
-    std::fs::create_dir(&scenes).unwrap();
-    for i in 0..8u64 {
-        let config = sarscope::synth::SynthConfig {
-            width: 520,
-            height: 520,
-            seed: 60 + i,
-            ..sarscope::synth::SynthConfig::default()
-        };
-        sarscope::synth::generate(&config, i)
-            .unwrap()
-            .write(&scenes)
-            .unwrap();
-    }
+    let scenes = synth_scenes(dir.path(), 8, (520, 520), 60);
     let demo = sarscope::synth::generate(&sarscope::synth::SynthConfig::default(), 0).unwrap();
     let tile = demo.write(dir.path()).unwrap().tif;
     sarscope::synth::write_mosaic_vrt(
