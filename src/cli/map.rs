@@ -144,12 +144,24 @@ pub fn run(args: &MapArgs) -> anyhow::Result<()> {
         predictor.device.description
     );
     let bar = ProgressLine::new(format!("shard {shard}"));
+    // Without a terminal (a batch job's log) a line per unit instead of the bar.
+    let log_lines = !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let started = std::time::Instant::now();
     let manifest = run_shard(&predictor, &plan, shard, &settings, &mut |p| {
         bar.update(
             p.units_done,
             p.units_total,
             &format!("units, {} footprints", p.footprints),
         );
+        if log_lines && p.units_done > 0 {
+            eprintln!(
+                "shard {shard}: {}/{} units, {} footprints, {:.1} s",
+                p.units_done,
+                p.units_total,
+                p.footprints,
+                started.elapsed().as_secs_f64()
+            );
+        }
     })?;
     bar.finish();
     print_manifest(&manifest);

@@ -173,6 +173,25 @@ pub fn reproject_to_epsg(
     transform_polygons(polygons, source, target)
 }
 
+/// Reprojects polygons from the CRS `from_wkt` into the CRS `to_wkt`.
+pub fn reproject_wkt(
+    polygons: &[MultiPolygon<f64>],
+    from_wkt: &str,
+    to_wkt: &str,
+) -> Result<Vec<MultiPolygon<f64>>, PlaceError> {
+    let parse = |wkt: &str, which: &'static str| {
+        SpatialRef::from_wkt(wkt).map_err(|e| PlaceError::Wkt {
+            which,
+            reason: e.to_string(),
+        })
+    };
+    transform_polygons(
+        polygons,
+        parse(from_wkt, "source")?,
+        parse(to_wkt, "target")?,
+    )
+}
+
 fn transform_polygons(
     polygons: &[MultiPolygon<f64>],
     mut source: SpatialRef,

@@ -14,7 +14,7 @@ mod wkt_text;
 pub use footprints::{Format, read_footprints, write_footprints};
 pub use geojson_in::{
     GeoJsonFootprints, epsg_of_crs_name, pixel_from_world, read_footprints_geojson, reproject,
-    reproject_to_epsg, world_from_pixel,
+    reproject_to_epsg, reproject_wkt, world_from_pixel,
 };
 pub use geojson_out::write_footprints_geojson;
 pub use set::{Footprint, Footprints, SceneGrid, Space};

@@ -639,3 +639,91 @@ fn a_full_disk_never_leaves_a_half_written_part_taken_as_done() {
         &footprints(&roomy.join("merged.parquet")),
     );
 }
+
+/// A scene in another CRS joins the run's layer with its footprints reprojected into the
+/// run's CRS (the first scene's): a copy of a scene labelled UTM 32N instead of 31N gives the
+/// same buildings, each vertex where GDAL's own `gdaltransform` puts it.
+#[test]
+fn a_scene_in_another_crs_is_reprojected_into_the_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenes = synth_scenes(dir.path(), 1, (520, 520), 90);
+    let a = std::fs::read_dir(&scenes)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "tif"))
+        .unwrap();
+    let b = scenes.join("zz_zone32.tif");
+    let status = std::process::Command::new("gdal_translate")
+        .args(["-q", "-a_srs", "EPSG:32632"])
+        .arg(&a)
+        .arg(&b)
+        .status()
+        .expect("gdal_translate runs (Debian package gdal-bin)");
+    assert!(status.success());
+    let out_dir = dir.path().join("run");
+    let weights = shipped();
+    let out = run_map(&[
+        scenes.as_os_str(),
+        os("--weights"),
+        weights.as_os_str(),
+        os("--device"),
+        os("cpu"),
+        os("--out"),
+        out_dir.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let rows = footprints(&out_dir.join("merged.parquet"));
+    let stem = a.file_stem().unwrap().to_string_lossy().into_owned();
+    let of = |scene: &str| -> Vec<&MappedFootprint> {
+        let mut v: Vec<&MappedFootprint> = rows.iter().filter(|r| r.scene == scene).collect();
+        v.sort_by(|x, y| x.confidence.total_cmp(&y.confidence));
+        v
+    };
+    let (in_a, in_b) = (of(&stem), of("zz_zone32"));
+    assert!(
+        in_a.len() > 5 && in_a.len() == in_b.len(),
+        "{} {}",
+        in_a.len(),
+        in_b.len()
+    );
+    // Each of b's first vertices, taken in zone 32 and moved to zone 31 by GDAL's CLI.
+    let input: String = in_a
+        .iter()
+        .map(|f| {
+            let c = f.polygon.exterior().0[0];
+            format!("{} {}\n", c.x, c.y)
+        })
+        .collect();
+    let mut cmd = std::process::Command::new("gdaltransform")
+        .args(["-s_srs", "EPSG:32632", "-t_srs", "EPSG:32631", "-output_xy"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gdaltransform runs (gdal-bin)");
+    use std::io::Write as _;
+    cmd.stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let moved = text(&cmd.wait_with_output().unwrap().stdout);
+    for ((line, fa), fb) in moved.lines().zip(&in_a).zip(&in_b) {
+        assert_eq!(fa.confidence.to_bits(), fb.confidence.to_bits());
+        assert_eq!(fa.area_m2, fb.area_m2);
+        let xy: Vec<f64> = line
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let c = fb.polygon.exterior().0[0];
+        assert!(
+            (c.x - xy[0]).abs() < 1e-3 && (c.y - xy[1]).abs() < 1e-3,
+            "{c:?} vs {xy:?}"
+        );
+    }
+}

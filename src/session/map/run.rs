@@ -75,7 +75,8 @@ pub struct RunIdentity {
     pub threshold: f32,
     pub min_area_px: f64,
     pub units: usize,
-    /// The CRS of the footprints (the first scene's): scenes in another one fail.
+    /// The CRS of the footprints (the first scene's): those of scenes in another one are
+    /// reprojected into it.
     pub crs_wkt: Option<String>,
 }
 
@@ -483,14 +484,16 @@ impl Context<'_> {
             return Err(reason.clone());
         }
         let scene = Scene::open(&planned.path).map_err(|e| e.to_string())?;
+        // A scene in another CRS has its footprints reprojected into the run's; one without a
+        // CRS (pixels) among georeferenced ones, or the reverse, cannot join the layer.
         let scene_crs = scene.crs().map(|c| c.wkt.clone());
-        if scene_crs != self.identity.crs_wkt {
+        if scene_crs.is_some() != self.identity.crs_wkt.is_some() {
             let name = |wkt: &Option<String>| match wkt {
                 None => "no CRS".to_string(),
                 Some(w) => crs_name(w),
             };
             return Err(format!(
-                "its CRS ({}) is not the run's ({}): map scenes of another CRS in their own run",
+                "its CRS ({}) cannot join the run's ({}): map scenes without a CRS in their own run",
                 name(&scene_crs),
                 name(&self.identity.crs_wkt)
             ));
@@ -573,17 +576,37 @@ impl Context<'_> {
             .get(unit.scene)
             .map(|s| s.name.clone())
             .unwrap_or_default();
+        let mut polygons: Vec<geo::Polygon<f64>> = buildings
+            .iter()
+            .map(|b| match gt {
+                Some(g) => to_world(&b.polygon, &g),
+                None => b.polygon.clone(),
+            })
+            .collect();
+        // Into the run's CRS (the area stays the one measured on the scene's own grid).
+        let scene_crs = scene.crs().map(|c| c.wkt.as_str());
+        if let (Some(from), Some(to)) = (scene_crs, self.identity.crs_wkt.as_deref())
+            && from != to
+        {
+            let multi: Vec<geo::MultiPolygon<f64>> = polygons
+                .into_iter()
+                .map(|p| geo::MultiPolygon(vec![p]))
+                .collect();
+            polygons = crate::io::reproject_wkt(&multi, from, to)
+                .map_err(|e| MapError::Input(format!("into the run's CRS: {e}")))?
+                .into_iter()
+                .filter_map(|m| m.0.into_iter().next())
+                .collect();
+        }
         let rows: Vec<MappedFootprint> = buildings
             .iter()
-            .map(|b| MappedFootprint {
+            .zip(polygons)
+            .map(|(b, polygon)| MappedFootprint {
                 scene: name.clone(),
                 model: self.identity.model.clone(),
                 confidence: b.confidence,
                 area_m2: gt.map(|g| g.pixel_area() * b.area_px),
-                polygon: match gt {
-                    Some(g) => to_world(&b.polygon, &g),
-                    None => b.polygon.clone(),
-                },
+                polygon,
             })
             .collect();
         let layer = MappedLayer {
