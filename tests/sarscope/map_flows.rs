@@ -170,6 +170,31 @@ pub(super) fn synth_scenes(dir: &Path, count: u64, size: (usize, usize), seed: u
     scenes
 }
 
+/// `map`'s arguments for `scenes` into `out`: the shipped weights on the CPU, 1024 px blocks.
+pub(super) fn map_args(scenes: &Path, out: &Path) -> Vec<std::ffi::OsString> {
+    vec![
+        scenes.into(),
+        "--weights".into(),
+        shipped().into(),
+        "--device".into(),
+        "cpu".into(),
+        "--block".into(),
+        "1024".into(),
+        "--out".into(),
+        out.into(),
+    ]
+}
+
+/// Asserts a run succeeded, showing what it said when not.
+pub(super) fn assert_ran(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
 /// The parts a run's folder holds (not counting temporary files).
 pub(super) fn parts_in(folder: &Path) -> usize {
     std::fs::read_dir(folder.join("parts"))
@@ -226,31 +251,13 @@ fn shards_killed_and_run_again_merge_to_what_one_process_maps() {
     let scenes = synth_scenes(dir.path(), 4, (600, 520), 40);
     let (big, _) = mosaic(dir.path(), 2, 2);
     std::fs::rename(&big, scenes.join("zz_mosaic.tif")).unwrap();
-    let weights = shipped();
-    let common = |out: &Path| -> Vec<std::ffi::OsString> {
-        vec![
-            scenes.clone().into(),
-            "--weights".into(),
-            weights.clone().into(),
-            "--device".into(),
-            "cpu".into(),
-            "--block".into(),
-            "1024".into(),
-            "--out".into(),
-            out.into(),
-        ]
-    };
+    let common = |out: &Path| map_args(&scenes, out);
     // One process: the whole run, merged.
     let one = dir.path().join("one");
     let args = common(&one);
     let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
     let out = run_map(&args);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_ran(&out);
     let said = text(&out.stdout);
     assert!(
         said.contains("4 units") || said.contains("8 units"),
@@ -297,12 +304,7 @@ fn shards_killed_and_run_again_merge_to_what_one_process_maps() {
             .args(["--shard", &shard])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        assert_ran(&out);
         if i == 0 && killed_early {
             assert!(
                 text(&out.stdout).contains("found done"),
@@ -327,12 +329,7 @@ fn shards_killed_and_run_again_merge_to_what_one_process_maps() {
         .arg(&gpkg)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_ran(&out);
     assert!(
         text(&out.stdout).contains("zz_mosaic"),
         "{}",
@@ -623,12 +620,7 @@ fn a_full_disk_never_leaves_a_half_written_part_taken_as_done() {
     }
     disk.grow(64 << 20);
     let out = map_into(&run);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_ran(&out);
     assert!(
         text(&out.stdout).contains(&format!("({} found done)", entries.len())),
         "{}",
@@ -672,12 +664,7 @@ fn a_scene_in_another_crs_is_reprojected_into_the_runs() {
         os("--out"),
         out_dir.as_os_str(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_ran(&out);
     let rows = footprints(&out_dir.join("merged.parquet"));
     let stem = a.file_stem().unwrap().to_string_lossy().into_owned();
     let of = |scene: &str| -> Vec<&MappedFootprint> {

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::common::{sarscope_cmd, text};
-use super::map_flows::{assert_same_footprints, footprints, parts_in, shipped, synth_scenes};
+use super::map_flows::{
+    assert_ran, assert_same_footprints, footprints, map_args, parts_in, synth_scenes,
+};
 
 /// The cluster: started on creation, stopped (every daemon it started) when dropped.
 struct Cluster {
@@ -72,29 +74,14 @@ fn a_slurm_array_with_a_task_requeued_merges_to_what_one_process_maps() {
         &scenes.join("zz_mosaic.vrt"),
     )
     .unwrap();
-    let weights = shipped();
-    let args = |out: &Path| -> Vec<std::ffi::OsString> {
-        vec![
-            "map".into(),
-            scenes.clone().into(),
-            "--weights".into(),
-            weights.clone().into(),
-            "--device".into(),
-            "cpu".into(),
-            "--block".into(),
-            "1024".into(),
-            "--out".into(),
-            out.into(),
-        ]
+    let args = |out: &Path| {
+        let mut a: Vec<std::ffi::OsString> = vec!["map".into()];
+        a.extend(map_args(&scenes, out));
+        a
     };
     let one = dir.path().join("one");
     let out = sarscope_cmd().args(args(&one)).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_ran(&out);
     assert!(
         text(&out.stdout).contains("9 scenes, 12 units"),
         "{}",
