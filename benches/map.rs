@@ -1,17 +1,23 @@
 //! `sarscope map` at scale: throughput (km2 per hour, scenes per minute) of demo-like 900 px
 //! scenes with the shipped UNet11 on the CPU, by one process and by two shards at once, with
 //! the time per stage (read, predict, trace, write) from the shards' manifests; and resident
-//! memory (the high-water mark) while a shard maps blocks of the 20,700 px mosaic.
+//! memory (the high-water mark) while a shard maps blocks of the 20,700 px mosaic. Next to it,
+//! in the same run, the Python peer pipeline (benches/map_peer.py: PyTorch UNet11 with the same
+//! weights, exported here as safetensors under PyTorch's names, + rasterio shapes + shapely +
+//! pyarrow) on the same scenes, one process.
 //!
 //! ```text
 //! cargo bench --profile dev --config benches/ours-as-release.toml --bench map \
 //!     [-- --scenes 12 --mosaic-copies 23 --mosaic-shards 16]
 //! ```
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use burn::store::ModuleSnapshot;
 use clap::Parser;
 use sarscope::synth::{SynthConfig, generate, write_mosaic_vrt};
 
@@ -117,6 +123,56 @@ fn run_all(mut commands: Vec<Command>) -> anyhow::Result<(f64, f64)> {
     Ok((wall, peak_kb as f64 / 1024.0))
 }
 
+/// The Python peer on the same scenes with the same weights: its time and the ratio.
+fn peer(args: &Args, dir: &Path, scenes: &Path, ours_s: f64) {
+    let run = || -> anyhow::Result<serde_json::Value> {
+        let weights = dir.join("unet11_torch.safetensors");
+        export_for_torch(&weights)?;
+        let mut tiles: Vec<String> = std::fs::read_dir(scenes)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tif"))
+            .map(|p| p.display().to_string())
+            .collect();
+        tiles.sort();
+        let out = dir.join("peer.parquet");
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut peer_args = vec![
+            "--weights".to_string(),
+            weights.display().to_string(),
+            "--threads".into(),
+            threads.to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        peer_args.extend(tiles);
+        let refs: Vec<&str> = peer_args.iter().map(String::as_str).collect();
+        let text = common::run_peer_script("python3", "benches/map_peer.py", &refs)?;
+        Ok(serde_json::from_str(&text)?)
+    };
+    match run() {
+        Ok(p) => {
+            let s = p["seconds"].as_f64().unwrap_or(f64::NAN);
+            let st = &p["stages"];
+            println!(
+                "  peer (PyTorch {} + rasterio + shapely, 1 process): {} scenes, {} footprints \
+                 in {s:.1} s: {:.1} scenes/min; read {:.1}, predict {:.1}, trace {:.1}, write \
+                 {:.2} s; ours 1 process {:.1}x faster",
+                p["torch"].as_str().unwrap_or("?"),
+                p["scenes"],
+                p["footprints"],
+                args.scenes as f64 / s * 60.0,
+                st["read"].as_f64().unwrap_or(0.0),
+                st["predict"].as_f64().unwrap_or(0.0),
+                st["trace"].as_f64().unwrap_or(0.0),
+                st["write"].as_f64().unwrap_or(0.0),
+                s / ours_s
+            );
+        }
+        Err(e) => println!("  peer not run: {e:#}"),
+    }
+}
+
 fn map_command(inputs: &[&Path], out: &Path, shard: Option<(usize, usize)>) -> Command {
     let mut c = sarscope();
     c.arg("map").args(inputs);
@@ -126,6 +182,44 @@ fn map_command(inputs: &[&Path], out: &Path, shard: Option<(usize, usize)>) -> C
         c.arg("--shard").arg(format!("{i}/{n}"));
     }
     c
+}
+
+/// The shipped weights as safetensors under the baseline's (PyTorch) names, for the peer.
+fn export_for_torch(out: &Path) -> anyhow::Result<usize> {
+    let device = sarscope::model::select_device(sarscope::model::DeviceChoice::Cpu)?;
+    let loaded = sarscope::model::load_weights(&shipped(), &device.device)?;
+    let mut names = std::collections::HashMap::new();
+    for layer in loaded.config.layers() {
+        for part in ["weight", "bias"] {
+            names.insert(
+                format!("{}.{part}", layer.ours),
+                format!("{}.{part}", layer.torch),
+            );
+        }
+    }
+    let mut header = serde_json::Map::new();
+    let mut data: Vec<u8> = Vec::new();
+    for tensor in loaded.model.collect(None, None, true) {
+        let (name, dtype, shape, _, bytes) =
+            tensor.into_parts().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        anyhow::ensure!(dtype == burn::tensor::DType::F32, "{name}: {dtype:?}");
+        let torch = names
+            .get(&name)
+            .ok_or_else(|| anyhow::anyhow!("no PyTorch name for {name}"))?;
+        let start = data.len();
+        data.extend_from_slice(&bytes);
+        header.insert(
+            torch.clone(),
+            serde_json::json!({"dtype": "F32", "shape": shape.to_vec(), "data_offsets": [start, data.len()]}),
+        );
+    }
+    let header = serde_json::Value::Object(header).to_string();
+    let mut file = Vec::with_capacity(8 + header.len() + data.len());
+    file.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    file.extend_from_slice(header.as_bytes());
+    file.extend_from_slice(&data);
+    std::fs::write(out, file)?;
+    Ok(names.len())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -145,6 +239,7 @@ fn main() -> anyhow::Result<()> {
         args.scenes,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    let mut one_process_s = f64::NAN;
     for processes in [1usize, 2] {
         let run = dir.path().join(format!("run{processes}"));
         let commands = (0..processes)
@@ -158,6 +253,9 @@ fn main() -> anyhow::Result<()> {
             wall += t.elapsed().as_secs_f64();
         }
         let a = account(&run)?;
+        if processes == 1 {
+            one_process_s = wall;
+        }
         println!(
             "  {processes} process{}: {} units, {} footprints, {:.3} km2 in {wall:.1} s: \
              {:.1} scenes/min, {:.2} km2/h; stages (s, summed over processes): read {:.1}, \
@@ -174,6 +272,7 @@ fn main() -> anyhow::Result<()> {
             a.stages[3],
         );
     }
+    peer(&args, dir.path(), &scenes, one_process_s);
     if args.mosaic_copies > 0 {
         let demo = generate(&SynthConfig::default(), 0)?;
         let tile = demo.write(dir.path())?.tif;
