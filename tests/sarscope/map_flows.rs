@@ -565,7 +565,10 @@ impl SmallDisk {
 
 impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.at).status();
+        let _ = std::process::Command::new("umount")
+            .arg("--lazy")
+            .arg(&self.at)
+            .status();
     }
 }
 
