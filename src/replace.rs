@@ -7,6 +7,20 @@
 
 use std::path::{Path, PathBuf};
 
+/// Replaces `path` whole with `bytes`, synced to disk before it is renamed into place (a
+/// manifest or log that must survive a crash right after it is written).
+pub fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    Replacement::new(path).write(
+        |tmp| {
+            let mut file = std::fs::File::create(tmp)?;
+            file.write_all(bytes)?;
+            file.sync_all()
+        },
+        |e| e,
+    )
+}
+
 /// A target file and the temporary file its new content goes to first.
 #[derive(Clone, Debug)]
 pub struct Replacement {

@@ -1,7 +1,6 @@
 //! `sarscope train`: the UNet11 trained on synthetic scenes and/or GeoTIFFs with footprints,
 //! weights and a model card out.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -425,14 +424,6 @@ pub(super) fn write_log(path: &Path, log: &[crate::train::LogLine]) -> anyhow::R
             line.f1.map(|f| f.to_string()).unwrap_or_default()
         );
     }
-    crate::replace::Replacement::new(path)
-        .write(
-            |tmp| {
-                let mut file = std::fs::File::create(tmp)?;
-                file.write_all(text.as_bytes())?;
-                file.sync_all()
-            },
-            |e| e,
-        )
+    crate::replace::write_synced(path, text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }

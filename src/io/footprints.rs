@@ -125,15 +125,7 @@ fn read_parquet(path: &Path) -> Result<Footprints, IoError> {
         .rows
         .into_iter()
         .enumerate()
-        .map(|(n, r)| Footprint {
-            id: (n + 1).to_string(),
-            source: r.model,
-            confidence: Some(r.confidence),
-            area_m2: r.area_m2,
-            iou: None,
-            image_id: Some(r.scene),
-            polygon: geo::MultiPolygon(vec![r.polygon]),
-        })
+        .map(|(n, r)| r.into_footprint(n + 1))
         .collect();
     Ok(Footprints {
         items,

@@ -44,6 +44,22 @@ pub struct MappedFootprint {
     pub polygon: Polygon<f64>,
 }
 
+impl MappedFootprint {
+    /// The footprint in sarscope's common model, numbered `id`: the model's name as its
+    /// source, its scene as its image id.
+    pub fn into_footprint(self, id: usize) -> super::Footprint {
+        super::Footprint {
+            id: id.to_string(),
+            source: self.model,
+            confidence: Some(self.confidence),
+            area_m2: self.area_m2,
+            iou: None,
+            image_id: Some(self.scene),
+            polygon: geo::MultiPolygon(vec![self.polygon]),
+        }
+    }
+}
+
 /// Mapped buildings in one CRS.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MappedLayer {

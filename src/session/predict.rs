@@ -96,6 +96,16 @@ impl Predictor {
     }
 }
 
+/// How a model card's probability maps become buildings: its threshold and minimum area, the
+/// baseline's simplification.
+pub fn vectorize_params(card: &ModelCard) -> VectorizeParams {
+    VectorizeParams {
+        threshold: card.threshold,
+        min_area: card.min_area_px.max(0.0) as usize,
+        ..VectorizeParams::default()
+    }
+}
+
 /// What a finished prediction gives the viewer.
 pub struct Predicted {
     pub weights: PathBuf,
@@ -205,16 +215,7 @@ fn predict(
         None => predict_whole(&request, first, shared, wake)?,
         Some(region) => predict_tiles(&request, region, first, shared, wake)?,
     };
-    let found = vectorize(
-        &map.probs,
-        map.width,
-        map.height,
-        VectorizeParams {
-            threshold: card.threshold,
-            min_area: card.min_area_px.max(0.0) as usize,
-            ..VectorizeParams::default()
-        },
-    );
+    let found = vectorize(&map.probs, map.width, map.height, vectorize_params(&card));
     let pixel_m2 = scene.geo_transform().map(|g| g.pixel_area());
     let mut footprints = crate::annotate::model_footprints(found, image_id, pixel_m2);
     // A region's buildings go to their place in the scene.

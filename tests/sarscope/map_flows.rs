@@ -49,12 +49,7 @@ fn mosaic(dir: &Path, copies: usize, rows: usize) -> (PathBuf, PathBuf) {
 }
 
 fn params(predictor: &Predictor) -> VectorizeParams {
-    let card = &predictor.loaded.card;
-    VectorizeParams {
-        threshold: card.threshold,
-        min_area: card.min_area_px as usize,
-        ..VectorizeParams::default()
-    }
+    sarscope::session::predict::vectorize_params(&predictor.loaded.card)
 }
 
 fn sorted(mut b: Vec<TracedBuilding>) -> Vec<TracedBuilding> {

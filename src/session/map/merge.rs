@@ -111,8 +111,11 @@ pub fn merge(folder: &Path, options: &MergeOptions) -> Result<MergeReport, MapEr
         |tmp| crate::io::geoparquet::write_geoparquet(tmp, &layer).map_err(MapError::from),
         |e| MapError::file(&out, e),
     )?;
-    for path in &options.also {
-        write_also(path, &layer, run.crs_wkt.as_deref())?;
+    if !options.also.is_empty() {
+        let set = as_footprints(&layer, run.crs_wkt.as_deref());
+        for path in &options.also {
+            crate::io::write_footprints(path, &set)?;
+        }
     }
     Ok(MergeReport {
         out,
@@ -220,28 +223,20 @@ fn summarize(rows: &[MappedFootprint]) -> Vec<SceneSummary> {
         .collect()
 }
 
-/// The merged layer in another format (by `path`'s extension): the model's name as each
-/// footprint's source, its scene as its image id.
-fn write_also(path: &Path, layer: &MappedLayer, crs_wkt: Option<&str>) -> Result<(), MapError> {
-    use crate::io::{Footprint, Footprints, Space};
+/// The merged layer for the other formats (each written by its path's extension): the
+/// model's name as each footprint's source, its scene as its image id.
+fn as_footprints(layer: &MappedLayer, crs_wkt: Option<&str>) -> crate::io::Footprints {
+    use crate::io::{Footprints, Space};
     let epsg = crs_wkt
         .and_then(|w| gdal::spatial_ref::SpatialRef::from_wkt(w).ok())
         .and_then(|s| s.auth_code().ok())
         .and_then(|c| u32::try_from(c).ok());
-    let set = Footprints {
+    Footprints {
         items: layer
             .rows
             .iter()
             .enumerate()
-            .map(|(i, r)| Footprint {
-                id: (i + 1).to_string(),
-                source: r.model.clone(),
-                confidence: Some(r.confidence),
-                area_m2: r.area_m2,
-                iou: None,
-                image_id: Some(r.scene.clone()),
-                polygon: MultiPolygon(vec![r.polygon.clone()]),
-            })
+            .map(|(i, r)| r.clone().into_footprint(i + 1))
             .collect(),
         space: if crs_wkt.is_some() {
             Space::World { epsg }
@@ -249,7 +244,5 @@ fn write_also(path: &Path, layer: &MappedLayer, crs_wkt: Option<&str>) -> Result
             Space::Pixel
         },
         image_id: None,
-    };
-    crate::io::write_footprints(path, &set)?;
-    Ok(())
+    }
 }

@@ -105,6 +105,8 @@ pub struct PlannedScene {
     pub size: Result<(usize, usize), String>,
     /// Ground area of a pixel in square CRS units (metres), when it is georeferenced.
     pub pixel_m2: Option<f64>,
+    /// Its CRS as WKT, when it has one.
+    pub crs_wkt: Option<String>,
 }
 
 /// One piece of work: a whole scene, or one block of a large one.
@@ -158,9 +160,11 @@ impl Plan {
                         .map(|s| (s.width(), s.height()))
                         .map_err(|e| e.to_string()),
                     pixel_m2: opened
+                        .as_ref()
                         .ok()
                         .and_then(|s| s.geo_transform())
                         .map(|g| g.pixel_area()),
+                    crs_wkt: opened.ok().and_then(|s| s.crs().map(|c| c.wkt.clone())),
                 }
             })
             .collect();

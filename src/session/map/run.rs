@@ -1,7 +1,6 @@
 //! One shard's part of a mapping run: its units mapped in order, each written atomically, the
 //! manifest kept after each, the units a killed earlier attempt finished skipped.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -15,7 +14,6 @@ use crate::model::{Orientations, Rotation, rotation_by_card};
 use crate::raster::{GeoTiffMeta, GeoTransform, Planes, Scene, Window, write_geotiff_replacing};
 use crate::replace::Replacement;
 use crate::session::predict::Predictor;
-use crate::vector::VectorizeParams;
 
 /// The 180-degree turn of scenes imaged from the south.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,12 +81,12 @@ pub struct RunIdentity {
 impl RunIdentity {
     fn new(predictor: &Predictor, plan: &Plan, settings: &MapSettings) -> Result<Self, MapError> {
         let weights = &predictor.loaded.path;
+        // The first scene that opened (when the plan was made) says it.
         let crs_wkt = plan
             .scenes
             .iter()
-            .filter(|s| s.size.is_ok())
-            .find_map(|s| Scene::open(&s.path).ok())
-            .and_then(|s| s.crs().map(|c| c.wkt.clone()));
+            .find(|s| s.size.is_ok())
+            .and_then(|s| s.crs_wkt.clone());
         Ok(Self {
             format: 1,
             model: predictor.loaded.card.name.clone(),
@@ -269,16 +267,7 @@ impl ShardManifest {
         }
         let text = serde_json::to_string_pretty(self)
             .map_err(|e| MapError::Input(format!("manifest: {e}")))?;
-        Replacement::new(&path)
-            .write(
-                |tmp| {
-                    let mut f = std::fs::File::create(tmp)?;
-                    f.write_all(text.as_bytes())?;
-                    f.sync_all()
-                },
-                |e| e,
-            )
-            .map_err(|e| MapError::file(&path, e))
+        crate::replace::write_synced(&path, text.as_bytes()).map_err(|e| MapError::file(&path, e))
     }
 }
 
@@ -426,8 +415,7 @@ pub fn run_shard(
                     Err(reason) => Err(MapError::Input(reason.clone())),
                 };
                 match outcome {
-                    Ok(mut done) => {
-                        done.scene = name.clone();
+                    Ok(done) => {
                         manifest.footprints += done.footprints;
                         manifest.done.push(done);
                     }
@@ -529,12 +517,7 @@ impl Context<'_> {
         mapper: Option<&mut SceneMapper>,
         part: &Path,
     ) -> Result<UnitDone, MapError> {
-        let card = &self.predictor.loaded.card;
-        let params = VectorizeParams {
-            threshold: card.threshold,
-            min_area: card.min_area_px.max(0.0) as usize,
-            ..VectorizeParams::default()
-        };
+        let params = crate::session::predict::vectorize_params(&self.predictor.loaded.card);
         let core = unit.core.unwrap_or_else(|| scene.full_window());
         let (buildings, probabilities, cut, timings) = match mapper {
             Some(mapper) => {
@@ -576,13 +559,11 @@ impl Context<'_> {
             .get(unit.scene)
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        let mut polygons: Vec<geo::Polygon<f64>> = buildings
-            .iter()
-            .map(|b| match gt {
-                Some(g) => to_world(&b.polygon, &g),
-                None => b.polygon.clone(),
-            })
-            .collect();
+        let pixel: Vec<geo::Polygon<f64>> = buildings.iter().map(|b| b.polygon.clone()).collect();
+        let mut polygons = match gt {
+            Some(g) => crate::io::world_from_pixel(&pixel, &g),
+            None => pixel,
+        };
         // Into the run's CRS (the area stays the one measured on the scene's own grid).
         let scene_crs = scene.crs().map(|c| c.wkt.as_str());
         if let (Some(from), Some(to)) = (scene_crs, self.identity.crs_wkt.as_deref())
@@ -687,12 +668,4 @@ fn crs_name(wkt: &str) -> String {
             Some(format!("{name}:{code}"))
         })
         .unwrap_or_else(|| wkt.chars().take(40).collect())
-}
-
-fn to_world(polygon: &geo::Polygon<f64>, gt: &GeoTransform) -> geo::Polygon<f64> {
-    use geo::MapCoords;
-    polygon.map_coords(|c| {
-        let [x, y] = gt.world_from_pixel([c.x, c.y]);
-        geo::Coord { x, y }
-    })
 }
