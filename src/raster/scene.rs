@@ -11,7 +11,7 @@ use super::Planes;
 use super::diagnostics::{GdalNote, Notes, capture};
 use super::error::RasterError;
 use super::georef::{Crs, GeoTransform};
-use super::open::{BandInfo, ComplexIntensity, describe_bands, open_dataset, open_derived};
+use super::open::{BandInfo, ComplexIntensity, describe_bands, open_dataset};
 use super::roles::{Polarization, assign_roles};
 use super::stats::BandStats;
 
@@ -271,9 +271,8 @@ impl Scene {
 
     /// Reads complex bands (0-based indices into [`Scene::bands`]) of `window` at full
     /// resolution, calibrated: `scale * z` with each file's scale factor (Capella's), so that
-    /// `|z|^2` is the intensity [`Scene::read_band_window`] gives. The real and imaginary parts
-    /// come through GDAL's derived REAL and IMAG datasets, read on every core (each read opens
-    /// the file on its own). A band that is not complex is refused.
+    /// `|z|^2` is the intensity [`Scene::read_band_window`] gives. A band that is not complex
+    /// is refused.
     pub fn read_complex_windows(
         &self,
         bands: &[usize],
@@ -281,7 +280,7 @@ impl Scene {
     ) -> Result<Vec<Vec<num_complex::Complex32>>, RasterError> {
         use rayon::prelude::*;
         self.check_window(window)?;
-        // The complex values (two float32 planes' worth) and two float64 parts while reading.
+        // The complex values (two float32 planes' worth) and the float64 pairs while reading.
         self.check_memory((window.width, window.height), 6 * bands.len())?;
         let mut sources = Vec::with_capacity(bands.len());
         for &band in bands {
@@ -300,41 +299,31 @@ impl Scene {
         }
         let origin = (to_isize(window.x), to_isize(window.y));
         let size = (window.width, window.height);
-        let parts: Vec<_> = sources
+        // One read per band, on every core (each opens its file: a GDAL dataset is not shared
+        // between threads), straight into complex float64 pairs: GDAL converts any complex
+        // type (CInt16, CFloat32, CFloat64) without a detour through its derived datasets.
+        let reads: Vec<_> = sources
             .par_iter()
-            .flat_map_iter(|(path, band, _)| ["REAL", "IMAG"].map(|kind| (path, *band, kind)))
-            .map(|(path, band, kind)| {
-                let read_err = |e: gdal::errors::GdalError| RasterError::read(path, band, &e);
-                capture(|| -> Result<Vec<f64>, RasterError> {
-                    let dataset = open_derived(path, kind)?;
-                    let gdal_band = dataset.rasterband(band).map_err(read_err)?;
-                    let mut buf = vec![0f64; size.0 * size.1];
+            .map(|(path, band, k)| {
+                let read_err = |e: gdal::errors::GdalError| RasterError::read(path, *band, &e);
+                capture(|| -> Result<Vec<num_complex::Complex32>, RasterError> {
+                    let dataset = open_dataset(path)?;
+                    let gdal_band = dataset.rasterband(*band).map_err(read_err)?;
+                    let mut buf = vec![GdalComplex64::default(); size.0 * size.1];
                     gdal_band
                         .read_into_slice(origin, size, size, &mut buf, None)
                         .map_err(read_err)?;
-                    Ok(buf)
+                    Ok(buf
+                        .iter()
+                        .map(|z| num_complex::Complex32::new((z.re * k) as f32, (z.im * k) as f32))
+                        .collect())
                 })
             })
             .collect();
-        let mut parts = parts.into_iter();
         let mut out = Vec::with_capacity(sources.len());
-        for (path, _, k) in &sources {
-            let mut next = || -> Result<Vec<f64>, RasterError> {
-                let (read, raised) = parts.next().ok_or_else(|| RasterError::Invalid {
-                    what: path.display().to_string(),
-                    reason: "a part of the complex band was not read".into(),
-                })?;
-                let part = read?;
-                self.notes.add(path, raised);
-                Ok(part)
-            };
-            let (re, im) = (next()?, next()?);
-            out.push(
-                re.iter()
-                    .zip(&im)
-                    .map(|(r, i)| num_complex::Complex32::new((r * k) as f32, (i * k) as f32))
-                    .collect(),
-            );
+        for ((path, ..), (read, raised)) in sources.iter().zip(reads) {
+            out.push(read?);
+            self.notes.add(path, raised);
         }
         Ok(out)
     }
@@ -526,4 +515,22 @@ fn same_grid(a: Option<GeoTransform>, b: Option<GeoTransform>) -> bool {
 
 pub(super) fn to_isize(v: usize) -> isize {
     isize::try_from(v).unwrap_or(isize::MAX)
+}
+
+/// One complex float64 sample as GDAL lays out a CFloat64 buffer (real, then imaginary), so
+/// that a complex band is read in one call, converted by GDAL from its stored type.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+struct GdalComplex64 {
+    re: f64,
+    im: f64,
+}
+
+// GDAL writes 16 bytes per CFloat64 sample into the buffer: the type must be exactly that.
+const _: () = assert!(std::mem::size_of::<GdalComplex64>() == 16);
+
+impl gdal::raster::GdalType for GdalComplex64 {
+    fn gdal_ordinal() -> gdal_sys::GDALDataType::Type {
+        gdal_sys::GDALDataType::GDT_CFloat64
+    }
 }

@@ -499,3 +499,135 @@ fn cint16_and_cfloat64_chips_decompose_as_the_cfloat32_ones() {
         assert_eq!(plan(&scene).bands, want.bands, "{dtype}");
     }
 }
+
+/// One complex float32 sample as GDAL lays out a CFloat32 buffer, to write a complex file.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+struct C32 {
+    re: f32,
+    im: f32,
+}
+
+const _: () = assert!(std::mem::size_of::<C32>() == 8);
+
+impl gdal::raster::GdalType for C32 {
+    fn gdal_ordinal() -> gdal_sys::GDALDataType::Type {
+        gdal_sys::GDALDataType::GDT_CFloat32
+    }
+}
+
+#[test]
+fn a_four_band_complex_file_decomposes_as_the_four_chips() {
+    // One CFloat32 GeoTIFF of four bands named HH, HV, VH, VV (out of order, to show the names
+    // and not the order give the roles), on the chips' rotated grid, with one scale factor in
+    // its TIFF description: each chip's samples are rescaled from its own factor to HH's. The
+    // gdal crate cannot create complex files: the samples go to raw files under a VRT, which
+    // gdal_translate (Debian's gdal-bin) turns into the GeoTIFF.
+    use gdal::Dataset;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quad.tif");
+    let chips = Scene::open_many(&capella_files()).unwrap();
+    let scale = |b: usize| chips.bands()[b].complex.as_ref().unwrap().scale.unwrap();
+    assert!(
+        (scale(1) - scale(0)).abs() > 0.0,
+        "the chips share a factor: the test needs two"
+    );
+    let (w, h) = (chips.width(), chips.height());
+    let first = Dataset::open(&capella_files()[0]).unwrap();
+    let gt = first.geo_transform().unwrap();
+    let mut bands_xml = String::new();
+    for (slot, chip) in [3usize, 1, 2, 0].into_iter().enumerate() {
+        let source = Dataset::open(&capella_files()[chip]).unwrap();
+        let mut values = vec![C32::default(); w * h];
+        source
+            .rasterband(1)
+            .unwrap()
+            .read_into_slice((0, 0), (w, h), (w, h), &mut values, None)
+            .unwrap();
+        let k = (scale(chip) / scale(0)) as f32;
+        let bytes: Vec<u8> = values
+            .iter()
+            .flat_map(|v| [v.re * k, v.im * k])
+            .flat_map(f32::to_le_bytes)
+            .collect();
+        let raw = dir.path().join(format!("band{slot}.raw"));
+        std::fs::write(&raw, bytes).unwrap();
+        bands_xml += &format!(
+            "<VRTRasterBand dataType=\"CFloat32\" band=\"{}\" subClass=\"VRTRawRasterBand\">\
+             <Description>{}</Description>\
+             <SourceFilename relativeToVRT=\"0\">{}</SourceFilename>\
+             <ImageOffset>0</ImageOffset><PixelOffset>8</PixelOffset>\
+             <LineOffset>{}</LineOffset><ByteOrder>LSB</ByteOrder></VRTRasterBand>",
+            slot + 1,
+            ["HH", "HV", "VH", "VV"][chip],
+            raw.display(),
+            8 * w
+        );
+    }
+    let vrt = dir.path().join("quad.vrt");
+    let xml = format!(
+        "<VRTDataset rasterXSize=\"{w}\" rasterYSize=\"{h}\"><SRS>{}</SRS>\
+         <GeoTransform>{}</GeoTransform>{bands_xml}</VRTDataset>",
+        first
+            .projection()
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('"', "&quot;"),
+        gt.map(|v| format!("{v:.17e}")).join(",")
+    );
+    std::fs::write(&vrt, xml).unwrap();
+    let description = format!(
+        "TIFFTAG_IMAGEDESCRIPTION={{\"collect\": {{\"image\": {{\"scale_factor\": {}}}}}}}",
+        scale(0)
+    );
+    let status = std::process::Command::new("gdal_translate")
+        .args(["-q", "-mo", &description])
+        .arg(&vrt)
+        .arg(&path)
+        .status()
+        .expect("gdal_translate (Debian's gdal-bin) runs");
+    assert!(status.success());
+    let single = Scene::open(&path).unwrap();
+    assert_eq!(single.geo_transform(), chips.geo_transform());
+    let quad = QuadPol::find(&single).unwrap();
+    assert!(!quad.one_cross_pol());
+    for (mode, filter) in [
+        (Decomposition::HAAlpha, FilterKind::Boxcar),
+        (Decomposition::FreemanDurden, FilterKind::RefinedLee),
+        (Decomposition::Pauli, FilterKind::Boxcar),
+    ] {
+        let make = |scene: &Scene| {
+            Plan::new(
+                scene,
+                Product::Decomposition(mode),
+                FilterSpec::new(filter, 7),
+            )
+            .unwrap()
+            .compute(scene, 0..scene.height())
+            .unwrap()
+        };
+        let (want, got) = (make(&chips), make(&single));
+        for (b, (x, y)) in want.bands.iter().zip(&got.bands).enumerate() {
+            let mean = x.iter().map(|v| v.abs() as f64).sum::<f64>() / x.len() as f64;
+            let name = mode.band_names()[b];
+            // The rescaled samples are rounded to float32 once more: ~1e-7 of each sample, which
+            // the filters and decompositions carry to ~1e-7 of each value (as against numpy).
+            let tol = |v: f32| match name {
+                "alpha_deg" => 1e-3,
+                "entropy" | "anisotropy" => 1e-4,
+                _ => 1e-5 * f64::from(v.abs()) + 1e-4 * mean,
+            };
+            let (mut worst, mut off) = (0.0f64, 0);
+            for (a, c) in x.iter().zip(y) {
+                let d = f64::from((a - c).abs());
+                worst = worst.max(d);
+                off += usize::from(d.is_nan() || d > tol(*a));
+            }
+            assert!(
+                off == 0,
+                "{} {name}: {off} off, worst {worst:e}, mean {mean}",
+                mode.name()
+            );
+        }
+    }
+}
