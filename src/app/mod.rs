@@ -9,7 +9,8 @@ use eframe::{egui, egui_wgpu};
 
 pub use gpu::{outline_uploads, view_pipeline_builds};
 pub use viewer::{
-    Camera, Layout, OverlayMap, ReviewAction, ReviewWalk, SHORTCUTS, Tool, ViewState, Viewer,
+    Camera, Layout, OverlayMap, ReviewAction, ReviewWalk, SHORTCUTS, Tool, ViewPlane, ViewState,
+    Viewer,
 };
 
 use crate::session::ViewerStart;

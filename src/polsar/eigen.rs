@@ -12,6 +12,9 @@ pub struct Eigen {
     pub first: [f64; 3],
 }
 
+/// ln 3, for entropy in base 3.
+const LN_3: f64 = 1.098_612_288_668_109_8;
+
 /// Eigenvalues closer than this fraction of the matrix's size count as one repeated value.
 const DEGENERATE: f64 = 1e-10;
 
@@ -166,8 +169,9 @@ impl HAAlpha {
         let entropy = -p
             .iter()
             .filter(|&&pi| pi > 0.0)
-            .map(|pi| pi * pi.log(3.0))
-            .sum::<f64>();
+            .map(|pi| pi * pi.ln())
+            .sum::<f64>()
+            / LN_3;
         let [_, l2, l3] = lambda;
         let anisotropy = if l2 + l3 > 0.0 {
             (l2 - l3) / (l2 + l3)

@@ -436,16 +436,17 @@ fn refined_lee<P: Pixel>(grid: Grid<'_, P>, spec: &FilterSpec) -> Vec<P> {
     let (valid, intensity) = (grid.valid, grid.intensity);
     let count = Integral::new(w, h, 3, valid, |_| 1.0);
     let sum = Integral::new(w, h, 3, valid, |i| intensity[i]);
-    let halves = Half::ALL.map(|half| {
-        let mut offsets = Vec::with_capacity(28);
-        for dy in -3..=3isize {
-            for dx in -3..=3isize {
-                if half.contains(dx, dy) {
-                    offsets.push((dx, dy));
-                }
+    // Each half window, row by row (dy = -3..=3): the columns it takes, a run dx0..=dx1
+    // (empty when dx1 < dx0), in the raster order the sums run in.
+    let runs: [[(isize, isize); 7]; 8] = Half::ALL.map(|half| {
+        std::array::from_fn(|r| {
+            let dy = r as isize - 3;
+            let taken: Vec<isize> = (-3..=3isize).filter(|&dx| half.contains(dx, dy)).collect();
+            match (taken.first(), taken.last()) {
+                (Some(&a), Some(&b)) => (a, b),
+                _ => (1, 0),
             }
-        }
-        offsets
+        })
     });
     let mut out = vec![P::nan(); w * h];
     out.par_chunks_mut(w.max(1))
@@ -457,28 +458,48 @@ fn refined_lee<P: Pixel>(grid: Grid<'_, P>, spec: &FilterSpec) -> Vec<P> {
                     continue;
                 }
                 let (xi, yi) = (x as isize, y as isize);
-                // The 3x3 sub-windows start at -3, -1, +1 (three pixels each, two apart).
+                // The 3x3 sub-windows start at -3, -1, +1 (three pixels each, two apart); they
+                // cover the 7x7 window, so nine full ones mean every pixel of it holds data.
+                let mut full = true;
                 let m: [f64; 9] = std::array::from_fn(|k| {
                     let (sx, sy) = (xi - 3 + 2 * (k % 3) as isize, yi - 3 + 2 * (k / 3) as isize);
-                    sum.sum(sx, sy, 3, 3) / count.sum(sx, sy, 3, 3)
+                    let n = count.sum(sx, sy, 3, 3);
+                    full &= n == 9.0;
+                    sum.sum(sx, sy, 3, 3) / n
                 });
-                let offsets = &halves[edge_half(&m) as usize];
+                let half = edge_half(&m);
                 let interior = x >= 3 && y >= 3 && x + 3 < w && y + 3 < h;
                 let (mut k, mut s, mut s2, mut acc) = (0.0, 0.0, 0.0, P::ZERO);
-                for &(dx, dy) in offsets {
-                    let j = if interior {
-                        (yi + dy) as usize * w + (xi + dx) as usize
-                    } else {
-                        clamped(xi + dx, yi + dy, w, h)
-                    };
-                    if !valid[j] {
-                        continue;
+                if interior && full {
+                    // Whole runs of a row, no pixel to leave out: the same sums in the same
+                    // order as pixel by pixel below.
+                    for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
+                        if b < a {
+                            continue;
+                        }
+                        let start = (y + r - 3) * w;
+                        let (lo, hi) = (start + (xi + a) as usize, start + (xi + b) as usize);
+                        for (v, p) in intensity[lo..=hi].iter().zip(&grid.pixels[lo..=hi]) {
+                            s += v;
+                            s2 += v * v;
+                            acc = acc.plus(*p);
+                        }
+                        k += (b - a + 1) as f64;
                     }
-                    let v = intensity[j];
-                    k += 1.0;
-                    s += v;
-                    s2 += v * v;
-                    acc = acc.plus(grid.pixels[j]);
+                } else {
+                    for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
+                        for dx in a..=b {
+                            let j = clamped(xi + dx, yi + r as isize - 3, w, h);
+                            if !valid[j] {
+                                continue;
+                            }
+                            let v = intensity[j];
+                            k += 1.0;
+                            s += v;
+                            s2 += v * v;
+                            acc = acc.plus(grid.pixels[j]);
+                        }
+                    }
                 }
                 let mean = s / k;
                 let gain = lee_gain(mean, s2 / k - mean * mean, spec.looks);

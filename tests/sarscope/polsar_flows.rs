@@ -77,7 +77,7 @@ fn a_complex_scene_shows_its_decompositions_and_its_bands_again() {
         h.query_by_label("H/alpha plane (pixels, log scale)")
             .is_some()
     );
-    let want = haa;
+    let want = &haa;
     let text = h
         .state()
         .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))
@@ -94,6 +94,54 @@ fn a_complex_scene_shows_its_decompositions_and_its_bands_again() {
             .unwrap_or_else(|| panic!("no {name} in\n{text}"));
         assert!((got - want).abs() <= tol, "{name}: {got} vs {want}");
     }
+
+    // The H/alpha plane counts the pixels in view: the whole scene fitted, then the part a
+    // zoom shows, as binned from the CPU's values (the pass's are within its tolerance, which
+    // moves a few pixels across a bin's edge).
+    let plane_of = |h: &egui_kittest::Harness<'_, sarscope::app::Viewer>| {
+        let plane = h
+            .state()
+            .h_alpha_plane()
+            .cloned()
+            .expect("the plane of the view");
+        assert_eq!(plane.window, h.state().view_window());
+        assert_eq!(plane.bins.iter().sum::<f64>(), plane.pixels as f64);
+        plane
+    };
+    let whole = plane_of(&h);
+    assert_eq!(whole.pixels, scene.width() * scene.height());
+    h.state_mut()
+        .set_camera(eframe::egui::vec2(40.0, 150.0), 8.0);
+    h.run_steps(2);
+    let zoomed = plane_of(&h);
+    let w = zoomed.window;
+    assert!(
+        w.width * w.height * 3 < scene.width() * scene.height() && w.y > 100,
+        "{w:?}"
+    );
+    assert_eq!(zoomed.pixels, w.width * w.height);
+    let mut want = vec![0.0; zoomed.bins.len()];
+    let cols = zoomed.bins.len() / 45;
+    for yy in w.y..w.y + w.height {
+        for xx in w.x..w.x + w.width {
+            let j = yy * scene.width() + xx;
+            let (e, a) = (haa.bands[0][j], haa.bands[2][j]);
+            let col = ((e.clamp(0.0, 1.0) * cols as f32) as usize).min(cols - 1);
+            let row = ((a.clamp(0.0, 90.0) / 90.0 * 45.0) as usize).min(44);
+            want[row * cols + col] += 1.0;
+        }
+    }
+    let moved: f64 = want
+        .iter()
+        .zip(&zoomed.bins)
+        .map(|(a, b)| (a - b).abs())
+        .sum();
+    assert!(
+        moved <= 0.02 * zoomed.pixels as f64,
+        "{moved} of {} pixels in other bins than the CPU's",
+        zoomed.pixels
+    );
+    assert_ne!(zoomed.bins, whole.bins);
 
     // A second decomposition, with another filter, replaces the first; the scene's own bands
     // come back after both.

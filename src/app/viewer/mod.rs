@@ -43,6 +43,7 @@ mod tiles;
 
 pub use camera::Camera;
 pub use edit::{SHORTCUTS, Tool};
+pub use polsar::ViewPlane;
 pub use review::{ReviewAction, ReviewWalk};
 
 use std::path::PathBuf;

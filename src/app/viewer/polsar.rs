@@ -3,6 +3,7 @@
 //! H/alpha plane, and the inspector's values.
 
 use crate::polsar::{Decomposition, FilterKind, FilterSpec, HAAlpha, Product, T3};
+use crate::raster::Window;
 use crate::render::{Bands, InputScale, ViewMode};
 use crate::session::Job;
 use crate::session::polarimetry::{self, PolsarGpu, Processed};
@@ -70,8 +71,22 @@ struct Shown {
     mode: ViewMode,
     db: bool,
     input: InputScale,
-    /// Pixels per H/alpha bin (row-major, alpha rows upward), for H/A/alpha.
-    plane: Option<Vec<f64>>,
+    /// The H/alpha plane of the part in view, for H/A/alpha; remade when the view moves.
+    plane: Option<ViewPlane>,
+}
+
+/// The H/alpha plane of the pixels of a window of the scene.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViewPlane {
+    /// The scene's pixels it counts (the first pane's view, clamped to the scene).
+    pub window: Window,
+    /// Pixels per bin, row-major, alpha rows upward ([`H_BINS`] x [`ALPHA_BINS`]).
+    pub bins: Vec<f64>,
+    /// Pixels with an entropy and an alpha in the window.
+    pub pixels: usize,
+    /// Every `step`-th row and column counted (1 up to a million pixels in view), each
+    /// standing for `step^2` pixels.
+    pub step: usize,
 }
 
 /// The polarimetry of the scene in view.
@@ -210,21 +225,43 @@ fn product_label(product: Product, filter: &FilterSpec) -> String {
     }
 }
 
-/// Pixels per bin of the H/alpha plane of `planes` (an H/A/alpha decomposition).
-fn h_alpha_plane(d: &Processed) -> Vec<f64> {
+/// Pixels looked at for one H/alpha plane at most: above, rows and columns are sampled, so a
+/// plane is remade within a few milliseconds each frame the view moves.
+const PLANE_SAMPLES: usize = 1 << 20;
+
+/// The H/alpha plane of the pixels of `window` of `d` (an H/A/alpha decomposition).
+fn h_alpha_plane(d: &Processed, window: Window) -> ViewPlane {
     let mut bins = vec![0.0; H_BINS * ALPHA_BINS];
-    let (Some(h), Some(alpha)) = (d.planes.bands.first(), d.planes.bands.get(2)) else {
-        return bins;
-    };
-    for ((&h, &a), &ok) in h.iter().zip(alpha).zip(&d.planes.valid) {
-        if !ok || !h.is_finite() || !a.is_finite() {
-            continue;
+    let area = window.width * window.height;
+    let step = (area as f64 / PLANE_SAMPLES as f64).sqrt().ceil().max(1.0) as usize;
+    let mut pixels = 0;
+    let (planes, w) = (&d.planes, d.planes.width);
+    if let (Some(h), Some(alpha)) = (planes.bands.first(), planes.bands.get(2)) {
+        for y in (window.y..window.y + window.height).step_by(step) {
+            for x in (window.x..window.x + window.width).step_by(step) {
+                let i = y * w + x;
+                let (Some(&h), Some(&a), Some(true)) =
+                    (h.get(i), alpha.get(i), planes.valid.get(i).copied())
+                else {
+                    continue;
+                };
+                if !h.is_finite() || !a.is_finite() {
+                    continue;
+                }
+                let col = ((h.clamp(0.0, 1.0) * H_BINS as f32) as usize).min(H_BINS - 1);
+                let row =
+                    ((a.clamp(0.0, 90.0) / 90.0 * ALPHA_BINS as f32) as usize).min(ALPHA_BINS - 1);
+                bins[row * H_BINS + col] += (step * step) as f64;
+                pixels += step * step;
+            }
         }
-        let col = ((h.clamp(0.0, 1.0) * H_BINS as f32) as usize).min(H_BINS - 1);
-        let row = ((a.clamp(0.0, 90.0) / 90.0 * ALPHA_BINS as f32) as usize).min(ALPHA_BINS - 1);
-        bins[row * H_BINS + col] += 1.0;
     }
-    bins
+    ViewPlane {
+        window,
+        bins,
+        pixels,
+        step,
+    }
 }
 
 /// The edge of the feasible H/alpha region (Cloude & Pottier 1997): curve I, T3 =
@@ -298,8 +335,6 @@ impl Viewer {
             return;
         }
         let product = processed.product;
-        let plane = (product == Product::Decomposition(Decomposition::HAAlpha))
-            .then(|| h_alpha_plane(&processed));
         std::mem::swap(&mut bands, &mut self.scene.bands);
         // A second product replaces the first; the scene's own bands stay kept.
         let (original, mode, db, input) = match self.polsar.shown.take() {
@@ -339,7 +374,7 @@ impl Viewer {
             mode,
             db,
             input,
-            plane,
+            plane: None,
         });
         self.stretch = StretchCache::default();
     }
@@ -363,6 +398,12 @@ impl Viewer {
     /// the device is (by default: on it when it is a GPU, not a software rasterizer).
     pub fn decompose_on_gpu(&mut self, on: bool) {
         self.polsar.use_gpu = on;
+    }
+
+    /// The H/alpha plane of the view, while an H/A/alpha decomposition is shown (made when the
+    /// polarimetry section is drawn).
+    pub fn h_alpha_plane(&self) -> Option<&ViewPlane> {
+        self.polsar.shown.as_ref().and_then(|s| s.plane.as_ref())
     }
 
     /// The product on screen, if one is, and whether one is being computed.
@@ -469,17 +510,25 @@ impl Viewer {
         if let Some(message) = &self.polsar.message {
             ui.label(egui::RichText::new(message).weak());
         }
-        if let Some(plane) = self.polsar.shown.as_ref().and_then(|s| s.plane.as_ref()) {
-            h_alpha_plot_ui(ui, plane);
+        let window = self.camera.visible_window(self.scene.size());
+        if let Some(shown) = &mut self.polsar.shown
+            && shown.processed.product == Product::Decomposition(Decomposition::HAAlpha)
+        {
+            if shown.plane.as_ref().is_none_or(|p| p.window != window) {
+                shown.plane = Some(h_alpha_plane(&shown.processed, window));
+            }
+            if let Some(plane) = &shown.plane {
+                h_alpha_plot_ui(ui, plane);
+            }
         }
     }
 }
 
 /// The H/alpha plane: the pixels' 2-D histogram (log scale), the feasible region's edges and
 /// the Cloude-Pottier zones (H 0.5 and 0.9; alpha 42.5/47.5, 40/50, 40/55 deg).
-fn h_alpha_plot_ui(ui: &mut egui::Ui, plane: &[f64]) {
-    let max = plane.iter().copied().fold(0.0, f64::max).max(1.0);
-    let logs: Vec<f64> = plane.iter().map(|&c| (1.0 + c).ln()).collect();
+fn h_alpha_plot_ui(ui: &mut egui::Ui, plane: &ViewPlane) {
+    let max = plane.bins.iter().copied().fold(0.0, f64::max).max(1.0);
+    let logs: Vec<f64> = plane.bins.iter().map(|&c| (1.0 + c).ln()).collect();
     let top = (1.0 + max).ln();
     let heat = egui_plot::Heatmap::new(logs, H_BINS)
         .show_labels(false)
@@ -495,6 +544,23 @@ fn h_alpha_plot_ui(ui: &mut egui::Ui, plane: &[f64]) {
     let edge = egui::Color32::from_gray(200);
     let zone = egui::Color32::from_rgb(230, 120, 60);
     ui.label("H/alpha plane (pixels, log scale)");
+    let w = plane.window;
+    let sampled = if plane.step > 1 {
+        format!(", every {}th row and column", plane.step)
+    } else {
+        String::new()
+    };
+    ui.label(
+        egui::RichText::new(format!(
+            "of the view: {} pixels, columns {}..{}, rows {}..{}{sampled}",
+            plane.pixels,
+            w.x,
+            w.x + w.width,
+            w.y,
+            w.y + w.height
+        ))
+        .weak(),
+    );
     egui_plot::Plot::new("h-alpha plane")
         .height(180.0)
         .allow_drag(false)
@@ -527,4 +593,64 @@ fn h_alpha_plot_ui(ui: &mut egui::Ui, plane: &[f64]) {
                 plot.line(egui_plot::Line::new("zones", line).color(zone));
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raster::Planes;
+
+    fn processed(width: usize, height: usize) -> Processed {
+        // Entropy rises across, alpha down the rows; two pixels without data (a NaN value,
+        // and one marked invalid).
+        let n = width * height;
+        let h: Vec<f32> = (0..n).map(|i| (i % width) as f32 / width as f32).collect();
+        let alpha: Vec<f32> = (0..n).map(|i| 90.0 * (i / width) as f32 / height as f32).collect();
+        let mut anisotropy = vec![0.5; n];
+        anisotropy[0] = f32::NAN;
+        let mut planes = Planes::new(width, height, vec![h, anisotropy, alpha], &[]);
+        planes.valid[1] = false;
+        Processed {
+            product: Product::Decomposition(Decomposition::HAAlpha),
+            filter: FilterSpec::new(FilterKind::Boxcar, 7),
+            planes,
+            names: Vec::new(),
+            seconds: 0.0,
+            engine: "CPU".into(),
+        }
+    }
+
+    #[test]
+    fn the_plane_counts_the_window_and_samples_a_large_one() {
+        let d = processed(2048, 1024);
+        let small = Window {
+            x: 0,
+            y: 0,
+            width: 100,
+            height: 10,
+        };
+        let plane = h_alpha_plane(&d, small);
+        assert_eq!((plane.step, plane.pixels), (1, 998));
+        // Entropy below 100/2048 and alpha below 1 deg: the bottom row's first three bins, the
+        // first of them columns 0..=40 (entropy < 0.02).
+        assert_eq!(plane.bins[..3].iter().sum::<f64>(), 998.0);
+        assert_eq!(plane.bins[0], (41 * 10 - 2) as f64);
+        let whole = Window {
+            x: 0,
+            y: 0,
+            width: 2048,
+            height: 1024,
+        };
+        let plane = h_alpha_plane(&d, whole);
+        // Two million pixels: every second row and column, each standing for four (the first,
+        // without data, is left out).
+        assert_eq!(plane.step, 2);
+        assert_eq!(plane.pixels, 2048 * 1024 - 4);
+        assert_eq!(plane.bins.iter().sum::<f64>(), plane.pixels as f64);
+        // Entropy spread evenly over its 50 bins: each holds a 50th of the pixels (+-1 column).
+        let first_row: f64 = plane.bins[..H_BINS].iter().sum();
+        for &c in &plane.bins[..H_BINS] {
+            assert!((c - first_row / H_BINS as f64).abs() <= 4.0 * 24.0, "{c}");
+        }
+    }
 }
