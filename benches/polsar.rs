@@ -97,14 +97,14 @@ fn main() -> anyhow::Result<()> {
             let json: serde_json::Value = serde_json::from_str(&line).context("the peer's JSON")?;
             let theirs = json["seconds"].as_f64().context("the peer's seconds")?;
             let mut gpu_line = String::new();
-            if let (Some(gpu), FilterKind::Boxcar) = (&gpu, kind) {
+            if let Some(gpu) = &gpu {
                 let quad = QuadPol::find(&scene)?;
                 let (pass, _) = timed(args.repeat, || {
-                    Ok(gpu.decompose(&s, Decomposition::HAAlpha, 3)?)
+                    Ok(gpu.decompose(&s, Decomposition::HAAlpha, &spec)?)
                 })?;
                 let (read_gpu, _) = timed(args.repeat, || {
                     let s = Scattering::read(&scene, &quad, scene.full_window())?;
-                    Ok(gpu.decompose(&s, Decomposition::HAAlpha, 3)?)
+                    Ok(gpu.decompose(&s, Decomposition::HAAlpha, &spec)?)
                 })?;
                 gpu_line = format!(
                     "; GPU ({}) pass {:.0} ms (upload, compute, read back), with the read {:.0} ms: \

@@ -1,7 +1,7 @@
-// Polarimetric decompositions on the GPU: each invocation averages the single-look coherency
-// matrix T3 of its pixel's window (boxcar, edges repeated, pixels without power left out) from
-// the calibrated scattering matrix, and decomposes it. The CPU twin is `polsar` (f64); this is
-// the same math in f32.
+// Polarimetric decompositions on the GPU: each invocation filters the single-look coherency
+// matrix T3 of its pixel's window (boxcar, Lee or refined Lee; edges repeated, pixels without
+// power left out) from the calibrated scattering matrix, and decomposes it. The CPU twin is
+// `polsar` (f64); this is the same math in f32.
 
 // Keep in sync with `render::polsar::PolsarParams`.
 struct Params {
@@ -11,6 +11,12 @@ struct Params {
     radius: u32,
     // 0 Pauli, 1 H/A/alpha, 2 Freeman-Durden, 3 Yamaguchi, 4 span.
     mode: u32,
+    // 0 boxcar, 1 Lee, 2 refined Lee (7x7).
+    speckle: u32,
+    // The data's looks, for the Lee filters' speckle variance 1 / looks.
+    looks: f32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 // A T3's upper triangle: diagonal, then T12, T13, T23 as (re, im).
@@ -213,6 +219,150 @@ fn yamaguchi(t: T3) -> vec4<f32> {
     return vec4<f32>(sd.x, sd.y, fv, pc);
 }
 
+fn t3_plus(a: T3, b: T3) -> T3 {
+    return T3(a.d + b.d, a.t12 + b.t12, a.t13 + b.t13, a.t23 + b.t23);
+}
+
+fn t3_times(a: T3, k: f32) -> T3 {
+    return T3(a.d * k, a.t12 * k, a.t13 * k, a.t23 * k);
+}
+
+// The single-look T3 at (x, y), clamped to the scene.
+fn t3_xy(x: i32, y: i32) -> T3 {
+    let cx = u32(clamp(x, 0, i32(params.width) - 1));
+    let cy = u32(clamp(y, 0, i32(params.height) - 1));
+    return t3_at(cy * params.width + cx);
+}
+
+// Sums over pixels with power: T3, the span, its square, and their number.
+struct Sums {
+    t: T3,
+    s: f32,
+    s2: f32,
+    n: f32,
+}
+
+fn add(acc: Sums, t: T3) -> Sums {
+    let v = span(t);
+    if (!(v > 0.0)) {
+        return acc;
+    }
+    return Sums(t3_plus(acc.t, t), acc.s + v, acc.s2 + v * v, acc.n + 1.0);
+}
+
+fn no_sums() -> Sums {
+    return Sums(T3(vec3<f32>(0.0), vec2<f32>(0.0), vec2<f32>(0.0), vec2<f32>(0.0)), 0.0, 0.0, 0.0);
+}
+
+// Lee's gain from a window's mean and variance of the span (as `speckle::lee_gain`).
+fn lee_gain(mean: f32, v: f32) -> f32 {
+    if (!(v > 0.0)) {
+        return 0.0;
+    }
+    let s2 = 1.0 / params.looks;
+    return max((v - mean * mean * s2) / (v * (1.0 + s2)), 0.0);
+}
+
+// local + gain (pixel - local), from a window's sums.
+fn lee_of(sums: Sums, pixel: T3) -> T3 {
+    let mean = sums.s / sums.n;
+    let gain = lee_gain(mean, sums.s2 / sums.n - mean * mean);
+    let local = t3_times(sums.t, 1.0 / sums.n);
+    return t3_plus(t3_times(local, 1.0 - gain), t3_times(pixel, gain));
+}
+
+// Whether the half window `half` (as `speckle::Half`: left, right, top, bottom, upper right,
+// lower left, upper left, lower right) holds the offset (dx, dy).
+fn in_half(half: u32, dx: i32, dy: i32) -> bool {
+    switch half {
+        case 0u: { return dx <= 0; }
+        case 1u: { return dx >= 0; }
+        case 2u: { return dy <= 0; }
+        case 3u: { return dy >= 0; }
+        case 4u: { return dx >= dy; }
+        case 5u: { return dx <= dy; }
+        case 6u: { return dx + dy <= 0; }
+        default: { return dx + dy >= 0; }
+    }
+}
+
+// The edge-aligned half of the 7x7 window about (cx, cy), as `speckle::edge_half`: nine 3x3
+// sub-window means of the span, the strongest of four gradients (the first of equals), and of
+// its two end sub-windows the one closer to the centre's mean. A sub-window without power has
+// no mean, and no gradient or distance with it wins.
+fn edge_half(cx: i32, cy: i32) -> u32 {
+    var m: array<f32, 9>;
+    var ok: array<bool, 9>;
+    for (var k = 0; k < 9; k++) {
+        let sx = cx - 3 + 2 * (k % 3);
+        let sy = cy - 3 + 2 * (k / 3);
+        var sum = 0.0;
+        var n = 0.0;
+        for (var dy = 0; dy < 3; dy++) {
+            for (var dx = 0; dx < 3; dx++) {
+                let v = span(t3_xy(sx + dx, sy + dy));
+                if (v > 0.0) {
+                    sum += v;
+                    n += 1.0;
+                }
+            }
+        }
+        ok[k] = n > 0.0;
+        m[k] = select(0.0, sum / max(n, 1.0), n > 0.0);
+    }
+    // The four gradients: sub-windows added, then subtracted.
+    let plus = array<vec3<i32>, 4>(vec3<i32>(2, 5, 8), vec3<i32>(6, 7, 8), vec3<i32>(1, 2, 5), vec3<i32>(0, 1, 3));
+    let minus = array<vec3<i32>, 4>(vec3<i32>(0, 3, 6), vec3<i32>(0, 1, 2), vec3<i32>(3, 6, 7), vec3<i32>(5, 7, 8));
+    var best = -1;
+    var best_g = 0.0;
+    for (var d = 0; d < 4; d++) {
+        let p = plus[d];
+        let q = minus[d];
+        if (!(ok[p.x] && ok[p.y] && ok[p.z] && ok[q.x] && ok[q.y] && ok[q.z])) {
+            continue;
+        }
+        let g = abs(m[p.x] + m[p.y] + m[p.z] - m[q.x] - m[q.y] - m[q.z]);
+        if (best < 0 || g > best_g) {
+            best = d;
+            best_g = g;
+        }
+    }
+    best = max(best, 0);
+    let ends = array<vec2<i32>, 4>(vec2<i32>(3, 5), vec2<i32>(1, 7), vec2<i32>(2, 6), vec2<i32>(0, 8));
+    let e = ends[best];
+    var d0 = 3.4e38;
+    var d1 = 3.4e38;
+    if (ok[4] && ok[e.x]) { d0 = abs(m[e.x] - m[4]); }
+    if (ok[4] && ok[e.y]) { d1 = abs(m[e.y] - m[4]); }
+    return 2u * u32(best) + select(0u, 1u, d1 < d0);
+}
+
+// The filtered T3 of the pixel at (cx, cy).
+fn filtered(cx: i32, cy: i32) -> T3 {
+    let r = i32(params.radius);
+    var sums = no_sums();
+    if (params.speckle == 2u) {
+        let half = edge_half(cx, cy);
+        for (var dy = -3; dy <= 3; dy++) {
+            for (var dx = -3; dx <= 3; dx++) {
+                if (in_half(half, dx, dy)) {
+                    sums = add(sums, t3_xy(cx + dx, cy + dy));
+                }
+            }
+        }
+        return lee_of(sums, t3_xy(cx, cy));
+    }
+    for (var dy = -r; dy <= r; dy++) {
+        for (var dx = -r; dx <= r; dx++) {
+            sums = add(sums, t3_xy(cx + dx, cy + dy));
+        }
+    }
+    if (params.speckle == 1u) {
+        return lee_of(sums, t3_xy(cx, cy));
+    }
+    return t3_times(sums.t, 1.0 / sums.n);
+}
+
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     if (id.x >= params.width || id.y >= params.height) {
@@ -222,24 +372,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     if (!(span(t3_at(i)) > 0.0)) {
         return;
     }
-    let r = i32(params.radius);
-    var acc = T3(vec3<f32>(0.0), vec2<f32>(0.0), vec2<f32>(0.0), vec2<f32>(0.0));
-    var count = 0.0;
-    for (var dy = -r; dy <= r; dy++) {
-        let y = u32(clamp(i32(id.y) + dy, 0, i32(params.height) - 1));
-        for (var dx = -r; dx <= r; dx++) {
-            let x = u32(clamp(i32(id.x) + dx, 0, i32(params.width) - 1));
-            let t = t3_at(y * params.width + x);
-            if (span(t) > 0.0) {
-                acc.d += t.d;
-                acc.t12 += t.t12;
-                acc.t13 += t.t13;
-                acc.t23 += t.t23;
-                count += 1.0;
-            }
-        }
-    }
-    let t = T3(acc.d / count, acc.t12 / count, acc.t13 / count, acc.t23 / count);
+    let t = filtered(i32(id.x), i32(id.y));
     var out = vec4<f32>(0.0);
     switch params.mode {
         case 0u: {

@@ -27,4 +27,7 @@ pub enum RenderError {
     Readback(String),
     #[error("invalid size {0}x{1}")]
     Size(usize, usize),
+    /// A speckle filter the scene cannot take (a window larger than it, ...).
+    #[error(transparent)]
+    Filter(#[from] crate::polsar::PolsarError),
 }

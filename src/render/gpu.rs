@@ -77,19 +77,20 @@ impl OffscreenRenderer {
         })
     }
 
-    /// `d` of the scattering matrix `s`, T3 averaged over `(2 radius + 1)^2` windows, by the
-    /// compute pass (`shaders/polsar.wgsl`): four values a pixel. `None` for a decomposition
-    /// the shader does not make.
+    /// `d` of the scattering matrix `s`, T3 through `filter`, by the compute pass
+    /// (`shaders/polsar.wgsl`): four values a pixel. `None` for a decomposition the shader
+    /// does not make.
     pub fn decompose(
         &self,
         s: &crate::polsar::Scattering,
         d: crate::polsar::Decomposition,
-        radius: u32,
+        filter: &crate::polsar::FilterSpec,
     ) -> Result<Option<Vec<[f32; 4]>>, RenderError> {
+        filter.check(s.width, s.height)?;
         let pipeline = self
             .polsar
             .get_or_init(|| PolsarPipeline::new(&self.device));
-        pipeline.run(&self.device, &self.queue, s, d, radius)
+        pipeline.run(&self.device, &self.queue, s, d, filter)
     }
 
     /// The largest texture side this device holds (a scene larger than that is read smaller

@@ -1,6 +1,6 @@
 //! The polarimetric decompositions' compute pass (`shaders/polsar.wgsl`): the GPU twin of
-//! [`crate::polsar`], which is its test oracle. T3 averaged over a boxcar window from the
-//! scattering matrix, then Pauli, H/A/alpha, Freeman-Durden, Yamaguchi or span, in f32.
+//! [`crate::polsar`], which is its test oracle. T3 filtered (boxcar, Lee or refined Lee) from
+//! the scattering matrix, then Pauli, H/A/alpha, Freeman-Durden, Yamaguchi or span, in f32.
 
 use std::borrow::Cow;
 
@@ -8,7 +8,7 @@ use wgpu::util::DeviceExt;
 
 use super::RenderError;
 use super::pipeline::{caught, read_back};
-use crate::polsar::{Decomposition, Scattering};
+use crate::polsar::{Decomposition, FilterKind, FilterSpec, Scattering};
 
 /// The uniform of `shaders/polsar.wgsl`; keep in sync with its `Params`.
 #[repr(C)]
@@ -18,6 +18,30 @@ pub struct PolsarParams {
     pub height: u32,
     pub radius: u32,
     pub mode: u32,
+    /// 0 boxcar, 1 Lee, 2 refined Lee.
+    pub speckle: u32,
+    pub looks: f32,
+    pub _pad: [u32; 2],
+}
+
+impl PolsarParams {
+    /// The uniform for `d` (by [`gpu_mode`]) of a `width x height` scene through `filter`.
+    pub fn new(width: usize, height: usize, mode: u32, filter: &FilterSpec) -> Self {
+        let kind = match filter.kind {
+            FilterKind::Boxcar => 0,
+            FilterKind::Lee => 1,
+            FilterKind::RefinedLee => 2,
+        };
+        Self {
+            width: width as u32,
+            height: height as u32,
+            radius: u32::try_from(filter.window / 2).unwrap_or(u32::MAX),
+            mode,
+            speckle: kind,
+            looks: filter.looks as f32,
+            _pad: [0; 2],
+        }
+    }
 }
 
 /// The shader's mode of a decomposition; `None` for those it does not make (T3's nine values).
@@ -83,16 +107,17 @@ impl PolsarPipeline {
         Self { pipeline, layout }
     }
 
-    /// `d` of every pixel of `s` over `(2 radius + 1)^2` windows: four values a pixel (the
+    /// `d` of every pixel of `s`, T3 through `filter`: four values a pixel (the
     /// decomposition's bands first, zeros after), zeros where the pixel has no power or is
-    /// not finite. `None` for a decomposition the shader does not make.
+    /// not finite. `None` for a decomposition the shader does not make. The filter is taken
+    /// as checked (`FilterSpec::check`).
     pub fn run(
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         s: &Scattering,
         d: Decomposition,
-        radius: u32,
+        filter: &FilterSpec,
     ) -> Result<Option<Vec<[f32; 4]>>, RenderError> {
         let Some(mode) = gpu_mode(d) else {
             return Ok(None);
@@ -111,12 +136,7 @@ impl PolsarPipeline {
             input.push([px[0].re, px[0].im, px[1].re, px[1].im]);
             input.push([px[2].re, px[2].im, px[3].re, px[3].im]);
         }
-        let params = PolsarParams {
-            width: w as u32,
-            height: h as u32,
-            radius,
-            mode,
-        };
+        let params = PolsarParams::new(w, h, mode, filter);
         let out_bytes = (w * h * 16) as u64;
         let readback = caught(device, || {
             let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -196,10 +216,19 @@ mod tests {
 
     #[test]
     fn the_uniform_has_the_shader_layout() {
-        // struct Params: four u32.
-        assert_eq!(std::mem::size_of::<PolsarParams>(), 16);
+        // struct Params: five u32, an f32 and two u32 of padding.
+        assert_eq!(std::mem::size_of::<PolsarParams>(), 32);
         let shader = include_str!("../../shaders/polsar.wgsl");
-        for field in ["width: u32", "height: u32", "radius: u32", "mode: u32"] {
+        for field in [
+            "width: u32",
+            "height: u32",
+            "radius: u32",
+            "mode: u32",
+            "speckle: u32",
+            "looks: f32",
+            "_pad0: u32",
+            "_pad1: u32",
+        ] {
             assert!(shader.contains(field), "{field}");
         }
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use super::{Job, SessionError};
-use crate::polsar::{Decomposition, FilterKind, FilterSpec, Plan, Product, QuadPol, Scattering};
+use crate::polsar::{Decomposition, FilterSpec, Plan, Product, QuadPol, Scattering};
 use crate::raster::{Planes, Scene};
 use crate::render::{Bands, InputScale, PolsarPipeline, gpu_mode};
 
@@ -31,15 +31,15 @@ impl PolsarGpu {
         }
     }
 
-    /// `d` of the whole scene by the compute pass, T3 averaged over the boxcar `window`: the
-    /// decomposition's bands (at most four), NaN where a pixel has no power. `None` for a
-    /// decomposition the pass does not make.
+    /// `d` of the whole scene by the compute pass, T3 through `filter` (checked against the
+    /// scene by the plan): the decomposition's bands (at most four), NaN where a pixel has no
+    /// power. `None` for a decomposition the pass does not make.
     fn decompose(
         &self,
         scene: &Scene,
         quad: &QuadPol,
         d: Decomposition,
-        window: usize,
+        filter: &FilterSpec,
     ) -> Result<Option<Planes>, SessionError> {
         if gpu_mode(d).is_none() {
             return Ok(None);
@@ -49,8 +49,7 @@ impl PolsarGpu {
         let pipeline = self
             .pipeline
             .get_or_init(|| PolsarPipeline::new(&self.device));
-        let radius = u32::try_from(window / 2).unwrap_or(u32::MAX);
-        let Some(values) = pipeline.run(&self.device, &self.queue, &s, d, radius)? else {
+        let Some(values) = pipeline.run(&self.device, &self.queue, &s, d, filter)? else {
             return Ok(None);
         };
         let n = d.band_names().len().min(4);
@@ -116,8 +115,9 @@ pub fn display_input(d: Decomposition) -> InputScale {
 /// the view's channels: three of a decomposition's bands (see [`display_order`]), or the
 /// filtered bands with their polarizations.
 ///
-/// With `gpu`, decompositions averaged by a boxcar run on its compute pass (the CPU's f64 is
-/// its oracle); the rest, and everything when the pass fails, on the CPU.
+/// With `gpu`, decompositions run on its compute pass, through any of the speckle filters (the
+/// CPU's f64 is its oracle); T3's nine values and the filtered bands, and everything when the
+/// pass fails, on the CPU.
 pub fn start(
     files: Vec<PathBuf>,
     product: Product,
@@ -137,10 +137,8 @@ pub fn start(
             }
             let plan = Plan::new(&scene, product, filter)?;
             let on_gpu = match (product, &gpu, &plan.quad) {
-                (Product::Decomposition(d), Some(gpu), Some(quad))
-                    if filter.kind == FilterKind::Boxcar =>
-                {
-                    match gpu.decompose(&scene, quad, d, filter.window) {
+                (Product::Decomposition(d), Some(gpu), Some(quad)) => {
+                    match gpu.decompose(&scene, quad, d, &filter) {
                         Ok(Some(planes)) => Some((planes, gpu.adapter.clone())),
                         Ok(None) => None,
                         Err(e) => {

@@ -13,11 +13,16 @@ use crate::common::shared_data;
 /// in f32: eigenvalues are good to ~1e-6 of T3's size where they are apart, and to ~3e-4
 /// (sqrt of f32's epsilon) where two nearly repeat. So powers get 1e-4 of the value plus 1e-4
 /// of the band's mean; entropy 2e-3, alpha 0.2 deg, and anisotropy (a ratio of the two
-/// smaller eigenvalues) 2e-2. A wrong formula or coefficient is off by far more.
-fn tolerance(name: &str, value: f64, mean: f64) -> f64 {
+/// smaller eigenvalues) 2e-2 plus what an error of 3e-4 of lambda1 in them makes of it:
+/// 3e-4 lambda1 / (lambda2 + lambda3). That term matters where the Lee filters keep a bright
+/// pixel nearly as it is: its T3 is then nearly of rank one, lambda2 and lambda3 nearly
+/// repeat at T3's scale, and f32 finds them only to ~3e-4 of it (measured: one pixel of the
+/// chips under refined Lee, lambda1 = 129, lambda2 + lambda3 = 0.088, A 0.435 against 0.539).
+/// A wrong formula or coefficient is off by far more.
+fn tolerance(name: &str, value: f64, mean: f64, conditioning: f64) -> f64 {
     match name {
         "entropy" => 2e-3,
-        "anisotropy" => 2e-2,
+        "anisotropy" => 2e-2 + 3e-4 * conditioning,
         "alpha_deg" => 0.2,
         _ => 1e-4 * value.abs() + 1e-4 * mean,
     }
@@ -35,39 +40,48 @@ fn the_compute_pass_agrees_with_its_cpu_twin_on_the_capella_chips() {
     let s = Scattering::read(&scene, &quad, scene.full_window()).unwrap();
     let mut report = Vec::new();
     let mut failures = Vec::new();
-    for d in [
-        Decomposition::Pauli,
-        Decomposition::HAAlpha,
-        Decomposition::FreemanDurden,
-        Decomposition::Yamaguchi,
-        Decomposition::Span,
+    for filter in [
+        FilterSpec::new(FilterKind::Boxcar, 7),
+        FilterSpec::new(FilterKind::Lee, 5),
+        FilterSpec::new(FilterKind::RefinedLee, 7),
     ] {
-        let ours = gpu.decompose(&s, d, 3).unwrap().unwrap();
-        let plan = Plan::new(
-            &scene,
-            Product::Decomposition(d),
-            FilterSpec::new(FilterKind::Boxcar, 7),
-        )
-        .unwrap();
-        let twin = plan.compute(&scene, 0..scene.height()).unwrap();
-        for (b, name) in d.band_names().iter().enumerate().take(4) {
-            let cpu = &twin.bands[b];
-            let mean = cpu.iter().map(|v| f64::from(v.abs())).sum::<f64>() / cpu.len() as f64;
-            let (mut worst, mut off) = (0.0f64, 0usize);
-            for (i, want) in cpu.iter().enumerate() {
-                let (got, want) = (f64::from(ours[i][b]), f64::from(*want));
-                let diff = (got - want).abs();
-                worst = worst.max(diff);
-                if diff.is_nan() || diff > tolerance(name, want, mean) {
-                    off += 1;
+        for d in [
+            Decomposition::Pauli,
+            Decomposition::HAAlpha,
+            Decomposition::FreemanDurden,
+            Decomposition::Yamaguchi,
+            Decomposition::Span,
+        ] {
+            let ours = gpu.decompose(&s, d, &filter).unwrap().unwrap();
+            let plan = Plan::new(&scene, Product::Decomposition(d), filter).unwrap();
+            let twin = plan.compute(&scene, 0..scene.height()).unwrap();
+            // lambda1 / (lambda2 + lambda3) of each pixel, for H/A/alpha's anisotropy.
+            let conditioning = |i: usize| match d {
+                Decomposition::HAAlpha => {
+                    let l = |b: usize| f64::from(twin.bands[b][i]);
+                    l(3) / (l(4) + l(5))
                 }
-            }
-            report.push(format!(
-                "{d} {name}: worst {worst:.3e}, {off} of {} off",
-                cpu.len()
-            ));
-            if off > 0 {
-                failures.push(format!("{d} {name}"));
+                _ => 0.0,
+            };
+            for (b, name) in d.band_names().iter().enumerate().take(4) {
+                let cpu = &twin.bands[b];
+                let mean = cpu.iter().map(|v| f64::from(v.abs())).sum::<f64>() / cpu.len() as f64;
+                let (mut worst, mut off) = (0.0f64, 0usize);
+                for (i, want) in cpu.iter().enumerate() {
+                    let (got, want) = (f64::from(ours[i][b]), f64::from(*want));
+                    let diff = (got - want).abs();
+                    worst = worst.max(diff);
+                    if diff.is_nan() || diff > tolerance(name, want, mean, conditioning(i)) {
+                        off += 1;
+                    }
+                }
+                report.push(format!(
+                    "{filter} {d} {name}: worst {worst:.3e}, {off} of {} off",
+                    cpu.len()
+                ));
+                if off > 0 {
+                    failures.push(format!("{filter} {d} {name}"));
+                }
             }
         }
     }

@@ -605,7 +605,9 @@ mod tests {
         // and one marked invalid).
         let n = width * height;
         let h: Vec<f32> = (0..n).map(|i| (i % width) as f32 / width as f32).collect();
-        let alpha: Vec<f32> = (0..n).map(|i| 90.0 * (i / width) as f32 / height as f32).collect();
+        let alpha: Vec<f32> = (0..n)
+            .map(|i| 90.0 * (i / width) as f32 / height as f32)
+            .collect();
         let mut anisotropy = vec![0.5; n];
         anisotropy[0] = f32::NAN;
         let mut planes = Planes::new(width, height, vec![h, anisotropy, alpha], &[]);
