@@ -2,6 +2,9 @@
 //! H/A/alpha of a complex quad-pol scene (the Capella chips mirrored out to 900x900 and to a
 //! 1920x1080 pane's worth of pixels), read from its four CFloat32 files, ours against numpy
 //! (`benches/polsar_peer.py`, numpy.linalg.eigh) in the same run. The target: >= 20x numpy.
+//! Then the viewer in a 1920x1080 window over the 900x900 scene: the time from a click on
+//! H/A/alpha (refined Lee) to the product on screen, and the frame time while a drag pans the
+//! product (the target: 33 ms a frame on lavapipe), drawn as eframe draws a window.
 //!
 //! ```text
 //! cargo bench --profile dev --config benches/ours-as-release.toml --bench polsar \
@@ -9,6 +12,7 @@
 //! ```
 
 mod common;
+use common::frames::{draw_output, render_state, target};
 use common::*;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +20,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use eframe::egui;
+use sarscope::app::Viewer;
 use sarscope::polsar::{Decomposition, FilterKind, FilterSpec, Plan, Product, QuadPol, Scattering};
 use sarscope::raster::Scene;
 use sarscope::render::OffscreenRenderer;
@@ -29,8 +35,103 @@ struct Args {
     /// The Python with numpy and rasterio; "none" skips the peer (and needs --scene).
     #[arg(long, default_value = "python3")]
     python: String,
+    /// Frames timed while panning the viewer over a decomposition.
+    #[arg(long, default_value_t = 30)]
+    frames: usize,
     #[arg(long, hide = true)]
     bench: bool,
+}
+
+/// What [`pan_frames`] measured.
+struct Pan {
+    /// Seconds from the click to the product drawn.
+    to_screen: f64,
+    /// Where the product was made ("CPU", or the GPU's adapter).
+    engine: String,
+    /// Seconds per frame while panning: the egui pass, tessellation, drawing, the wait.
+    frames: Vec<f64>,
+    adapter: String,
+}
+
+/// The viewer in a 1920x1080 window over the scene of `files`: H/A/alpha through `filter`
+/// asked for as the button asks, frames drawn until it is on screen, then a drag that pans it.
+fn pan_frames(files: &[PathBuf], filter: FilterSpec, frames: usize) -> anyhow::Result<Pan> {
+    let render = render_state();
+    let mut viewer = Viewer::new(&render, sarscope::session::load_scene(files)?, None)?;
+    let ctx = egui::Context::default();
+    let size = [1920u32, 1080];
+    let screen =
+        egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(size[0] as f32, size[1] as f32));
+    let view = target(&render, size);
+    let frame = |viewer: &mut Viewer, events: Vec<egui::Event>| -> anyhow::Result<()> {
+        let input = egui::RawInput {
+            screen_rect: Some(screen),
+            events,
+            ..Default::default()
+        };
+        let mut out = ctx.run_ui(input, |ui| viewer.ui(ui, Some(&render)));
+        draw_output(&render, &ctx, &out, &view, size)?;
+        out.textures_delta.clear(); // applied by draw_output
+        Ok(())
+    };
+    frame(&mut viewer, vec![])?;
+    frame(&mut viewer, vec![])?;
+    let product = Product::Decomposition(Decomposition::HAAlpha);
+    let t = Instant::now();
+    viewer.show_product(product, filter);
+    while viewer.product_state() != (Some(product), false) {
+        anyhow::ensure!(
+            t.elapsed().as_secs_f64() < 60.0,
+            "no product after a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        frame(&mut viewer, vec![])?;
+    }
+    let to_screen = t.elapsed().as_secs_f64();
+    let engine = viewer
+        .polsar_message()
+        .and_then(|m| m.split(" of the scene on ").nth(1))
+        .and_then(|m| m.split(':').next())
+        .unwrap_or("?")
+        .to_string();
+    // The pane's middle (the right panel takes the window's right side), pressed, then moved a
+    // little each frame: every frame pans.
+    let centre = egui::pos2(700.0, 540.0);
+    frame(&mut viewer, vec![egui::Event::PointerMoved(centre)])?;
+    frame(
+        &mut viewer,
+        vec![egui::Event::PointerButton {
+            pos: centre,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::default(),
+        }],
+    )?;
+    let (mut times, mut camera, mut moves) = (Vec::new(), viewer.camera(), 0);
+    for i in 0..frames + 2 {
+        let t = Instant::now();
+        let at = centre + egui::vec2(4.0 * (i % 8) as f32 + 1.0, 0.0);
+        frame(&mut viewer, vec![egui::Event::PointerMoved(at)])?;
+        if i >= 2 {
+            times.push(t.elapsed().as_secs_f64());
+            moves += usize::from(viewer.camera() != camera);
+        }
+        camera = viewer.camera();
+    }
+    anyhow::ensure!(
+        moves == frames,
+        "the drag panned the view in {moves} of {frames} timed frames"
+    );
+    anyhow::ensure!(
+        viewer.product_state() == (Some(product), false),
+        "the product left the screen while panning"
+    );
+    Ok(Pan {
+        to_screen,
+        engine,
+        frames: times,
+        adapter: viewer.adapter().to_string(),
+    })
 }
 
 fn peer(args: &Args, what: &[&str]) -> anyhow::Result<String> {
@@ -65,6 +166,21 @@ fn main() -> anyhow::Result<()> {
         let folder = dir.path().to_string_lossy().to_string();
         peer(&args, &["make", &folder, "--size", size])?;
         let scene = Scene::open_many(&files(dir.path()))?;
+        if size == "900x900" {
+            let refined = FilterSpec::new(FilterKind::RefinedLee, 7);
+            let pan = pan_frames(&files(dir.path()), refined, args.frames)?;
+            println!(
+                "viewer, 1920x1080 window, {size} scene, h-a-alpha through refined Lee 7x7: on screen \
+                 {:.0} ms after the click (made on {}); panning it {:.1} ms a frame (median of {}, \
+                 slowest {:.1} ms; target 33 ms) on {}",
+                pan.to_screen * 1e3,
+                pan.engine,
+                median(pan.frames.clone()) * 1e3,
+                pan.frames.len(),
+                pan.frames.iter().copied().fold(0.0, f64::max) * 1e3,
+                pan.adapter
+            );
+        }
         for kind in [FilterKind::RefinedLee, FilterKind::Boxcar] {
             let spec = FilterSpec::new(kind, 7);
             let plan = Plan::new(&scene, Product::Decomposition(Decomposition::HAAlpha), spec)?;
