@@ -12,7 +12,7 @@
 //! ```
 
 mod common;
-use common::frames::{draw_output, render_state, target};
+use common::frames::{draw_output, press, render_state, target};
 use common::*;
 
 use std::path::{Path, PathBuf};
@@ -165,15 +165,7 @@ fn pan_frames(files: &[PathBuf], filter: FilterSpec, frames: usize) -> anyhow::R
     // little each frame: every frame pans.
     let centre = egui::pos2(700.0, 540.0);
     frame(&mut viewer, vec![egui::Event::PointerMoved(centre)])?;
-    frame(
-        &mut viewer,
-        vec![egui::Event::PointerButton {
-            pos: centre,
-            button: egui::PointerButton::Primary,
-            pressed: true,
-            modifiers: egui::Modifiers::default(),
-        }],
-    )?;
+    frame(&mut viewer, vec![press(centre)])?;
     let (mut times, mut camera, mut moves) = (Vec::new(), viewer.camera(), 0);
     for i in 0..frames + 2 {
         let t = Instant::now();

@@ -21,7 +21,9 @@
 //! ```
 
 mod common;
-use common::frames::{Repaints, app_harness as harness, draw_output, mosaic, render_state, target};
+use common::frames::{
+    Repaints, app_harness as harness, draw_output, mosaic, press, render_state, target,
+};
 use common::*;
 
 use std::time::Instant;
@@ -98,15 +100,7 @@ fn grid_frames(
         draw_output(render, &ctx, &out, &view, size)?;
         out.textures_delta.clear(); // applied by draw_output
     }
-    let mut out = pass(
-        &mut viewer,
-        vec![egui::Event::PointerButton {
-            pos: centre,
-            button: egui::PointerButton::Primary,
-            pressed: true,
-            modifiers: egui::Modifiers::default(),
-        }],
-    );
+    let mut out = pass(&mut viewer, vec![press(centre)]);
     draw_output(render, &ctx, &out, &view, size)?;
     out.textures_delta.clear(); // applied by draw_output
     let (mut times, mut parts) = (Vec::new(), [const { Vec::new() }; 4]);

@@ -17,6 +17,16 @@ pub fn render_state() -> egui_wgpu::RenderState {
     )
 }
 
+/// The primary button going down at `pos` (a drag's start).
+pub fn press(pos: egui::Pos2) -> egui::Event {
+    egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::default(),
+    }
+}
+
 /// A frame's target, kept between frames as a window's swapchain would be.
 pub fn target(render: &egui_wgpu::RenderState, size: [u32; 2]) -> wgpu::TextureView {
     let texture = render.device.create_texture(&wgpu::TextureDescriptor {

@@ -628,28 +628,25 @@ mod tests {
         }
     }
 
+    fn corner(width: usize, height: usize) -> Window {
+        Window {
+            x: 0,
+            y: 0,
+            width,
+            height,
+        }
+    }
+
     #[test]
     fn the_plane_counts_the_window_and_samples_a_large_one() {
         let d = processed(2048, 1024);
-        let small = Window {
-            x: 0,
-            y: 0,
-            width: 100,
-            height: 10,
-        };
-        let plane = h_alpha_plane(&d, small);
+        let plane = h_alpha_plane(&d, corner(100, 10));
         assert_eq!((plane.step, plane.pixels), (1, 998));
         // Entropy below 100/2048 and alpha below 1 deg: the bottom row's first three bins, the
         // first of them columns 0..=40 (entropy < 0.02).
         assert_eq!(plane.bins[..3].iter().sum::<f64>(), 998.0);
         assert_eq!(plane.bins[0], (41 * 10 - 2) as f64);
-        let whole = Window {
-            x: 0,
-            y: 0,
-            width: 2048,
-            height: 1024,
-        };
-        let plane = h_alpha_plane(&d, whole);
+        let plane = h_alpha_plane(&d, corner(2048, 1024));
         // Two million pixels: every second row and column, each standing for four (the first,
         // without data, is left out).
         assert_eq!(plane.step, 2);
