@@ -102,30 +102,26 @@ impl Decomposition {
     /// shared out over every core.
     pub fn planes(self, coherency: &Coherency) -> Planes {
         let names = self.band_names();
-        let chunk = coherency.width.max(1) * 16;
-        let parts: Vec<Vec<Vec<f32>>> = coherency
-            .t3
-            .par_chunks(chunk)
-            .zip(coherency.valid.par_chunks(chunk))
-            .map(|(ts, oks)| {
-                let mut bands: Vec<Vec<f32>> =
-                    names.iter().map(|_| Vec::with_capacity(ts.len())).collect();
-                for (t, &ok) in ts.iter().zip(oks) {
-                    let values = if ok { self.values(t) } else { [f64::NAN; 9] };
-                    for (band, v) in bands.iter_mut().zip(values) {
-                        band.push(v as f32);
+        let (w, n) = (coherency.width.max(1), coherency.width * coherency.height);
+        // Pixel-major values of every band, made in parallel in place, then one pass per band.
+        let k = names.len();
+        let mut values = vec![0f32; n * k];
+        values
+            .par_chunks_mut(w * k)
+            .zip(coherency.t3.par_chunks(w))
+            .zip(coherency.valid.par_chunks(w))
+            .for_each(|((out, ts), oks)| {
+                for ((o, t), &ok) in out.chunks_exact_mut(k).zip(ts).zip(oks) {
+                    let v = if ok { self.values(t) } else { [f64::NAN; 9] };
+                    for (o, v) in o.iter_mut().zip(v) {
+                        *o = v as f32;
                     }
                 }
-                bands
-            })
+            });
+        let bands: Vec<Vec<f32>> = (0..k)
+            .into_par_iter()
+            .map(|b| values.iter().skip(b).step_by(k).copied().collect())
             .collect();
-        let n = coherency.width * coherency.height;
-        let mut bands: Vec<Vec<f32>> = names.iter().map(|_| Vec::with_capacity(n)).collect();
-        for part in parts {
-            for (band, piece) in bands.iter_mut().zip(part) {
-                band.extend(piece);
-            }
-        }
         Planes::new(coherency.width, coherency.height, bands, &[])
     }
 }

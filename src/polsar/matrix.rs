@@ -181,9 +181,15 @@ impl Coherency {
     /// Rows `first..first + count` (all columns).
     pub fn rows(mut self, first: usize, count: usize) -> Self {
         let w = self.width;
-        let range = (first * w).min(self.t3.len())..((first + count) * w).min(self.t3.len());
-        self.t3 = self.t3.drain(range.clone()).collect();
-        self.valid = self.valid.drain(range).collect();
+        let (start, end) = (
+            (first * w).min(self.t3.len()),
+            ((first + count) * w).min(self.t3.len()),
+        );
+        // In place: the rows after, then those before, go (nothing moves for all rows).
+        self.t3.truncate(end);
+        self.t3.drain(..start);
+        self.valid.truncate(end);
+        self.valid.drain(..start);
         self.height = self.t3.len() / w.max(1);
         self
     }

@@ -252,19 +252,31 @@ pub(crate) fn apply_bands(planes: &Planes, spec: &FilterSpec) -> Planes {
 /// shared out over every core); NaN where the pixel is invalid or its window holds no valid
 /// pixel.
 fn boxcar<P: Pixel>(w: usize, h: usize, pixels: &[P], valid: &[bool], n: usize) -> Vec<P> {
-    let r = (n / 2) as isize;
-    // Sums and valid counts along each row's windows.
+    let r = n / 2;
+    let ri = r as isize;
+    // Sums and valid counts along each row's windows; away from the edges a window is a run
+    // of the row (the same sums in the same order as through `clamped`).
     let mut rows = vec![(P::ZERO, 0.0); w * h];
     rows.par_chunks_mut(w.max(1))
         .enumerate()
         .for_each(|(y, out)| {
             for (x, o) in out.iter_mut().enumerate() {
                 let (mut sum, mut count) = (P::ZERO, 0.0);
-                for dx in -r..=r {
-                    let j = clamped(x as isize + dx, y as isize, w, h);
-                    if valid[j] {
-                        sum = sum.plus(pixels[j]);
-                        count += 1.0;
+                if x >= r && x + r < w {
+                    let run = y * w + x - r..=y * w + x + r;
+                    for (p, &ok) in pixels[run.clone()].iter().zip(&valid[run]) {
+                        if ok {
+                            sum = sum.plus(*p);
+                            count += 1.0;
+                        }
+                    }
+                } else {
+                    for dx in -ri..=ri {
+                        let j = clamped(x as isize + dx, y as isize, w, h);
+                        if valid[j] {
+                            sum = sum.plus(pixels[j]);
+                            count += 1.0;
+                        }
                     }
                 }
                 *o = (sum, count);
@@ -274,13 +286,19 @@ fn boxcar<P: Pixel>(w: usize, h: usize, pixels: &[P], valid: &[bool], n: usize) 
     out.par_chunks_mut(w.max(1))
         .enumerate()
         .for_each(|(y, row)| {
+            let inside = y >= r && y + r < h;
             for (x, o) in row.iter_mut().enumerate() {
                 if !valid[y * w + x] {
                     continue;
                 }
                 let (mut sum, mut count) = (P::ZERO, 0.0);
-                for dy in -r..=r {
-                    let (s, c) = rows[clamped(x as isize, y as isize + dy, w, h)];
+                for dy in -ri..=ri {
+                    let j = if inside {
+                        (y as isize + dy) as usize * w + x
+                    } else {
+                        clamped(x as isize, y as isize + dy, w, h)
+                    };
+                    let (s, c) = rows[j];
                     sum = sum.plus(s);
                     count += c;
                 }

@@ -295,28 +295,46 @@ impl Scene {
                     dtype: info.stored_type.clone(),
                 });
             };
-            sources.push((info.path.clone(), info.source_band, scale.unwrap_or(1.0)));
+            // CFloat64 samples are read as they are; every other complex type (CInt16,
+            // CInt32, CFloat32) fits float32 pairs exactly, at half the memory.
+            let wide = info.stored_type == "CFloat64";
+            sources.push((
+                info.path.clone(),
+                info.source_band,
+                scale.unwrap_or(1.0),
+                wide,
+            ));
         }
         let origin = (to_isize(window.x), to_isize(window.y));
         let size = (window.width, window.height);
         // One read per band, on every core (each opens its file: a GDAL dataset is not shared
-        // between threads), straight into complex float64 pairs: GDAL converts any complex
-        // type (CInt16, CFloat32, CFloat64) without a detour through its derived datasets.
+        // between threads), straight into complex pairs: GDAL converts any complex type
+        // without a detour through its derived datasets.
         let reads: Vec<_> = sources
             .par_iter()
-            .map(|(path, band, k)| {
+            .map(|(path, band, k, wide)| {
                 let read_err = |e: gdal::errors::GdalError| RasterError::read(path, *band, &e);
                 capture(|| -> Result<Vec<num_complex::Complex32>, RasterError> {
                     let dataset = open_dataset(path)?;
                     let gdal_band = dataset.rasterband(*band).map_err(read_err)?;
-                    let mut buf = vec![GdalComplex64::default(); size.0 * size.1];
-                    gdal_band
-                        .read_into_slice(origin, size, size, &mut buf, None)
-                        .map_err(read_err)?;
-                    Ok(buf
-                        .iter()
-                        .map(|z| num_complex::Complex32::new((z.re * k) as f32, (z.im * k) as f32))
-                        .collect())
+                    let z = |re: f64, im: f64| {
+                        num_complex::Complex32::new((re * k) as f32, (im * k) as f32)
+                    };
+                    Ok(if *wide {
+                        let mut buf = vec![GdalComplex64::default(); size.0 * size.1];
+                        gdal_band
+                            .read_into_slice(origin, size, size, &mut buf, None)
+                            .map_err(read_err)?;
+                        buf.iter().map(|v| z(v.re, v.im)).collect()
+                    } else {
+                        let mut buf = vec![GdalComplex32::default(); size.0 * size.1];
+                        gdal_band
+                            .read_into_slice(origin, size, size, &mut buf, None)
+                            .map_err(read_err)?;
+                        buf.iter()
+                            .map(|v| z(f64::from(v.re), f64::from(v.im)))
+                            .collect()
+                    })
                 })
             })
             .collect();
@@ -517,8 +535,24 @@ pub(super) fn to_isize(v: usize) -> isize {
     isize::try_from(v).unwrap_or(isize::MAX)
 }
 
-/// One complex float64 sample as GDAL lays out a CFloat64 buffer (real, then imaginary), so
+/// One complex sample as GDAL lays out a CFloat32 / CFloat64 buffer (real, then imaginary), so
 /// that a complex band is read in one call, converted by GDAL from its stored type.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+struct GdalComplex32 {
+    re: f32,
+    im: f32,
+}
+
+const _: () = assert!(std::mem::size_of::<GdalComplex32>() == 8);
+
+impl gdal::raster::GdalType for GdalComplex32 {
+    fn gdal_ordinal() -> gdal_sys::GDALDataType::Type {
+        gdal_sys::GDALDataType::GDT_CFloat32
+    }
+}
+
+/// As [`GdalComplex32`], for CFloat64 samples.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 struct GdalComplex64 {
@@ -526,7 +560,8 @@ struct GdalComplex64 {
     im: f64,
 }
 
-// GDAL writes 16 bytes per CFloat64 sample into the buffer: the type must be exactly that.
+// GDAL writes 8 (16) bytes per CFloat32 (CFloat64) sample into the buffer: the types must be
+// exactly that.
 const _: () = assert!(std::mem::size_of::<GdalComplex64>() == 16);
 
 impl gdal::raster::GdalType for GdalComplex64 {
