@@ -12,6 +12,9 @@ pub struct Eigen {
     pub first: [f64; 3],
 }
 
+/// sqrt 3.
+const SQRT_3: f64 = 1.732_050_807_568_877_2;
+
 /// ln 3, for entropy in base 3.
 const LN_3: f64 = 1.098_612_288_668_109_8;
 
@@ -44,9 +47,10 @@ impl Eigen {
             - b33 * t.t12.norm_sqr();
         let r = (det / (2.0 * p * p * p)).clamp(-1.0, 1.0);
         let phi = r.acos() / 3.0;
-        let third = 2.0 * std::f64::consts::FRAC_PI_3;
-        let l1 = q + 2.0 * p * phi.cos();
-        let l3 = q + 2.0 * p * (phi + third).cos();
+        // cos(phi + 2 pi / 3) = -cos(phi) / 2 - sin(phi) sqrt(3) / 2: one sin_cos for both.
+        let (sin, cos) = phi.sin_cos();
+        let l1 = q + 2.0 * p * cos;
+        let l3 = q - p * (cos + SQRT_3 * sin);
         let l2 = 3.0 * q - l1 - l3;
         let values = [l1, l2, l3];
         // Well apart, the eigenvector-eigenvalue identity gives |u_1i|^2 without the vectors:

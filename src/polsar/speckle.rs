@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 
-use super::window::{Integral, clamped};
+use super::window::{Box3, clamped};
 use super::{PolsarError, T3};
 use crate::raster::Planes;
 
@@ -452,8 +452,7 @@ fn edge_half(m: &[f64; 9]) -> Half {
 fn refined_lee<P: Pixel>(grid: Grid<'_, P>, spec: &FilterSpec) -> Vec<P> {
     let (w, h) = (grid.width, grid.height);
     let (valid, intensity) = (grid.valid, grid.intensity);
-    let count = Integral::new(w, h, 3, valid, |_| 1.0);
-    let sum = Integral::new(w, h, 3, valid, |i| intensity[i]);
+    let sub = Box3::new(w, h, valid, |i| intensity[i]);
     // Each half window, row by row (dy = -3..=3): the columns it takes, a run dx0..=dx1
     // (empty when dx1 < dx0), in the raster order the sums run in.
     let runs: [[(isize, isize); 7]; 8] = Half::ALL.map(|half| {
@@ -480,10 +479,10 @@ fn refined_lee<P: Pixel>(grid: Grid<'_, P>, spec: &FilterSpec) -> Vec<P> {
                 // cover the 7x7 window, so nine full ones mean every pixel of it holds data.
                 let mut full = true;
                 let m: [f64; 9] = std::array::from_fn(|k| {
-                    let (sx, sy) = (xi - 3 + 2 * (k % 3) as isize, yi - 3 + 2 * (k / 3) as isize);
-                    let n = count.sum(sx, sy, 3, 3);
+                    let (cx, cy) = (xi - 2 + 2 * (k % 3) as isize, yi - 2 + 2 * (k / 3) as isize);
+                    let (s, n) = sub.at(cx, cy);
                     full &= n == 9.0;
-                    sum.sum(sx, sy, 3, 3) / n
+                    s / n
                 });
                 let half = edge_half(&m);
                 let interior = x >= 3 && y >= 3 && x + 3 < w && y + 3 < h;
