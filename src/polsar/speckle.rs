@@ -282,30 +282,28 @@ fn boxcar<P: Pixel>(w: usize, h: usize, pixels: &[P], valid: &[bool], n: usize) 
                 *o = (sum, count);
             }
         });
-    let mut out = vec![P::nan(); w * h];
-    out.par_chunks_mut(w.max(1))
-        .enumerate()
-        .for_each(|(y, row)| {
-            let inside = y >= r && y + r < h;
-            for (x, o) in row.iter_mut().enumerate() {
-                if !valid[y * w + x] {
-                    continue;
-                }
-                let (mut sum, mut count) = (P::ZERO, 0.0);
-                for dy in -ri..=ri {
-                    let j = if inside {
-                        (y as isize + dy) as usize * w + x
-                    } else {
-                        clamped(x as isize, y as isize + dy, w, h)
-                    };
-                    let (s, c) = rows[j];
-                    sum = sum.plus(s);
-                    count += c;
-                }
-                *o = sum.times(1.0 / count);
+    (0..w * h)
+        .into_par_iter()
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            if !valid[i] {
+                return P::nan();
             }
-        });
-    out
+            let inside = y >= r && y + r < h;
+            let (mut sum, mut count) = (P::ZERO, 0.0);
+            for dy in -ri..=ri {
+                let j = if inside {
+                    (y as isize + dy) as usize * w + x
+                } else {
+                    clamped(x as isize, y as isize + dy, w, h)
+                };
+                let (s, c) = rows[j];
+                sum = sum.plus(s);
+                count += c;
+            }
+            sum.times(1.0 / count)
+        })
+        .collect()
 }
 
 /// Lee's gain from a window's mean and variance of the intensity.
@@ -465,65 +463,63 @@ fn refined_lee<P: Pixel>(grid: Grid<'_, P>, spec: &FilterSpec) -> Vec<P> {
             }
         })
     });
-    let mut out = vec![P::nan(); w * h];
-    out.par_chunks_mut(w.max(1))
-        .enumerate()
-        .for_each(|(y, row)| {
-            for (x, o) in row.iter_mut().enumerate() {
-                let i = y * w + x;
-                if !valid[i] {
-                    continue;
+    // Each pixel's value collected straight into the output (no prefill of it).
+    (0..w * h)
+        .into_par_iter()
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            if !valid[i] {
+                return P::nan();
+            }
+            let (xi, yi) = (x as isize, y as isize);
+            // The 3x3 sub-windows start at -3, -1, +1 (three pixels each, two apart); they
+            // cover the 7x7 window, so nine full ones mean every pixel of it holds data.
+            let mut full = true;
+            let m: [f64; 9] = std::array::from_fn(|k| {
+                let (cx, cy) = (xi - 2 + 2 * (k % 3) as isize, yi - 2 + 2 * (k / 3) as isize);
+                let (s, n) = sub.at(cx, cy);
+                full &= n == 9.0;
+                s / n
+            });
+            let half = edge_half(&m);
+            let interior = x >= 3 && y >= 3 && x + 3 < w && y + 3 < h;
+            let (mut k, mut s, mut s2, mut acc) = (0.0, 0.0, 0.0, P::ZERO);
+            if interior && full {
+                // Whole runs of a row, no pixel to leave out: the same sums in the same
+                // order as pixel by pixel below.
+                for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
+                    if b < a {
+                        continue;
+                    }
+                    let start = (y + r - 3) * w;
+                    let (lo, hi) = (start + (xi + a) as usize, start + (xi + b) as usize);
+                    for (v, p) in intensity[lo..=hi].iter().zip(&grid.pixels[lo..=hi]) {
+                        s += v;
+                        s2 += v * v;
+                        acc = acc.plus(*p);
+                    }
+                    k += (b - a + 1) as f64;
                 }
-                let (xi, yi) = (x as isize, y as isize);
-                // The 3x3 sub-windows start at -3, -1, +1 (three pixels each, two apart); they
-                // cover the 7x7 window, so nine full ones mean every pixel of it holds data.
-                let mut full = true;
-                let m: [f64; 9] = std::array::from_fn(|k| {
-                    let (cx, cy) = (xi - 2 + 2 * (k % 3) as isize, yi - 2 + 2 * (k / 3) as isize);
-                    let (s, n) = sub.at(cx, cy);
-                    full &= n == 9.0;
-                    s / n
-                });
-                let half = edge_half(&m);
-                let interior = x >= 3 && y >= 3 && x + 3 < w && y + 3 < h;
-                let (mut k, mut s, mut s2, mut acc) = (0.0, 0.0, 0.0, P::ZERO);
-                if interior && full {
-                    // Whole runs of a row, no pixel to leave out: the same sums in the same
-                    // order as pixel by pixel below.
-                    for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
-                        if b < a {
+            } else {
+                for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
+                    for dx in a..=b {
+                        let j = clamped(xi + dx, yi + r as isize - 3, w, h);
+                        if !valid[j] {
                             continue;
                         }
-                        let start = (y + r - 3) * w;
-                        let (lo, hi) = (start + (xi + a) as usize, start + (xi + b) as usize);
-                        for (v, p) in intensity[lo..=hi].iter().zip(&grid.pixels[lo..=hi]) {
-                            s += v;
-                            s2 += v * v;
-                            acc = acc.plus(*p);
-                        }
-                        k += (b - a + 1) as f64;
-                    }
-                } else {
-                    for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
-                        for dx in a..=b {
-                            let j = clamped(xi + dx, yi + r as isize - 3, w, h);
-                            if !valid[j] {
-                                continue;
-                            }
-                            let v = intensity[j];
-                            k += 1.0;
-                            s += v;
-                            s2 += v * v;
-                            acc = acc.plus(grid.pixels[j]);
-                        }
+                        let v = intensity[j];
+                        k += 1.0;
+                        s += v;
+                        s2 += v * v;
+                        acc = acc.plus(grid.pixels[j]);
                     }
                 }
-                let mean = s / k;
-                let gain = lee_gain(mean, s2 / k - mean * mean, spec.looks);
-                *o = towards(acc.times(1.0 / k), grid.pixels[i], gain);
             }
-        });
-    out
+            let mean = s / k;
+            let gain = lee_gain(mean, s2 / k - mean * mean, spec.looks);
+            towards(acc.times(1.0 / k), grid.pixels[i], gain)
+        })
+        .collect()
 }
 
 #[cfg(test)]
