@@ -282,26 +282,39 @@ fn boxcar<P: Pixel>(w: usize, h: usize, pixels: &[P], valid: &[bool], n: usize) 
                 *o = (sum, count);
             }
         });
+    per_valid_pixel(w, h, valid, |x, y, _| {
+        let inside = y >= r && y + r < h;
+        let (mut sum, mut count) = (P::ZERO, 0.0);
+        for dy in -ri..=ri {
+            let j = if inside {
+                (y as isize + dy) as usize * w + x
+            } else {
+                clamped(x as isize, y as isize + dy, w, h)
+            };
+            let (s, c) = rows[j];
+            sum = sum.plus(s);
+            count += c;
+        }
+        sum.times(1.0 / count)
+    })
+}
+
+/// `value(x, y, i)` of every valid pixel `i` at `(x, y)` of a `w x h` grid, NaN for the others,
+/// on every core, collected straight into the output.
+fn per_valid_pixel<P: Pixel>(
+    w: usize,
+    h: usize,
+    valid: &[bool],
+    value: impl Fn(usize, usize, usize) -> P + Sync,
+) -> Vec<P> {
     (0..w * h)
         .into_par_iter()
         .map(|i| {
-            let (x, y) = (i % w, i / w);
-            if !valid[i] {
-                return P::nan();
+            if valid[i] {
+                value(i % w, i / w, i)
+            } else {
+                P::nan()
             }
-            let inside = y >= r && y + r < h;
-            let (mut sum, mut count) = (P::ZERO, 0.0);
-            for dy in -ri..=ri {
-                let j = if inside {
-                    (y as isize + dy) as usize * w + x
-                } else {
-                    clamped(x as isize, y as isize + dy, w, h)
-                };
-                let (s, c) = rows[j];
-                sum = sum.plus(s);
-                count += c;
-            }
-            sum.times(1.0 / count)
         })
         .collect()
 }
@@ -326,16 +339,10 @@ fn lee<P: Pixel>(grid: Grid<'_, P>, spec: &FilterSpec) -> Vec<P> {
     let mean = boxcar(w, h, grid.intensity, grid.valid, n);
     let mean_sq = boxcar(w, h, &squares, grid.valid, n);
     let local = boxcar(w, h, grid.pixels, grid.valid, n);
-    (0..w * h)
-        .into_par_iter()
-        .map(|i| {
-            if !grid.valid[i] {
-                return P::nan();
-            }
-            let gain = lee_gain(mean[i], mean_sq[i] - mean[i] * mean[i], spec.looks);
-            towards(local[i], grid.pixels[i], gain)
-        })
-        .collect()
+    per_valid_pixel(w, h, grid.valid, |_, _, i| {
+        let gain = lee_gain(mean[i], mean_sq[i] - mean[i] * mean[i], spec.looks);
+        towards(local[i], grid.pixels[i], gain)
+    })
 }
 
 /// Which half of the 7x7 window (rows and columns -3..=3 about the pixel) an edge leaves.
@@ -463,63 +470,55 @@ fn refined_lee<P: Pixel>(grid: Grid<'_, P>, spec: &FilterSpec) -> Vec<P> {
             }
         })
     });
-    // Each pixel's value collected straight into the output (no prefill of it).
-    (0..w * h)
-        .into_par_iter()
-        .map(|i| {
-            let (x, y) = (i % w, i / w);
-            if !valid[i] {
-                return P::nan();
+    per_valid_pixel(w, h, valid, |x, y, i| {
+        let (xi, yi) = (x as isize, y as isize);
+        // The 3x3 sub-windows start at -3, -1, +1 (three pixels each, two apart); they
+        // cover the 7x7 window, so nine full ones mean every pixel of it holds data.
+        let mut full = true;
+        let m: [f64; 9] = std::array::from_fn(|k| {
+            let (cx, cy) = (xi - 2 + 2 * (k % 3) as isize, yi - 2 + 2 * (k / 3) as isize);
+            let (s, n) = sub.at(cx, cy);
+            full &= n == 9.0;
+            s / n
+        });
+        let half = edge_half(&m);
+        let interior = x >= 3 && y >= 3 && x + 3 < w && y + 3 < h;
+        let (mut k, mut s, mut s2, mut acc) = (0.0, 0.0, 0.0, P::ZERO);
+        if interior && full {
+            // Whole runs of a row, no pixel to leave out: the same sums in the same
+            // order as pixel by pixel below.
+            for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
+                if b < a {
+                    continue;
+                }
+                let start = (y + r - 3) * w;
+                let (lo, hi) = (start + (xi + a) as usize, start + (xi + b) as usize);
+                for (v, p) in intensity[lo..=hi].iter().zip(&grid.pixels[lo..=hi]) {
+                    s += v;
+                    s2 += v * v;
+                    acc = acc.plus(*p);
+                }
+                k += (b - a + 1) as f64;
             }
-            let (xi, yi) = (x as isize, y as isize);
-            // The 3x3 sub-windows start at -3, -1, +1 (three pixels each, two apart); they
-            // cover the 7x7 window, so nine full ones mean every pixel of it holds data.
-            let mut full = true;
-            let m: [f64; 9] = std::array::from_fn(|k| {
-                let (cx, cy) = (xi - 2 + 2 * (k % 3) as isize, yi - 2 + 2 * (k / 3) as isize);
-                let (s, n) = sub.at(cx, cy);
-                full &= n == 9.0;
-                s / n
-            });
-            let half = edge_half(&m);
-            let interior = x >= 3 && y >= 3 && x + 3 < w && y + 3 < h;
-            let (mut k, mut s, mut s2, mut acc) = (0.0, 0.0, 0.0, P::ZERO);
-            if interior && full {
-                // Whole runs of a row, no pixel to leave out: the same sums in the same
-                // order as pixel by pixel below.
-                for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
-                    if b < a {
+        } else {
+            for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
+                for dx in a..=b {
+                    let j = clamped(xi + dx, yi + r as isize - 3, w, h);
+                    if !valid[j] {
                         continue;
                     }
-                    let start = (y + r - 3) * w;
-                    let (lo, hi) = (start + (xi + a) as usize, start + (xi + b) as usize);
-                    for (v, p) in intensity[lo..=hi].iter().zip(&grid.pixels[lo..=hi]) {
-                        s += v;
-                        s2 += v * v;
-                        acc = acc.plus(*p);
-                    }
-                    k += (b - a + 1) as f64;
-                }
-            } else {
-                for (r, &(a, b)) in runs[half as usize].iter().enumerate() {
-                    for dx in a..=b {
-                        let j = clamped(xi + dx, yi + r as isize - 3, w, h);
-                        if !valid[j] {
-                            continue;
-                        }
-                        let v = intensity[j];
-                        k += 1.0;
-                        s += v;
-                        s2 += v * v;
-                        acc = acc.plus(grid.pixels[j]);
-                    }
+                    let v = intensity[j];
+                    k += 1.0;
+                    s += v;
+                    s2 += v * v;
+                    acc = acc.plus(grid.pixels[j]);
                 }
             }
-            let mean = s / k;
-            let gain = lee_gain(mean, s2 / k - mean * mean, spec.looks);
-            towards(acc.times(1.0 / k), grid.pixels[i], gain)
-        })
-        .collect()
+        }
+        let mean = s / k;
+        let gain = lee_gain(mean, s2 / k - mean * mean, spec.looks);
+        towards(acc.times(1.0 / k), grid.pixels[i], gain)
+    })
 }
 
 #[cfg(test)]

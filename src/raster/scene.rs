@@ -280,7 +280,7 @@ impl Scene {
     ) -> Result<Vec<Vec<num_complex::Complex32>>, RasterError> {
         use rayon::prelude::*;
         self.check_window(window)?;
-        // The complex values (two float32 planes' worth) and the float64 pairs while reading.
+        // The complex values (two float32 planes' worth) and the pairs GDAL reads into.
         self.check_memory((window.width, window.height), 6 * bands.len())?;
         let mut sources = Vec::with_capacity(bands.len());
         for &band in bands {
@@ -317,24 +317,12 @@ impl Scene {
                 capture(|| -> Result<Vec<num_complex::Complex32>, RasterError> {
                     let dataset = open_dataset(path)?;
                     let gdal_band = dataset.rasterband(*band).map_err(read_err)?;
-                    let z = |re: f64, im: f64| {
-                        num_complex::Complex32::new((re * k) as f32, (im * k) as f32)
-                    };
-                    Ok(if *wide {
-                        let mut buf = vec![GdalComplex64::default(); size.0 * size.1];
-                        gdal_band
-                            .read_into_slice(origin, size, size, &mut buf, None)
-                            .map_err(read_err)?;
-                        buf.iter().map(|v| z(v.re, v.im)).collect()
+                    if *wide {
+                        read_calibrated::<GdalComplex64>(&gdal_band, origin, size, *k)
                     } else {
-                        let mut buf = vec![GdalComplex32::default(); size.0 * size.1];
-                        gdal_band
-                            .read_into_slice(origin, size, size, &mut buf, None)
-                            .map_err(read_err)?;
-                        buf.iter()
-                            .map(|v| z(f64::from(v.re), f64::from(v.im)))
-                            .collect()
-                    })
+                        read_calibrated::<GdalComplex32>(&gdal_band, origin, size, *k)
+                    }
+                    .map_err(read_err)
                 })
             })
             .collect();
@@ -533,6 +521,42 @@ fn same_grid(a: Option<GeoTransform>, b: Option<GeoTransform>) -> bool {
 
 pub(super) fn to_isize(v: usize) -> isize {
     isize::try_from(v).unwrap_or(isize::MAX)
+}
+
+/// `size` samples of a complex band from `origin`, read by GDAL into pairs of `S` (converted
+/// from the band's stored type), each times `scale` in float64, as float32.
+fn read_calibrated<S: ComplexSample>(
+    band: &gdal::raster::RasterBand<'_>,
+    origin: (isize, isize),
+    size: (usize, usize),
+    scale: f64,
+) -> Result<Vec<num_complex::Complex32>, gdal::errors::GdalError> {
+    let mut buf = vec![S::default(); size.0 * size.1];
+    band.read_into_slice(origin, size, size, &mut buf, None)?;
+    Ok(buf
+        .iter()
+        .map(|z| {
+            let (re, im) = z.parts();
+            num_complex::Complex32::new((re * scale) as f32, (im * scale) as f32)
+        })
+        .collect())
+}
+
+/// A complex sample type GDAL reads into.
+trait ComplexSample: gdal::raster::GdalType + Copy + Default {
+    fn parts(self) -> (f64, f64);
+}
+
+impl ComplexSample for GdalComplex32 {
+    fn parts(self) -> (f64, f64) {
+        (f64::from(self.re), f64::from(self.im))
+    }
+}
+
+impl ComplexSample for GdalComplex64 {
+    fn parts(self) -> (f64, f64) {
+        (self.re, self.im)
+    }
 }
 
 /// One complex sample as GDAL lays out a CFloat32 / CFloat64 buffer (real, then imaginary), so
