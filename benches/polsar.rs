@@ -155,12 +155,7 @@ fn pan_frames(files: &[PathBuf], filter: FilterSpec, frames: usize) -> anyhow::R
         frame(&mut viewer, vec![])?;
     }
     let to_screen = t.elapsed().as_secs_f64();
-    let engine = viewer
-        .polsar_message()
-        .and_then(|m| m.split(" of the scene on ").nth(1))
-        .and_then(|m| m.split(':').next())
-        .unwrap_or("?")
-        .to_string();
+    let engine = viewer.product_engine().unwrap_or("?").to_string();
     // The pane's middle (the right panel takes the window's right side), pressed, then moved a
     // little each frame: every frame pans.
     let centre = egui::pos2(700.0, 540.0);

@@ -406,10 +406,12 @@ impl Viewer {
         self.polsar.shown.as_ref().and_then(|s| s.plane.as_ref())
     }
 
-    /// What the polarimetry section says last ("h-a-alpha, boxcar 7x7, of the scene on CPU:
-    /// 0.13 s", or why a product failed).
-    pub fn polsar_message(&self) -> Option<&str> {
-        self.polsar.message.as_deref()
+    /// Where the product on screen was made: "CPU", or the GPU's adapter.
+    pub fn product_engine(&self) -> Option<&str> {
+        self.polsar
+            .shown
+            .as_ref()
+            .map(|s| s.processed.engine.as_str())
     }
 
     /// The product on screen, if one is, and whether one is being computed.
