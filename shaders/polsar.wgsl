@@ -291,16 +291,23 @@ fn in_half(half: u32, dx: i32, dy: i32) -> bool {
 // its two end sub-windows the one closer to the centre's mean. A sub-window without power has
 // no mean, and no gradient or distance with it wins.
 fn edge_half(cx: i32, cy: i32) -> u32 {
+    // The window's 49 spans, each made once (the sub-windows overlap).
+    var spans: array<f32, 49>;
+    for (var dy = 0; dy < 7; dy++) {
+        for (var dx = 0; dx < 7; dx++) {
+            spans[dy * 7 + dx] = span(t3_xy(cx - 3 + dx, cy - 3 + dy));
+        }
+    }
     var m: array<f32, 9>;
     var ok: array<bool, 9>;
     for (var k = 0; k < 9; k++) {
-        let sx = cx - 3 + 2 * (k % 3);
-        let sy = cy - 3 + 2 * (k / 3);
+        let sx = 2 * (k % 3);
+        let sy = 2 * (k / 3);
         var sum = 0.0;
         var n = 0.0;
         for (var dy = 0; dy < 3; dy++) {
             for (var dx = 0; dx < 3; dx++) {
-                let v = span(t3_xy(sx + dx, sy + dy));
+                let v = spans[(sy + dy) * 7 + sx + dx];
                 if (v > 0.0) {
                     sum += v;
                     n += 1.0;
