@@ -25,12 +25,26 @@ impl Scattering {
     /// calibrated by its file's scale factor. With one cross-polarization only, it stands for
     /// both (reciprocity: HV = VH).
     pub fn read(scene: &Scene, quad: &QuadPol, window: Window) -> Result<Self, PolsarError> {
+        Self::read_resampled(scene, quad, window, (window.width, window.height))
+    }
+
+    /// [`Scattering::read`] of `window` resampled to `out_size` by nearest neighbour: each
+    /// value is one pixel's scattering matrix (every `step`-th pixel where `window` is `step`
+    /// times `out_size`).
+    pub fn read_resampled(
+        scene: &Scene,
+        quad: &QuadPol,
+        window: Window,
+        out_size: (usize, usize),
+    ) -> Result<Self, PolsarError> {
         let bands: &[usize] = if quad.vh == quad.hv {
             &[quad.hh, quad.vv, quad.hv]
         } else {
             &[quad.hh, quad.vv, quad.hv, quad.vh]
         };
-        let mut read = scene.read_complex_windows(bands, window)?.into_iter();
+        let mut read = scene
+            .read_complex_resampled(bands, window, out_size)?
+            .into_iter();
         let mut next = || read.next().unwrap_or_default();
         let (hh, vv, hv) = (next(), next(), next());
         let vh = if quad.vh == quad.hv {
@@ -39,8 +53,8 @@ impl Scattering {
             next()
         };
         Ok(Self {
-            width: window.width,
-            height: window.height,
+            width: out_size.0,
+            height: out_size.1,
             hh,
             hv,
             vh,

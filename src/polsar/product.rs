@@ -124,33 +124,96 @@ impl Plan {
             return Ok(d.planes(&self.coherency(scene, rows)?));
         }
         let window = self.read_window(&rows);
-        let planes = scene.read_window(window, (window.width, window.height))?;
-        let planes = if self.filter.kind == FilterKind::Boxcar && self.filter.window == 1 {
+        let planes = self.filtered_bands(scene.read_window(window, (window.width, window.height))?);
+        Ok(crop(
+            &planes,
+            (0, rows.start - window.y),
+            (self.width, rows.len()),
+        ))
+    }
+
+    /// The scene's bands through the plan's filter (none for single look).
+    fn filtered_bands(&self, planes: Planes) -> Planes {
+        if self.filter.kind == FilterKind::Boxcar && self.filter.window == 1 {
             planes
         } else {
             apply_bands(&planes, &self.filter)
+        }
+    }
+
+    /// The product of `window` at every `step`-th pixel, as a tile of a pyramid's level shows
+    /// it: ceil(width / step) x ceil(height / step) values. At step 1 it is what
+    /// [`Plan::compute`] gives there (the window is read with the pixels its filter's windows
+    /// reach); at a coarser step it is the product of the scene sampled every `step` pixels by
+    /// nearest neighbour, filtered at that scale (a 7x7 window spans 7 samples), so tiles of
+    /// one level join without seams. `window` starts at multiples of `step`, as tiles do.
+    pub fn compute_window(
+        &self,
+        scene: &Scene,
+        window: Window,
+        step: usize,
+    ) -> Result<Planes, PolsarError> {
+        let step = step.max(1);
+        let reach = self.halo() * step;
+        let (x0, y0) = (
+            window.x.saturating_sub(reach),
+            window.y.saturating_sub(reach),
+        );
+        let x1 = (window.x + window.width + reach).min(self.width);
+        let y1 = (window.y + window.height + reach).min(self.height);
+        let read = Window {
+            x: x0,
+            y: y0,
+            width: x1.saturating_sub(x0),
+            height: y1.saturating_sub(y0),
         };
-        Ok(crop_rows(&planes, rows.start - window.y, rows.len()))
+        let out = (read.width.div_ceil(step), read.height.div_ceil(step));
+        let planes = match (self.product, &self.quad) {
+            (Product::Decomposition(d), Some(quad)) => {
+                let s = Scattering::read_resampled(scene, quad, read, out)?;
+                d.planes(&s.coherency().filtered(&self.filter))
+            }
+            _ => self.filtered_bands(scene.read_window(read, out)?),
+        };
+        Ok(crop(
+            &planes,
+            ((window.x - x0) / step, (window.y - y0) / step),
+            (window.width.div_ceil(step), window.height.div_ceil(step)),
+        ))
     }
 }
 
-/// Rows `first..first + count` of `planes`.
-fn crop_rows(planes: &Planes, first: usize, count: usize) -> Planes {
+/// The `size` values of `planes` from `corner` (column, row), within `planes`.
+fn crop(planes: &Planes, corner: (usize, usize), size: (usize, usize)) -> Planes {
     let w = planes.width;
-    let range = first * w..(first + count) * w;
-    let cut = |v: &Vec<f32>| {
-        v.get(range.clone())
-            .map(<[f32]>::to_vec)
-            .unwrap_or_default()
+    let (left, top) = (corner.0.min(w), corner.1.min(planes.height));
+    let (width, height) = (size.0.min(w - left), size.1.min(planes.height - top));
+    let cut = |v: &[f32]| -> Vec<f32> {
+        (top..top + height)
+            .flat_map(|row| {
+                let start = row * w + left;
+                v.get(start..start + width)
+                    .unwrap_or_default()
+                    .iter()
+                    .copied()
+            })
+            .collect()
     };
+    let valid = (top..top + height)
+        .flat_map(|row| {
+            let start = row * w + left;
+            planes
+                .valid
+                .get(start..start + width)
+                .unwrap_or_default()
+                .iter()
+                .copied()
+        })
+        .collect();
     Planes {
-        width: w,
-        height: count,
-        bands: planes.bands.iter().map(cut).collect(),
-        valid: planes
-            .valid
-            .get(range.clone())
-            .map(<[bool]>::to_vec)
-            .unwrap_or_default(),
+        width,
+        height,
+        bands: planes.bands.iter().map(|b| cut(b)).collect(),
+        valid,
     }
 }

@@ -278,10 +278,22 @@ impl Scene {
         bands: &[usize],
         window: Window,
     ) -> Result<Vec<Vec<num_complex::Complex32>>, RasterError> {
+        self.read_complex_resampled(bands, window, (window.width, window.height))
+    }
+
+    /// [`Scene::read_complex_windows`] of `window` resampled to `out_size` by nearest
+    /// neighbour (from overviews when the files have them): each value is one pixel's
+    /// scattering, never a mix of pixels' phases.
+    pub fn read_complex_resampled(
+        &self,
+        bands: &[usize],
+        window: Window,
+        out_size: (usize, usize),
+    ) -> Result<Vec<Vec<num_complex::Complex32>>, RasterError> {
         use rayon::prelude::*;
         self.check_window(window)?;
         // The complex values (two float32 planes' worth) and the pairs GDAL reads into.
-        self.check_memory((window.width, window.height), 6 * bands.len())?;
+        self.check_memory(out_size, 6 * bands.len())?;
         let mut sources = Vec::with_capacity(bands.len());
         for &band in bands {
             let info = self.bands.get(band).ok_or_else(|| RasterError::Invalid {
@@ -318,9 +330,9 @@ impl Scene {
                     let dataset = open_dataset(path)?;
                     let gdal_band = dataset.rasterband(*band).map_err(read_err)?;
                     if *wide {
-                        read_calibrated::<GdalComplex64>(&gdal_band, origin, size, *k)
+                        read_calibrated::<GdalComplex64>(&gdal_band, origin, size, out_size, *k)
                     } else {
-                        read_calibrated::<GdalComplex32>(&gdal_band, origin, size, *k)
+                        read_calibrated::<GdalComplex32>(&gdal_band, origin, size, out_size, *k)
                     }
                     .map_err(read_err)
                 })
@@ -529,10 +541,11 @@ fn read_calibrated<S: ComplexSample>(
     band: &gdal::raster::RasterBand<'_>,
     origin: (isize, isize),
     size: (usize, usize),
+    out_size: (usize, usize),
     scale: f64,
 ) -> Result<Vec<num_complex::Complex32>, gdal::errors::GdalError> {
-    let mut buf = vec![S::default(); size.0 * size.1];
-    band.read_into_slice(origin, size, size, &mut buf, None)?;
+    let mut buf = vec![S::default(); out_size.0 * out_size.1];
+    band.read_into_slice(origin, size, out_size, &mut buf, None)?;
     Ok(buf
         .iter()
         .map(|z| {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use sarscope::polsar::{Decomposition, FilterKind, FilterSpec, Plan, Product, QuadPol};
-use sarscope::raster::{Planes, Scene};
+use sarscope::raster::{Planes, Scene, Window};
 use serde_json::Value;
 
 use crate::common::{fixture, sarscope_cmd, shared_data};
@@ -316,6 +316,143 @@ fn decompose_writes_a_float32_geotiff_on_the_scene_s_grid_strip_by_strip() {
         }
     }
     assert_eq!(file.bands, whole.bands);
+}
+
+/// The values of `planes` in `window` (of a plane `planes.width` wide), as bits: NaN equals
+/// NaN, and nothing else passes for equal that is not.
+fn window_bits(planes: &Planes, window: Window) -> Vec<Vec<u32>> {
+    planes
+        .bands
+        .iter()
+        .map(|band| {
+            (window.y..window.y + window.height)
+                .flat_map(|y| {
+                    let at = y * planes.width + window.x;
+                    band[at..at + window.width].iter().map(|v| v.to_bits())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn all_bits(planes: &Planes) -> Vec<Vec<u32>> {
+    window_bits(
+        planes,
+        Window {
+            x: 0,
+            y: 0,
+            width: planes.width,
+            height: planes.height,
+        },
+    )
+}
+
+#[test]
+fn product_tiles_join_the_whole_scene_s_product_at_full_resolution_and_sampled() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = Scene::open_many(&capella_files()).unwrap();
+    let (w, h) = (scene.width(), scene.height());
+    // Every other pixel of each chip, as GDAL samples it (nearest neighbour): the scene a
+    // level-1 tile is made of.
+    let sampled: Vec<PathBuf> = capella_files()
+        .iter()
+        .map(|f| {
+            let out = dir.path().join(f.file_name().unwrap());
+            let status = std::process::Command::new("gdal_translate")
+                .args(["-q", "-r", "nearest", "-outsize"])
+                .args([(w / 2).to_string(), (h / 2).to_string()])
+                .arg(f)
+                .arg(&out)
+                .status()
+                .expect("gdal_translate runs (Debian package gdal-bin)");
+            assert!(status.success());
+            out
+        })
+        .collect();
+    let sampled = Scene::open_many(&sampled).unwrap();
+    let products = [
+        (
+            Product::Decomposition(Decomposition::HAAlpha),
+            FilterSpec::new(FilterKind::RefinedLee, 7),
+        ),
+        (
+            Product::Decomposition(Decomposition::FreemanDurden),
+            FilterSpec::new(FilterKind::Boxcar, 5),
+        ),
+        (Product::Bands, FilterSpec::new(FilterKind::Lee, 7)),
+    ];
+    for (product, filter) in products {
+        let plan = Plan::new(&scene, product, filter).unwrap();
+        let whole = plan.compute(&scene, 0..h).unwrap();
+        // Full resolution: windows of 64 px, those at the edges clipped, each read with the
+        // pixels its filter reaches, give the whole scene's product there.
+        for y in (0..h).step_by(64) {
+            for x in (0..w).step_by(64) {
+                let window = Window {
+                    x,
+                    y,
+                    width: 64.min(w - x),
+                    height: 64.min(h - y),
+                };
+                let tile = plan.compute_window(&scene, window, 1).unwrap();
+                assert_eq!((tile.width, tile.height), (window.width, window.height));
+                assert!(
+                    all_bits(&tile) == window_bits(&whole, window),
+                    "{product:?} {filter}, {window:?}"
+                );
+            }
+        }
+        // Every other pixel: the product of the sampled copy, and its tiles (128 px of the
+        // scene, 64 values) join into it.
+        let half = plan.compute_window(&scene, scene.full_window(), 2).unwrap();
+        let copy = Plan::new(&sampled, product, filter)
+            .unwrap()
+            .compute(&sampled, 0..h / 2)
+            .unwrap();
+        assert_eq!((half.width, half.height), (w / 2, h / 2));
+        assert!(all_bits(&half) == all_bits(&copy), "{product:?} {filter}");
+        for y in (0..h).step_by(128) {
+            for x in (0..w).step_by(128) {
+                let window = Window {
+                    x,
+                    y,
+                    width: 128.min(w - x),
+                    height: 128.min(h - y),
+                };
+                let tile = plan.compute_window(&scene, window, 2).unwrap();
+                let values = Window {
+                    x: x / 2,
+                    y: y / 2,
+                    width: window.width.div_ceil(2),
+                    height: window.height.div_ceil(2),
+                };
+                assert!(
+                    all_bits(&tile) == window_bits(&half, values),
+                    "{product:?} {filter}, {window:?} at 1:2"
+                );
+            }
+        }
+        // A corner of 8 x 8 px at 1:4 (2 x 2 values, read with 5 x 5 samples where the
+        // filter's window is 7): what the whole scene at 1:4 has there.
+        let quarter = plan.compute_window(&scene, scene.full_window(), 4).unwrap();
+        let corner = Window {
+            x: w - 8,
+            y: h - 8,
+            width: 8,
+            height: 8,
+        };
+        let tile = plan.compute_window(&scene, corner, 4).unwrap();
+        let values = Window {
+            x: (w - 8) / 4,
+            y: (h - 8) / 4,
+            width: 2,
+            height: 2,
+        };
+        assert!(
+            all_bits(&tile) == window_bits(&quarter, values),
+            "{product:?} {filter}, corner at 1:4"
+        );
+    }
 }
 
 /// `sarscope decompose` with `args`: whether it succeeded, and its standard error.
