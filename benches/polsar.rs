@@ -54,28 +54,7 @@ fn mosaic_strips(dir: &Path, copies: usize) -> anyhow::Result<()> {
     let mut vrts = Vec::new();
     for tif in files(dir) {
         let vrt = tif.with_extension("vrt");
-        sarscope::synth::write_mosaic_vrt(&tif, (900, 900), 1, copies, None, None, &vrt)?;
-        // The mosaic writer makes float32 bands without metadata: this one is complex and
-        // carries the tile's description (its scale factor).
-        use gdal::Metadata;
-        let description = gdal::Dataset::open(&tif)?
-            .metadata_item("TIFFTAG_IMAGEDESCRIPTION", "")
-            .context("the scene's description")?;
-        let escaped = description
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;");
-        let xml = std::fs::read_to_string(&vrt)?
-            .replace("dataType=\"Float32\"", "dataType=\"CFloat32\"")
-            .replacen(
-                ">\n",
-                &format!(
-                    ">\n  <Metadata><MDI key=\"TIFFTAG_IMAGEDESCRIPTION\">{escaped}</MDI></Metadata>\n"
-                ),
-                1,
-            );
-        std::fs::write(&vrt, xml)?;
+        sarscope::synth::write_complex_mosaic_vrt(&tif, copies, &vrt)?;
         vrts.push(vrt);
     }
     let scene = Scene::open_many(&vrts)?;

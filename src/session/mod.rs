@@ -26,7 +26,7 @@ pub use scene::{
     GivenLayers, LoadedMaps, ModelSetup, OpenFailure, SceneData, ViewerStart, load_probabilities,
     load_scene,
 };
-pub use tiles::{TileReader, TileResult, TileTexels};
+pub use tiles::{TileReader, TileResult, TileSource, TileTexels};
 
 /// The files' names, for messages: "a.tif, b.tif".
 pub fn file_list(files: &[std::path::PathBuf]) -> String {

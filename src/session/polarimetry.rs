@@ -1,15 +1,18 @@
 //! Polarimetric views of a scene for the viewer, without a UI: whether the scene supports
 //! decompositions, and a decomposition (or the speckle-filtered bands) of the whole scene
-//! computed off the caller's thread.
+//! computed off the caller's thread; of a scene drawn by tiles, its overview and the tiles
+//! the view asks for.
 
 use std::path::PathBuf;
 
 use std::sync::{Arc, OnceLock};
 
+use super::TileTexels;
 use super::{Job, SessionError};
 use crate::polsar::{Decomposition, FilterSpec, Plan, Product, QuadPol, Scattering};
-use crate::raster::{Planes, Scene};
-use crate::render::{Bands, InputScale, PolsarPipeline, gpu_mode};
+use crate::raster::{Planes, Scene, Window};
+use crate::render::pyramid::TileKey;
+use crate::render::{Bands, InputScale, PolsarPipeline, gpu_mode, interleave};
 
 /// A GPU for the decompositions' compute pass (the viewer's device), and the pass, built on
 /// first use.
@@ -66,9 +69,71 @@ impl PolsarGpu {
     }
 }
 
-/// The largest scene the viewer processes whole (pixels); larger ones are written by
-/// `sarscope decompose`.
+/// The largest scene the viewer processes whole (pixels); a scene drawn by tiles gets its
+/// product tile by tile, and one between the two is written by `sarscope decompose`.
 pub const MAX_VIEW_PIXELS: usize = 4096 * 4096;
+
+/// The longer side of the overview of a product of a scene drawn by tiles, at most (as the
+/// scene's own overview).
+const OVERVIEW_SIDE: usize = 1024;
+
+/// A product made tile by tile, for a scene drawn by tiles: each tile is the product of its
+/// window at its level's step ([`Plan::compute_window`]), made on the tile reader's thread.
+pub struct ProductTiles {
+    pub plan: Plan,
+    /// Which of the product's bands go to the texels' four channels (as on the overview).
+    pub order: [usize; 4],
+    /// A model-based decomposition's powers are floored for display ([`floored`]).
+    floor: bool,
+}
+
+impl ProductTiles {
+    /// The texels of tile `key` of a scene of `size` pixels.
+    pub fn tile(
+        &self,
+        scene: &Scene,
+        key: TileKey,
+        size: (usize, usize),
+    ) -> Result<TileTexels, SessionError> {
+        let (x, y, width, height) = key.window(size);
+        let window = Window {
+            x,
+            y,
+            width,
+            height,
+        };
+        let planes = self.plan.compute_window(scene, window, 1 << key.level)?;
+        let planes = if self.floor { floored(&planes) } else { planes };
+        Ok((interleave(&planes, self.order), planes.width, planes.height))
+    }
+
+    /// The product's values at full-resolution pixel (`x`, `y`), one per band (`None` where
+    /// the pixel has no data).
+    pub fn pixel(
+        &self,
+        scene: &Scene,
+        x: usize,
+        y: usize,
+    ) -> Result<Option<Vec<f32>>, SessionError> {
+        let window = Window {
+            x,
+            y,
+            width: 1,
+            height: 1,
+        };
+        let planes = self.plan.compute_window(scene, window, 1)?;
+        if planes.valid.first() != Some(&true) {
+            return Ok(None);
+        }
+        Ok(Some(
+            planes
+                .bands
+                .iter()
+                .map(|b| b.first().copied().unwrap_or(f32::NAN))
+                .collect(),
+        ))
+    }
+}
 
 /// Why the scene made of `files` has no polarimetric decomposition, or `None` when it has
 /// one (complex HH, VV and a cross-pol). Reads metadata only.
@@ -80,12 +145,16 @@ pub fn unsupported(files: &[PathBuf]) -> Option<String> {
     QuadPol::find(&scene).err().map(|e| e.to_string())
 }
 
-/// A product of a whole scene, for the viewer.
+/// A product of a whole scene (or of the overview of a scene drawn by tiles), for the viewer.
 pub struct Processed {
     pub product: Product,
     pub filter: FilterSpec,
-    /// Its values, one band each, named by `names`.
+    /// Its values, one band each, named by `names`: of every `step`-th pixel of the scene.
     pub planes: Planes,
+    /// 1 for a whole scene; the overview's sampling step for a scene drawn by tiles.
+    pub step: usize,
+    /// How its tiles are made, for a scene drawn by tiles.
+    pub tiles: Option<Arc<ProductTiles>>,
     pub names: Vec<String>,
     pub seconds: f64,
     /// Where it was computed: "CPU", or the GPU's adapter.
@@ -118,11 +187,15 @@ pub fn display_input(d: Decomposition) -> InputScale {
 /// With `gpu`, decompositions run on its compute pass, through any of the speckle filters (the
 /// CPU's f64 is its oracle); T3's nine values and the filtered bands, and everything when the
 /// pass fails, on the CPU.
+///
+/// For a scene drawn by `tiled`, the product of its overview (every n-th pixel, at most
+/// 1024 a side) and how its tiles are made ([`Processed::tiles`]), on the CPU.
 pub fn start(
     files: Vec<PathBuf>,
     product: Product,
     filter: FilterSpec,
     gpu: Option<PolsarGpu>,
+    tiled: bool,
     wake: impl Fn() + Send + 'static,
 ) -> Job<(Processed, Bands)> {
     Job::spawn(
@@ -130,13 +203,19 @@ pub fn start(
             let started = std::time::Instant::now();
             let scene = Scene::open_many(&files)?;
             let pixels = scene.width() * scene.height();
-            if pixels > MAX_VIEW_PIXELS {
+            if pixels > MAX_VIEW_PIXELS && !tiled {
                 return Err(SessionError::TooLargeToDecompose {
                     size: (scene.width(), scene.height()),
                 });
             }
             let plan = Plan::new(&scene, product, filter)?;
+            let step = if tiled {
+                scene.width().max(scene.height()).div_ceil(OVERVIEW_SIDE)
+            } else {
+                1
+            };
             let on_gpu = match (product, &gpu, &plan.quad) {
+                _ if tiled => None,
                 (Product::Decomposition(d), Some(gpu), Some(quad)) => {
                     match gpu.decompose(&scene, quad, d, &filter) {
                         Ok(Some(planes)) => Some((planes, gpu.adapter.clone())),
@@ -151,27 +230,46 @@ pub fn start(
             };
             let (planes, engine) = match on_gpu {
                 Some(done) => done,
+                None if tiled => (
+                    plan.compute_window(&scene, scene.full_window(), step)?,
+                    "CPU".to_string(),
+                ),
                 None => (plan.compute(&scene, 0..scene.height())?, "CPU".to_string()),
             };
             let names: Vec<String> = plan
                 .band_names
-                .into_iter()
+                .iter()
                 .take(planes.bands.len())
+                .cloned()
                 .collect();
+            let floor = matches!(
+                product,
+                Product::Decomposition(Decomposition::FreemanDurden | Decomposition::Yamaguchi)
+            );
             let bands = match product {
                 Product::Decomposition(d) => {
-                    let shown = match d {
-                        Decomposition::FreemanDurden | Decomposition::Yamaguchi => floored(&planes),
-                        _ => planes.clone(),
+                    let shown = if floor {
+                        floored(&planes)
+                    } else {
+                        planes.clone()
                     };
                     Bands::of_product(&shown, d.band_names(), display_order(d), display_input(d))
                 }
                 Product::Bands => Bands::new(&scene, &planes),
             };
+            let tiles = tiled.then(|| {
+                Arc::new(ProductTiles {
+                    plan,
+                    order: bands.order,
+                    floor,
+                })
+            });
             let processed = Processed {
                 product,
                 filter,
                 planes,
+                step,
+                tiles,
                 names,
                 seconds: started.elapsed().as_secs_f64(),
                 engine,

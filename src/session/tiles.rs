@@ -1,12 +1,15 @@
 //! Tiles of a large scene read on a worker thread: the viewer asks for the tiles in view, the
 //! worker reads each through GDAL at its level's resolution (from overviews when the file has
-//! them) and sends back interleaved texels, newest requests first.
+//! them), or makes a polarimetric product of it, and sends back interleaved texels, newest
+//! requests first.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
-use crate::raster::{GdalNote, RasterError, Scene, Window};
+use super::SessionError;
+use super::polarimetry::ProductTiles;
+use crate::raster::{GdalNote, Scene, Window};
 use crate::render::interleave;
 use crate::render::pyramid::TileKey;
 
@@ -18,7 +21,16 @@ pub type TileTexels = (Vec<[f32; 4]>, usize, usize);
 
 /// A read tile: its texels or why it could not be read (a scene that did not open is the
 /// reason of every tile, hence shared).
-pub type TileResult = (TileKey, Result<TileTexels, Arc<RasterError>>);
+pub type TileResult = (TileKey, Result<TileTexels, Arc<SessionError>>);
+
+/// What a tile's texels are made of.
+#[derive(Clone)]
+pub enum TileSource {
+    /// The scene's bands, channels from bands `order`.
+    Bands([usize; 4]),
+    /// A decomposition or the filtered bands, made for each tile's window.
+    Product(Arc<ProductTiles>),
+}
 
 /// The worker and what it is reading.
 pub struct TileReader {
@@ -30,12 +42,12 @@ pub struct TileReader {
 }
 
 impl TileReader {
-    /// Starts a worker reading tiles of the scene `files` (a scene of `size` pixels, channels
-    /// from bands `order`). `wake` is called after each tile.
+    /// Starts a worker making tiles of the scene `files` (a scene of `size` pixels) from
+    /// `source`. `wake` is called after each tile.
     pub fn new(
         files: Vec<PathBuf>,
         size: (usize, usize),
-        order: [usize; 4],
+        source: TileSource,
         wake: impl Fn() + Send + 'static,
     ) -> Self {
         let (requests, inbox) = mpsc::channel::<TileKey>();
@@ -44,7 +56,7 @@ impl TileReader {
         let worker_notes = Arc::clone(&notes);
         std::thread::spawn(move || {
             super::background::lower_this_thread();
-            let scene = Scene::open_many(&files).map_err(Arc::new);
+            let scene = Scene::open_many(&files).map_err(|e| Arc::new(e.into()));
             while let Ok(first) = inbox.recv() {
                 // Everything asked for since: the newest first (the view the user is at).
                 let mut batch = vec![first];
@@ -52,7 +64,11 @@ impl TileReader {
                 for key in batch.into_iter().rev() {
                     let result = match &scene {
                         Ok(scene) => {
-                            let read = read_tile(scene, key, size, order);
+                            let read = match &source {
+                                TileSource::Bands(order) => read_tile(scene, key, size, *order),
+                                TileSource::Product(product) => product.tile(scene, key, size),
+                            }
+                            .map_err(Arc::new);
                             *worker_notes.lock().unwrap_or_else(PoisonError::into_inner) =
                                 scene.gdal_notes();
                             read
@@ -107,19 +123,17 @@ fn read_tile(
     key: TileKey,
     size: (usize, usize),
     order: [usize; 4],
-) -> Result<TileTexels, Arc<RasterError>> {
+) -> Result<TileTexels, SessionError> {
     let (x, y, width, height) = key.window(size);
     let (tw, th) = key.texels(size);
-    let planes = scene
-        .read_window(
-            Window {
-                x,
-                y,
-                width,
-                height,
-            },
-            (tw, th),
-        )
-        .map_err(Arc::new)?;
+    let planes = scene.read_window(
+        Window {
+            x,
+            y,
+            width,
+            height,
+        },
+        (tw, th),
+    )?;
     Ok((interleave(&planes, order), tw, th))
 }

@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use layout::Building;
-pub use mosaic::write_mosaic_vrt;
+pub use mosaic::{write_complex_mosaic_vrt, write_mosaic_vrt};
 pub use ragged::ragged_outlines;
 
 use crate::io::{

@@ -240,3 +240,119 @@ fn an_intensity_scene_says_why_it_has_no_decomposition_and_why_lee_cannot_filter
         "the boxcar",
     );
 }
+
+/// Bins (50 entropy x 45 alpha) of the H/A/alpha values of `planes`, as the plane bins them.
+fn binned(planes: &sarscope::raster::Planes) -> Vec<f64> {
+    let mut bins = vec![0.0; 50 * 45];
+    for ((e, a), ok) in planes.bands[0]
+        .iter()
+        .zip(&planes.bands[2])
+        .zip(&planes.valid)
+    {
+        if *ok && e.is_finite() && a.is_finite() {
+            let col = ((e.clamp(0.0, 1.0) * 50.0) as usize).min(49);
+            let row = ((a.clamp(0.0, 90.0) / 90.0 * 45.0) as usize).min(44);
+            bins[row * 50 + col] += 1.0;
+        }
+    }
+    bins
+}
+
+#[test]
+fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
+    use crate::viewer_flows::{difference, scene_pixels};
+    use eframe::egui::vec2;
+    // 42 x 42 copies of each Capella chip: 8400 px a side, drawn by tiles.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<_> = capella_files()
+        .iter()
+        .map(|chip| {
+            let vrt = dir
+                .path()
+                .join(chip.file_name().unwrap())
+                .with_extension("vrt");
+            let size = sarscope::synth::write_complex_mosaic_vrt(chip, 42, &vrt).unwrap();
+            assert_eq!(size, (8400, 8400));
+            vrt
+        })
+        .collect();
+    let scene = Scene::open_many(&files).unwrap();
+    let loaded = load_scene(&files).unwrap();
+    assert_eq!(loaded.tiled, Some((8400, 8400)));
+    let mut h = harness_for(loaded);
+    h.run_steps(3);
+    // At full resolution on a chip's pixel away from the copies' seams (its filter windows
+    // see the chip only): the scene's bands first.
+    let (x, y) = (20 * 200 + 103, 17 * 200 + 91);
+    h.state_mut()
+        .set_camera(vec2(x as f32 + 0.5, y as f32 + 0.5), 1.0);
+    run_until(&mut h, |v| v.tile_counts().1 >= 4, "the scene's tiles");
+    h.run_steps(5);
+    let bands = scene_pixels(&mut h);
+
+    h.get_by_label("H/A/alpha").click();
+    run_until(
+        &mut h,
+        |v| v.product_state() == (Some(Product::Decomposition(Decomposition::HAAlpha)), false),
+        "the H/A/alpha decomposition of the overview",
+    );
+    assert!(
+        h.query_by_label_contains("h-a-alpha, boxcar 7x7, of the overview (every 9th pixel")
+            .is_some()
+    );
+    assert_eq!(h.state().state().mode, ViewMode::Rgb);
+    // The product's tiles replace the scene's: every tile of the view made, its plane counts
+    // every pixel in view from them.
+    let window = h.state().view_window();
+    run_until(
+        &mut h,
+        |v| {
+            v.h_alpha_plane()
+                .is_some_and(|p| p.tiles.is_some_and(|(k, n)| k == n) && p.window == window)
+        },
+        "the product's tiles in view",
+    );
+    h.run_steps(5);
+    assert_eq!(h.state().error(), None);
+    let plane = h.state().h_alpha_plane().cloned().unwrap();
+    assert_eq!((plane.step, plane.pixels), (1, window.width * window.height));
+    // The same pixels as the product of the view's window, made at once.
+    let plan = Plan::new(
+        &scene,
+        Product::Decomposition(Decomposition::HAAlpha),
+        FilterSpec::new(FilterKind::Boxcar, 7),
+    )
+    .unwrap();
+    let of_window = plan.compute_window(&scene, window, 1).unwrap();
+    assert_eq!(plane.bins, binned(&of_window));
+    let product = scene_pixels(&mut h);
+    assert!(difference(&bands, &product) > 5.0, "the tiles did not change");
+    // The inspector's values are the chip's own, made at full resolution (not the overview's).
+    let chips = Scene::open_many(&capella_files()).unwrap();
+    let chip = Plan::new(
+        &chips,
+        Product::Decomposition(Decomposition::HAAlpha),
+        FilterSpec::new(FilterKind::Boxcar, 7),
+    )
+    .unwrap()
+    .compute(&chips, 0..chips.height())
+    .unwrap();
+    let text = h
+        .state()
+        .inspect(vec2(x as f32 + 0.5, y as f32 + 0.5))
+        .unwrap();
+    let i = 91 * chips.width() + 103;
+    for (name, band) in Decomposition::HAAlpha.band_names().iter().zip(&chip.bands) {
+        let line = format!("{name:>13} {:>10.4}", band[i]);
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    }
+    // The scene's own bands and tiles come back.
+    h.get_by_label("Show the scene's bands").click();
+    h.run_steps(3);
+    assert_eq!(h.state().product_state(), (None, false));
+    run_until(&mut h, |v| v.tile_counts().1 >= 4, "the scene's tiles again");
+    h.run_steps(10);
+    let again = scene_pixels(&mut h);
+    assert!(difference(&bands, &again) < 1.0, "not the scene's bands again");
+    assert_eq!(h.state().error(), None);
+}

@@ -57,7 +57,7 @@ fn harness_and_render(
 }
 
 /// The middle of the window (inside the scene view in both layouts), as RGB bytes.
-fn scene_pixels(harness: &mut Harness<'static, Viewer>) -> Vec<u8> {
+pub fn scene_pixels(harness: &mut Harness<'static, Viewer>) -> Vec<u8> {
     let image = harness.render().expect("kittest renders the frame");
     let (w, h) = image.dimensions();
     let mut out = Vec::new();
@@ -70,7 +70,7 @@ fn scene_pixels(harness: &mut Harness<'static, Viewer>) -> Vec<u8> {
 }
 
 /// Mean absolute difference per byte.
-fn difference(a: &[u8], b: &[u8]) -> f64 {
+pub fn difference(a: &[u8], b: &[u8]) -> f64 {
     assert_eq!(a.len(), b.len());
     a.iter()
         .zip(b)

@@ -345,7 +345,9 @@ impl Viewer {
     /// The pixel inspector: every band at scene position `p`, as stored and in dB.
     pub fn inspect(&self, p: egui::Vec2) -> Option<String> {
         if self.polsar.shown().is_some() && p.x >= 0.0 && p.y >= 0.0 {
-            return self.polsar.inspect(p.x as usize, p.y as usize);
+            return self
+                .polsar
+                .inspect(&self.scene.files, p.x as usize, p.y as usize);
         }
         let text = self.inspector.inspect(&self.scene, self.input, p)?;
         let (x, y) = (p.x.floor() as usize, p.y.floor() as usize);

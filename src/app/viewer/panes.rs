@@ -62,19 +62,12 @@ impl Viewer {
         rect: egui::Rect,
         settings: &crate::render::ViewSettings,
     ) {
-        let Some(size) = self.scene.tiled else {
+        let pixels_per_point = ui.ctx().pixels_per_point();
+        let (Some(size), Some(level)) = (self.scene.tiled, self.tile_level(pixels_per_point))
+        else {
             return;
         };
-        let pixels_per_point = ui.ctx().pixels_per_point();
-        let scene_per_screen = 1.0 / (self.camera.zoom * pixels_per_point);
-        let top = top_level(size);
-        let level = level_for(scene_per_screen, top);
-        // Levels no finer than the overview add nothing to it.
-        let overview_step =
-            size.0.max(size.1) as f32 / self.scene.bands.width.max(self.scene.bands.height) as f32;
-        if (1u32 << level) as f32 >= overview_step {
-            return;
-        }
+        let overview_step = self.overview_step(size);
         let seen = self.camera.scene_rect(rect);
         let view = [seen.min.x, seen.min.y, seen.max.x, seen.max.y];
         let wanted = visible_tiles(level, view, size);
@@ -125,6 +118,21 @@ impl Viewer {
         }
     }
 
+    /// Scene pixels per pixel of the overview of a scene of `size` drawn by tiles.
+    fn overview_step(&self, size: (usize, usize)) -> f32 {
+        size.0.max(size.1) as f32 / self.scene.bands.width.max(self.scene.bands.height) as f32
+    }
+
+    /// The pyramid level the panes draw a scene drawn by tiles at (the coarsest whose texels
+    /// are no larger than a screen pixel); `None` for a scene drawn whole, or where the
+    /// overview is as fine (levels no finer than it add nothing to it).
+    pub(super) fn tile_level(&self, pixels_per_point: f32) -> Option<u32> {
+        let size = self.scene.tiled?;
+        let scene_per_screen = 1.0 / (self.camera.zoom * pixels_per_point);
+        let level = level_for(scene_per_screen, top_level(size));
+        (((1u32 << level) as f32) < self.overview_step(size)).then_some(level)
+    }
+
     /// The pointer in one pane: the tools first, then pan, fit, pick and zoom. Returns the
     /// scene position under the pointer when it hovers the pane.
     fn pane_input(
@@ -162,13 +170,14 @@ impl Viewer {
         render: Option<&egui_wgpu::RenderState>,
     ) {
         if let (Some(size), Some(render)) = (self.scene.tiled, render) {
-            let failed = self.tiles.receive(
+            let (failed, made) = self.tiles.receive(
                 ui.ctx(),
                 render,
                 &self.scene.files,
                 size,
                 self.scene.bands.order,
             );
+            self.polsar.keep_tiles(made);
             if let Some(e) = failed {
                 self.opening.error = Some(format!("{}: {e}", self.scene.name));
             }

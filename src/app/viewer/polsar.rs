@@ -2,11 +2,13 @@
 //! speckle-filtered bands, shown in place of its bands (computed off the UI thread), the
 //! H/alpha plane, and the inspector's values.
 
+use crate::lru::LruCache;
 use crate::polsar::{Decomposition, FilterKind, FilterSpec, HAAlpha, Product, T3};
 use crate::raster::Window;
-use crate::render::{Bands, InputScale, ViewMode};
-use crate::session::Job;
+use crate::render::pyramid::{TileKey, visible_tiles};
+use crate::render::{Bands, InputScale, NODATA, ViewMode};
 use crate::session::polarimetry::{self, PolsarGpu, Processed};
+use crate::session::{Job, TileSource, TileTexels};
 
 use eframe::{egui, egui_wgpu};
 
@@ -84,9 +86,67 @@ pub struct ViewPlane {
     pub bins: Vec<f64>,
     /// Pixels with an entropy and an alpha in the window.
     pub pixels: usize,
-    /// Every `step`-th row and column counted (1 up to a million pixels in view), each
-    /// standing for `step^2` pixels.
+    /// Every `step`-th row and column counted (1 up to a million pixels in view, at full
+    /// resolution), each standing for `step^2` pixels.
     pub step: usize,
+    /// Of a scene drawn by tiles: the tiles of the view's level counted and in view (the
+    /// overview's pixels are counted until one has come).
+    pub tiles: Option<(usize, usize)>,
+}
+
+/// An H/A/alpha tile's entropy and alpha, kept for the H/alpha plane while it is on the GPU.
+struct KeptTile {
+    width: usize,
+    height: usize,
+    values: Vec<[f32; 2]>,
+}
+
+/// Samples of a product's entropy and alpha laid on the scene: sample (i, j) is scene pixel
+/// (x + i step, y + j step) and stands for step^2 pixels.
+struct Samples<'a> {
+    origin: (usize, usize),
+    step: usize,
+    size: (usize, usize),
+    /// Entropy and alpha of sample i (row-major), `None` without data.
+    value: Box<dyn Fn(usize) -> Option<(f32, f32)> + 'a>,
+}
+
+impl<'a> Samples<'a> {
+    /// Every pixel of a product's planes (every `step`-th of the scene's).
+    fn of_planes(d: &'a Processed) -> Self {
+        let planes = &d.planes;
+        let (h, alpha) = (planes.bands.first(), planes.bands.get(2));
+        Self {
+            origin: (0, 0),
+            step: d.step,
+            size: (planes.width, planes.height),
+            value: Box::new(move |i| {
+                if planes.valid.get(i) != Some(&true) {
+                    return None;
+                }
+                Some((*h?.get(i)?, *alpha?.get(i)?))
+            }),
+        }
+    }
+
+    /// A kept tile of a scene of `size` pixels.
+    fn of_tile(key: TileKey, tile: &'a KeptTile, size: (usize, usize)) -> Self {
+        let (x, y, _, _) = key.window(size);
+        Self {
+            origin: (x, y),
+            step: 1 << key.level,
+            size: (tile.width, tile.height),
+            value: Box::new(move |i| tile.values.get(i).map(|&[h, a]| (h, a))),
+        }
+    }
+
+    /// The samples' columns (or rows) whose pixels lie in `from..from + len`, given the
+    /// samples' first pixel `origin` and their count `count`.
+    fn span(&self, origin: usize, count: usize, from: usize, len: usize) -> std::ops::Range<usize> {
+        let first = from.saturating_sub(origin).div_ceil(self.step);
+        let end = (from + len).saturating_sub(origin).div_ceil(self.step);
+        first.min(count)..end.min(count)
+    }
 }
 
 /// The polarimetry of the scene in view.
@@ -106,7 +166,12 @@ pub(super) struct PolsarView {
     use_gpu: bool,
     /// The scene opened for the inspector's polarimetry, and the last pixel's text.
     cursor: std::cell::RefCell<CursorPolarimetry>,
+    /// Of an H/A/alpha product of a scene drawn by tiles: the tiles made, for the plane.
+    kept: LruCache<TileKey, KeptTile>,
 }
+
+/// Tiles kept for the H/alpha plane at most (as many as the GPU keeps).
+const KEPT_TILES: usize = crate::app::gpu::TILES_RESIDENT;
 
 /// What the inspector read last, kept so that a still pointer reads nothing.
 #[derive(Default)]
@@ -128,6 +193,7 @@ impl Default for PolsarView {
             gpu: None,
             use_gpu: false,
             cursor: Default::default(),
+            kept: LruCache::new(KEPT_TILES),
         }
     }
 }
@@ -197,25 +263,100 @@ impl PolsarView {
         text
     }
 
-    /// Every value of the product at pixel (`x`, `y`), named.
-    pub(super) fn inspect(&self, x: usize, y: usize) -> Option<String> {
+    /// Every value of the product at pixel (`x`, `y`), named. Of a scene drawn by tiles, made
+    /// for the pixel at full resolution (from the files of `files`).
+    pub(super) fn inspect(
+        &self,
+        files: &[std::path::PathBuf],
+        x: usize,
+        y: usize,
+    ) -> Option<String> {
         let shown = self.shown.as_ref()?;
         let p = &shown.processed;
-        let planes = &p.planes;
-        if x >= planes.width || y >= planes.height {
-            return None;
-        }
-        let i = y * planes.width + x;
         let mut text = format!("pixel {x}, {y}\n{}", product_label(p.product, &p.filter));
-        if !planes.valid.get(i).copied().unwrap_or(false) {
-            return Some(text + "\nno data");
-        }
-        for (name, band) in p.names.iter().zip(&planes.bands) {
-            let v = band.get(i).copied().unwrap_or(f32::NAN);
-            text += &format!("\n{name:>13} {v:>10.4}");
-        }
+        let values = match &p.tiles {
+            Some(tiles) => {
+                let mut cursor = self.cursor.borrow_mut();
+                if let Some((at, text)) = &cursor.last
+                    && *at == (x, y)
+                {
+                    return text.clone();
+                }
+                if cursor.scene.is_none() {
+                    cursor.scene = crate::raster::Scene::open_many(files).ok();
+                }
+                let scene = cursor.scene.as_ref()?;
+                if x >= scene.width() || y >= scene.height() {
+                    return None;
+                }
+                let values = match tiles.pixel(scene, x, y) {
+                    Ok(values) => values,
+                    Err(e) => {
+                        let text = Some(format!("{text}\n{e}"));
+                        cursor.last = Some(((x, y), text.clone()));
+                        return text;
+                    }
+                };
+                let text = Some(match values {
+                    Some(values) => text + &named_values(&p.names, &values),
+                    None => text + "\nno data",
+                });
+                cursor.last = Some(((x, y), text.clone()));
+                return text;
+            }
+            None => {
+                let planes = &p.planes;
+                if x >= planes.width || y >= planes.height {
+                    return None;
+                }
+                let i = y * planes.width + x;
+                if !planes.valid.get(i).copied().unwrap_or(false) {
+                    return Some(text + "\nno data");
+                }
+                planes
+                    .bands
+                    .iter()
+                    .map(|band| band.get(i).copied().unwrap_or(f32::NAN))
+                    .collect::<Vec<f32>>()
+            }
+        };
+        text += &named_values(&p.names, &values);
         Some(text)
     }
+
+    /// Keeps the entropy and alpha of `tiles` just made of an H/A/alpha product of a scene
+    /// drawn by tiles, for the H/alpha plane.
+    pub(super) fn keep_tiles(&mut self, tiles: Vec<(TileKey, TileTexels)>) {
+        let Some(shown) = &self.shown else {
+            return;
+        };
+        if shown.processed.tiles.is_none()
+            || shown.processed.product != Product::Decomposition(Decomposition::HAAlpha)
+        {
+            return;
+        }
+        for (key, (texels, width, height)) in tiles {
+            // The texels' channels are entropy, anisotropy, alpha (display_order).
+            let values = texels.iter().map(|t| [t[0], t[2]]).collect();
+            self.kept.insert(
+                key,
+                KeptTile {
+                    width,
+                    height,
+                    values,
+                },
+            );
+        }
+    }
+}
+
+/// "\n      entropy     0.4312" for each band.
+fn named_values(names: &[String], values: &[f32]) -> String {
+    names
+        .iter()
+        .zip(values)
+        .map(|(name, v)| format!("\n{name:>13} {v:>10.4}"))
+        .collect()
 }
 
 fn product_label(product: Product, filter: &FilterSpec) -> String {
@@ -229,30 +370,42 @@ fn product_label(product: Product, filter: &FilterSpec) -> String {
 /// plane is remade within a few milliseconds each frame the view moves.
 const PLANE_SAMPLES: usize = 1 << 20;
 
-/// The H/alpha plane of the pixels of `window` of `d` (an H/A/alpha decomposition).
-fn h_alpha_plane(d: &Processed, window: Window) -> ViewPlane {
+/// The H/alpha plane of the pixels of `window` that `sources` hold (an H/A/alpha
+/// decomposition's, of the whole scene or of tiles).
+fn h_alpha_plane(sources: &[Samples], window: Window) -> ViewPlane {
     let mut bins = vec![0.0; H_BINS * ALPHA_BINS];
-    let area = window.width * window.height;
-    let step = (area as f64 / PLANE_SAMPLES as f64).sqrt().ceil().max(1.0) as usize;
+    let spans: Vec<_> = sources
+        .iter()
+        .map(|s| {
+            (
+                s.span(s.origin.0, s.size.0, window.x, window.width),
+                s.span(s.origin.1, s.size.1, window.y, window.height),
+            )
+        })
+        .collect();
+    let samples: usize = spans.iter().map(|(c, r)| c.len() * r.len()).sum();
+    let stride = (samples as f64 / PLANE_SAMPLES as f64)
+        .sqrt()
+        .ceil()
+        .max(1.0) as usize;
     let mut pixels = 0;
-    let (planes, w) = (&d.planes, d.planes.width);
-    if let (Some(h), Some(alpha)) = (planes.bands.first(), planes.bands.get(2)) {
-        for y in (window.y..window.y + window.height).step_by(step) {
-            for x in (window.x..window.x + window.width).step_by(step) {
-                let i = y * w + x;
-                let (Some(&h), Some(&a), Some(true)) =
-                    (h.get(i), alpha.get(i), planes.valid.get(i).copied())
-                else {
+    let mut step = stride;
+    for (source, (cols, rows)) in sources.iter().zip(spans) {
+        step = stride * source.step;
+        let weight = step * step;
+        for row in rows.step_by(stride) {
+            for col in cols.clone().step_by(stride) {
+                let Some((h, a)) = (source.value)(row * source.size.0 + col) else {
                     continue;
                 };
-                if !h.is_finite() || !a.is_finite() {
+                if !(h.is_finite() && a.is_finite()) || h == NODATA || a == NODATA {
                     continue;
                 }
                 let col = ((h.clamp(0.0, 1.0) * H_BINS as f32) as usize).min(H_BINS - 1);
                 let row =
                     ((a.clamp(0.0, 90.0) / 90.0 * ALPHA_BINS as f32) as usize).min(ALPHA_BINS - 1);
-                bins[row * H_BINS + col] += (step * step) as f64;
-                pixels += step * step;
+                bins[row * H_BINS + col] += weight as f64;
+                pixels += weight;
             }
         }
     }
@@ -261,6 +414,7 @@ fn h_alpha_plane(d: &Processed, window: Window) -> ViewPlane {
         bins,
         pixels,
         step,
+        tiles: None,
     }
 }
 
@@ -303,6 +457,9 @@ impl Viewer {
             {
                 match install_scene(render, &shown.original) {
                     Ok(()) => {
+                        // The scene's own tiles again (the product's went with its overview).
+                        self.tiles = self.tiles.next_scene();
+                        self.polsar.kept.clear();
                         self.scene.bands = shown.original;
                         self.state.mode = shown.mode;
                         self.state.db = shown.db;
@@ -335,6 +492,12 @@ impl Viewer {
             return;
         }
         let product = processed.product;
+        // A scene drawn by tiles: the product's tiles from now on (the GPU's tiles of the
+        // last went with its overview).
+        self.polsar.kept.clear();
+        if let Some(tiles) = &processed.tiles {
+            self.tiles = self.tiles.with_source(TileSource::Product(tiles.clone()));
+        }
         std::mem::swap(&mut bands, &mut self.scene.bands);
         // A second product replaces the first; the scene's own bands stay kept.
         let (original, mode, db, input) = match self.polsar.shown.take() {
@@ -345,8 +508,17 @@ impl Viewer {
             Product::Decomposition(d) => d.name(),
             Product::Bands => "bands",
         };
+        let of = if processed.tiles.is_some() {
+            format!(
+                "of the overview (every {}th pixel; the tiles in view follow, full resolution \
+                 when zoomed in)",
+                processed.step
+            )
+        } else {
+            "of the scene".to_string()
+        };
         self.polsar.message = Some(format!(
-            "{what}, {}, of the scene on {}: {:.2} s",
+            "{what}, {}, {of} on {}: {:.2} s",
             filter_label(&processed.filter),
             processed.engine,
             processed.seconds
@@ -390,6 +562,7 @@ impl Viewer {
             product,
             filter,
             self.polsar.gpu.clone().filter(|_| self.polsar.use_gpu),
+            self.scene.tiled.is_some(),
             self.waker.wake_fn(),
         ));
     }
@@ -430,7 +603,7 @@ impl Viewer {
                 polarimetry::unsupported(files)
             }
         });
-        let open = support.is_none() && self.scene.tiled.is_none();
+        let open = support.is_none();
         egui::CollapsingHeader::new("Polarimetry")
             .default_open(open)
             .show(ui, |ui| self.polsar_section_ui(ui));
@@ -439,16 +612,6 @@ impl Viewer {
     fn polsar_section_ui(&mut self, ui: &mut egui::Ui) {
         if self.scene.files.is_empty() {
             ui.label(egui::RichText::new(DEMO_HAS_NO_PHASE).weak());
-            return;
-        }
-        if self.scene.tiled.is_some() {
-            ui.label(
-                egui::RichText::new(
-                    "the scene is drawn by tiles: `sarscope decompose` writes its \
-                     decompositions and filtered bands",
-                )
-                .weak(),
-            );
             return;
         }
         let why = self.polsar.support.clone().flatten();
@@ -519,11 +682,44 @@ impl Viewer {
             ui.label(egui::RichText::new(message).weak());
         }
         let window = self.camera.visible_window(self.scene.size());
-        if let Some(shown) = &mut self.polsar.shown
+        // The tiles of the view's level (a scene drawn by tiles, zoomed in past its overview).
+        let in_view = self
+            .scene
+            .tiled
+            .zip(self.tile_level(ui.ctx().pixels_per_point()))
+            .map(|(size, level)| {
+                let view = [
+                    window.x as f32,
+                    window.y as f32,
+                    (window.x + window.width) as f32,
+                    (window.y + window.height) as f32,
+                ];
+                (size, visible_tiles(level, view, size))
+            });
+        let polsar = &mut self.polsar;
+        if let Some(shown) = &mut polsar.shown
             && shown.processed.product == Product::Decomposition(Decomposition::HAAlpha)
         {
-            if shown.plane.as_ref().is_none_or(|p| p.window != window) {
-                shown.plane = Some(h_alpha_plane(&shown.processed, window));
+            let kept = &polsar.kept;
+            let tiles = in_view.as_ref().and_then(|(_, wanted)| {
+                let counted = wanted.iter().filter(|k| kept.contains(k)).count();
+                (counted > 0).then_some((counted, wanted.len()))
+            });
+            if shown
+                .plane
+                .as_ref()
+                .is_none_or(|p| p.window != window || p.tiles != tiles)
+            {
+                let sources = match (&in_view, tiles) {
+                    (Some((size, wanted)), Some(_)) => wanted
+                        .iter()
+                        .filter_map(|k| kept.peek(k).map(|t| Samples::of_tile(*k, t, *size)))
+                        .collect(),
+                    _ => vec![Samples::of_planes(&shown.processed)],
+                };
+                let mut plane = h_alpha_plane(&sources, window);
+                plane.tiles = tiles;
+                shown.plane = Some(plane);
             }
             if let Some(plane) = &shown.plane {
                 h_alpha_plot_ui(ui, plane);
@@ -553,11 +749,14 @@ fn h_alpha_plot_ui(ui: &mut egui::Ui, plane: &ViewPlane) {
     let zone = egui::Color32::from_rgb(230, 120, 60);
     ui.label("H/alpha plane (pixels, log scale)");
     let w = plane.window;
-    let sampled = if plane.step > 1 {
+    let mut sampled = if plane.step > 1 {
         format!(", every {}th row and column", plane.step)
     } else {
         String::new()
     };
+    if let Some((counted, in_view)) = plane.tiles {
+        sampled += &format!(" ({counted} of the {in_view} tiles in view made)");
+    }
     ui.label(
         egui::RichText::new(format!(
             "of the view: {} pixels, columns {}..{}, rows {}..{}{sampled}",
@@ -624,6 +823,8 @@ mod tests {
             product: Product::Decomposition(Decomposition::HAAlpha),
             filter: FilterSpec::new(FilterKind::Boxcar, 7),
             planes,
+            step: 1,
+            tiles: None,
             names: Vec::new(),
             seconds: 0.0,
             engine: "CPU".into(),
@@ -642,13 +843,13 @@ mod tests {
     #[test]
     fn the_plane_counts_the_window_and_samples_a_large_one() {
         let d = processed(2048, 1024);
-        let plane = h_alpha_plane(&d, corner(100, 10));
+        let plane = h_alpha_plane(&[Samples::of_planes(&d)], corner(100, 10));
         assert_eq!((plane.step, plane.pixels), (1, 998));
         // Entropy below 100/2048 and alpha below 1 deg: the bottom row's first three bins, the
         // first of them columns 0..=40 (entropy < 0.02).
         assert_eq!(plane.bins[..3].iter().sum::<f64>(), 998.0);
         assert_eq!(plane.bins[0], (41 * 10 - 2) as f64);
-        let plane = h_alpha_plane(&d, corner(2048, 1024));
+        let plane = h_alpha_plane(&[Samples::of_planes(&d)], corner(2048, 1024));
         // Two million pixels: every second row and column, each standing for four (the first,
         // without data, is left out).
         assert_eq!(plane.step, 2);

@@ -1,6 +1,6 @@
 //! The tiles of a large scene on their way to the GPU: the reader thread asked for the tiles
-//! the panes need, the tiles it finished uploaded, and the counts the status bar and the
-//! benches read.
+//! the panes need (of the scene's bands, or of a product shown in their place), the tiles it
+//! finished uploaded, and the counts the status bar and the benches read.
 
 use std::path::PathBuf;
 
@@ -9,12 +9,14 @@ use eframe::egui_wgpu;
 
 use crate::app::gpu::{install_tile, tiles_resident};
 use crate::render::pyramid::TileKey;
-use crate::session::TileReader;
+use crate::session::{TileReader, TileSource, TileTexels};
 
 #[derive(Default)]
 pub struct TileStream {
     /// The reader of the scene's tiles, started at the first frame that needs one.
     reader: Option<TileReader>,
+    /// What the tiles are made of; `None`: the scene's bands in the overview's channels.
+    source: Option<TileSource>,
     /// Tiles uploaded so far (every scene drawn from a pyramid since the viewer started).
     uploads: usize,
     /// Tiles on the GPU after the last frame.
@@ -26,6 +28,16 @@ impl TileStream {
     pub fn next_scene(&self) -> Self {
         Self {
             uploads: self.uploads,
+            ..Self::default()
+        }
+    }
+
+    /// The stream of tiles made of `source` from now on (the reader of the last source and
+    /// what it was making go; the GPU's tiles went with the overview they belonged to).
+    pub fn with_source(&self, source: TileSource) -> Self {
+        Self {
+            uploads: self.uploads,
+            source: Some(source),
             ..Self::default()
         }
     }
@@ -51,8 +63,9 @@ impl TileStream {
     }
 
     /// Uploads the tiles the reader has finished (starting it for the scene of `files`, `size`
-    /// pixels, channels from bands `order`, the first time). Returns why the last tile that
-    /// failed could not be read or uploaded.
+    /// pixels, channels from bands `order` unless the stream has a source, the first time).
+    /// Returns why the last tile that failed could not be read or uploaded, and the texels of
+    /// the tiles uploaded.
     pub fn receive(
         &mut self,
         ctx: &egui::Context,
@@ -60,25 +73,31 @@ impl TileStream {
         files: &[PathBuf],
         size: (usize, usize),
         order: [usize; 4],
-    ) -> Option<String> {
+    ) -> (Option<String>, Vec<(TileKey, TileTexels)>) {
+        let source = self.source.clone();
         let reader = self.reader.get_or_insert_with(|| {
             let ctx = ctx.clone();
-            TileReader::new(files.to_vec(), size, order, move || ctx.request_repaint())
+            let source = source.unwrap_or(TileSource::Bands(order));
+            TileReader::new(files.to_vec(), size, source, move || ctx.request_repaint())
         });
         let mut failed = None;
+        let mut uploaded = Vec::new();
         for (key, result) in reader.finished() {
             let installed = match result {
-                Ok((texels, tw, th)) => {
-                    install_tile(render, key, &texels, tw, th).map_err(|e| e.to_string())
-                }
+                Ok(texels) => install_tile(render, key, &texels.0, texels.1, texels.2)
+                    .map(|()| texels)
+                    .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             match installed {
-                Ok(()) => self.uploads += 1,
+                Ok(texels) => {
+                    self.uploads += 1;
+                    uploaded.push((key, texels));
+                }
                 Err(e) => failed = Some(format!("{key}: {e}")),
             }
         }
         self.on_gpu = tiles_resident(render);
-        failed
+        (failed, uploaded)
     }
 }
