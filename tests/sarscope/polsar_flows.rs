@@ -315,7 +315,10 @@ fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
     h.run_steps(5);
     assert_eq!(h.state().error(), None);
     let plane = h.state().h_alpha_plane().cloned().unwrap();
-    assert_eq!((plane.step, plane.pixels), (1, window.width * window.height));
+    assert_eq!(
+        (plane.step, plane.pixels),
+        (1, window.width * window.height)
+    );
     // The same pixels as the product of the view's window, made at once.
     let plan = Plan::new(
         &scene,
@@ -326,7 +329,26 @@ fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
     let of_window = plan.compute_window(&scene, window, 1).unwrap();
     assert_eq!(plane.bins, binned(&of_window));
     let product = scene_pixels(&mut h);
-    assert!(difference(&bands, &product) > 5.0, "the tiles did not change");
+    assert!(
+        difference(&bands, &product) > 5.0,
+        "the tiles did not change"
+    );
+    // The tiles meet without a gap wherever their boundary (y 3584) falls within a screen
+    // pixel: no row of the product (bright everywhere: entropy, anisotropy, alpha as RGB) is
+    // black.
+    for quarter in 0..4 {
+        let centre = vec2(x as f32 + 0.5, y as f32 + 0.25 * quarter as f32);
+        h.state_mut().set_camera(centre, 1.0);
+        h.run_steps(2);
+        let darkest = scene_pixels(&mut h)
+            .chunks(240 * 3)
+            .map(|row| row.iter().map(|&v| f64::from(v)).sum::<f64>() / row.len() as f64)
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            darkest > 20.0,
+            "a black row between tiles ({darkest:.1}) at {centre:?}"
+        );
+    }
     // The inspector's values are the chip's own, made at full resolution (not the overview's).
     let chips = Scene::open_many(&capella_files()).unwrap();
     let chip = Plan::new(
@@ -347,12 +369,21 @@ fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
         assert!(text.contains(&line), "{line:?} not in\n{text}");
     }
     // The scene's own bands and tiles come back.
+    h.state_mut()
+        .set_camera(vec2(x as f32 + 0.5, y as f32 + 0.5), 1.0);
     h.get_by_label("Show the scene's bands").click();
     h.run_steps(3);
     assert_eq!(h.state().product_state(), (None, false));
-    run_until(&mut h, |v| v.tile_counts().1 >= 4, "the scene's tiles again");
+    run_until(
+        &mut h,
+        |v| v.tile_counts().1 >= 4,
+        "the scene's tiles again",
+    );
     h.run_steps(10);
     let again = scene_pixels(&mut h);
-    assert!(difference(&bands, &again) < 1.0, "not the scene's bands again");
+    assert!(
+        difference(&bands, &again) < 1.0,
+        "not the scene's bands again"
+    );
     assert_eq!(h.state().error(), None);
 }

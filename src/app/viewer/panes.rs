@@ -31,15 +31,20 @@ fn visible_part(
     clip: egui::Rect,
     pixels_per_point: f32,
 ) -> Option<(egui::Rect, [f32; 4])> {
-    let shown = content.intersect(clip);
-    let snap = |p: egui::Pos2| (p.to_vec2() * pixels_per_point).round() / pixels_per_point;
-    let shown = egui::Rect::from_min_max(snap(shown.min).to_pos2(), snap(shown.max).to_pos2());
+    let shown = snapped(content.intersect(clip), pixels_per_point);
     if !(shown.width() > 0.0 && shown.height() > 0.0) {
         return None;
     }
     let share = (shown.min - content.min) / content.size();
     let size = shown.size() / content.size();
     Some((shown, [share.x, share.y, size.x, size.y]))
+}
+
+/// `rect` with its corners on the nearest physical pixels.
+fn snapped(rect: egui::Rect, pixels_per_point: f32) -> egui::Rect {
+    let snap =
+        |p: egui::Pos2| ((p.to_vec2() * pixels_per_point).round() / pixels_per_point).to_pos2();
+    egui::Rect::from_min_max(snap(rect.min), snap(rect.max))
 }
 
 /// A rectangle of scene pixels from its corner and size.
@@ -94,7 +99,14 @@ impl Viewer {
         let painter = ui.painter().with_clip_rect(rect);
         for key in draws {
             let (x, y, w, h) = key.window(size);
-            let tile_rect = self.camera.screen_rect(rect, scene_rect(x, y, w, h));
+            // Snapped to physical pixels before it is cut to the pane: two tiles then share
+            // the pixel edge between them. Unsnapped, a boundary that falls mid-pixel rounds to
+            // the next pixel in both, and the row (or column) before it, past the first tile's
+            // texture, would show neither.
+            let tile_rect = snapped(
+                self.camera.screen_rect(rect, scene_rect(x, y, w, h)),
+                pixels_per_point,
+            );
             let Some((shown, window)) = visible_part(tile_rect, rect, pixels_per_point) else {
                 continue;
             };
