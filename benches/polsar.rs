@@ -39,6 +39,9 @@ struct Args {
     /// (23: 20,700 px a side) strip by strip, as `sarscope decompose` does; 0: not.
     #[arg(long, default_value_t = 0)]
     mosaic: usize,
+    /// With --mosaic: the viewer on the mosaic only, not the mosaic made strip by strip.
+    #[arg(long)]
+    view_only: bool,
     /// Frames timed while panning the viewer over a decomposition.
     #[arg(long, default_value_t = 30)]
     frames: usize,
@@ -50,12 +53,16 @@ struct Args {
 /// 900x900 scene in `dir` (one CFloat32 VRT per polarization, with its file's description and
 /// so its scale factor), strip by strip as `sarscope decompose` makes it, the values dropped
 /// as they come: the time, the pixels per second and the resident memory's high-water mark.
-fn mosaic_strips(dir: &Path, copies: usize) -> anyhow::Result<()> {
+/// Returns the VRTs (only written, without `strips`).
+fn mosaic_strips(dir: &Path, copies: usize, strips: bool) -> anyhow::Result<Vec<PathBuf>> {
     let mut vrts = Vec::new();
     for tif in files(dir) {
         let vrt = tif.with_extension("vrt");
         sarscope::synth::write_complex_mosaic_vrt(&tif, copies, &vrt)?;
         vrts.push(vrt);
+    }
+    if !strips {
+        return Ok(vrts);
     }
     let scene = Scene::open_many(&vrts)?;
     let plan = Plan::new(
@@ -85,7 +92,7 @@ fn mosaic_strips(dir: &Path, copies: usize) -> anyhow::Result<()> {
         w = scene.width(),
         h = scene.height(),
     );
-    Ok(())
+    Ok(vrts)
 }
 
 /// What [`pan_frames`] measured.
@@ -97,11 +104,21 @@ struct Pan {
     /// Seconds per frame while panning: the egui pass, tessellation, drawing, the wait.
     frames: Vec<f64>,
     adapter: String,
+    /// Of a scene drawn by tiles, viewed at 1:1: the seconds until every tile in view was made
+    /// (after the overview's product), and the pixels they hold.
+    tiles: Option<(f64, usize)>,
 }
 
 /// The viewer in a 1920x1080 window over the scene of `files`: H/A/alpha through `filter`
 /// asked for as the button asks, frames drawn until it is on screen, then a drag that pans it.
-fn pan_frames(files: &[PathBuf], filter: FilterSpec, frames: usize) -> anyhow::Result<Pan> {
+/// A scene drawn by tiles is viewed at 1:1 around `at` once its overview's product is on
+/// screen, and panned once every tile in view is made.
+fn pan_frames(
+    files: &[PathBuf],
+    filter: FilterSpec,
+    frames: usize,
+    at: Option<egui::Vec2>,
+) -> anyhow::Result<Pan> {
     let render = render_state();
     let mut viewer = Viewer::new(&render, sarscope::session::load_scene(files)?, None)?;
     let ctx = egui::Context::default();
@@ -135,6 +152,31 @@ fn pan_frames(files: &[PathBuf], filter: FilterSpec, frames: usize) -> anyhow::R
     }
     let to_screen = t.elapsed().as_secs_f64();
     let engine = viewer.product_engine().unwrap_or("?").to_string();
+    let mut tiles = None;
+    if let Some(at) = at {
+        viewer.set_camera(at, 1.0);
+        frame(&mut viewer, vec![])?;
+        let t = Instant::now();
+        let made = |v: &Viewer| {
+            v.h_alpha_plane()
+                .filter(|p| p.window == v.view_window())
+                .and_then(|p| p.tiles)
+                .filter(|(made, wanted)| made == wanted)
+                .map(|(made, _)| made)
+        };
+        while made(&viewer).is_none() {
+            anyhow::ensure!(
+                t.elapsed().as_secs_f64() < 120.0,
+                "the view's tiles not made in two minutes"
+            );
+            // A frame each 16 ms, as a window at 60 Hz draws while tiles come in (drawn
+            // back to back, lavapipe's frames would take the cores the tiles are made on).
+            std::thread::sleep(std::time::Duration::from_millis(16));
+            frame(&mut viewer, vec![])?;
+        }
+        let count = made(&viewer).unwrap_or(0);
+        tiles = Some((t.elapsed().as_secs_f64(), count * 512 * 512));
+    }
     // The pane's middle (the right panel takes the window's right side), pressed, then moved a
     // little each frame: every frame pans.
     let centre = egui::pos2(700.0, 540.0);
@@ -164,6 +206,7 @@ fn pan_frames(files: &[PathBuf], filter: FilterSpec, frames: usize) -> anyhow::R
         engine,
         frames: times,
         adapter: viewer.adapter().to_string(),
+        tiles,
     })
 }
 
@@ -194,17 +237,40 @@ fn main() -> anyhow::Result<()> {
             None
         }
     };
+    // Pixels per second of the mosaic's view made by tiles, and numpy's of refined Lee.
+    let (mut mosaic_view, mut numpy_rate) = (None, None);
     for size in args.sizes.split(',') {
         let dir = tempfile::tempdir()?;
         let folder = dir.path().to_string_lossy().to_string();
         peer(&args, &["make", &folder, "--size", size])?;
         let scene = Scene::open_many(&files(dir.path()))?;
+        let refined = FilterSpec::new(FilterKind::RefinedLee, 7);
         if size == "900x900" && args.mosaic > 0 {
-            mosaic_strips(dir.path(), args.mosaic)?;
+            let vrts = mosaic_strips(dir.path(), args.mosaic, !args.view_only)?;
+            let side = 900.0 * args.mosaic as f32;
+            let centre = egui::vec2(side / 2.0 + 0.5, side / 2.0 + 0.5);
+            let pan = pan_frames(&vrts, refined, args.frames, Some(centre))?;
+            let (seconds, pixels) = pan.tiles.unwrap_or_default();
+            println!(
+                "viewer, 1920x1080 window, the {side} px mosaic, h-a-alpha through refined Lee \
+                 7x7: the overview's product on screen {:.0} ms after the click (made on {}); at \
+                 1:1, the {} tiles in view ({:.1} Mpx) made in {:.2} s ({:.1} Mpx/s); panning \
+                 {:.1} ms a frame (median of {}, slowest {:.1} ms; target 33 ms) on {}",
+                pan.to_screen * 1e3,
+                pan.engine,
+                pixels / (512 * 512),
+                pixels as f64 / 1e6,
+                seconds,
+                pixels as f64 / seconds / 1e6,
+                median(pan.frames.clone()) * 1e3,
+                pan.frames.len(),
+                pan.frames.iter().copied().fold(0.0, f64::max) * 1e3,
+                pan.adapter
+            );
+            mosaic_view = Some(pixels as f64 / seconds);
         }
         if size == "900x900" {
-            let refined = FilterSpec::new(FilterKind::RefinedLee, 7);
-            let pan = pan_frames(&files(dir.path()), refined, args.frames)?;
+            let pan = pan_frames(&files(dir.path()), refined, args.frames, None)?;
             println!(
                 "viewer, 1920x1080 window, {size} scene, h-a-alpha through refined Lee 7x7: on screen \
                  {:.0} ms after the click (made on {}); panning it {:.1} ms a frame (median of {}, \
@@ -248,6 +314,9 @@ fn main() -> anyhow::Result<()> {
             )?;
             let json: serde_json::Value = serde_json::from_str(&line).context("the peer's JSON")?;
             let theirs = json["seconds"].as_f64().context("the peer's seconds")?;
+            if kind == FilterKind::RefinedLee {
+                numpy_rate = Some((scene.width() * scene.height()) as f64 / theirs);
+            }
             let mut gpu_line = String::new();
             if let Some(gpu) = &gpu {
                 let quad = QuadPol::find(&scene)?;
@@ -281,6 +350,16 @@ fn main() -> anyhow::Result<()> {
                 theirs / ours
             );
         }
+    }
+    if let (Some(ours), Some(numpy)) = (mosaic_view, numpy_rate) {
+        println!(
+            "the mosaic's view at 1:1 (tiles made as the viewer asks for them, each with its \
+             filter's halo): {:.1} Mpx/s; numpy's refined Lee on the last scene {:.2} Mpx/s; \
+             ours / numpy {:.1}x",
+            ours / 1e6,
+            numpy / 1e6,
+            ours / numpy
+        );
     }
     Ok(())
 }
