@@ -169,10 +169,13 @@ fn pan_frames(
                 t.elapsed().as_secs_f64() < 120.0,
                 "the view's tiles not made in two minutes"
             );
-            // A frame each 16 ms, as a window at 60 Hz draws while tiles come in (drawn
-            // back to back, lavapipe's frames would take the cores the tiles are made on).
+            // A frame when one is asked for (each tile made asks), at most at 60 Hz, as
+            // eframe draws a window (drawn back to back, lavapipe's frames would take the
+            // cores the tiles are made on).
             std::thread::sleep(std::time::Duration::from_millis(16));
-            frame(&mut viewer, vec![])?;
+            if ctx.has_requested_repaint() {
+                frame(&mut viewer, vec![])?;
+            }
         }
         let count = made(&viewer).unwrap_or(0);
         tiles = Some((t.elapsed().as_secs_f64(), count * 512 * 512));

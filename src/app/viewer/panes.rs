@@ -68,14 +68,10 @@ impl Viewer {
         settings: &crate::render::ViewSettings,
     ) {
         let pixels_per_point = ui.ctx().pixels_per_point();
-        let (Some(size), Some(level)) = (self.scene.tiled, self.tile_level(pixels_per_point))
-        else {
+        let Some((size, wanted)) = self.tiles_wanted(rect, pixels_per_point) else {
             return;
         };
         let overview_step = self.overview_step(size);
-        let seen = self.camera.scene_rect(rect);
-        let view = [seen.min.x, seen.min.y, seen.max.x, seen.max.y];
-        let wanted = visible_tiles(level, view, size);
         let mut draws: Vec<TileKey> = Vec::new();
         for key in &wanted {
             if tile_resident(render, key) {
@@ -130,6 +126,20 @@ impl Viewer {
         }
     }
 
+    /// The tiles of the level the zoom needs that `rect` (a pane) shows, with the scene's
+    /// size; `None` where the overview is drawn alone.
+    pub(super) fn tiles_wanted(
+        &self,
+        rect: egui::Rect,
+        pixels_per_point: f32,
+    ) -> Option<((usize, usize), Vec<TileKey>)> {
+        let size = self.scene.tiled?;
+        let level = self.tile_level(pixels_per_point)?;
+        let seen = self.camera.scene_rect(rect);
+        let view = [seen.min.x, seen.min.y, seen.max.x, seen.max.y];
+        Some((size, visible_tiles(level, view, size)))
+    }
+
     /// Scene pixels per pixel of the overview of a scene of `size` drawn by tiles.
     fn overview_step(&self, size: (usize, usize)) -> f32 {
         size.0.max(size.1) as f32 / self.scene.bands.width.max(self.scene.bands.height) as f32
@@ -138,7 +148,7 @@ impl Viewer {
     /// The pyramid level the panes draw a scene drawn by tiles at (the coarsest whose texels
     /// are no larger than a screen pixel); `None` for a scene drawn whole, or where the
     /// overview is as fine (levels no finer than it add nothing to it).
-    pub(super) fn tile_level(&self, pixels_per_point: f32) -> Option<u32> {
+    fn tile_level(&self, pixels_per_point: f32) -> Option<u32> {
         let size = self.scene.tiled?;
         let scene_per_screen = 1.0 / (self.camera.zoom * pixels_per_point);
         let level = level_for(scene_per_screen, top_level(size));
@@ -249,9 +259,17 @@ impl Viewer {
                 hovered = Some((p, response));
             }
             let settings = self.settings(mode);
+            // Where the tiles of the view are all on the GPU they cover it: the overview
+            // under them would be drawn for nothing (a second fill of the pane, which a
+            // software rasterizer pays for).
+            let covered = render.is_some_and(|render| {
+                self.tiles_wanted(rect, pixels_per_point)
+                    .is_some_and(|(_, wanted)| wanted.iter().all(|k| tile_resident(render, k)))
+            });
             // Drawn where the pane shows the scene, on whole pixels (the panel around it).
-            if let Some((shown, window)) =
-                visible_part(self.camera.screen_rect(rect, whole), rect, pixels_per_point)
+            if !covered
+                && let Some((shown, window)) =
+                    visible_part(self.camera.screen_rect(rect, whole), rect, pixels_per_point)
             {
                 let mut uniform =
                     ViewUniform::new(&settings, self.scene.bands.width, self.scene.bands.height);

@@ -5,7 +5,7 @@
 use crate::lru::LruCache;
 use crate::polsar::{Decomposition, FilterKind, FilterSpec, HAAlpha, Product, T3};
 use crate::raster::Window;
-use crate::render::pyramid::{TileKey, visible_tiles};
+use crate::render::pyramid::TileKey;
 use crate::render::{Bands, InputScale, NODATA, ViewMode};
 use crate::session::polarimetry::{self, PolsarGpu, Processed};
 use crate::session::{Job, TileSource, TileTexels};
@@ -683,19 +683,7 @@ impl Viewer {
         }
         let window = self.camera.visible_window(self.scene.size());
         // The tiles of the view's level (a scene drawn by tiles, zoomed in past its overview).
-        let in_view = self
-            .scene
-            .tiled
-            .zip(self.tile_level(ui.ctx().pixels_per_point()))
-            .map(|(size, level)| {
-                let view = [
-                    window.x as f32,
-                    window.y as f32,
-                    (window.x + window.width) as f32,
-                    (window.y + window.height) as f32,
-                ];
-                (size, visible_tiles(level, view, size))
-            });
+        let in_view = self.tiles_wanted(self.camera.pane(), ui.ctx().pixels_per_point());
         let polsar = &mut self.polsar;
         if let Some(shown) = &mut polsar.shown
             && shown.processed.product == Product::Decomposition(Decomposition::HAAlpha)
