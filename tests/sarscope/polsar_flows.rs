@@ -368,6 +368,28 @@ fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
         let line = format!("{name:>13} {:>10.4}", band[i]);
         assert!(text.contains(&line), "{line:?} not in\n{text}");
     }
+    // The filtered bands, tile by tile too: the chip's Lee-filtered intensities there.
+    let lee = FilterSpec::new(FilterKind::Lee, 7);
+    h.state_mut().show_product(Product::Bands, lee);
+    run_until(
+        &mut h,
+        |v| v.product_state() == (Some(Product::Bands), false),
+        "the filtered bands",
+    );
+    run_until(&mut h, |v| v.tile_counts().1 >= 4, "the filtered tiles");
+    let filtered = Plan::new(&chips, Product::Bands, lee)
+        .unwrap()
+        .compute(&chips, 0..chips.height())
+        .unwrap();
+    let text = h
+        .state()
+        .inspect(vec2(x as f32 + 0.5, y as f32 + 0.5))
+        .unwrap();
+    for (name, band) in ["HH", "HV", "VH", "VV"].iter().zip(&filtered.bands) {
+        let line = format!("{name:>13} {:>10.4}", band[i]);
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    }
+    assert_eq!(h.state().error(), None);
     // The scene's own bands and tiles come back.
     h.state_mut()
         .set_camera(vec2(x as f32 + 0.5, y as f32 + 0.5), 1.0);

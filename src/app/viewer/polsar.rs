@@ -459,6 +459,7 @@ impl Viewer {
                     Ok(()) => {
                         // The scene's own tiles again (the product's went with its overview).
                         self.tiles = self.tiles.next_scene();
+                        self.polsar.cursor.borrow_mut().last = None;
                         self.polsar.kept.clear();
                         self.scene.bands = shown.original;
                         self.state.mode = shown.mode;
@@ -492,6 +493,8 @@ impl Viewer {
             return;
         }
         let product = processed.product;
+        // The inspector's last text was of what was shown before.
+        self.polsar.cursor.borrow_mut().last = None;
         // A scene drawn by tiles: the product's tiles from now on (the GPU's tiles of the
         // last went with its overview).
         self.polsar.kept.clear();
@@ -556,6 +559,8 @@ impl Viewer {
     pub fn show_product(&mut self, product: Product, filter: FilterSpec) {
         self.polsar.choice = product;
         self.polsar.filter = filter;
+        // The inspector's T3 of the scene's bands is averaged by the filter chosen.
+        self.polsar.cursor.borrow_mut().last = None;
         self.polsar.message = None;
         self.polsar.job = Some(polarimetry::start(
             self.scene.files.clone(),
@@ -649,6 +654,7 @@ impl Viewer {
                 });
             if filter != self.polsar.filter {
                 self.polsar.filter = filter;
+                self.polsar.cursor.borrow_mut().last = None;
                 if let Some(product) = self.polsar.shown() {
                     self.show_product(product, filter);
                 }
