@@ -121,7 +121,10 @@ impl Plan {
         rows: std::ops::Range<usize>,
     ) -> Result<Planes, PolsarError> {
         if let Product::Decomposition(d) = self.product {
-            return Ok(d.planes(&self.coherency(scene, rows)?));
+            let coherency = self.coherency(scene, rows)?;
+            let planes = d.planes(&coherency);
+            coherency.recycle();
+            return Ok(planes);
         }
         let window = self.read_window(&rows);
         let planes = self.filtered_bands(scene.read_window(window, (window.width, window.height))?);
@@ -171,7 +174,10 @@ impl Plan {
         let planes = match (self.product, &self.quad) {
             (Product::Decomposition(d), Some(quad)) => {
                 let s = Scattering::read_resampled(scene, quad, read, out)?;
-                d.planes(&s.coherency().filtered(&self.filter))
+                let coherency = s.coherency().filtered(&self.filter);
+                let planes = d.planes(&coherency);
+                coherency.recycle();
+                planes
             }
             _ => self.filtered_bands(scene.read_window(read, out)?),
         };

@@ -142,6 +142,10 @@ pub trait Pixel: Copy + Send + Sync {
     fn plus(self, other: Self) -> Self;
     fn times(self, k: f64) -> Self;
     fn nan() -> Self;
+    /// An empty buffer for `n` filtered pixels.
+    fn buffer(_n: usize) -> Vec<Self> {
+        Vec::new()
+    }
 }
 
 impl Pixel for f64 {
@@ -181,6 +185,9 @@ impl Pixel for T3 {
     }
     fn nan() -> Self {
         T3::ZERO.times(f64::NAN)
+    }
+    fn buffer(n: usize) -> Vec<Self> {
+        super::matrix::t3_buffer(n)
     }
 }
 
@@ -307,6 +314,7 @@ fn per_valid_pixel<P: Pixel>(
     valid: &[bool],
     value: impl Fn(usize, usize, usize) -> P + Sync,
 ) -> Vec<P> {
+    let mut out = P::buffer(w * h);
     (0..w * h)
         .into_par_iter()
         .map(|i| {
@@ -316,7 +324,8 @@ fn per_valid_pixel<P: Pixel>(
                 P::nan()
             }
         })
-        .collect()
+        .collect_into_vec(&mut out);
+    out
 }
 
 /// Lee's gain from a window's mean and variance of the intensity.
