@@ -114,8 +114,39 @@ impl Plan {
             .rows(rows.start - window.y, rows.len()))
     }
 
-    /// The product over rows `rows` (all columns).
+    /// The product over rows `rows` (all columns), made in strips of [`Plan::strip_rows`]:
+    /// bounded memory, whose buffers the next strip reuses.
     pub fn compute(
+        &self,
+        scene: &Scene,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Planes, PolsarError> {
+        let step = self.strip_rows();
+        let mut strips = rows.clone().step_by(step).map(|start| {
+            let strip = start..(start + step).min(rows.end);
+            self.compute_strip(scene, strip)
+        });
+        let mut all = match strips.next() {
+            Some(first) => first?,
+            None => return self.compute_strip(scene, rows),
+        };
+        let total = rows.len() * self.width;
+        for band in &mut all.bands {
+            band.reserve(total.saturating_sub(band.len()));
+        }
+        for strip in strips {
+            let strip = strip?;
+            for (band, part) in all.bands.iter_mut().zip(strip.bands) {
+                band.extend(part);
+            }
+            all.valid.extend(strip.valid);
+            all.height += strip.height;
+        }
+        Ok(all)
+    }
+
+    /// [`Plan::compute`] of rows `rows` in one piece.
+    fn compute_strip(
         &self,
         scene: &Scene,
         rows: std::ops::Range<usize>,
