@@ -768,3 +768,40 @@ fn a_four_band_complex_file_decomposes_as_the_four_chips() {
         }
     }
 }
+
+#[test]
+fn rows_made_in_strips_are_the_rows_made_in_one_piece() {
+    // 42 x 42 copies of the chips: 8400 px a side, so that 300 rows are three strips.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = capella_files()
+        .iter()
+        .map(|chip| {
+            let vrt = dir
+                .path()
+                .join(chip.file_name().unwrap())
+                .with_extension("vrt");
+            sarscope::synth::write_complex_mosaic_vrt(chip, 42, &vrt).unwrap();
+            vrt
+        })
+        .collect();
+    let scene = Scene::open_many(&files).unwrap();
+    let plan = Plan::new(
+        &scene,
+        Product::Decomposition(Decomposition::HAAlpha),
+        FilterSpec::new(FilterKind::RefinedLee, 7),
+    )
+    .unwrap();
+    let rows = 100..400;
+    assert!(plan.strip_rows() * 2 < rows.len(), "{}", plan.strip_rows());
+    let strips = plan.compute(&scene, rows.clone()).unwrap();
+    let window = Window {
+        x: 0,
+        y: rows.start,
+        width: scene.width(),
+        height: rows.len(),
+    };
+    let one = plan.compute_window(&scene, window, 1).unwrap();
+    assert_eq!((strips.width, strips.height), (one.width, one.height));
+    assert!(all_bits(&strips) == all_bits(&one));
+    assert_eq!(strips.valid, one.valid);
+}
