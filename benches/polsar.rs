@@ -121,6 +121,9 @@ fn pan_frames(
 ) -> anyhow::Result<Pan> {
     let render = render_state();
     let mut viewer = Viewer::new(&render, sarscope::session::load_scene(files)?, None)?;
+    // The model would predict the tiles of a settled view on the same cores: the polarimetry
+    // alone is measured.
+    viewer.set_auto_predict(false);
     let ctx = egui::Context::default();
     let size = [1920u32, 1080];
     let screen =
