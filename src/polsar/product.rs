@@ -159,11 +159,7 @@ impl Plan {
         }
         let window = self.read_window(&rows);
         let planes = self.filtered_bands(scene.read_window(window, (window.width, window.height))?);
-        Ok(crop(
-            &planes,
-            (0, rows.start - window.y),
-            (self.width, rows.len()),
-        ))
+        Ok(planes.crop((0, rows.start - window.y), (self.width, rows.len())))
     }
 
     /// The scene's bands through the plan's filter (none for single look).
@@ -187,6 +183,24 @@ impl Plan {
         window: Window,
         step: usize,
     ) -> Result<Planes, PolsarError> {
+        let (read, out, corner, size) = self.window_read(window, step);
+        let planes = match (self.product, &self.quad) {
+            (Product::Decomposition(d), Some(quad)) => {
+                let s = Scattering::read_resampled(scene, quad, read, out)?;
+                let coherency = s.coherency().filtered(&self.filter);
+                let planes = d.planes(&coherency);
+                coherency.recycle();
+                planes
+            }
+            _ => self.filtered_bands(scene.read_window(read, out)?),
+        };
+        Ok(planes.crop(corner, size))
+    }
+
+    /// How [`Plan::compute_window`] makes `window` at `step`: the window it reads (with the
+    /// pixels its filter's windows reach, within the scene), the size it reads it at, and
+    /// where in that the values of `window` are (corner and size).
+    pub fn window_read(&self, window: Window, step: usize) -> (Window, Size, Size, Size) {
         let step = step.max(1);
         let reach = self.halo() * step;
         let (x0, y0) = (
@@ -201,56 +215,14 @@ impl Plan {
             width: x1.saturating_sub(x0),
             height: y1.saturating_sub(y0),
         };
-        let out = (read.width.div_ceil(step), read.height.div_ceil(step));
-        let planes = match (self.product, &self.quad) {
-            (Product::Decomposition(d), Some(quad)) => {
-                let s = Scattering::read_resampled(scene, quad, read, out)?;
-                let coherency = s.coherency().filtered(&self.filter);
-                let planes = d.planes(&coherency);
-                coherency.recycle();
-                planes
-            }
-            _ => self.filtered_bands(scene.read_window(read, out)?),
-        };
-        Ok(crop(
-            &planes,
+        (
+            read,
+            (read.width.div_ceil(step), read.height.div_ceil(step)),
             ((window.x - x0) / step, (window.y - y0) / step),
             (window.width.div_ceil(step), window.height.div_ceil(step)),
-        ))
+        )
     }
 }
 
-/// The `size` values of `planes` from `corner` (column, row), within `planes`.
-fn crop(planes: &Planes, corner: (usize, usize), size: (usize, usize)) -> Planes {
-    let w = planes.width;
-    let (left, top) = (corner.0.min(w), corner.1.min(planes.height));
-    let (width, height) = (size.0.min(w - left), size.1.min(planes.height - top));
-    let cut = |v: &[f32]| -> Vec<f32> {
-        (top..top + height)
-            .flat_map(|row| {
-                let start = row * w + left;
-                v.get(start..start + width)
-                    .unwrap_or_default()
-                    .iter()
-                    .copied()
-            })
-            .collect()
-    };
-    let valid = (top..top + height)
-        .flat_map(|row| {
-            let start = row * w + left;
-            planes
-                .valid
-                .get(start..start + width)
-                .unwrap_or_default()
-                .iter()
-                .copied()
-        })
-        .collect();
-    Planes {
-        width,
-        height,
-        bands: planes.bands.iter().map(|b| cut(b)).collect(),
-        valid,
-    }
-}
+/// Width and height, or column and row.
+type Size = (usize, usize);

@@ -43,6 +43,40 @@ impl Planes {
     pub fn valid_count(&self) -> usize {
         self.valid.iter().filter(|v| **v).count()
     }
+
+    /// The `size` (width, height) values from `corner` (column, row), cut to the planes.
+    pub fn crop(&self, corner: (usize, usize), size: (usize, usize)) -> Planes {
+        let w = self.width;
+        let (left, top) = (corner.0.min(w), corner.1.min(self.height));
+        let (width, height) = (size.0.min(w - left), size.1.min(self.height - top));
+        let rows = |v: &[f32]| -> Vec<f32> {
+            (top..top + height)
+                .flat_map(|row| {
+                    let start = row * w + left;
+                    v.get(start..start + width)
+                        .unwrap_or_default()
+                        .iter()
+                        .copied()
+                })
+                .collect()
+        };
+        let valid = (top..top + height)
+            .flat_map(|row| {
+                let start = row * w + left;
+                self.valid
+                    .get(start..start + width)
+                    .unwrap_or_default()
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        Planes {
+            width,
+            height,
+            bands: self.bands.iter().map(|b| rows(b)).collect(),
+            valid,
+        }
+    }
 }
 
 #[cfg(test)]

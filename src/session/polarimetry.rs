@@ -34,25 +34,23 @@ impl PolsarGpu {
         }
     }
 
-    /// `d` of the whole scene by the compute pass, T3 through `filter` (checked against the
-    /// scene by the plan): the decomposition's bands (at most four), NaN where a pixel has no
-    /// power. `None` for a decomposition the pass does not make.
+    /// `d` of the scattering matrix `s` by the compute pass, T3 through `filter`: the
+    /// decomposition's bands (at most four), NaN where a pixel has no power. `None` for a
+    /// decomposition the pass does not make.
     fn decompose(
         &self,
-        scene: &Scene,
-        quad: &QuadPol,
+        s: &Scattering,
         d: Decomposition,
         filter: &FilterSpec,
     ) -> Result<Option<Planes>, SessionError> {
         if gpu_mode(d).is_none() {
             return Ok(None);
         }
-        let s = Scattering::read(scene, quad, scene.full_window())?;
         let valid = s.valid();
         let pipeline = self
             .pipeline
             .get_or_init(|| PolsarPipeline::new(&self.device));
-        let Some(values) = pipeline.run(&self.device, &self.queue, &s, d, filter)? else {
+        let Some(values) = pipeline.run(&self.device, &self.queue, s, d, filter)? else {
             return Ok(None);
         };
         let n = d.band_names().len().min(4);
@@ -66,6 +64,39 @@ impl PolsarGpu {
             })
             .collect();
         Ok(Some(Planes::new(s.width, s.height, bands, &[])))
+    }
+
+    /// `d` of `window` of the scene at every `step`-th pixel by the compute pass, read as
+    /// `plan` reads it ([`Plan::window_read`]); `None` where the pass does not make `d` or
+    /// failed (then the CPU makes it: the failure is logged).
+    fn decompose_window(
+        &self,
+        scene: &Scene,
+        plan: &Plan,
+        window: Window,
+        step: usize,
+    ) -> Result<Option<Planes>, SessionError> {
+        let (Product::Decomposition(d), Some(quad)) = (plan.product, &plan.quad) else {
+            return Ok(None);
+        };
+        if gpu_mode(d).is_none() {
+            return Ok(None);
+        }
+        let (read, out, corner, size) = plan.window_read(window, step);
+        let s = Scattering::read_resampled(scene, quad, read, out)?;
+        match self.decompose(&s, d, &plan.filter) {
+            Ok(planes) => Ok(planes.map(|p| {
+                if corner == (0, 0) && size == (p.width, p.height) {
+                    p
+                } else {
+                    p.crop(corner, size)
+                }
+            })),
+            Err(e) => {
+                tracing::warn!("the GPU's decomposition failed, the CPU makes it: {e}");
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -85,6 +116,8 @@ pub struct ProductTiles {
     pub order: [usize; 4],
     /// A model-based decomposition's powers are floored for display ([`floored`]).
     floor: bool,
+    /// The compute pass that makes the decompositions' tiles, if one does.
+    gpu: Option<PolsarGpu>,
 }
 
 impl ProductTiles {
@@ -102,7 +135,15 @@ impl ProductTiles {
             width,
             height,
         };
-        let planes = self.plan.compute_window(scene, window, 1 << key.level)?;
+        let step = 1 << key.level;
+        let on_gpu = match &self.gpu {
+            Some(gpu) => gpu.decompose_window(scene, &self.plan, window, step)?,
+            None => None,
+        };
+        let planes = match on_gpu {
+            Some(planes) => planes,
+            None => self.plan.compute_window(scene, window, step)?,
+        };
         let planes = if self.floor { floored(&planes) } else { planes };
         Ok((interleave(&planes, self.order), planes.width, planes.height))
     }
@@ -189,7 +230,8 @@ pub fn display_input(d: Decomposition) -> InputScale {
 /// pass fails, on the CPU.
 ///
 /// For a scene drawn by `tiled`, the product of its overview (every n-th pixel, at most
-/// 1024 a side) and how its tiles are made ([`Processed::tiles`]), on the CPU.
+/// 1024 a side) and how its tiles are made ([`Processed::tiles`]), decompositions on `gpu`'s
+/// compute pass too.
 pub fn start(
     files: Vec<PathBuf>,
     product: Product,
@@ -214,19 +256,11 @@ pub fn start(
             } else {
                 1
             };
-            let on_gpu = match (product, &gpu, &plan.quad) {
-                _ if tiled => None,
-                (Product::Decomposition(d), Some(gpu), Some(quad)) => {
-                    match gpu.decompose(&scene, quad, d, &filter) {
-                        Ok(Some(planes)) => Some((planes, gpu.adapter.clone())),
-                        Ok(None) => None,
-                        Err(e) => {
-                            tracing::warn!("the GPU's decomposition failed, the CPU makes it: {e}");
-                            None
-                        }
-                    }
-                }
-                _ => None,
+            let on_gpu = match &gpu {
+                Some(gpu) => gpu
+                    .decompose_window(&scene, &plan, scene.full_window(), step)?
+                    .map(|planes| (planes, gpu.adapter.clone())),
+                None => None,
             };
             let (planes, engine) = match on_gpu {
                 Some(done) => done,
@@ -262,6 +296,7 @@ pub fn start(
                     plan,
                     order: bands.order,
                     floor,
+                    gpu,
                 })
             });
             let processed = Processed {

@@ -258,24 +258,83 @@ fn binned(planes: &sarscope::raster::Planes) -> Vec<f64> {
     bins
 }
 
-#[test]
-fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
-    use crate::viewer_flows::{difference, scene_pixels};
-    use eframe::egui::vec2;
-    // 42 x 42 copies of each Capella chip: 8400 px a side, drawn by tiles.
-    let dir = tempfile::tempdir().unwrap();
-    let files: Vec<_> = capella_files()
+/// 42 x 42 copies of each Capella chip in `dir`: 8400 px a side, drawn by tiles.
+fn chip_mosaic(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    capella_files()
         .iter()
         .map(|chip| {
-            let vrt = dir
-                .path()
-                .join(chip.file_name().unwrap())
-                .with_extension("vrt");
+            let vrt = dir.join(chip.file_name().unwrap()).with_extension("vrt");
             let size = sarscope::synth::write_complex_mosaic_vrt(chip, 42, &vrt).unwrap();
             assert_eq!(size, (8400, 8400));
             vrt
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_scene_drawn_by_tiles_is_decomposed_tile_by_tile_by_the_compute_pass() {
+    use eframe::egui::vec2;
+    let dir = tempfile::tempdir().unwrap();
+    let files = chip_mosaic(dir.path());
+    let scene = Scene::open_many(&files).unwrap();
+    let mut h = harness_for(load_scene(&files).unwrap());
+    // The compute pass, even on lavapipe (where the CPU would be chosen, being faster there).
+    h.state_mut().decompose_on_gpu(true);
+    h.run_steps(3);
+    let refined = FilterSpec::new(FilterKind::RefinedLee, 7);
+    h.state_mut()
+        .show_product(Product::Decomposition(Decomposition::HAAlpha), refined);
+    run_until(
+        &mut h,
+        |v| v.product_state() == (Some(Product::Decomposition(Decomposition::HAAlpha)), false),
+        "the overview's decomposition",
+    );
+    assert_ne!(h.state().product_engine(), Some("CPU"));
+    h.state_mut().set_camera(vec2(4100.0, 3500.0), 1.0);
+    h.run_steps(2);
+    let window = h.state().view_window();
+    run_until(
+        &mut h,
+        |v| {
+            v.h_alpha_plane()
+                .is_some_and(|p| p.tiles.is_some_and(|(k, n)| k == n) && p.window == window)
+        },
+        "the tiles in view",
+    );
+    assert_eq!(h.state().error(), None);
+    // The tiles' entropy and alpha (the pass's, in f32) bin as the CPU's values of the window
+    // do, but for the few pixels the twin's tolerance moves across a bin's edge.
+    let plane = h.state().h_alpha_plane().cloned().unwrap();
+    assert_eq!(plane.pixels, window.width * window.height);
+    let cpu = Plan::new(
+        &scene,
+        Product::Decomposition(Decomposition::HAAlpha),
+        refined,
+    )
+    .unwrap()
+    .compute_window(&scene, window, 1)
+    .unwrap();
+    let moved: f64 = binned(&cpu)
+        .iter()
+        .zip(&plane.bins)
+        .map(|(a, b)| (a - b).abs())
+        .sum();
+    assert!(
+        moved <= 0.02 * plane.pixels as f64,
+        "{moved} of {} pixels in other bins than the CPU's",
+        plane.pixels
+    );
+    // Made by the pass, not by the CPU after a failure: f32 moves some pixels.
+    assert!(moved > 0.0, "the tiles are the CPU's");
+    eprintln!("{moved} of {} pixels in other bins", plane.pixels);
+}
+
+#[test]
+fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
+    use crate::viewer_flows::{difference, scene_pixels};
+    use eframe::egui::vec2;
+    let dir = tempfile::tempdir().unwrap();
+    let files = chip_mosaic(dir.path());
     let scene = Scene::open_many(&files).unwrap();
     let loaded = load_scene(&files).unwrap();
     assert_eq!(loaded.tiled, Some((8400, 8400)));
