@@ -120,27 +120,8 @@ fn a_complex_scene_shows_its_decompositions_and_its_bands_again() {
         "{w:?}"
     );
     assert_eq!(zoomed.pixels, w.width * w.height);
-    let mut want = vec![0.0; zoomed.bins.len()];
-    let cols = zoomed.bins.len() / 45;
-    for yy in w.y..w.y + w.height {
-        for xx in w.x..w.x + w.width {
-            let j = yy * scene.width() + xx;
-            let (e, a) = (haa.bands[0][j], haa.bands[2][j]);
-            let col = ((e.clamp(0.0, 1.0) * cols as f32) as usize).min(cols - 1);
-            let row = ((a.clamp(0.0, 90.0) / 90.0 * 45.0) as usize).min(44);
-            want[row * cols + col] += 1.0;
-        }
-    }
-    let moved: f64 = want
-        .iter()
-        .zip(&zoomed.bins)
-        .map(|(a, b)| (a - b).abs())
-        .sum();
-    assert!(
-        moved <= 0.02 * zoomed.pixels as f64,
-        "{moved} of {} pixels in other bins than the CPU's",
-        zoomed.pixels
-    );
+    let want = binned(&haa.crop((w.x, w.y), (w.width, w.height)));
+    bins_near(&want, &zoomed);
     assert_ne!(zoomed.bins, whole.bins);
 
     // A second decomposition, with another filter, replaces the first; the scene's own bands
@@ -258,6 +239,60 @@ fn binned(planes: &sarscope::raster::Planes) -> Vec<f64> {
     bins
 }
 
+/// How far the plane's bins are from `want` (pixels counted in other bins, twice each: once
+/// where they left, once where they went), at most 2 % of its pixels: the compute pass's
+/// tolerance moves a few across a bin's edge.
+fn bins_near(want: &[f64], plane: &sarscope::app::ViewPlane) -> f64 {
+    assert_eq!(want.len(), plane.bins.len());
+    let moved: f64 = want
+        .iter()
+        .zip(&plane.bins)
+        .map(|(a, b)| (a - b).abs())
+        .sum();
+    assert!(
+        moved <= 0.02 * plane.pixels as f64,
+        "{moved} of {} pixels in other bins than the CPU's",
+        plane.pixels
+    );
+    moved
+}
+
+/// Steps until every tile of the view is made and the H/alpha plane counts them: the view's
+/// window.
+fn tiles_of_the_view_made(
+    h: &mut egui_kittest::Harness<'static, sarscope::app::Viewer>,
+) -> sarscope::raster::Window {
+    let window = h.state().view_window();
+    run_until(
+        h,
+        |v| {
+            v.h_alpha_plane()
+                .is_some_and(|p| p.tiles.is_some_and(|(k, n)| k == n) && p.window == window)
+        },
+        "the tiles in view",
+    );
+    window
+}
+
+/// Asserts that the inspector at pixel (`x`, `y`) gives each band of `planes` named by
+/// `names` its value at index `i`.
+fn inspector_shows(
+    h: &egui_kittest::Harness<'_, sarscope::app::Viewer>,
+    (x, y): (usize, usize),
+    names: &[&str],
+    planes: &sarscope::raster::Planes,
+    i: usize,
+) {
+    let text = h
+        .state()
+        .inspect(eframe::egui::vec2(x as f32 + 0.5, y as f32 + 0.5))
+        .unwrap();
+    for (name, band) in names.iter().zip(&planes.bands) {
+        let line = format!("{name:>13} {:>10.4}", band[i]);
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    }
+}
+
 /// 42 x 42 copies of each Capella chip in `dir`: 8400 px a side, drawn by tiles.
 fn chip_mosaic(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     capella_files()
@@ -292,15 +327,7 @@ fn a_scene_drawn_by_tiles_is_decomposed_tile_by_tile_by_the_compute_pass() {
     assert_ne!(h.state().product_engine(), Some("CPU"));
     h.state_mut().set_camera(vec2(4100.0, 3500.0), 1.0);
     h.run_steps(2);
-    let window = h.state().view_window();
-    run_until(
-        &mut h,
-        |v| {
-            v.h_alpha_plane()
-                .is_some_and(|p| p.tiles.is_some_and(|(k, n)| k == n) && p.window == window)
-        },
-        "the tiles in view",
-    );
+    let window = tiles_of_the_view_made(&mut h);
     assert_eq!(h.state().error(), None);
     // The tiles' entropy and alpha (the pass's, in f32) bin as the CPU's values of the window
     // do, but for the few pixels the twin's tolerance moves across a bin's edge.
@@ -314,19 +341,9 @@ fn a_scene_drawn_by_tiles_is_decomposed_tile_by_tile_by_the_compute_pass() {
     .unwrap()
     .compute_window(&scene, window, 1)
     .unwrap();
-    let moved: f64 = binned(&cpu)
-        .iter()
-        .zip(&plane.bins)
-        .map(|(a, b)| (a - b).abs())
-        .sum();
-    assert!(
-        moved <= 0.02 * plane.pixels as f64,
-        "{moved} of {} pixels in other bins than the CPU's",
-        plane.pixels
-    );
+    let moved = bins_near(&binned(&cpu), &plane);
     // Made by the pass, not by the CPU after a failure: f32 moves some pixels.
     assert!(moved > 0.0, "the tiles are the CPU's");
-    eprintln!("{moved} of {} pixels in other bins", plane.pixels);
 }
 
 #[test]
@@ -362,15 +379,7 @@ fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
     assert_eq!(h.state().state().mode, ViewMode::Rgb);
     // The product's tiles replace the scene's: every tile of the view made, its plane counts
     // every pixel in view from them.
-    let window = h.state().view_window();
-    run_until(
-        &mut h,
-        |v| {
-            v.h_alpha_plane()
-                .is_some_and(|p| p.tiles.is_some_and(|(k, n)| k == n) && p.window == window)
-        },
-        "the product's tiles in view",
-    );
+    let window = tiles_of_the_view_made(&mut h);
     h.run_steps(5);
     assert_eq!(h.state().error(), None);
     let plane = h.state().h_alpha_plane().cloned().unwrap();
@@ -418,15 +427,8 @@ fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
     .unwrap()
     .compute(&chips, 0..chips.height())
     .unwrap();
-    let text = h
-        .state()
-        .inspect(vec2(x as f32 + 0.5, y as f32 + 0.5))
-        .unwrap();
     let i = 91 * chips.width() + 103;
-    for (name, band) in Decomposition::HAAlpha.band_names().iter().zip(&chip.bands) {
-        let line = format!("{name:>13} {:>10.4}", band[i]);
-        assert!(text.contains(&line), "{line:?} not in\n{text}");
-    }
+    inspector_shows(&h, (x, y), Decomposition::HAAlpha.band_names(), &chip, i);
     // The filtered bands, tile by tile too: the chip's Lee-filtered intensities there.
     let lee = FilterSpec::new(FilterKind::Lee, 7);
     h.state_mut().show_product(Product::Bands, lee);
@@ -440,14 +442,7 @@ fn a_complex_scene_drawn_by_tiles_shows_its_decomposition_tile_by_tile() {
         .unwrap()
         .compute(&chips, 0..chips.height())
         .unwrap();
-    let text = h
-        .state()
-        .inspect(vec2(x as f32 + 0.5, y as f32 + 0.5))
-        .unwrap();
-    for (name, band) in ["HH", "HV", "VH", "VV"].iter().zip(&filtered.bands) {
-        let line = format!("{name:>13} {:>10.4}", band[i]);
-        assert!(text.contains(&line), "{line:?} not in\n{text}");
-    }
+    inspector_shows(&h, (x, y), &["HH", "HV", "VH", "VV"], &filtered, i);
     assert_eq!(h.state().error(), None);
     // The scene's own bands and tiles come back.
     h.state_mut()

@@ -347,6 +347,22 @@ fn all_bits(planes: &Planes) -> Vec<Vec<u32>> {
     )
 }
 
+/// The `side` x `side` windows that cover a scene of `size`, those at its edges cut.
+fn windows(size: (usize, usize), side: usize) -> Vec<Window> {
+    let (w, h) = size;
+    (0..h)
+        .step_by(side)
+        .flat_map(|y| {
+            (0..w).step_by(side).map(move |x| Window {
+                x,
+                y,
+                width: side.min(w - x),
+                height: side.min(h - y),
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn product_tiles_join_the_whole_scene_s_product_at_full_resolution_and_sampled() {
     let dir = tempfile::tempdir().unwrap();
@@ -386,21 +402,13 @@ fn product_tiles_join_the_whole_scene_s_product_at_full_resolution_and_sampled()
         let whole = plan.compute(&scene, 0..h).unwrap();
         // Full resolution: windows of 64 px, those at the edges clipped, each read with the
         // pixels its filter reaches, give the whole scene's product there.
-        for y in (0..h).step_by(64) {
-            for x in (0..w).step_by(64) {
-                let window = Window {
-                    x,
-                    y,
-                    width: 64.min(w - x),
-                    height: 64.min(h - y),
-                };
-                let tile = plan.compute_window(&scene, window, 1).unwrap();
-                assert_eq!((tile.width, tile.height), (window.width, window.height));
-                assert!(
-                    all_bits(&tile) == window_bits(&whole, window),
-                    "{product:?} {filter}, {window:?}"
-                );
-            }
+        for window in windows((w, h), 64) {
+            let tile = plan.compute_window(&scene, window, 1).unwrap();
+            assert_eq!((tile.width, tile.height), (window.width, window.height));
+            assert!(
+                all_bits(&tile) == window_bits(&whole, window),
+                "{product:?} {filter}, {window:?}"
+            );
         }
         // Every other pixel: the product of the sampled copy, and its tiles (128 px of the
         // scene, 64 values) join into it.
@@ -411,26 +419,18 @@ fn product_tiles_join_the_whole_scene_s_product_at_full_resolution_and_sampled()
             .unwrap();
         assert_eq!((half.width, half.height), (w / 2, h / 2));
         assert!(all_bits(&half) == all_bits(&copy), "{product:?} {filter}");
-        for y in (0..h).step_by(128) {
-            for x in (0..w).step_by(128) {
-                let window = Window {
-                    x,
-                    y,
-                    width: 128.min(w - x),
-                    height: 128.min(h - y),
-                };
-                let tile = plan.compute_window(&scene, window, 2).unwrap();
-                let values = Window {
-                    x: x / 2,
-                    y: y / 2,
-                    width: window.width.div_ceil(2),
-                    height: window.height.div_ceil(2),
-                };
-                assert!(
-                    all_bits(&tile) == window_bits(&half, values),
-                    "{product:?} {filter}, {window:?} at 1:2"
-                );
-            }
+        for window in windows((w, h), 128) {
+            let tile = plan.compute_window(&scene, window, 2).unwrap();
+            let values = Window {
+                x: window.x / 2,
+                y: window.y / 2,
+                width: window.width.div_ceil(2),
+                height: window.height.div_ceil(2),
+            };
+            assert!(
+                all_bits(&tile) == window_bits(&half, values),
+                "{product:?} {filter}, {window:?} at 1:2"
+            );
         }
         // A corner of 8 x 8 px at 1:4 (2 x 2 values, read with 5 x 5 samples where the
         // filter's window is 7): what the whole scene at 1:4 has there.

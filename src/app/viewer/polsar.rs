@@ -244,6 +244,20 @@ impl PolsarView {
         if !matches!(self.support, Some(None)) {
             return None;
         }
+        self.at_cursor(files, x, y, |scene| {
+            polarimetry::pixel_text(scene, (x, y), self.filter).ok()
+        })
+    }
+
+    /// `text` of full-resolution pixel (`x`, `y`) of the scene of `files` (opened once), kept
+    /// until the pointer moves to another pixel (or what is shown changes).
+    fn at_cursor(
+        &self,
+        files: &[std::path::PathBuf],
+        x: usize,
+        y: usize,
+        text: impl FnOnce(&crate::raster::Scene) -> Option<String>,
+    ) -> Option<String> {
         let mut cursor = self.cursor.borrow_mut();
         if let Some((at, text)) = &cursor.last
             && *at == (x, y)
@@ -253,12 +267,11 @@ impl PolsarView {
         if cursor.scene.is_none() {
             cursor.scene = crate::raster::Scene::open_many(files).ok();
         }
-        let text = cursor.scene.as_ref().and_then(|scene| {
-            if x >= scene.width() || y >= scene.height() {
-                return None;
-            }
-            polarimetry::pixel_text(scene, (x, y), self.filter).ok()
-        });
+        let text = cursor
+            .scene
+            .as_ref()
+            .filter(|scene| x < scene.width() && y < scene.height())
+            .and_then(text);
         cursor.last = Some(((x, y), text.clone()));
         text
     }
@@ -276,33 +289,13 @@ impl PolsarView {
         let mut text = format!("pixel {x}, {y}\n{}", product_label(p.product, &p.filter));
         let values = match &p.tiles {
             Some(tiles) => {
-                let mut cursor = self.cursor.borrow_mut();
-                if let Some((at, text)) = &cursor.last
-                    && *at == (x, y)
-                {
-                    return text.clone();
-                }
-                if cursor.scene.is_none() {
-                    cursor.scene = crate::raster::Scene::open_many(files).ok();
-                }
-                let scene = cursor.scene.as_ref()?;
-                if x >= scene.width() || y >= scene.height() {
-                    return None;
-                }
-                let values = match tiles.pixel(scene, x, y) {
-                    Ok(values) => values,
-                    Err(e) => {
-                        let text = Some(format!("{text}\n{e}"));
-                        cursor.last = Some(((x, y), text.clone()));
-                        return text;
-                    }
-                };
-                let text = Some(match values {
-                    Some(values) => text + &named_values(&p.names, &values),
-                    None => text + "\nno data",
+                return self.at_cursor(files, x, y, |scene| {
+                    Some(match tiles.pixel(scene, x, y) {
+                        Ok(Some(values)) => text + &named_values(&p.names, &values),
+                        Ok(None) => text + "\nno data",
+                        Err(e) => format!("{text}\n{e}"),
+                    })
                 });
-                cursor.last = Some(((x, y), text.clone()));
-                return text;
             }
             None => {
                 let planes = &p.planes;
