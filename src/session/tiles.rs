@@ -57,29 +57,38 @@ impl TileReader {
         std::thread::spawn(move || {
             super::background::lower_this_thread();
             let scene = Scene::open_many(&files).map_err(|e| Arc::new(e.into()));
-            while let Ok(first) = inbox.recv() {
-                // Everything asked for since: the newest first (the view the user is at).
-                let mut batch = vec![first];
-                batch.extend(inbox.try_iter());
-                for key in batch.into_iter().rev() {
-                    let result = match &scene {
-                        Ok(scene) => {
-                            let read = match &source {
-                                TileSource::Bands(order) => read_tile(scene, key, size, *order),
-                                TileSource::Product(product) => product.tile(scene, key, size),
-                            }
-                            .map_err(Arc::new);
-                            *worker_notes.lock().unwrap_or_else(PoisonError::into_inner) =
-                                scene.gdal_notes();
-                            read
-                        }
-                        Err(e) => Err(Arc::clone(e)),
-                    };
-                    if outbox.send((key, result)).is_err() {
-                        return;
+            // What is asked for and not made yet. After each tile the newest request is made
+            // first (the view the user is at now): zoomed in from afar, the tiles of the
+            // new view wait for one tile of the old, not for all of them.
+            let mut asked: Vec<TileKey> = Vec::new();
+            loop {
+                if asked.is_empty() {
+                    match inbox.recv() {
+                        Ok(key) => asked.push(key),
+                        Err(_) => return,
                     }
-                    wake();
                 }
+                asked.extend(inbox.try_iter());
+                let Some(key) = asked.pop() else {
+                    continue;
+                };
+                let result = match &scene {
+                    Ok(scene) => {
+                        let read = match &source {
+                            TileSource::Bands(order) => read_tile(scene, key, size, *order),
+                            TileSource::Product(product) => product.tile(scene, key, size),
+                        }
+                        .map_err(Arc::new);
+                        *worker_notes.lock().unwrap_or_else(PoisonError::into_inner) =
+                            scene.gdal_notes();
+                        read
+                    }
+                    Err(e) => Err(Arc::clone(e)),
+                };
+                if outbox.send((key, result)).is_err() {
+                    return;
+                }
+                wake();
             }
         });
         Self {
