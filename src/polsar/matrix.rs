@@ -195,19 +195,24 @@ pub struct Coherency {
 }
 
 impl Coherency {
-    /// Rows `first..first + count` (all columns).
-    pub fn rows(mut self, first: usize, count: usize) -> Self {
-        let w = self.width;
-        let (start, end) = (
-            (first * w).min(self.t3.len()),
-            ((first + count) * w).min(self.t3.len()),
+    /// The `size` (width, height) pixels from `corner` (column, row), cut to the grid; in
+    /// place, row after row moved to the front (nothing moves for the whole grid).
+    pub fn crop(mut self, corner: (usize, usize), size: (usize, usize)) -> Self {
+        let (w, h) = (
+            self.width,
+            self.height.min(self.t3.len() / self.width.max(1)),
         );
-        // In place: the rows after, then those before, go (nothing moves for all rows).
-        self.t3.truncate(end);
-        self.t3.drain(..start);
-        self.valid.truncate(end);
-        self.valid.drain(..start);
-        self.height = self.t3.len() / w.max(1);
+        let (left, top) = (corner.0.min(w), corner.1.min(h));
+        let (width, height) = (size.0.min(w - left), size.1.min(h - top));
+        for row in 0..height {
+            let from = (top + row) * w + left;
+            self.t3.copy_within(from..from + width, row * width);
+            self.valid.copy_within(from..from + width, row * width);
+        }
+        self.t3.truncate(width * height);
+        self.valid.truncate(width * height);
+        self.width = width;
+        self.height = height;
         self
     }
 

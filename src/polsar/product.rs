@@ -70,7 +70,7 @@ impl Plan {
         })
     }
 
-    /// Rows a window reaches beyond the pixel it is centred on.
+    /// Pixels a window reaches beyond the pixel it is centred on.
     fn halo(&self) -> usize {
         self.filter.window / 2
     }
@@ -83,35 +83,22 @@ impl Plan {
         (BUDGET / BYTES_PER_PIXEL / self.width.max(1)).clamp(16, 4096)
     }
 
-    /// The rows a strip of `rows` is read with: those its windows reach, within the scene.
-    fn read_window(&self, rows: &std::ops::Range<usize>) -> Window {
-        let halo = self.halo();
-        let top = rows.start.saturating_sub(halo);
-        let bottom = (rows.end + halo).min(self.height);
-        Window {
-            x: 0,
-            y: top,
-            width: self.width,
-            height: bottom - top,
-        }
-    }
-
-    /// The filtered T3 of rows `rows` (all columns), read with the rows its windows reach.
-    /// For a plan of the filtered bands, the scene's scattering matrix is looked for here.
+    /// The filtered T3 of `window` at every `step`-th pixel, read as
+    /// [`Plan::window_read`] says (with the pixels its filter's windows reach). For a plan of
+    /// the filtered bands, the scene's scattering matrix is looked for here.
     pub fn coherency(
         &self,
         scene: &Scene,
-        rows: std::ops::Range<usize>,
+        window: Window,
+        step: usize,
     ) -> Result<Coherency, PolsarError> {
         let quad = match self.quad {
             Some(quad) => quad,
             None => QuadPol::find(scene)?,
         };
-        let window = self.read_window(&rows);
-        let coherency = Scattering::read(scene, &quad, window)?.coherency();
-        Ok(coherency
-            .filtered(&self.filter)
-            .rows(rows.start - window.y, rows.len()))
+        let (read, out, corner, size) = self.window_read(window, step);
+        let coherency = Scattering::read_resampled(scene, &quad, read, out)?.coherency();
+        Ok(coherency.filtered(&self.filter).crop(corner, size))
     }
 
     /// The product over rows `rows` (all columns), made in strips of [`Plan::strip_rows`]:
@@ -151,15 +138,13 @@ impl Plan {
         scene: &Scene,
         rows: std::ops::Range<usize>,
     ) -> Result<Planes, PolsarError> {
-        if let Product::Decomposition(d) = self.product {
-            let coherency = self.coherency(scene, rows)?;
-            let planes = d.planes(&coherency);
-            coherency.recycle();
-            return Ok(planes);
-        }
-        let window = self.read_window(&rows);
-        let planes = self.filtered_bands(scene.read_window(window, (window.width, window.height))?);
-        Ok(planes.crop((0, rows.start - window.y), (self.width, rows.len())))
+        let window = Window {
+            x: 0,
+            y: rows.start,
+            width: self.width,
+            height: rows.len(),
+        };
+        self.compute_window(scene, window, 1)
     }
 
     /// The scene's bands through the plan's filter (none for single look).
@@ -183,18 +168,16 @@ impl Plan {
         window: Window,
         step: usize,
     ) -> Result<Planes, PolsarError> {
+        if let Product::Decomposition(d) = self.product {
+            let coherency = self.coherency(scene, window, step)?;
+            let planes = d.planes(&coherency);
+            coherency.recycle();
+            return Ok(planes);
+        }
         let (read, out, corner, size) = self.window_read(window, step);
-        let planes = match (self.product, &self.quad) {
-            (Product::Decomposition(d), Some(quad)) => {
-                let s = Scattering::read_resampled(scene, quad, read, out)?;
-                let coherency = s.coherency().filtered(&self.filter);
-                let planes = d.planes(&coherency);
-                coherency.recycle();
-                planes
-            }
-            _ => self.filtered_bands(scene.read_window(read, out)?),
-        };
-        Ok(planes.crop(corner, size))
+        Ok(self
+            .filtered_bands(scene.read_window(read, out)?)
+            .crop(corner, size))
     }
 
     /// How [`Plan::compute_window`] makes `window` at `step`: the window it reads (with the

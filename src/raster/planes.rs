@@ -49,34 +49,24 @@ impl Planes {
         let w = self.width;
         let (left, top) = (corner.0.min(w), corner.1.min(self.height));
         let (width, height) = (size.0.min(w - left), size.1.min(self.height - top));
-        let rows = |v: &[f32]| -> Vec<f32> {
-            (top..top + height)
-                .flat_map(|row| {
-                    let start = row * w + left;
-                    v.get(start..start + width)
-                        .unwrap_or_default()
-                        .iter()
-                        .copied()
-                })
-                .collect()
-        };
-        let valid = (top..top + height)
-            .flat_map(|row| {
-                let start = row * w + left;
-                self.valid
-                    .get(start..start + width)
-                    .unwrap_or_default()
-                    .iter()
-                    .copied()
-            })
+        let spans: Vec<std::ops::Range<usize>> = (top..top + height)
+            .map(|row| row * w + left..row * w + left + width)
             .collect();
         Planes {
             width,
             height,
-            bands: self.bands.iter().map(|b| rows(b)).collect(),
-            valid,
+            bands: self.bands.iter().map(|b| cut(b, &spans)).collect(),
+            valid: cut(&self.valid, &spans),
         }
     }
+}
+
+/// The values of `v` in `spans`, one after another.
+fn cut<T: Copy>(v: &[T], spans: &[std::ops::Range<usize>]) -> Vec<T> {
+    spans
+        .iter()
+        .flat_map(|span| v.get(span.clone()).unwrap_or_default().iter().copied())
+        .collect()
 }
 
 #[cfg(test)]

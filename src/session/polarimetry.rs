@@ -339,7 +339,7 @@ fn floored(planes: &Planes) -> Planes {
 
 /// The polarimetry of one pixel: its T3 averaged as `filter` averages it (as the products
 /// are), its eigenvalues and Cloude-Pottier parameters, and the model-based powers, as text
-/// for the pixel inspector. Reads the rows the window reaches.
+/// for the pixel inspector. Reads the pixels the filter's window reaches.
 pub fn pixel_text(
     scene: &Scene,
     (x, y): (usize, usize),
@@ -348,11 +348,17 @@ pub fn pixel_text(
     // One read and one filtering for the three decompositions, as the products make them
     // (in f64, then to f32).
     let plan = Plan::new(scene, Product::Decomposition(Decomposition::T3), filter)?;
-    let coherency = plan.coherency(scene, y..y + 1)?;
+    let pixel = Window {
+        x,
+        y,
+        width: 1,
+        height: 1,
+    };
+    let coherency = plan.coherency(scene, pixel, 1)?;
     let t = coherency
         .t3
-        .get(x)
-        .filter(|_| coherency.valid.get(x) == Some(&true));
+        .first()
+        .filter(|_| coherency.valid.first() == Some(&true));
     let value = |d: Decomposition| -> Vec<f32> {
         match t {
             Some(t) => d.pixel(t).into_iter().map(|v| v as f32).collect(),
