@@ -283,9 +283,9 @@ pub fn start(
             let bands = match product {
                 Product::Decomposition(d) => {
                     let shown = if floor {
-                        floored(&planes)
+                        std::borrow::Cow::Owned(floored(&planes))
                     } else {
-                        planes.clone()
+                        std::borrow::Cow::Borrowed(&planes)
                     };
                     Bands::of_product(&shown, d.band_names(), display_order(d), display_input(d))
                 }

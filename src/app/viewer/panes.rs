@@ -58,19 +58,17 @@ fn scene_rect(x: usize, y: usize, width: usize, height: usize) -> egui::Rect {
 impl Viewer {
     /// Draws the tiles of a large scene over `rect` (whose overview is already drawn): the
     /// level that matches the zoom where resident, else the nearest resident coarser tile;
-    /// missing tiles are asked for.
+    /// missing tiles are asked for. `wanted`: the scene's size and the tiles the pane shows
+    /// ([`Viewer::tiles_wanted`]).
     fn draw_tiles(
         &mut self,
         ui: &egui::Ui,
         render: &egui_wgpu::RenderState,
-        pane: usize,
-        rect: egui::Rect,
+        (pane, rect): (usize, egui::Rect),
         settings: &crate::render::ViewSettings,
+        (size, wanted): ((usize, usize), Vec<TileKey>),
     ) {
         let pixels_per_point = ui.ctx().pixels_per_point();
-        let Some((size, wanted)) = self.tiles_wanted(rect, pixels_per_point) else {
-            return;
-        };
         let overview_step = self.overview_step(size);
         let mut draws: Vec<TileKey> = Vec::new();
         for key in &wanted {
@@ -262,9 +260,11 @@ impl Viewer {
             // Where the tiles of the view are all on the GPU they cover it: the overview
             // under them would be drawn for nothing (a second fill of the pane, which a
             // software rasterizer pays for).
+            let wanted = self.tiles_wanted(rect, pixels_per_point);
             let covered = render.is_some_and(|render| {
-                self.tiles_wanted(rect, pixels_per_point)
-                    .is_some_and(|(_, wanted)| wanted.iter().all(|k| tile_resident(render, k)))
+                wanted
+                    .as_ref()
+                    .is_some_and(|(_, tiles)| tiles.iter().all(|k| tile_resident(render, k)))
             });
             // Drawn where the pane shows the scene, on whole pixels (the panel around it).
             if !covered
@@ -288,8 +288,8 @@ impl Viewer {
                     },
                 ));
             }
-            if let Some(render) = render {
-                self.draw_tiles(ui, render, index, rect, &settings);
+            if let (Some(render), Some(wanted)) = (render, wanted) {
+                self.draw_tiles(ui, render, (index, rect), &settings, wanted);
             }
             if let Some((region, (tw, th))) = self.overlay.shown_region()
                 && let Some((shown, window)) = visible_part(

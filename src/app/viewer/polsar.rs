@@ -227,6 +227,19 @@ impl PolsarView {
         }
     }
 
+    /// What is shown changed (a product, or the scene's bands again): the inspector's last
+    /// text and the tiles kept for the plane were of what was shown before.
+    fn shown_changed(&mut self) {
+        self.cursor.borrow_mut().last = None;
+        self.kept.clear();
+    }
+
+    /// Averages T3 by `filter` from now on; the inspector's last text was averaged by the last.
+    fn set_filter(&mut self, filter: FilterSpec) {
+        self.filter = filter;
+        self.cursor.borrow_mut().last = None;
+    }
+
     /// The product on screen, if one is.
     pub(super) fn shown(&self) -> Option<Product> {
         self.shown.as_ref().map(|s| s.processed.product)
@@ -452,8 +465,7 @@ impl Viewer {
                     Ok(()) => {
                         // The scene's own tiles again (the product's went with its overview).
                         self.tiles = self.tiles.next_scene();
-                        self.polsar.cursor.borrow_mut().last = None;
-                        self.polsar.kept.clear();
+                        self.polsar.shown_changed();
                         self.scene.bands = shown.original;
                         self.state.mode = shown.mode;
                         self.state.db = shown.db;
@@ -486,11 +498,9 @@ impl Viewer {
             return;
         }
         let product = processed.product;
-        // The inspector's last text was of what was shown before.
-        self.polsar.cursor.borrow_mut().last = None;
+        self.polsar.shown_changed();
         // A scene drawn by tiles: the product's tiles from now on (the GPU's tiles of the
         // last went with its overview).
-        self.polsar.kept.clear();
         if let Some(tiles) = &processed.tiles {
             self.tiles = self.tiles.with_source(TileSource::Product(tiles.clone()));
         }
@@ -551,9 +561,7 @@ impl Viewer {
     /// bands filtered.
     pub fn show_product(&mut self, product: Product, filter: FilterSpec) {
         self.polsar.choice = product;
-        self.polsar.filter = filter;
-        // The inspector's T3 of the scene's bands is averaged by the filter chosen.
-        self.polsar.cursor.borrow_mut().last = None;
+        self.polsar.set_filter(filter);
         self.polsar.message = None;
         self.polsar.job = Some(polarimetry::start(
             self.scene.files.clone(),
@@ -646,8 +654,7 @@ impl Viewer {
                     }
                 });
             if filter != self.polsar.filter {
-                self.polsar.filter = filter;
-                self.polsar.cursor.borrow_mut().last = None;
+                self.polsar.set_filter(filter);
                 if let Some(product) = self.polsar.shown() {
                     self.show_product(product, filter);
                 }
