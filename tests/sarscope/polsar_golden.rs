@@ -805,3 +805,32 @@ fn rows_made_in_strips_are_the_rows_made_in_one_piece() {
     assert!(all_bits(&strips) == all_bits(&one));
     assert_eq!(strips.valid, one.valid);
 }
+
+#[test]
+fn a_complex_mosaic_of_an_intensity_file_is_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let vrt = dir.path().join("m.vrt");
+    let intensity = shared_data("capella/sar_masked.tif");
+    let err = sarscope::synth::write_complex_mosaic_vrt(&intensity, 3, &vrt).unwrap_err();
+    assert!(err.to_string().contains("complex band"), "{err}");
+    assert!(!vrt.exists());
+    // A complex chip gives a complex scene with the chip's scale factor: the mosaic's pixel
+    // is the chip's.
+    let chip = shared_data("capella/sar_hh.tif");
+    assert_eq!(
+        sarscope::synth::write_complex_mosaic_vrt(&chip, 3, &vrt).unwrap(),
+        (600, 600)
+    );
+    let (mosaic, one) = (Scene::open(&vrt).unwrap(), Scene::open(&chip).unwrap());
+    assert!(mosaic.is_complex(0));
+    let at = |s: &Scene, x, y| {
+        let w = Window {
+            x,
+            y,
+            width: 1,
+            height: 1,
+        };
+        s.read_complex_windows(&[0], w).unwrap()[0][0]
+    };
+    assert_eq!(at(&mosaic, 437, 251), at(&one, 37, 51));
+}
